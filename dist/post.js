@@ -1,0 +1,54 @@
+import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __filename = __dlvFileURLToPath(import.meta.url); const __dirname = __dlvDirname(__filename);
+import {
+  LOCKS_STATE,
+  getInput,
+  getState,
+  setSecret,
+  warning
+} from "./chunks/chunk-QCHDN3TH.js";
+import {
+  Layout,
+  RemoteShell,
+  SshConnection,
+  readSettings,
+  registerSecrets,
+  releaseLock
+} from "./chunks/chunk-XOYCOZHT.js";
+
+// src/cleanup.ts
+async function releaseHeldLocks(settings, hosts, warn) {
+  const released = [];
+  await Promise.all(
+    hosts.map(async (target) => {
+      try {
+        const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 });
+        try {
+          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false });
+          if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label);
+        } finally {
+          await conn.close();
+        }
+      } catch (e) {
+        warn(`${target.label}: could not release the lock: ${e.message}`);
+      }
+    })
+  );
+  return released;
+}
+async function actionPost() {
+  try {
+    const saved = getState(LOCKS_STATE);
+    if (!saved) return;
+    const hosts = JSON.parse(saved);
+    if (hosts.length === 0) return;
+    const settings = readSettings((name) => getInput(name, { trimWhitespace: false }));
+    registerSecrets(settings.secrets, setSecret);
+    const released = await releaseHeldLocks(settings, hosts, (m) => warning(m));
+    for (const h of released) warning(`${h}: released the delivery lock left by the main step`);
+  } catch (e) {
+    warning(`post step: ${e.message}`);
+  }
+}
+
+// src/post.ts
+void actionPost();

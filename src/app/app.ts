@@ -1,0 +1,77 @@
+/**
+ * The application served from the trees: what it needs kept across updates, its version, and the steps it needs
+ * around a switch of `live` (Moodle: upgrade, maintenance, caches). `none` needs nothing.
+ */
+import type { HostContext } from '../steps/context.js'
+import type { RemoteShell } from '../remote/shell.js'
+import type { TreeRecord } from '../remote/state.js'
+
+export interface AppVersion {
+  /** Human release string (Moodle: `$release`, e.g. `4.3 (Build: 20231009)`). */
+  release: string
+  /** Machine version (Moodle: `$version`, e.g. `2023100900.00`). */
+  version: string
+  branch?: string
+  /** Moodle 5.1+: the web root is `public/`. */
+  publicRoot?: boolean
+}
+
+/** What the app decided before a switch; handed back after it. */
+export interface SwitchPlan {
+  /** A database upgrade will run after the switch. */
+  upgrade: boolean
+  /** Maintenance mode was turned on before the switch. */
+  maintenance: boolean
+  /** Free-form notes for the report. */
+  notes: string[]
+}
+
+/** Thrown by `afterSwitch` when the failure leaves the database changed: going back is not safe. */
+export class UnsafeToGoBack extends Error {
+  constructor(
+    message: string,
+    /** What an operator must restore by hand. */
+    readonly restore: string,
+  ) {
+    super(message)
+    this.name = 'UnsafeToGoBack'
+  }
+}
+
+export interface AppDriver {
+  readonly name: 'moodle' | 'none'
+  /** Paths the repository does not hold but the site needs, present in both trees at all times. */
+  readonly keep: string[]
+  /** Reads the version of the code in a tree (undefined when the tree holds no recognisable app). */
+  version(tree: TreeRecord): Promise<AppVersion | undefined>
+  /** goback: refuses (throws Refusal) when the safe tree cannot serve the current database. */
+  checkGoback(ctx: HostContext, safe: TreeRecord): Promise<void>
+  /** backtoprod, before the switch: decides the outage and prepares (maintenance on, cron held, before-upgrade). */
+  beforeSwitch(ctx: HostContext, work: TreeRecord): Promise<SwitchPlan>
+  /** backtoprod, after the switch: upgrade, caches, maintenance off. Throws UnsafeToGoBack after a database change. */
+  afterSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
+}
+
+export class NoApp implements AppDriver {
+  readonly name = 'none'
+  readonly keep: string[] = []
+  async version(): Promise<AppVersion | undefined> {
+    return undefined
+  }
+  async checkGoback(): Promise<void> {}
+  async beforeSwitch(): Promise<SwitchPlan> {
+    return { upgrade: false, maintenance: false, notes: [] }
+  }
+  async afterSwitch(): Promise<void> {}
+}
+
+/** Whether a directory on the server holds Moodle (`version.php` + `lib/setup.php`, or 5.1's `public/version.php`). */
+export async function looksLikeMoodle(sh: RemoteShell, dir: string): Promise<boolean> {
+  const r = await sh.run(
+    'detect the application',
+    `d=$1
+if { [ -f "$d/version.php" ] && [ -f "$d/lib/setup.php" ]; } || { [ -f "$d/public/version.php" ] && [ -f "$d/public/lib/setup.php" ]; }; then echo moodle; else echo none; fi`,
+    [dir],
+  )
+  return r.stdout.trim() === 'moodle'
+}

@@ -1,0 +1,63 @@
+/**
+ * Where messages go: the Actions log (through @actions/core) or the terminal. Every message is masked.
+ */
+import { maskSecrets } from './transport/run.js'
+
+export interface Logger {
+  info(message: string): void
+  warning(message: string): void
+  error(message: string): void
+  debug(message: string): void
+  /** Groups the messages of `fn` under a title (a foldable group in the Actions log). */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>
+}
+
+export interface LogSink {
+  info(m: string): void
+  warning(m: string): void
+  error(m: string): void
+  debug(m: string): void
+  startGroup?(t: string): void
+  endGroup?(): void
+}
+
+export function createLogger(sink: LogSink, secrets: () => readonly string[]): Logger {
+  const m = (s: string) => maskSecrets(s, secrets())
+  return {
+    info: (s) => sink.info(m(s)),
+    warning: (s) => sink.warning(m(s)),
+    error: (s) => sink.error(m(s)),
+    debug: (s) => sink.debug(m(s)),
+    async group(title, fn) {
+      sink.startGroup?.(m(title))
+      try {
+        return await fn()
+      } finally {
+        sink.endGroup?.()
+      }
+    },
+  }
+}
+
+/** A terminal sink: info to stderr (stdout is kept for the report), prefixed levels. */
+export const consoleSink = (verbose = false): LogSink => ({
+  info: (s) => process.stderr.write(`${s}\n`),
+  warning: (s) => process.stderr.write(`warning: ${s}\n`),
+  error: (s) => process.stderr.write(`error: ${s}\n`),
+  debug: (s) => {
+    if (verbose) process.stderr.write(`debug: ${s}\n`)
+  },
+  startGroup: (t) => process.stderr.write(`== ${t}\n`),
+})
+
+/** A sink that keeps messages in memory (tests, and the report of warnings). */
+export function memorySink(): LogSink & { lines: string[] } {
+  const lines: string[] = []
+  return {
+    lines,
+    info: (s) => lines.push(s),
+    warning: (s) => lines.push(`warning: ${s}`),
+    error: (s) => lines.push(`error: ${s}`),
+    debug: () => {},
+  }
+}

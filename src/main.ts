@@ -1,0 +1,4 @@
+/** Entry of the Action's main step. */
+import { actionMain } from './action.js'
+
+void actionMain()

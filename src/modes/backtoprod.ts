@@ -1,0 +1,55 @@
+/**
+ * backtoprod: switches `live` to the updated work tree; the tree that served meanwhile becomes the safe tree (the
+ * rollback target). Then the application's steps, `after-switch`, and the health check. A failure after a code-only
+ * switch goes back to the safe tree when `auto-rollback` is on; after a database upgrade it never does.
+ */
+import { UnsafeToGoBack } from '../app/app.js'
+import { treeRevision } from '../remote/state.js'
+import { type HostContext, journal, mustState, plan, StepFailure } from '../steps/context.js'
+import { healthCheck } from '../steps/health.js'
+import { runHook } from '../steps/hooks.js'
+import { freshPath, switchTo } from '../steps/switch.js'
+
+export async function backtoprod(ctx: HostContext): Promise<void> {
+  const state = mustState(ctx)
+  const safeId = state.live
+  const work = state.trees[state.work ?? '']
+  ctx.report.revisionAfter ??= treeRevision(work)
+  if (ctx.settings.dryRun) {
+    const rename = work.served && work.dirty ? ' under a fresh id' : ''
+    plan(ctx, `switch live from trees/${safeId} to the work tree trees/${work.id}${rename}; trees/${safeId} becomes the safe tree`)
+    if (ctx.settings.afterSwitch) plan(ctx, 'run the after-switch command')
+    if (ctx.settings.healthUrl) plan(ctx, `check ${ctx.settings.healthUrl}`)
+    return
+  }
+  const switchPlan = await ctx.app.beforeSwitch(ctx, work)
+  const id = await freshPath(ctx, state, work.id)
+  await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId })
+  ctx.report.liveTreeAfter = id
+  try {
+    await ctx.app.afterSwitch(ctx, switchPlan)
+    if (ctx.settings.afterSwitch) await runHook(ctx, 'after-switch', ctx.settings.afterSwitch)
+    if (ctx.settings.healthUrl) await healthCheck(ctx)
+  } catch (e) {
+    if (e instanceof UnsafeToGoBack) {
+      ctx.report.restore = e.restore
+      await journal(ctx, 'failed-after-upgrade', { error: e.message, restore: e.restore })
+      throw e
+    }
+    const why = (e as Error).message
+    if (!ctx.settings.autoRollback) {
+      throw new StepFailure(`${why}. auto-rollback is off: trees/${id} stays live; run goback to return to trees/${safeId}`)
+    }
+    ctx.log.warning(`${why}: going back to trees/${safeId}`)
+    await switchTo(ctx, state, safeId, { state: 'delivering', live: safeId, safe: safeId, work: id })
+    ctx.report.rolledBack = true
+    ctx.report.liveTreeAfter = safeId
+    await journal(ctx, 'rollback', { from: id, to: safeId, error: why })
+    if (ctx.settings.afterSwitch) {
+      await runHook(ctx, 'after-switch', ctx.settings.afterSwitch).catch((err: Error) => ctx.log.warning(`after-switch after going back: ${err.message}`))
+    }
+    throw new StepFailure(
+      `${why}. Went back to trees/${safeId} (state delivering, trees/${id} is the work tree): fix the code, then run update and backtoprod (or deliver)`,
+    )
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * deliver: the whole cycle in one run — syncback (whole), goback, update (whole or `paths`), backtoprod. Run while a
+ * delivery is in progress, it resumes: update, then backtoprod.
+ */
+import { type HostContext, mustState, plan } from '../steps/context.js'
+import { checkDrift } from '../steps/drift.js'
+import { backtoprod } from './backtoprod.js'
+import { goback } from './goback.js'
+import { syncback } from './syncback.js'
+import { update } from './update.js'
+
+export async function deliver(ctx: HostContext): Promise<void> {
+  const state = mustState(ctx)
+  if (state.state === 'delivering') {
+    plan(ctx, 'resume the delivery in progress: update, then backtoprod')
+    await update(ctx)
+    await backtoprod(ctx)
+    return
+  }
+  // The live tree becomes the work tree: look at it first, so that on-drift: fail stops before anything changes.
+  const live = state.trees[state.live]
+  await checkDrift(ctx, live, 'live')
+  await syncback(ctx, [], false)
+  if (ctx.settings.dryRun) {
+    await goback(ctx)
+    await update(ctx, live, true)
+    plan(ctx, `switch live back to trees/${live.id}, updated, under a fresh id; the copy that served meanwhile becomes the safe tree`)
+    return
+  }
+  await goback(ctx)
+  await update(ctx, undefined, true)
+  await backtoprod(ctx)
+}

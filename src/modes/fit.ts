@@ -1,0 +1,44 @@
+/**
+ * Which modes fit which server state, and the refusal that names the mode to run instead.
+ */
+import type { Probe } from '../remote/server.js'
+import type { Mode } from '../settings.js'
+
+/** Modes that change the server (they take the lock). */
+export const WRITING_MODES: Mode[] = ['init', 'syncback', 'supersyncback', 'goback', 'update', 'backtoprod', 'deliver']
+
+/** Returns the refusal sentence when `mode` does not fit what the probe found, or null when it fits. */
+export function refusal(mode: Mode, p: Probe, root: string): string | null {
+  if (mode === 'status' || mode === 'session-open' || mode === 'session-close') return null
+  if (mode === 'init') {
+    if (p.liveExists || p.stateText !== null) {
+      return `A delivery layout already exists at ${root} (${p.liveExists ? 'live' : ''}${p.liveExists && p.stateText !== null ? ' and ' : ''}${p.stateText !== null ? '.delivery/state.json' : ''}): init changes nothing; run mode status to see it`
+    }
+    return null
+  }
+  if (p.stateText === null) {
+    return `No delivery layout at ${root}${p.liveExists ? ' (live exists but .delivery/state.json does not)' : ''}: run mode init first`
+  }
+  const s = p.state
+  if (!s) return null // a damaged state is a failure, reported by the caller
+  const delivering = `a delivery is in progress (state delivering: live serves trees/${s.live} while trees/${s.work} is being updated)`
+  switch (mode) {
+    case 'syncback':
+    case 'supersyncback':
+      return s.state === 'production' ? null : `${mode} runs in production, but ${delivering}: run backtoprod (or deliver) to finish it first`
+    case 'goback':
+      return s.state === 'production'
+        ? null
+        : `goback already happened: ${delivering}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`
+    case 'update':
+      return s.state === 'delivering'
+        ? null
+        : `update changes the work tree, which exists only while delivering, and the state is production (live serves trees/${s.live}): run goback first, or deliver for the whole cycle`
+    case 'backtoprod':
+      return s.state === 'delivering'
+        ? null
+        : `backtoprod switches an updated work tree live, and the state is production (live serves trees/${s.live}): run goback and update first, or deliver for the whole cycle`
+    default:
+      return null
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * init: builds the layout — two complete trees (checked out from the repository, or copied whole from `adopt`), the
+ * state, then `live`. A half-finished init (trees but no state.json) is cleaned and redone.
+ */
+import { looksLikeMoodle } from '../app/app.js'
+import { LAYOUT_VERSION, newTreeId, type ServerState } from '../remote/state.js'
+import { switchLive } from '../remote/server.js'
+import { type HostContext, journal, plan, saveState, step } from '../steps/context.js'
+
+export async function init(ctx: HostContext): Promise<void> {
+  const { settings, layout } = ctx
+  const source = settings.adopt ? `the existing directory ${settings.adopt}` : `${settings.repository} at ${settings.ref || 'its default branch'}`
+  if (settings.dryRun) {
+    if (ctx.probe.trees.length) plan(ctx, `remove what a half-finished init left in ${layout.trees}`)
+    plan(ctx, `create ${layout.trees}/<two new ids> from ${source}, then ${layout.live} pointing at the first`)
+    return
+  }
+  if (ctx.probe.trees.length) {
+    await step(ctx, 'clean half-finished init', () => ctx.vcs.cleanHalfInit())
+  }
+  await ctx.sh.run('create the layout', 'for d in "$@"; do mkdir -p "$d"; done', [layout.trees, layout.meta, layout.drift, layout.sessions, layout.reports])
+  const now = ctx.now()
+  const ids = [newTreeId(now, settings.run.runId), newTreeId(now, settings.run.runId)]
+  const result = await step(
+    ctx,
+    settings.adopt ? 'adopt' : 'checkout',
+    () => (settings.adopt ? ctx.vcs.adopt(settings.adopt, ids) : ctx.vcs.init(ids)),
+    (r) => `${source} -> trees/${ids[0]}, trees/${ids[1]} at ${r.revision}`,
+  )
+  ctx.commit = result.revision
+  let app = settings.app as string
+  if (app === 'auto') app = (await looksLikeMoodle(ctx.sh, layout.tree(ids[0]))) ? 'moodle' : 'none'
+  const at = now.toISOString()
+  const state: ServerState = {
+    layout: LAYOUT_VERSION,
+    state: 'production',
+    live: ids[0],
+    safe: ids[1],
+    trees: Object.fromEntries(ids.map((id, i) => [id, { id, revision: result.revision, served: i === 0, dirty: false, updatedAt: at }])),
+    method: settings.method,
+    repository: result.repository,
+    ref: settings.ref,
+    app,
+    updatedAt: at,
+  }
+  // state.json first, then live: a run that dies in between leaves a state whose live tree is complete (reconciled).
+  await saveState(ctx, state)
+  await step(ctx, 'switch', () => switchLive(ctx.sh, layout, ids[0]), () => `live -> trees/${ids[0]}`)
+  await journal(ctx, 'init', { trees: ids, revision: result.revision, source, app })
+  ctx.report.revisionAfter = result.revision
+  ctx.report.liveTreeAfter = ids[0]
+}

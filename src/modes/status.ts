@@ -1,0 +1,46 @@
+/**
+ * status: read-only. State, which tree is live, each tree's revision and app version, the lock holder, drift of the
+ * live tree. With no layout it succeeds and says so.
+ */
+import { liveTreeId } from '../remote/server.js'
+import { treeRevision } from '../remote/state.js'
+import type { HostContext } from '../steps/context.js'
+import { checkDrift } from '../steps/drift.js'
+
+export async function status(ctx: HostContext): Promise<void> {
+  const p = ctx.probe
+  const info: Record<string, unknown> = { root: ctx.layout.root, user: p.user }
+  ctx.report.status = info
+  if (p.lock) info.lock = { ...p.lock, ageSeconds: p.lockAgeS }
+  if (!ctx.state) {
+    info.layout = p.stateError ? 'damaged' : p.liveExists ? 'live exists without .delivery/state.json' : 'none'
+    if (p.stateError) info.error = p.stateError
+    ctx.report.message = p.stateError ?? `No delivery layout at ${ctx.layout.root}${p.trees.length ? ' (trees left by a half-finished init: init will clean them)' : ''}: run mode init to create one`
+    return
+  }
+  const s = ctx.state
+  info.state = s.state
+  info.live = s.live
+  info.liveTarget = p.liveTarget
+  if (liveTreeId(p) !== s.live) info.warning = `live points at ${p.liveTarget || 'nothing'}, state.json says trees/${s.live}`
+  info.safe = s.safe
+  if (s.work) info.work = s.work
+  info.method = s.method
+  info.repository = s.repository
+  info.ref = s.ref
+  info.app = s.app
+  info.lastRun = s.lastRun
+  if (s.supersave) info.supersave = s.supersave
+  const trees: Record<string, unknown> = {}
+  for (const t of Object.values(s.trees)) {
+    const v = await ctx.app.version(t)
+    trees[t.id] = { revision: treeRevision(t), base: t.revision, paths: t.paths, app: v?.release, updatedAt: t.updatedAt }
+  }
+  info.trees = trees
+  const live = s.trees[s.live]
+  ctx.report.revisionAfter = treeRevision(live)
+  ctx.report.liveTreeAfter = s.live
+  await checkDrift(ctx, live, 'live', false)
+  const roles = s.state === 'production' ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`
+  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}`
+}

@@ -1,0 +1,37 @@
+/**
+ * syncback: makes the safe tree identical to the live tree (whole, or only `paths`); supersyncback also refreshes
+ * trees/supersave. Hand-made changes in the safe tree are saved before it is overwritten.
+ */
+import { type HostContext, journal, mustState, plan, saveState, step } from '../steps/context.js'
+import { copyTree } from '../steps/copy.js'
+import { checkDrift } from '../steps/drift.js'
+
+export async function syncback(ctx: HostContext, paths: string[], supersave: boolean): Promise<void> {
+  const state = mustState(ctx)
+  const live = state.trees[state.live]
+  const safe = state.trees[state.safe]
+  const what = paths.length ? paths.join(', ') : 'the whole tree'
+  await checkDrift(ctx, safe, 'safe')
+  const dry = ctx.settings.dryRun
+  const changed = await step(
+    ctx,
+    'syncback',
+    () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id), paths, ctx.vcs.syncExcludes, dry),
+    (n) => `${what}: trees/${live.id} -> trees/${safe.id}${n >= 0 ? `, ${n} entr${n === 1 ? 'y' : 'ies'} ${dry ? 'would change' : 'changed'}` : ''}`,
+  )
+  if (dry) {
+    plan(ctx, `copy ${what} from the live tree trees/${live.id} into the safe tree trees/${safe.id}${changed >= 0 ? ` (${changed} entries differ)` : ''}`)
+    if (supersave) plan(ctx, `copy the live tree into trees/supersave`)
+    return
+  }
+  const patch = await step(ctx, 'record syncback', () => ctx.vcs.afterSync(live, safe, paths))
+  state.trees[safe.id] = { ...safe, ...patch, dirty: true, updatedAt: ctx.now().toISOString() }
+  await saveState(ctx, state)
+  await journal(ctx, 'syncback', { from: live.id, to: safe.id, paths, changed })
+  if (supersave) {
+    await step(ctx, 'supersave', () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.supersave, [], ctx.vcs.syncExcludes))
+    state.supersave = { revision: live.head ?? live.revision, updatedAt: ctx.now().toISOString() }
+    await saveState(ctx, state)
+    await journal(ctx, 'supersave', { from: live.id })
+  }
+}

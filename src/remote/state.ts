@@ -1,0 +1,112 @@
+/**
+ * The server's state (`.delivery/state.json`): which tree is live, which is safe, which is being worked on, and what
+ * each tree holds. Parsed strictly: a damaged file is reported, never guessed at.
+ */
+
+export const LAYOUT_VERSION = 1
+
+export interface PathTake {
+  /** Component paths taken from another revision than the tree's base. */
+  paths: string[]
+  ref: string
+  revision: string
+}
+
+export interface TreeRecord {
+  id: string
+  /** The revision the whole tree was checked out at (git: commit sha; svn: revision; cvs: tag/branch; push: sha). */
+  revision: string
+  /** git: the commit HEAD points to (a local commit composing `paths` over `revision` after a partial update). */
+  head?: string
+  /** Paths taken from other revisions by partial updates or syncbacks, oldest first. */
+  paths?: PathTake[]
+  /** Whether this tree's real path has been live. */
+  served: boolean
+  /** Whether its content changed since it was last live (then it takes a new id before going live again). */
+  dirty: boolean
+  /** Set while the tree is being renamed to this id (a run that dies mid-rename is reconciled by the next). */
+  movingTo?: string
+  updatedAt: string
+}
+
+export interface ServerState {
+  layout: number
+  state: 'production' | 'delivering'
+  live: string
+  safe: string
+  /** While delivering: the tree being changed (the former live tree). */
+  work?: string
+  trees: Record<string, TreeRecord>
+  method: string
+  repository: string
+  ref: string
+  app: string
+  updatedAt: string
+  supersave?: { revision: string; updatedAt: string }
+  /** The last run that changed the state. */
+  lastRun?: { runId: string; mode: string; actor: string; at: string }
+}
+
+export class StateError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StateError'
+  }
+}
+
+const TREE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
+
+function isTree(t: unknown): t is TreeRecord {
+  const r = t as TreeRecord
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.id === 'string' &&
+    TREE_ID.test(r.id) &&
+    typeof r.revision === 'string' &&
+    typeof r.served === 'boolean' &&
+    typeof r.dirty === 'boolean'
+  )
+}
+
+/** Parses state.json text; throws StateError saying what is wrong. */
+export function parseState(text: string, file: string): ServerState {
+  let data: ServerState
+  try {
+    data = JSON.parse(text) as ServerState
+  } catch (e) {
+    throw new StateError(`${file} is not valid JSON (${(e as Error).message}); restore it from the journal or fix it by hand`)
+  }
+  const bad = (what: string) => new StateError(`${file} is damaged: ${what}; fix it by hand (the journal says what happened)`)
+  if (typeof data !== 'object' || data === null) throw bad('not an object')
+  if (data.layout !== LAYOUT_VERSION) throw bad(`layout ${JSON.stringify(data.layout)} is not ${LAYOUT_VERSION}`)
+  if (data.state !== 'production' && data.state !== 'delivering') throw bad(`state ${JSON.stringify(data.state)}`)
+  if (typeof data.trees !== 'object' || data.trees === null) throw bad('no trees')
+  for (const [id, t] of Object.entries(data.trees)) if (!isTree(t) || t.id !== id) throw bad(`tree ${JSON.stringify(id)}`)
+  for (const role of ['live', 'safe'] as const) {
+    if (typeof data[role] !== 'string' || !data.trees[data[role]]) throw bad(`${role} names no known tree`)
+  }
+  if (data.state === 'delivering' && (typeof data.work !== 'string' || !data.trees[data.work])) throw bad('work names no known tree')
+  if (data.state === 'production' && data.live === data.safe) throw bad('live and safe are the same tree in production')
+  return data
+}
+
+/** A fresh, unique tree id: time first, so that ids sort by creation. */
+export function newTreeId(now: Date, runId: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const salt = Math.random().toString(36).slice(2, 6)
+  const run = runId.replace(/[^A-Za-z0-9]/g, '').slice(-8)
+  return `${stamp}-${run}-${salt}`
+}
+
+/** The tree a role names. */
+export function tree(state: ServerState, id: string): TreeRecord {
+  const t = state.trees[id]
+  if (!t) throw new StateError(`state.json names no tree ${id}`)
+  return t
+}
+
+/** The revision a tree holds, for reports: the head when paths were composed in, else the base revision. */
+export function treeRevision(t: TreeRecord): string {
+  return t.head ?? t.revision
+}

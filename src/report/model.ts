@@ -1,0 +1,148 @@
+/**
+ * The report data model: one per run (and one per session). Rendered as JSON (`report.json`), Markdown (the job
+ * summary) and HTML (the email body). The JSON form is this object as it is; `schemaVersion` changes when a field
+ * changes meaning or disappears (adding a field does not change it).
+ */
+
+export const REPORT_SCHEMA_VERSION = 1
+
+/** Outcome of a run, of a host, or of a step. */
+export type Outcome = 'success' | 'failure' | 'refused' | 'skipped'
+
+export interface StepReport {
+  /** Short name of the step: `lock`, `drift`, `syncback`, `switch`, `fetch`, `update`, `upgrade`, `health`, ... */
+  name: string
+  outcome: Outcome
+  /** Wall time of the step in milliseconds. */
+  ms: number
+  /** One line saying what the step did or why it failed. */
+  detail?: string
+}
+
+export interface RenamedFile {
+  from: string
+  to: string
+}
+
+/** Files changed between the revision before and the revision after (restricted to `paths` for a partial update). */
+export interface FileChanges {
+  added: string[]
+  modified: string[]
+  deleted: string[]
+  renamed: RenamedFile[]
+}
+
+export interface DriftFile {
+  /** Path relative to the tree root. */
+  path: string
+  /** `modified`, `deleted`, `untracked` (or `added` for a file added to the index by hand). */
+  status: 'modified' | 'deleted' | 'untracked' | 'added' | 'type-changed'
+}
+
+export interface DriftReport {
+  /** The tree id in which the drift was found. */
+  tree: string
+  /** Which role the tree had: `live`, `safe`, `work`. */
+  role: string
+  files: DriftFile[]
+  /** Path on the server of the saved patch (absent in a dry run, which saves nothing). */
+  patch?: string
+}
+
+export interface HealthReport {
+  url: string
+  expect: string
+  ok: boolean
+  /** Last HTTP status seen (0 when no answer). */
+  status: number
+  attempts: number
+  ms: number
+  detail?: string
+}
+
+export interface PermissionFinding {
+  path: string
+  problem: 'world-writable' | 'owned-by-web-user' | 'writable-by-web-user'
+}
+
+export interface HostReport {
+  /** `user@host:port` as given. */
+  host: string
+  outcome: Outcome
+  /** Human sentence for the outcome (the refusal or the error, or what was done). */
+  message?: string
+  stateBefore?: string
+  stateAfter?: string
+  liveTreeBefore?: string
+  liveTreeAfter?: string
+  revisionBefore?: string
+  revisionAfter?: string
+  appVersionBefore?: string
+  appVersionAfter?: string
+  steps: StepReport[]
+  files: FileChanges
+  drift: DriftReport[]
+  upgradeOutput?: string
+  health?: HealthReport
+  rolledBack: boolean
+  /** What must be restored by hand after a failure that could not be undone automatically. */
+  restore?: string
+  error?: string
+  /** Dry run: the actions the mode would take, one sentence each. */
+  plan?: string[]
+  /** `status` only: what the server holds. */
+  status?: Record<string, unknown>
+  permissions?: PermissionFinding[]
+}
+
+export interface Report {
+  schemaVersion: number
+  tool: { name: string; version: string }
+  /** `success` when every host succeeded; `refused` when the mode did not fit; `failure` otherwise. */
+  outcome: Outcome
+  mode: string
+  dryRun: boolean
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+  repository: string
+  ref: string
+  /** The commit the ref resolved to on the first host that resolved it. */
+  commit: string
+  actor: string
+  event: string
+  runUrl: string
+  environment?: string
+  app: string
+  method: string
+  paths: string[]
+  comment?: string
+  sessionId?: string
+  hosts: HostReport[]
+}
+
+export function emptyChanges(): FileChanges {
+  return { added: [], modified: [], deleted: [], renamed: [] }
+}
+
+export function newHostReport(host: string): HostReport {
+  return { host, outcome: 'success', steps: [], files: emptyChanges(), drift: [], rolledBack: false }
+}
+
+/** Number of distinct paths touched by a set of changes (a rename counts its two paths). */
+export function countChangedPaths(files: FileChanges): number {
+  const all = new Set<string>([...files.added, ...files.modified, ...files.deleted])
+  for (const r of files.renamed) {
+    all.add(r.from)
+    all.add(r.to)
+  }
+  return all.size
+}
+
+/** The run's outcome from its hosts' outcomes. */
+export function overallOutcome(hosts: HostReport[]): Outcome {
+  if (hosts.length === 0) return 'failure'
+  if (hosts.every((h) => h.outcome === 'success' || h.outcome === 'skipped')) return 'success'
+  if (hosts.some((h) => h.outcome === 'failure')) return 'failure'
+  return 'refused'
+}

@@ -1,0 +1,39 @@
+/**
+ * Drift: files changed on the server by hand (tracked files that differ from the tree's revision, untracked files
+ * outside `keep`). Found before a tree is overwritten, saved as a patch under .delivery/drift/, listed in the report;
+ * `on-drift: fail` stops the run before anything changes.
+ */
+import type { DriftReport } from '../report/model.js'
+import type { TreeRecord } from '../remote/state.js'
+import { isKept } from '../vcs/changes.js'
+import { type HostContext, StepFailure, step } from './context.js'
+
+/** Looks for drift in a tree; saves it (outside a dry run). Returns the report entry, or null when clean. */
+export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: string, save = !ctx.settings.dryRun): Promise<DriftReport | null> {
+  return step(
+    ctx,
+    `drift ${role}`,
+    async () => {
+      const files = (await ctx.vcs.drift(tree)).filter((f) => !isKept(f.path, ctx.keep))
+      if (files.length === 0) return null
+      const entry: DriftReport = { tree: tree.id, role, files }
+      if (save) {
+        const stamp = ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+        entry.patch = `${ctx.layout.drift}/${stamp}-${tree.id}-${role}.patch`
+        await ctx.vcs.saveDrift(tree, files, entry.patch)
+      }
+      ctx.report.drift.push(entry)
+      const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(', ')
+      const more = files.length > 20 ? ` and ${files.length - 20} more` : ''
+      const msg = `${files.length} file(s) of the ${role} tree ${tree.id} were changed by hand on the server: ${list}${more}`
+      if (ctx.settings.onDrift === 'fail' && ctx.settings.mode !== 'status') {
+        throw new StepFailure(
+          `${msg}. on-drift is fail, so nothing was changed${entry.patch ? ` (the changes are saved in ${entry.patch})` : ''}: commit them to the repository, or undo them, then run again`,
+        )
+      }
+      ctx.log.warning(`${msg}${entry.patch ? `; saved in ${entry.patch}` : ''}`)
+      return entry
+    },
+    (r) => (r ? `${r.files.length} file(s) changed by hand` : 'none'),
+  )
+}

@@ -1,0 +1,222 @@
+/**
+ * SSH transport over ssh2: one connection per host per run, reused for every command, host key checked before any
+ * authentication, transient connection errors retried with backoff, optional jump host.
+ */
+import type { Duplex } from 'node:stream'
+import ssh2 from 'ssh2'
+import type { ClientChannel, ConnectConfig } from 'ssh2'
+import type { HostTarget, SshAuth } from '../settings.js'
+import { type HostKeyPolicy, verifyHostKey } from './hostkeys.js'
+import { ConnectionError, maskSecrets, RunError, type RunParams, type RunResult } from './run.js'
+
+const { Client } = ssh2
+
+export interface ConnectOptions {
+  target: HostTarget
+  auth: SshAuth
+  hostKeys: HostKeyPolicy
+  timeoutMs: number
+  jump?: { target: HostTarget; auth: SshAuth }
+  secrets: string[]
+  /** Attempts for transient errors (default 4: waits of 1, 2 and 4 s between them). */
+  attempts?: number
+  /** Base delay of the backoff in ms (default 1000). */
+  backoffMs?: number
+  /** Called when an attempt fails and another follows. */
+  onRetry?: (message: string, waitMs: number) => void
+}
+
+const TRANSIENT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i
+
+function isTransient(e: Error & { code?: string; level?: string }): boolean {
+  if (e.level === 'client-authentication') return false
+  return TRANSIENT.test(`${e.code ?? ''} ${e.message}`)
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Opens one authenticated ssh2 client, through `sock` when given. */
+function openClient(
+  target: HostTarget,
+  auth: SshAuth,
+  hostKeys: HostKeyPolicy,
+  timeoutMs: number,
+  sock?: Duplex,
+): Promise<InstanceType<typeof Client>> {
+  return new Promise((resolve, reject) => {
+    const client = new Client()
+    let hostKeyProblem: string | undefined
+    let settled = false
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: 10_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        const verdict = verifyHostKey(hostKeys, target.host, target.port, key)
+        if (!verdict.ok) hostKeyProblem = verdict.reason
+        return verdict.ok
+      },
+    }
+    if (sock) config.sock = sock
+    if (auth.privateKey) {
+      config.privateKey = auth.privateKey
+      if (auth.passphrase !== undefined) config.passphrase = auth.passphrase
+    }
+    if (auth.password !== undefined) config.password = auth.password
+    client.once('ready', () => {
+      settled = true
+      resolve(client)
+    })
+    client.on('error', (err: Error & { level?: string }) => {
+      if (settled) return
+      settled = true
+      client.end()
+      if (hostKeyProblem) {
+        const e = new Error(`host key verification failed: ${hostKeyProblem}`) as Error & { level?: string }
+        e.level = 'host-key'
+        reject(e)
+      } else reject(err)
+    })
+    client.connect(config)
+  })
+}
+
+export class SshConnection {
+  private closed = false
+  private lostReason?: string
+  private readonly secrets: string[]
+
+  private constructor(
+    readonly label: string,
+    private readonly client: InstanceType<typeof Client>,
+    private readonly jumpClient: InstanceType<typeof Client> | undefined,
+    secrets: string[],
+  ) {
+    this.secrets = secrets
+    const onGone = (why: string) => {
+      if (!this.closed && !this.lostReason) this.lostReason = why
+    }
+    client.on('close', () => onGone('the SSH connection was closed'))
+    client.on('error', (e: Error) => onGone(`the SSH connection failed: ${e.message}`))
+  }
+
+  /** Connects (through the jump host when given), retrying transient failures with backoff. */
+  static async connect(opts: ConnectOptions): Promise<SshConnection> {
+    const attempts = opts.attempts ?? 4
+    const backoff = opts.backoffMs ?? 1000
+    let lastError: Error | undefined
+    for (let i = 0; i < attempts; i++) {
+      let jumpClient: InstanceType<typeof Client> | undefined
+      try {
+        let sock: Duplex | undefined
+        if (opts.jump) {
+          jumpClient = await openClient(opts.jump.target, opts.jump.auth, opts.hostKeys, opts.timeoutMs)
+          const jc = jumpClient
+          sock = await new Promise<Duplex>((resolve, reject) => {
+            jc.forwardOut('127.0.0.1', 0, opts.target.host, opts.target.port, (err, stream) => (err ? reject(err) : resolve(stream)))
+          })
+        }
+        const client = await openClient(opts.target, opts.auth, opts.hostKeys, opts.timeoutMs, sock)
+        return new SshConnection(opts.target.label, client, jumpClient, opts.secrets)
+      } catch (e) {
+        jumpClient?.end()
+        const err = e as Error & { level?: string; code?: string }
+        lastError = err
+        const via = opts.jump && !(err.level === 'host-key' && err.message.includes(opts.target.host)) ? ` (via jump host ${opts.jump.target.label})` : ''
+        const msg = maskSecrets(err.message, opts.secrets)
+        if (err.level === 'host-key') throw new ConnectionError(opts.target.label, `${msg}${via}`, false)
+        if (err.level === 'client-authentication') {
+          throw new ConnectionError(opts.target.label, `authentication failed for ${opts.target.user}${via}: check private-key / password and the server's authorized_keys`, false)
+        }
+        if (!isTransient(err) || i === attempts - 1) break
+        const wait = backoff * 2 ** i
+        opts.onRetry?.(`${opts.target.label}: ${msg}; retrying in ${wait / 1000} s`, wait)
+        await sleep(wait)
+      }
+    }
+    throw new ConnectionError(opts.target.label, `cannot connect: ${maskSecrets(lastError?.message ?? 'unknown error', opts.secrets)}`, true)
+  }
+
+  /** Runs one command line (already quoted) on the server. */
+  exec(what: string, commandLine: string, params: RunParams = {}): Promise<RunResult> {
+    const secrets = [...this.secrets, ...(params.secrets ?? [])]
+    if (this.lostReason) return Promise.reject(new ConnectionError(this.label, `${what}: ${this.lostReason}`, true))
+    return new Promise((resolve, reject) => {
+      this.client.exec(commandLine, (err: Error | undefined, stream: ClientChannel) => {
+        if (err) {
+          reject(new ConnectionError(this.label, `${what}: ${maskSecrets(err.message, secrets)}`, true))
+          return
+        }
+        const out: Buffer[] = []
+        const errOut: Buffer[] = []
+        let code: number | null = null
+        let signal: string | undefined
+        let timer: NodeJS.Timeout | undefined
+        let timedOut = false
+        const onClientGone = () => finish()
+        const finish = () => {
+          if (timer) clearTimeout(timer)
+          this.client.removeListener('close', onClientGone)
+          const stdout = maskSecrets(Buffer.concat(out).toString('utf8'), secrets)
+          const stderr = maskSecrets(Buffer.concat(errOut).toString('utf8'), secrets)
+          if (timedOut) {
+            reject(new RunError(this.label, what, 124, stdout, `${stderr}\ntimed out after ${params.timeoutMs} ms`))
+            return
+          }
+          if (code === null) {
+            const why = this.lostReason ?? (signal ? `killed by signal ${signal}` : 'the command ended without an exit status')
+            reject(new ConnectionError(this.label, `${what}: ${why}`, true))
+            return
+          }
+          if (code !== 0 && !params.nothrow) reject(new RunError(this.label, what, code, stdout, stderr))
+          else resolve({ code, stdout, stderr })
+        }
+        this.client.once('close', onClientGone)
+        stream.on('data', (d: Buffer) => {
+          out.push(d)
+          params.onStdout?.(d)
+        })
+        stream.stderr.on('data', (d: Buffer) => errOut.push(d))
+        stream.on('exit', (c: number | null, sig?: string) => {
+          if (typeof c === 'number') code = c
+          else signal = sig
+        })
+        stream.on('close', finish)
+        if (params.timeoutMs) {
+          timer = setTimeout(() => {
+            timedOut = true
+            try {
+              stream.signal('TERM')
+            } catch {
+              /* the server may not support signals */
+            }
+            stream.close()
+          }, params.timeoutMs)
+        }
+        const input = params.stdin
+        if (input === undefined) stream.end()
+        else if (typeof input === 'string' || Buffer.isBuffer(input)) stream.end(input)
+        else input.pipe(stream)
+      })
+    })
+  }
+
+  get lost(): string | undefined {
+    return this.lostReason
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    this.client.end()
+    this.jumpClient?.end()
+  }
+
+  /** Test hook: cuts the connection abruptly, as a network failure would. */
+  destroy(): void {
+    const c = this.client as unknown as { _sock?: { destroy(): void } }
+    c._sock?.destroy()
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * One interface for every code source (git, svn, cvs, push): how trees are created, updated, compared and moved.
+ * Drivers come from `createDriver` (vcs/index.ts).
+ */
+import type { Logger } from '../log.js'
+import type { DriftFile, FileChanges } from '../report/model.js'
+import type { Layout } from '../remote/server.js'
+import type { RemoteShell } from '../remote/shell.js'
+import type { PathTake, TreeRecord } from '../remote/state.js'
+import type { Settings } from '../settings.js'
+
+export interface VcsContext {
+  sh: RemoteShell
+  layout: Layout
+  settings: Settings
+  log: Logger
+}
+
+export interface InitResult {
+  /** The revision both trees now hold. */
+  revision: string
+  /** The repository recorded in the state (for adopt: the adopted tree's origin, when it has one). */
+  repository: string
+}
+
+export interface UpdateResult {
+  /** The revision the ref resolved to (git: the commit). */
+  commit: string
+  /** The new base revision of the tree (unchanged for a partial update). */
+  revision: string
+  /** git: the new HEAD (a local commit composing the paths for a partial update). */
+  head?: string
+  /** For a partial update: what was taken. */
+  take?: PathTake
+  changes: FileChanges
+}
+
+export interface VcsDriver {
+  readonly method: string
+  /** Programs the method needs on the server. */
+  readonly tools: string[]
+  /** rsync exclude patterns for per-tree metadata that a syncback must not copy (git's `.git` file). */
+  readonly syncExcludes: string[]
+  /** Checks `repository` at `ref` out into each of `treeIds` (fresh directories under trees/). */
+  init(treeIds: string[]): Promise<InitResult>
+  /** Copies the existing code directory `source` whole into each of `treeIds`. */
+  adopt(source: string, treeIds: string[]): Promise<InitResult>
+  /**
+   * Brings `tree` to `ref` (whole, or only `paths`) and lists what changed. With `dryRun`, computes the same list and
+   * changes nothing in the layout.
+   */
+  update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult>
+  /** Files of the tree that differ from what it should hold (edited, deleted or added by hand). */
+  drift(tree: TreeRecord): Promise<DriftFile[]>
+  /** Saves those files' changes as a patch at `dest` on the server. */
+  saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void>
+  /**
+   * After a syncback copied `from` into `to` (whole or `paths`), makes `to`'s metadata agree; returns the fields of
+   * `to`'s record that change.
+   */
+  afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>>
+  /** Renames trees/<from> to trees/<to>, keeping the tree usable. */
+  move(from: string, to: string): Promise<void>
+  /** Deletes trees/<id> (and its metadata). */
+  remove(id: string): Promise<void>
+  /** Removes what a half-finished init left (trees without state). */
+  cleanHalfInit(): Promise<void>
+}

@@ -1,0 +1,232 @@
+/**
+ * git: one bare object store in .delivery/repo.git; each tree is one of its worktrees, detached at a commit. A partial
+ * update composes a local commit (the tree's HEAD) from the base commit with the paths taken from the new one, so a
+ * tree's HEAD always says exactly what it should hold.
+ */
+import type { DriftFile } from '../report/model.js'
+import type { TreeRecord } from '../remote/state.js'
+import { parseNameStatusZ, parsePorcelainZ } from './changes.js'
+import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
+
+/** Git environment and helpers shared by every script. `$1` is 1 when credentials follow on stdin. */
+const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1
+export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
+export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
+DLV_U=; DLV_P=
+if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
+export DLV_U DLV_P
+shift
+gitc() {
+  if [ -n "$DLV_U$DLV_P" ]; then
+    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
+  else git "$@"; fi
+}
+# fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
+fetch_commit() {
+  local gd=$1 url=$2 ref=$3 want
+  want=\${ref:-HEAD}
+  if gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" "+$want:refs/delivery/incoming" 2>"$gd/.fetch.err"; then
+    git --git-dir="$gd" rev-parse --verify -q "refs/delivery/incoming^{commit}"
+  elif printf '%s' "$ref" | grep -Eq '^[0-9a-f]{7,40}$' && gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" '+refs/heads/*:refs/delivery/heads/*' '+refs/tags/*:refs/delivery/tags/*' 2>>"$gd/.fetch.err" && git --git-dir="$gd" rev-parse --verify -q "$ref^{commit}"; then
+    :
+  else
+    cat "$gd/.fetch.err" >&2; rm -f "$gd/.fetch.err"
+    die "cannot fetch '\${ref:-the default branch}' from the repository"
+  fi
+  rm -f "$gd/.fetch.err"
+}
+`
+
+export class GitDriver implements VcsDriver {
+  readonly method = 'git'
+  readonly tools = ['git']
+  readonly syncExcludes = ['/.git']
+
+  constructor(private readonly ctx: VcsContext) {}
+
+  /** Runs a git script with the credentials (if any) on stdin, never on a command line. */
+  private git(what: string, script: string, args: string[]) {
+    const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings
+    const cred = u !== undefined || p !== undefined
+    return this.ctx.sh.run(what, GIT_PRELUDE + script, [cred ? '1' : '0', ...args], {
+      stdin: cred ? `${u ?? ''}\n${p ?? ''}\n` : undefined,
+      secrets: p ? [p] : [],
+    })
+  }
+
+  private get repo() {
+    return this.ctx.layout.repo
+  }
+
+  async init(treeIds: string[]): Promise<InitResult> {
+    const { repository, ref } = this.ctx.settings
+    const r = await this.git(
+      'check out the repository into the trees',
+      `repo=$1; url=$2; ref=$3; shift 3
+[ -d "$repo" ] || git init -q --bare "$repo"
+git --git-dir="$repo" config gc.auto 0
+commit=$(fetch_commit "$repo" "$url" "$ref")
+for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; done
+echo "commit=$commit"`,
+      [this.repo, repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))],
+    )
+    return { revision: value(r.stdout, 'commit'), repository }
+  }
+
+  async adopt(source: string, treeIds: string[]): Promise<InitResult> {
+    const r = await this.git(
+      'adopt the existing git working copy',
+      `repo=$1; src=$2; shift 2
+[ -d "$src/.git" ] || die "$src is not a git working copy (no .git): adopt it with method push, or check it out with init"
+head=$(git -C "$src" rev-parse --verify -q "HEAD^{commit}") || die "$src has no commit checked out"
+origin=$(git -C "$src" remote get-url origin 2>/dev/null || true)
+rm -rf "$repo"
+git clone -q --bare --no-hardlinks "$src" "$repo"
+git --git-dir="$repo" config gc.auto 0
+git --git-dir="$repo" remote remove origin 2>/dev/null || true
+for t in "$@"; do
+  git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
+  rsync -a --exclude=/.git "$src/" "$t/"
+  git -C "$t" reset -q
+done
+echo "commit=$head"
+echo "origin=$origin"`,
+      [this.repo, source, ...treeIds.map((id) => this.ctx.layout.tree(id))],
+    )
+    return { revision: value(r.stdout, 'commit'), repository: value(r.stdout, 'origin') }
+  }
+
+  async update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult> {
+    const { repository } = this.ctx.settings
+    const base = tree.head ?? tree.revision
+    const r = await this.git(
+      dryRun ? 'compute the update (dry run)' : 'update the work tree',
+      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; shift 6
+gd=$repo
+if [ "$dry" = 1 ]; then
+  # A throwaway repository borrowing the store's objects: the dry run writes nothing in the layout.
+  gd=$(mktemp -d); trap 'rm -rf "$gd"' EXIT
+  git init -q --bare "$gd"; echo "$repo/objects" > "$gd/objects/info/alternates"
+fi
+commit=$(fetch_commit "$gd" "$url" "$ref")
+head=$commit
+if [ $# -gt 0 ]; then
+  if [ "$dry" = 1 ]; then head=; else
+    idx=$(mktemp); trap 'rm -f "$idx"' EXIT
+    export GIT_INDEX_FILE=$idx
+    git -C "$tree" read-tree "$base"
+    for p in "$@"; do
+      git -C "$tree" ls-files -z -- "$p" | git -C "$tree" update-index -z --force-remove --stdin
+      git -C "$tree" ls-tree -r -z "$commit" -- "$p" | git -C "$tree" update-index -z --index-info
+    done
+    t=$(git -C "$tree" write-tree)
+    head=$(printf 'delivery: %s from %s\\n' "$*" "$commit" | git -C "$tree" commit-tree "$t" -p "$base")
+    unset GIT_INDEX_FILE
+  fi
+fi
+echo "commit=$commit"
+echo "head=$head"
+echo "diff=$(git --git-dir="$gd" diff --name-status -z -M "$base" "$commit" -- "$@" | base64 -w0)"
+if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
+      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? '1' : '0', ...paths],
+    )
+    const commit = value(r.stdout, 'commit')
+    const head = value(r.stdout, 'head') || undefined
+    const changes = parseNameStatusZ(Buffer.from(value(r.stdout, 'diff'), 'base64').toString('utf8'))
+    if (paths.length === 0) return { commit, revision: commit, head: undefined, changes }
+    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes }
+  }
+
+  async drift(tree: TreeRecord): Promise<DriftFile[]> {
+    const r = await this.ctx.sh.run(
+      `look for hand-made changes in ${tree.id}`,
+      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
+git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64 -w0`,
+      [this.ctx.layout.tree(tree.id)],
+    )
+    return parsePorcelainZ(Buffer.from(r.stdout.trim(), 'base64').toString('utf8'))
+  }
+
+  async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
+    const list = files.map((f) => f.path).join('\0')
+    const untracked = files.filter((f) => f.status === 'untracked').map((f) => f.path).join('\0')
+    await this.ctx.sh.run(
+      `save the hand-made changes of ${tree.id}`,
+      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
+tree=$1; dest=$2; list=$3; untracked=$4
+mkdir -p "$(dirname "$dest")"
+idx=$(mktemp); trap 'rm -f "$idx"' EXIT
+export GIT_INDEX_FILE=$idx
+cp "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$GIT_INDEX_FILE"
+if [ -n "$untracked" ]; then printf '%s' "$untracked" | git -C "$tree" add -N --pathspec-from-file=- --pathspec-file-nul; fi
+printf '%s' "$list" | xargs -0 git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
+mv -f "$dest.tmp" "$dest"`,
+      [this.ctx.layout.tree(tree.id), dest, list, untracked],
+    )
+  }
+
+  async afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>> {
+    if (paths.length === 0) {
+      const head = from.head ?? from.revision
+      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2"`, [
+        this.ctx.layout.tree(to.id),
+        head,
+      ])
+      return { revision: from.revision, head: from.head, paths: from.paths }
+    }
+    // Per path: compose a local commit from the safe tree's HEAD with those paths from the live tree's HEAD.
+    const base = to.head ?? to.revision
+    const source = from.head ?? from.revision
+    const r = await this.ctx.sh.run(
+      `record ${paths.length} path(s) in ${to.id}`,
+      `export LC_ALL=C GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
+tree=$1; base=$2; src=$3; shift 3
+idx=$(mktemp); trap 'rm -f "$idx"' EXIT
+export GIT_INDEX_FILE=$idx
+git -C "$tree" read-tree "$base"
+for p in "$@"; do
+  git -C "$tree" ls-files -z -- "$p" | git -C "$tree" update-index -z --force-remove --stdin
+  git -C "$tree" ls-tree -r -z "$src" -- "$p" | git -C "$tree" update-index -z --index-info
+done
+t=$(git -C "$tree" write-tree)
+head=$(printf 'delivery: syncback %s from %s\\n' "$*" "$src" | git -C "$tree" commit-tree "$t" -p "$base")
+unset GIT_INDEX_FILE
+git -C "$tree" reset -q "$head"
+echo "head=$head"`,
+      [this.ctx.layout.tree(to.id), base, source, ...paths],
+    )
+    const takes = [...(to.paths ?? []), { paths, ref: `syncback:${from.id}`, revision: source }]
+    return { head: value(r.stdout, 'head'), paths: takes }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await this.ctx.sh.run(`rename tree ${from} to ${to}`, `git --git-dir="$1" worktree move "$2" "$3"`, [
+      this.repo,
+      this.ctx.layout.tree(from),
+      this.ctx.layout.tree(to),
+    ])
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force "$2" 2>/dev/null || rm -rf "$2"; git --git-dir="$1" worktree prune`, [
+      this.repo,
+      this.ctx.layout.tree(id),
+    ])
+  }
+
+  async cleanHalfInit(): Promise<void> {
+    await this.ctx.sh.run(
+      'clean a half-finished init',
+      `root=$1; repo=$2
+find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
+      [this.ctx.layout.root, this.repo],
+    )
+  }
+}
+
+/** The value of a `name=value` line of a script's output. */
+export function value(stdout: string, name: string): string {
+  const line = stdout.split('\n').find((l) => l.startsWith(`${name}=`))
+  return line ? line.slice(name.length + 1).trim() : ''
+}
