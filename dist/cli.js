@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-XOYCOZHT.js";
+} from "./chunks/chunk-LAH5PMHU.js";
 
 // src/cli-main.ts
 import { readFileSync } from "node:fs";

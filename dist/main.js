@@ -1,8 +1,8 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __filename = __dlvFileURLToPath(import.meta.url); const __dirname = __dlvDirname(__filename);
 import {
   actionMain
-} from "./chunks/chunk-QCHDN3TH.js";
-import "./chunks/chunk-XOYCOZHT.js";
+} from "./chunks/chunk-WCIOZEBQ.js";
+import "./chunks/chunk-LAH5PMHU.js";
 
 // src/main.ts
 void actionMain();

@@ -5,7 +5,7 @@ import {
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-QCHDN3TH.js";
+} from "./chunks/chunk-WCIOZEBQ.js";
 import {
   Layout,
   RemoteShell,
@@ -13,7 +13,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-XOYCOZHT.js";
+} from "./chunks/chunk-LAH5PMHU.js";
 
 // src/cleanup.ts
 async function releaseHeldLocks(settings, hosts, warn) {

@@ -2,7 +2,7 @@
  * deliver: the whole cycle in one run — syncback (whole), goback, update (whole or `paths`), backtoprod. Run while a
  * delivery is in progress, it resumes: update, then backtoprod.
  */
-import { type HostContext, mustState, plan } from '../steps/context.js'
+import { type HostContext, mustState, plan, step } from '../steps/context.js'
 import { checkDrift } from '../steps/drift.js'
 import { backtoprod } from './backtoprod.js'
 import { goback } from './goback.js'
@@ -17,8 +17,12 @@ export async function deliver(ctx: HostContext): Promise<void> {
     await backtoprod(ctx)
     return
   }
-  // The live tree becomes the work tree: look at it first, so that on-drift: fail stops before anything changes.
+  // Everything that can fail before a change is checked first: the ref can be had, and (as the live tree becomes
+  // the work tree) the live tree's hand-made changes, so that on-drift: fail stops before anything changes.
   const live = state.trees[state.live]
+  if (!ctx.settings.dryRun) {
+    ctx.commit = await step(ctx, 'fetch', () => ctx.vcs.fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || 'default branch'} is ${c}`)
+  }
   await checkDrift(ctx, live, 'live')
   await syncback(ctx, [], false)
   if (ctx.settings.dryRun) {

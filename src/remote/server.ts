@@ -3,6 +3,7 @@
  * probing, the state file, the journal, the lock, and the atomic switch of `live`.
  */
 import { LAYOUT_VERSION, parseState, type ServerState, StateError } from './state.js'
+import { maskSecrets } from '../transport/run.js'
 import { q, type RemoteShell } from './shell.js'
 
 export class Layout {
@@ -167,10 +168,10 @@ export interface JournalEntry {
   [key: string]: unknown
 }
 
-/** Appends one line to the journal (never rewritten). */
-export async function appendJournal(sh: RemoteShell, layout: Layout, entry: JournalEntry): Promise<void> {
+/** Appends one line to the journal (never rewritten); secrets are masked before anything leaves the runner. */
+export async function appendJournal(sh: RemoteShell, layout: Layout, entry: JournalEntry, secrets: readonly string[] = []): Promise<void> {
   await sh.run('append to the journal', `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${JSON.stringify(entry)}\n`,
+    stdin: `${maskSecrets(JSON.stringify(entry), secrets)}\n`,
   })
 }
 

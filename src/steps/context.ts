@@ -91,7 +91,7 @@ export async function journal(ctx: HostContext, event: string, data: Record<stri
     event,
     host: ctx.target.label,
     ...data,
-  })
+  }, ctx.settings.secrets)
 }
 
 /** The state, which must exist (the caller checked). */

@@ -50,6 +50,11 @@ export interface VcsDriver {
    * changes nothing in the layout.
    */
   update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult>
+  /**
+   * Makes sure `ref` can be had, before anything changes (deliver calls it first, so a wrong ref or an unreachable
+   * repository fails the run while the site is untouched). Returns the revision it resolves to.
+   */
+  fetch(ref: string): Promise<string>
   /** Files of the tree that differ from what it should hold (edited, deleted or added by hand). */
   drift(tree: TreeRecord): Promise<DriftFile[]>
   /** Saves those files' changes as a patch at `dest` on the server. */

@@ -137,6 +137,11 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
     return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes }
   }
 
+  async fetch(ref: string): Promise<string> {
+    const r = await this.git('fetch the ref', `commit=$(fetch_commit "$1" "$2" "$3"); echo "commit=$commit"`, [this.repo, this.ctx.settings.repository, ref])
+    return value(r.stdout, 'commit')
+  }
+
   async drift(tree: TreeRecord): Promise<DriftFile[]> {
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,

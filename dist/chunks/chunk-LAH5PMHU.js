@@ -20738,6 +20738,46 @@ function treeRevision(t) {
   return t.head ?? t.revision;
 }
 
+// src/transport/run.ts
+function maskSecrets(text, secrets) {
+  let out = text;
+  const pieces = /* @__PURE__ */ new Set();
+  for (const s of secrets) {
+    if (!s) continue;
+    pieces.add(s);
+    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim());
+  }
+  for (const p of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(p).join("***");
+  return out;
+}
+var RunError = class extends Error {
+  constructor(host, what, code2, stdout, stderr) {
+    const tail = stderr.trim().split("\n").slice(-15).join("\n");
+    super(`${what} failed (exit code ${code2})${tail ? `: ${tail}` : ""}`);
+    this.host = host;
+    this.what = what;
+    this.code = code2;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.name = "RunError";
+  }
+  host;
+  what;
+  code;
+  stdout;
+  stderr;
+};
+var ConnectionError = class extends Error {
+  constructor(host, message, transient) {
+    super(message);
+    this.host = host;
+    this.transient = transient;
+    this.name = "ConnectionError";
+  }
+  host;
+  transient;
+};
+
 // src/remote/server.ts
 var Layout = class {
   constructor(root) {
@@ -20858,9 +20898,9 @@ async function writeState(sh, layout, state) {
     { stdin: text }
   );
 }
-async function appendJournal(sh, layout, entry) {
+async function appendJournal(sh, layout, entry, secrets = []) {
   await sh.run("append to the journal", `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${JSON.stringify(entry)}
+    stdin: `${maskSecrets(JSON.stringify(entry), secrets)}
 `
   });
 }
@@ -21041,46 +21081,6 @@ function verifyHostKey(policy, host, port, keyBlob) {
     reason: `the host key ${fp} of ${host}:${port} is not trusted (${known}${policy.fingerprints.length ? ", and no host-fingerprint matches" : ""})`
   };
 }
-
-// src/transport/run.ts
-function maskSecrets(text, secrets) {
-  let out = text;
-  const pieces = /* @__PURE__ */ new Set();
-  for (const s of secrets) {
-    if (!s) continue;
-    pieces.add(s);
-    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim());
-  }
-  for (const p of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(p).join("***");
-  return out;
-}
-var RunError = class extends Error {
-  constructor(host, what, code2, stdout, stderr) {
-    const tail = stderr.trim().split("\n").slice(-15).join("\n");
-    super(`${what} failed (exit code ${code2})${tail ? `: ${tail}` : ""}`);
-    this.host = host;
-    this.what = what;
-    this.code = code2;
-    this.stdout = stdout;
-    this.stderr = stderr;
-    this.name = "RunError";
-  }
-  host;
-  what;
-  code;
-  stdout;
-  stderr;
-};
-var ConnectionError = class extends Error {
-  constructor(host, message, transient) {
-    super(message);
-    this.host = host;
-    this.transient = transient;
-    this.name = "ConnectionError";
-  }
-  host;
-  transient;
-};
 
 // src/transport/ssh.ts
 var { Client } = import_ssh22.default;
@@ -22044,7 +22044,7 @@ async function journal(ctx, event, data = {}) {
     event,
     host: ctx.target.label,
     ...data
-  });
+  }, ctx.settings.secrets);
 }
 function mustState(ctx) {
   if (!ctx.state) throw new Refusal(`No delivery layout at ${ctx.settings.path}: run mode init first`);
@@ -22559,6 +22559,9 @@ async function deliver(ctx) {
     return;
   }
   const live = state.trees[state.live];
+  if (!ctx.settings.dryRun) {
+    ctx.commit = await step(ctx, "fetch", () => ctx.vcs.fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || "default branch"} is ${c}`);
+  }
   await checkDrift(ctx, live, "live");
   await syncback(ctx, [], false);
   if (ctx.settings.dryRun) {
@@ -22811,6 +22814,10 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
     const changes = parseNameStatusZ(Buffer.from(value(r.stdout, "diff"), "base64").toString("utf8"));
     if (paths.length === 0) return { commit, revision: commit, head: void 0, changes };
     return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes };
+  }
+  async fetch(ref) {
+    const r = await this.git("fetch the ref", `commit=$(fetch_commit "$1" "$2" "$3"); echo "commit=$commit"`, [this.repo, this.ctx.settings.repository, ref]);
+    return value(r.stdout, "commit");
   }
   async drift(tree) {
     const r = await this.ctx.sh.run(
