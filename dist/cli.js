@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-LAH5PMHU.js";
+} from "./chunks/chunk-RKLWFS4Q.js";
 
 // src/cli-main.ts
 import { readFileSync } from "node:fs";

@@ -5,7 +5,7 @@ import {
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-WCIOZEBQ.js";
+} from "./chunks/chunk-EDNS5GV5.js";
 import {
   Layout,
   RemoteShell,
@@ -13,7 +13,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-LAH5PMHU.js";
+} from "./chunks/chunk-RKLWFS4Q.js";
 
 // src/cleanup.ts
 async function releaseHeldLocks(settings, hosts, warn) {

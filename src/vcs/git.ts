@@ -153,20 +153,26 @@ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64
   }
 
   async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
-    const list = files.map((f) => f.path).join('\0')
-    const untracked = files.filter((f) => f.status === 'untracked').map((f) => f.path).join('\0')
+    // File names travel on stdin, NUL-separated (a NUL cannot be part of a command line): "u:" untracked, "t:" tracked.
+    const list = files.map((f) => `${f.status === 'untracked' ? 'u' : 't'}:${f.path}\0`).join('')
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
       `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
-tree=$1; dest=$2; list=$3; untracked=$4
+tree=$1; dest=$2
 mkdir -p "$(dirname "$dest")"
-idx=$(mktemp); trap 'rm -f "$idx"' EXIT
-export GIT_INDEX_FILE=$idx
-cp "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$GIT_INDEX_FILE"
-if [ -n "$untracked" ]; then printf '%s' "$untracked" | git -C "$tree" add -N --pathspec-from-file=- --pathspec-file-nul; fi
-printf '%s' "$list" | xargs -0 git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+: > "$work/all"; : > "$work/untracked"
+while IFS= read -r -d '' e; do
+  case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
+  printf '%s\\0' "\${e#?:}" >> "$work/all"
+done
+cp "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
+export GIT_INDEX_FILE="$work/index"
+if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
+xargs -0 -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
 mv -f "$dest.tmp" "$dest"`,
-      [this.ctx.layout.tree(tree.id), dest, list, untracked],
+      [this.ctx.layout.tree(tree.id), dest],
+      { stdin: list },
     )
   }
 
