@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-RKLWFS4Q.js";
+} from "./chunks/chunk-NXYG3UG4.js";
 
 // src/cli-main.ts
 import { readFileSync } from "node:fs";

@@ -5,7 +5,7 @@ import {
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-EDNS5GV5.js";
+} from "./chunks/chunk-I65WUXM5.js";
 import {
   Layout,
   RemoteShell,
@@ -13,7 +13,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-RKLWFS4Q.js";
+} from "./chunks/chunk-NXYG3UG4.js";
 
 // src/cleanup.ts
 async function releaseHeldLocks(settings, hosts, warn) {

@@ -7,7 +7,8 @@ import { MoodleApp } from './app/moodle.js'
 import type { Logger } from './log.js'
 import { backtoprod } from './modes/backtoprod.js'
 import { deliver } from './modes/deliver.js'
-import { refusal, WRITING_MODES } from './modes/fit.js'
+import { INTERVENTION_MODES, refusal, WRITING_MODES } from './modes/fit.js'
+import { joinSession, sessionClose, sessionOpen } from './modes/session.js'
 import { goback } from './modes/goback.js'
 import { init } from './modes/init.js'
 import { status } from './modes/status.js'
@@ -33,6 +34,9 @@ export interface EngineOptions {
   onLock?: (host: HostTarget, held: boolean) => void
 }
 
+/** A host's report, with what the runner needs besides: the commit delivered and the session joined. */
+export type EngineHostReport = HostReport & { commit?: string; sessionId?: string }
+
 async function runMode(ctx: HostContext): Promise<void> {
   const { settings } = ctx
   switch (settings.mode) {
@@ -52,6 +56,11 @@ async function runMode(ctx: HostContext): Promise<void> {
       return backtoprod(ctx)
     case 'deliver':
       return deliver(ctx)
+    case 'session-open':
+      return sessionOpen(ctx)
+    case 'session-close':
+      await sessionClose(ctx)
+      return
     default:
       throw new StepFailure(`mode ${settings.mode} is not available in this version`)
   }
@@ -84,10 +93,10 @@ async function cleanupAfterLoss(settings: Settings, target: HostTarget, layout: 
 }
 
 /** Runs the mode on one host. Never throws: the outcome and error are in the returned report. */
-export async function runHost(settings: Settings, target: HostTarget, opts: EngineOptions): Promise<HostReport & { commit?: string }> {
+export async function runHost(settings: Settings, target: HostTarget, opts: EngineOptions): Promise<EngineHostReport> {
   const { log } = opts
   const now = opts.now ?? (() => new Date())
-  const report: HostReport & { commit?: string } = newHostReport(target.label)
+  const report: EngineHostReport = newHostReport(target.label)
   const layout = new Layout(settings.path)
   let conn: SshConnection | undefined
   let ctx: HostContext | undefined
@@ -131,7 +140,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`,
       )
     }
-    const refused = refusal(settings.mode, p, settings.path)
+    const refused = refusal(settings.mode, p, settings.path, settings.session)
     if (refused) throw new Refusal(refused)
     if (p.stateError && settings.mode !== 'status') throw new StepFailure(p.stateError)
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false)
@@ -169,12 +178,13 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       p = await probe(sh, layout)
       ctx.probe = p
       ctx.state = p.state
-      const again = refusal(settings.mode, p, settings.path)
+      const again = refusal(settings.mode, p, settings.path, settings.session)
       if (again) throw new Refusal(again)
       if (p.stateError) throw new StepFailure(p.stateError)
       if (res.takenOver) await journal(ctx, 'lock-takeover', { from: res.takenOver })
       await journal(ctx, 'start', { ref: settings.ref, paths: settings.paths, comment: settings.comment || undefined, runUrl: settings.run.runUrl || undefined, trigger: settings.run.event })
       if (ctx.state) await reconcile(ctx, ctx.state)
+      if (INTERVENTION_MODES.includes(settings.mode) && p.session) ctx.sessionId = p.session
     }
     const before = ctx.state
     if (before) {
@@ -192,11 +202,13 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       report.appVersionAfter = (await app.version(after.trees[after.live]))?.release
     }
     report.commit = ctx.commit
+    report.sessionId = ctx.sessionId
     report.outcome = 'success'
   } catch (e) {
     const err = e as Error
     report.outcome = e instanceof Refusal ? 'refused' : 'failure'
     report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError ? err.message : `${err.name}: ${err.message}`
+    report.sessionId = ctx?.sessionId
     if (ctx?.state) {
       report.stateAfter = ctx.state.state
       report.liveTreeAfter = ctx.state.live
@@ -209,7 +221,8 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
         await cleanupAfterLoss(settings, target, layout, log)
       } else {
         try {
-          await journal(ctx, 'end', { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || undefined })
+          if (INTERVENTION_MODES.includes(settings.mode) && ctx.sessionId && report.outcome !== 'refused') await joinSession(ctx, report)
+          await journal(ctx, 'end', { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || undefined, session: ctx.sessionId })
           await releaseLock(ctx.sh, layout, settings.run.runId)
         } catch (e) {
           log.warning(`${target.label}: could not release the lock: ${(e as Error).message}`)
@@ -224,9 +237,9 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
 }
 
 /** Runs the mode on every host with the chosen strategy. Reports are in the order of `hosts`. */
-export async function runHosts(settings: Settings, opts: EngineOptions): Promise<(HostReport & { commit?: string })[]> {
+export async function runHosts(settings: Settings, opts: EngineOptions): Promise<EngineHostReport[]> {
   const hosts = settings.hosts
-  const results: (HostReport & { commit?: string })[] = new Array(hosts.length)
+  const results: EngineHostReport[] = new Array(hosts.length)
   const notRun = (i: number, why: string) => {
     results[i] = { ...newHostReport(hosts[i].label), outcome: 'skipped', message: why }
   }

@@ -115,7 +115,8 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
     method: settings.method,
     paths: settings.paths,
     comment: settings.comment || undefined,
-    hosts: hosts.map(({ commit: _c, ...h }) => h),
+    sessionId: hosts.find((h) => h.sessionId)?.sessionId,
+    hosts: hosts.map(({ commit: _c, sessionId: _s, ...h }) => h),
   }
   const dir = reportDirFor(settings)
   const files = writeReportFiles(report, dir, secrets)
@@ -136,6 +137,7 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
   out('changed-files', String(report.hosts.length ? Math.max(changed.size, countChangedPaths(first.files)) : 0))
   out('report-dir', dir)
   out('report-json', files.json)
+  out('session-id', report.sessionId)
   out('rolled-back', String(report.hosts.some((h) => h.rolledBack)))
   out('app-version-before', first?.appVersionBefore)
   out('app-version-after', first?.appVersionAfter)

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
+import { newSessionId } from './session/sessions.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
 import {
   checkRaw,
@@ -82,6 +83,8 @@ export interface RunContext {
   workspace: string
   /** Where report files are written on the runner. */
   reportRoot: string
+  /** The id a session-open of this run gives its session (the same on every host). */
+  sessionId: string
 }
 
 export interface Settings {
@@ -203,6 +206,7 @@ function defaultRunContext(env: NodeJS.ProcessEnv): RunContext {
     job: env.GITHUB_JOB ?? 'cli',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     reportRoot: env.RUNNER_TEMP ?? process.cwd(),
+    sessionId: newSessionId(new Date()),
   }
 }
 

@@ -5,11 +5,23 @@ import type { Probe } from '../remote/server.js'
 import type { Mode } from '../settings.js'
 
 /** Modes that change the server (they take the lock). */
-export const WRITING_MODES: Mode[] = ['init', 'syncback', 'supersyncback', 'goback', 'update', 'backtoprod', 'deliver']
+export const WRITING_MODES: Mode[] = ['init', 'syncback', 'supersyncback', 'goback', 'update', 'backtoprod', 'deliver', 'session-open', 'session-close']
+
+/** Modes that are interventions: they join the open delivery session. */
+export const INTERVENTION_MODES: Mode[] = ['syncback', 'supersyncback', 'goback', 'update', 'backtoprod', 'deliver']
 
 /** Returns the refusal sentence when `mode` does not fit what the probe found, or null when it fits. */
-export function refusal(mode: Mode, p: Probe, root: string): string | null {
-  if (mode === 'status' || mode === 'session-open' || mode === 'session-close') return null
+export function refusal(mode: Mode, p: Probe, root: string, session: 'auto' | 'required' = 'auto'): string | null {
+  if (session === 'required' && INTERVENTION_MODES.includes(mode) && !p.session) {
+    return `no delivery session is open and session is required: open one first with mode session-open (session-title, session-description, session-impact)`
+  }
+  if (mode === 'status') return null
+  if (mode === 'session-open') {
+    return p.session ? `session ${p.session} is open: close it with mode session-close before opening another` : null
+  }
+  if (mode === 'session-close') {
+    return p.session ? null : 'no delivery session is open on this server: nothing to close (open one with mode session-open)'
+  }
   if (mode === 'init') {
     if (p.liveExists || p.stateText !== null) {
       return `A delivery layout already exists at ${root} (${p.liveExists ? 'live' : ''}${p.liveExists && p.stateText !== null ? ' and ' : ''}${p.stateText !== null ? '.delivery/state.json' : ''}): init changes nothing; run mode status to see it`

@@ -6,12 +6,31 @@ import { liveTreeId } from '../remote/server.js'
 import { treeRevision } from '../remote/state.js'
 import type { HostContext } from '../steps/context.js'
 import { checkDrift } from '../steps/drift.js'
+import { listSessions, readSession } from '../session/sessions.js'
+
+/** The open session (with its interventions so far) and the recent sessions, newest first. */
+async function sessionStatus(ctx: HostContext): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {}
+  const { records, damaged } = await listSessions(ctx.sh, ctx.layout)
+  if (ctx.probe.session) {
+    try {
+      const open = await readSession(ctx.sh, ctx.layout, ctx.probe.session)
+      out.open = { ...open.record, interventions: open.interventions.length, damagedLines: open.damaged.length || undefined }
+    } catch (e) {
+      out.open = { id: ctx.probe.session, error: (e as Error).message }
+    }
+  }
+  out.recent = records.map((r) => ({ id: r.id, title: r.title, status: r.status, openedAt: r.openedAt, closedAt: r.closedAt }))
+  if (damaged.length) out.damaged = damaged
+  return out
+}
 
 export async function status(ctx: HostContext): Promise<void> {
   const p = ctx.probe
   const info: Record<string, unknown> = { root: ctx.layout.root, user: p.user }
   ctx.report.status = info
   if (p.lock) info.lock = { ...p.lock, ageSeconds: p.lockAgeS }
+  info.sessions = await sessionStatus(ctx)
   if (!ctx.state) {
     info.layout = p.stateError ? 'damaged' : p.liveExists ? 'live exists without .delivery/state.json' : 'none'
     if (p.stateError) info.error = p.stateError

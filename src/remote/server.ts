@@ -74,6 +74,8 @@ export interface Probe {
   serverTime: number
   /** The delivery root exists. */
   rootExists: boolean
+  /** Id of the open delivery session ('' when none). */
+  session: string
 }
 
 const PROBE = `root=$1
@@ -86,6 +88,7 @@ if [ -L "$root/live" ]; then printf 'live=1\\ntarget=%s\\n' "$(readlink "$root/l
 printf 'state=%s\\n' "$(b64 "$root/.delivery/state.json")"
 printf 'lock=%s\\n' "$(b64 "$root/.delivery/lock")"
 if [ -f "$root/.delivery/lock" ]; then printf 'lockmtime=%s\\n' "$(stat -c %Y "$root/.delivery/lock")"; fi
+printf 'session=%s\\n' "$(head -c 200 "$root/.delivery/sessions/current" 2>/dev/null | tr -d '\\n')"
 if [ -d "$root/trees" ]; then printf 'trees=%s\\n' "$(cd "$root/trees" && ls -1A | tr '\\n' ' ')"; fi
 for t in setsid rsync git svn cvs sudo base64 sha1sum tar curl; do
   if command -v "$t" >/dev/null 2>&1; then printf 'tool.%s=1\\n' "$t"; else printf 'tool.%s=0\\n' "$t"; fi
@@ -144,6 +147,7 @@ export async function probe(sh: RemoteShell, layout: Layout): Promise<Probe> {
     tools,
     user: f.get('user') ?? '',
     serverTime: now,
+    session: f.get('session') ?? '',
   }
 }
 

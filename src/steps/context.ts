@@ -43,6 +43,8 @@ export interface HostContext {
   keep: string[]
   /** The commit (revision) the ref resolved to, once known. */
   commit?: string
+  /** The delivery session this run opened, joined or closed. */
+  sessionId?: string
   now(): Date
 }
 

@@ -4,7 +4,7 @@ import {
   __require,
   __toESM,
   runDelivery
-} from "./chunk-RKLWFS4Q.js";
+} from "./chunk-NXYG3UG4.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -19679,4 +19679,4 @@ export {
   LOCKS_STATE,
   actionMain
 };
-/*! For license information please see chunk-EDNS5GV5.js.LEGAL.txt */
+/*! For license information please see chunk-I65WUXM5.js.LEGAL.txt */

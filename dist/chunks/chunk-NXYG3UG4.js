@@ -20831,6 +20831,7 @@ if [ -L "$root/live" ]; then printf 'live=1\\ntarget=%s\\n' "$(readlink "$root/l
 printf 'state=%s\\n' "$(b64 "$root/.delivery/state.json")"
 printf 'lock=%s\\n' "$(b64 "$root/.delivery/lock")"
 if [ -f "$root/.delivery/lock" ]; then printf 'lockmtime=%s\\n' "$(stat -c %Y "$root/.delivery/lock")"; fi
+printf 'session=%s\\n' "$(head -c 200 "$root/.delivery/sessions/current" 2>/dev/null | tr -d '\\n')"
 if [ -d "$root/trees" ]; then printf 'trees=%s\\n' "$(cd "$root/trees" && ls -1A | tr '\\n' ' ')"; fi
 for t in setsid rsync git svn cvs sudo base64 sha1sum tar curl; do
   if command -v "$t" >/dev/null 2>&1; then printf 'tool.%s=1\\n' "$t"; else printf 'tool.%s=0\\n' "$t"; fi
@@ -20884,7 +20885,8 @@ async function probe(sh, layout) {
     trees: (f.get("trees") ?? "").split(" ").filter(Boolean),
     tools,
     user: f.get("user") ?? "",
-    serverTime: now
+    serverTime: now,
+    session: f.get("session") ?? ""
   };
 }
 async function writeState(sh, layout, state) {
@@ -21380,6 +21382,106 @@ var OUTPUTS = {
 var import_ssh23 = __toESM(require_lib2(), 1);
 import { randomBytes } from "node:crypto";
 
+// src/session/sessions.ts
+var SessionError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "SessionError";
+  }
+};
+var ID = /^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,8}$/;
+function newSessionId(now) {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `S${stamp}-${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
+}
+function isSessionId(s) {
+  return ID.test(s);
+}
+function parseRecord(text, file) {
+  let r;
+  try {
+    r = JSON.parse(text);
+  } catch (e) {
+    throw new SessionError(`${file} is not valid JSON (${e.message}): repair it by hand or move it aside`);
+  }
+  if (typeof r !== "object" || r === null || typeof r.id !== "string" || !isSessionId(r.id) || r.status !== "open" && r.status !== "closed" || typeof r.title !== "string") {
+    throw new SessionError(`${file} is not a session record (id, title, status open|closed): repair it by hand or move it aside`);
+  }
+  return r;
+}
+function parseInterventions(text) {
+  const interventions = [];
+  const damaged = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const i = JSON.parse(line);
+      if (typeof i.mode !== "string" || typeof i.at !== "string") throw new Error("not an intervention");
+      i.files ??= { added: [], modified: [], deleted: [], renamed: [] };
+      interventions.push(i);
+    } catch {
+      damaged.push(line.length > 120 ? `${line.slice(0, 117)}...` : line);
+    }
+  }
+  return { interventions, damaged };
+}
+async function readSession(sh, layout, id) {
+  const r = await sh.run(
+    `read session ${id}`,
+    `d=$1; id=$2
+[ -f "$d/$id.json" ] || { echo missing; exit 0; }
+echo "record=$(base64 -w0 < "$d/$id.json")"
+if [ -f "$d/$id.jsonl" ]; then echo "lines=$(base64 -w0 < "$d/$id.jsonl")"; fi`,
+    [layout.sessions, id]
+  );
+  if (r.stdout.startsWith("missing")) throw new SessionError(`session ${id} has no record in ${layout.sessions}: repair ${layout.sessions}/current by hand`);
+  const get = (k) => Buffer.from(/^(\w+)=(.*)$/m.exec(r.stdout.split("\n").find((l) => l.startsWith(`${k}=`)) ?? "")?.[2] ?? "", "base64").toString("utf8");
+  const record = parseRecord(get("record"), `${layout.sessions}/${id}.json`);
+  return { record, ...parseInterventions(get("lines")) };
+}
+async function writeSession(sh, layout, record, secrets) {
+  await sh.run(
+    `write session ${record.id}`,
+    `d=$1; id=$2; status=$3
+mkdir -p "$d"
+cat > "$d/$id.json.tmp.$$"
+mv -f "$d/$id.json.tmp.$$" "$d/$id.json"
+if [ "$status" = open ]; then printf '%s\\n' "$id" > "$d/current.tmp.$$" && mv -f "$d/current.tmp.$$" "$d/current"
+elif [ -f "$d/current" ] && [ "$(cat "$d/current")" = "$id" ]; then rm -f "$d/current"; fi`,
+    [layout.sessions, record.id, record.status],
+    { stdin: `${maskSecrets(JSON.stringify(record, null, 2), secrets)}
+` }
+  );
+}
+async function appendIntervention(sh, layout, id, i, secrets) {
+  await sh.run(`record the intervention in session ${id}`, `cat >> "$1/$2.jsonl"`, [layout.sessions, id], {
+    stdin: `${maskSecrets(JSON.stringify(i), secrets)}
+`
+  });
+}
+async function listSessions(sh, layout, max = 10) {
+  const r = await sh.run(
+    "list sessions",
+    `d=$1; n=$2
+[ -d "$d" ] || exit 0
+ls -1 "$d" | grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' | sort -r | head -n "$n" | while IFS= read -r f; do
+  printf '%s %s\\n' "$f" "$(base64 -w0 < "$d/$f")"
+done`,
+    [layout.sessions, String(max)]
+  );
+  const records = [];
+  const damaged = [];
+  for (const line of r.stdout.split("\n").filter(Boolean)) {
+    const [file, b64] = line.split(" ");
+    try {
+      records.push(parseRecord(Buffer.from(b64 ?? "", "base64").toString("utf8"), `${layout.sessions}/${file}`));
+    } catch (e) {
+      damaged.push(e.message);
+    }
+  }
+  return { records, damaged };
+}
+
 // src/validate.ts
 var InputError = class extends Error {
   constructor(input, problem, fix) {
@@ -21636,7 +21738,8 @@ function defaultRunContext(env) {
     runUrl: env.GITHUB_RUN_ID && workflowRepository ? `${serverUrl}/${workflowRepository}/actions/runs/${env.GITHUB_RUN_ID}` : "",
     job: env.GITHUB_JOB ?? "cli",
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
-    reportRoot: env.RUNNER_TEMP ?? process.cwd()
+    reportRoot: env.RUNNER_TEMP ?? process.cwd(),
+    sessionId: newSessionId(/* @__PURE__ */ new Date())
   };
 }
 function readSettings(input, env = process.env, fromActions = true) {
@@ -22576,9 +22679,19 @@ async function deliver(ctx) {
 }
 
 // src/modes/fit.ts
-var WRITING_MODES = ["init", "syncback", "supersyncback", "goback", "update", "backtoprod", "deliver"];
-function refusal(mode, p, root) {
-  if (mode === "status" || mode === "session-open" || mode === "session-close") return null;
+var WRITING_MODES = ["init", "syncback", "supersyncback", "goback", "update", "backtoprod", "deliver", "session-open", "session-close"];
+var INTERVENTION_MODES = ["syncback", "supersyncback", "goback", "update", "backtoprod", "deliver"];
+function refusal(mode, p, root, session = "auto") {
+  if (session === "required" && INTERVENTION_MODES.includes(mode) && !p.session) {
+    return `no delivery session is open and session is required: open one first with mode session-open (session-title, session-description, session-impact)`;
+  }
+  if (mode === "status") return null;
+  if (mode === "session-open") {
+    return p.session ? `session ${p.session} is open: close it with mode session-close before opening another` : null;
+  }
+  if (mode === "session-close") {
+    return p.session ? null : "no delivery session is open on this server: nothing to close (open one with mode session-open)";
+  }
   if (mode === "init") {
     if (p.liveExists || p.stateText !== null) {
       return `A delivery layout already exists at ${root} (${p.liveExists ? "live" : ""}${p.liveExists && p.stateText !== null ? " and " : ""}${p.stateText !== null ? ".delivery/state.json" : ""}): init changes nothing; run mode status to see it`;
@@ -22604,6 +22717,76 @@ function refusal(mode, p, root) {
     default:
       return null;
   }
+}
+
+// src/modes/session.ts
+async function sessionOpen(ctx) {
+  const { settings } = ctx;
+  const id = settings.run.sessionId;
+  ctx.sessionId = id;
+  if (settings.dryRun) {
+    plan(ctx, `open session ${id}: ${settings.sessionTitle}`);
+    return;
+  }
+  const record = {
+    id,
+    title: settings.sessionTitle,
+    description: settings.sessionDescription,
+    impact: settings.sessionImpact,
+    status: "open",
+    openedAt: ctx.now().toISOString(),
+    openedBy: settings.run.actor,
+    openRunUrl: settings.run.runUrl
+  };
+  await step(ctx, "open session", () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => `${id}: ${record.title}`);
+  await journal(ctx, "session-open", { session: id, title: record.title });
+}
+async function sessionClose(ctx) {
+  const { settings } = ctx;
+  const open = ctx.probe.session;
+  ctx.sessionId = open;
+  const data = await step(ctx, "read session", () => readSession(ctx.sh, ctx.layout, open), (d) => `${d.interventions.length} intervention(s)`);
+  if (data.damaged.length) ctx.log.warning(`session ${open}: ${data.damaged.length} line(s) of its intervention file could not be read and are left out: ${data.damaged.join(" | ")}`);
+  if (settings.dryRun) {
+    plan(ctx, `close session ${open} (${data.interventions.length} intervention(s))`);
+    return data;
+  }
+  const record = {
+    ...data.record,
+    status: "closed",
+    closedAt: ctx.now().toISOString(),
+    closedBy: settings.run.actor,
+    closeRunUrl: settings.run.runUrl,
+    outputState: settings.sessionOutputState,
+    followup: settings.sessionFollowup
+  };
+  await step(ctx, "close session", () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => open);
+  await journal(ctx, "session-close", { session: open });
+  return { ...data, record };
+}
+async function joinSession(ctx, report) {
+  const id = ctx.sessionId;
+  if (!id) return;
+  const { settings } = ctx;
+  const i = {
+    at: ctx.now().toISOString(),
+    runId: settings.run.runId,
+    actor: settings.run.actor,
+    runUrl: settings.run.runUrl,
+    mode: settings.mode,
+    host: ctx.target.label,
+    ref: settings.ref,
+    commit: ctx.commit ?? "",
+    paths: settings.paths,
+    comment: settings.comment,
+    outcome: report.outcome,
+    error: report.error,
+    revisionBefore: report.revisionBefore,
+    revisionAfter: report.revisionAfter,
+    rolledBack: report.rolledBack || void 0,
+    files: report.files
+  };
+  await appendIntervention(ctx.sh, ctx.layout, id, i, settings.secrets);
 }
 
 // src/modes/init.ts
@@ -22651,11 +22834,27 @@ async function init(ctx) {
 }
 
 // src/modes/status.ts
+async function sessionStatus(ctx) {
+  const out = {};
+  const { records, damaged } = await listSessions(ctx.sh, ctx.layout);
+  if (ctx.probe.session) {
+    try {
+      const open = await readSession(ctx.sh, ctx.layout, ctx.probe.session);
+      out.open = { ...open.record, interventions: open.interventions.length, damagedLines: open.damaged.length || void 0 };
+    } catch (e) {
+      out.open = { id: ctx.probe.session, error: e.message };
+    }
+  }
+  out.recent = records.map((r) => ({ id: r.id, title: r.title, status: r.status, openedAt: r.openedAt, closedAt: r.closedAt }));
+  if (damaged.length) out.damaged = damaged;
+  return out;
+}
 async function status(ctx) {
   const p = ctx.probe;
   const info = { root: ctx.layout.root, user: p.user };
   ctx.report.status = info;
   if (p.lock) info.lock = { ...p.lock, ageSeconds: p.lockAgeS };
+  info.sessions = await sessionStatus(ctx);
   if (!ctx.state) {
     info.layout = p.stateError ? "damaged" : p.liveExists ? "live exists without .delivery/state.json" : "none";
     if (p.stateError) info.error = p.stateError;
@@ -22940,6 +23139,11 @@ async function runMode(ctx) {
       return backtoprod(ctx);
     case "deliver":
       return deliver(ctx);
+    case "session-open":
+      return sessionOpen(ctx);
+    case "session-close":
+      await sessionClose(ctx);
+      return;
     default:
       throw new StepFailure(`mode ${settings.mode} is not available in this version`);
   }
@@ -23013,7 +23217,7 @@ async function runHost(settings, target, opts) {
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`
       );
     }
-    const refused = refusal(settings.mode, p, settings.path);
+    const refused = refusal(settings.mode, p, settings.path, settings.session);
     if (refused) throw new Refusal(refused);
     if (p.stateError && settings.mode !== "status") throw new StepFailure(p.stateError);
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false);
@@ -23048,12 +23252,13 @@ async function runHost(settings, target, opts) {
       p = await probe(sh, layout);
       ctx.probe = p;
       ctx.state = p.state;
-      const again = refusal(settings.mode, p, settings.path);
+      const again = refusal(settings.mode, p, settings.path, settings.session);
       if (again) throw new Refusal(again);
       if (p.stateError) throw new StepFailure(p.stateError);
       if (res.takenOver) await journal(ctx, "lock-takeover", { from: res.takenOver });
       await journal(ctx, "start", { ref: settings.ref, paths: settings.paths, comment: settings.comment || void 0, runUrl: settings.run.runUrl || void 0, trigger: settings.run.event });
       if (ctx.state) await reconcile(ctx, ctx.state);
+      if (INTERVENTION_MODES.includes(settings.mode) && p.session) ctx.sessionId = p.session;
     }
     const before = ctx.state;
     if (before) {
@@ -23071,11 +23276,13 @@ async function runHost(settings, target, opts) {
       report.appVersionAfter = (await app.version(after.trees[after.live]))?.release;
     }
     report.commit = ctx.commit;
+    report.sessionId = ctx.sessionId;
     report.outcome = "success";
   } catch (e) {
     const err = e;
     report.outcome = e instanceof Refusal ? "refused" : "failure";
     report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError ? err.message : `${err.name}: ${err.message}`;
+    report.sessionId = ctx?.sessionId;
     if (ctx?.state) {
       report.stateAfter = ctx.state.state;
       report.liveTreeAfter = ctx.state.live;
@@ -23088,7 +23295,8 @@ async function runHost(settings, target, opts) {
         await cleanupAfterLoss(settings, target, layout, log);
       } else {
         try {
-          await journal(ctx, "end", { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || void 0 });
+          if (INTERVENTION_MODES.includes(settings.mode) && ctx.sessionId && report.outcome !== "refused") await joinSession(ctx, report);
+          await journal(ctx, "end", { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || void 0, session: ctx.sessionId });
           await releaseLock(ctx.sh, layout, settings.run.runId);
         } catch (e) {
           log.warning(`${target.label}: could not release the lock: ${e.message}`);
@@ -23298,7 +23506,8 @@ async function runDelivery(io) {
     method: settings.method,
     paths: settings.paths,
     comment: settings.comment || void 0,
-    hosts: hosts.map(({ commit: _c, ...h }) => h)
+    sessionId: hosts.find((h) => h.sessionId)?.sessionId,
+    hosts: hosts.map(({ commit: _c, sessionId: _s, ...h }) => h)
   };
   const dir = reportDirFor(settings);
   const files = writeReportFiles(report, dir, secrets);
@@ -23319,6 +23528,7 @@ async function runDelivery(io) {
   out("changed-files", String(report.hosts.length ? Math.max(changed.size, countChangedPaths(first.files)) : 0));
   out("report-dir", dir);
   out("report-json", files.json);
+  out("session-id", report.sessionId);
   out("rolled-back", String(report.hosts.some((h) => h.rolledBack)));
   out("app-version-before", first?.appVersionBefore);
   out("app-version-after", first?.appVersionAfter);
