@@ -191,3 +191,40 @@ describe('a connection cut in the middle of an update', () => {
     expect(journal).toContain('"runId":"4242-1"')
   })
 })
+
+describe('transient connection failures', () => {
+  it('are retried with backoff; authentication failures are not', async () => {
+    const { SshConnection } = await import('../../src/transport/ssh.js')
+    const { parseKnownHosts } = await import('../../src/transport/hostkeys.js')
+    const net = await import('node:net')
+    // A flaky front: the first two connections are reset at once, later ones reach the real sshd.
+    let seen = 0
+    const front = net.createServer((sock) => {
+      seen++
+      if (seen <= 2) return sock.destroy()
+      const back = net.connect(t.sshd.port, '127.0.0.1')
+      sock.pipe(back).pipe(sock)
+      back.on('error', () => sock.destroy())
+      sock.on('error', () => back.destroy())
+    })
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r))
+    const port = (front.address() as { port: number }).port
+    const hostKeys = { knownHosts: parseKnownHosts(t.sshd.knownHostsLine.replace(/^\S+/, `[127.0.0.1]:${port}`)), fingerprints: [], insecure: false }
+    const target = { user: t.sshd.user, host: '127.0.0.1', port, label: `${t.sshd.user}@127.0.0.1:${port}` }
+    const retries: string[] = []
+    try {
+      const conn = await SshConnection.connect({ target, auth: { privateKey: t.sshd.privateKey }, hostKeys, timeoutMs: 5000, secrets: [], backoffMs: 50, onRetry: (m) => retries.push(m) })
+      const r = await conn.exec('whoami', 'whoami')
+      expect(r.stdout.trim()).toBe(t.sshd.user)
+      await conn.close()
+      expect(retries).toHaveLength(2)
+      expect(retries[0]).toMatch(/retrying in 0\.05 s/)
+      retries.length = 0
+      const wrongKey = (await import('ssh2')).default.utils.generateKeyPairSync('ed25519').private
+      await expect(SshConnection.connect({ target, auth: { privateKey: wrongKey }, hostKeys, timeoutMs: 5000, secrets: [], backoffMs: 50, onRetry: (m) => retries.push(m) })).rejects.toThrow(/authentication failed for dlvtest/)
+      expect(retries).toHaveLength(0)
+    } finally {
+      front.close()
+    }
+  })
+})
