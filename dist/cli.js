@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-NXYG3UG4.js";
+} from "./chunks/chunk-2L5KPC47.js";
 
 // src/cli-main.ts
 import { readFileSync } from "node:fs";

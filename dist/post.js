@@ -5,7 +5,7 @@ import {
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-I65WUXM5.js";
+} from "./chunks/chunk-YVRRDACI.js";
 import {
   Layout,
   RemoteShell,
@@ -13,7 +13,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-NXYG3UG4.js";
+} from "./chunks/chunk-2L5KPC47.js";
 
 // src/cleanup.ts
 async function releaseHeldLocks(settings, hosts, warn) {

@@ -153,7 +153,7 @@ export async function listSessions(sh: RemoteShell, layout: Layout, max = 10): P
     'list sessions',
     `d=$1; n=$2
 [ -d "$d" ] || exit 0
-ls -1 "$d" | grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' | sort -r | head -n "$n" | while IFS= read -r f; do
+ls -1 "$d" | { grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' || true; } | sort -r | head -n "$n" | while IFS= read -r f; do
   printf '%s %s\\n' "$f" "$(base64 -w0 < "$d/$f")"
 done`,
     [layout.sessions, String(max)],

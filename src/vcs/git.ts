@@ -35,6 +35,20 @@ fetch_commit() {
   fi
   rm -f "$gd/.fetch.err"
 }
+# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
+compose() {
+  local tree=$1 base=$2 src=$3 msg=$4 idx t p
+  shift 4
+  idx=$(mktemp)
+  GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$base"
+  for p in "$@"; do
+    GIT_INDEX_FILE=$idx git -C "$tree" ls-files -z -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --force-remove --stdin
+    git -C "$tree" ls-tree -r -z "$src" -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --index-info
+  done
+  t=$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)
+  rm -f "$idx"
+  printf '%s\\n' "$msg" | git -C "$tree" commit-tree "$t" -p "$base"
+}
 `
 
 export class GitDriver implements VcsDriver {
@@ -111,18 +125,7 @@ fi
 commit=$(fetch_commit "$gd" "$url" "$ref")
 head=$commit
 if [ $# -gt 0 ]; then
-  if [ "$dry" = 1 ]; then head=; else
-    idx=$(mktemp); trap 'rm -f "$idx"' EXIT
-    export GIT_INDEX_FILE=$idx
-    git -C "$tree" read-tree "$base"
-    for p in "$@"; do
-      git -C "$tree" ls-files -z -- "$p" | git -C "$tree" update-index -z --force-remove --stdin
-      git -C "$tree" ls-tree -r -z "$commit" -- "$p" | git -C "$tree" update-index -z --index-info
-    done
-    t=$(git -C "$tree" write-tree)
-    head=$(printf 'delivery: %s from %s\\n' "$*" "$commit" | git -C "$tree" commit-tree "$t" -p "$base")
-    unset GIT_INDEX_FILE
-  fi
+  if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
 fi
 echo "commit=$commit"
 echo "head=$head"
@@ -188,20 +191,10 @@ mv -f "$dest.tmp" "$dest"`,
     // Per path: compose a local commit from the safe tree's HEAD with those paths from the live tree's HEAD.
     const base = to.head ?? to.revision
     const source = from.head ?? from.revision
-    const r = await this.ctx.sh.run(
+    const r = await this.git(
       `record ${paths.length} path(s) in ${to.id}`,
-      `export LC_ALL=C GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-tree=$1; base=$2; src=$3; shift 3
-idx=$(mktemp); trap 'rm -f "$idx"' EXIT
-export GIT_INDEX_FILE=$idx
-git -C "$tree" read-tree "$base"
-for p in "$@"; do
-  git -C "$tree" ls-files -z -- "$p" | git -C "$tree" update-index -z --force-remove --stdin
-  git -C "$tree" ls-tree -r -z "$src" -- "$p" | git -C "$tree" update-index -z --index-info
-done
-t=$(git -C "$tree" write-tree)
-head=$(printf 'delivery: syncback %s from %s\\n' "$*" "$src" | git -C "$tree" commit-tree "$t" -p "$base")
-unset GIT_INDEX_FILE
+      `tree=$1; base=$2; src=$3; shift 3
+head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
 git -C "$tree" reset -q "$head"
 echo "head=$head"`,
       [this.ctx.layout.tree(to.id), base, source, ...paths],

@@ -4,7 +4,7 @@ import {
   __require,
   __toESM,
   runDelivery
-} from "./chunk-NXYG3UG4.js";
+} from "./chunk-2L5KPC47.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -19679,4 +19679,4 @@ export {
   LOCKS_STATE,
   actionMain
 };
-/*! For license information please see chunk-I65WUXM5.js.LEGAL.txt */
+/*! For license information please see chunk-YVRRDACI.js.LEGAL.txt */

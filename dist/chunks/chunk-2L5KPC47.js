@@ -21464,7 +21464,7 @@ async function listSessions(sh, layout, max = 10) {
     "list sessions",
     `d=$1; n=$2
 [ -d "$d" ] || exit 0
-ls -1 "$d" | grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' | sort -r | head -n "$n" | while IFS= read -r f; do
+ls -1 "$d" | { grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' || true; } | sort -r | head -n "$n" | while IFS= read -r f; do
   printf '%s %s\\n' "$f" "$(base64 -w0 < "$d/$f")"
 done`,
     [layout.sessions, String(max)]
@@ -22915,6 +22915,20 @@ fetch_commit() {
   fi
   rm -f "$gd/.fetch.err"
 }
+# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
+compose() {
+  local tree=$1 base=$2 src=$3 msg=$4 idx t p
+  shift 4
+  idx=$(mktemp)
+  GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$base"
+  for p in "$@"; do
+    GIT_INDEX_FILE=$idx git -C "$tree" ls-files -z -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --force-remove --stdin
+    git -C "$tree" ls-tree -r -z "$src" -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --index-info
+  done
+  t=$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)
+  rm -f "$idx"
+  printf '%s\\n' "$msg" | git -C "$tree" commit-tree "$t" -p "$base"
+}
 `;
 var GitDriver = class {
   constructor(ctx) {
@@ -22989,18 +23003,7 @@ fi
 commit=$(fetch_commit "$gd" "$url" "$ref")
 head=$commit
 if [ $# -gt 0 ]; then
-  if [ "$dry" = 1 ]; then head=; else
-    idx=$(mktemp); trap 'rm -f "$idx"' EXIT
-    export GIT_INDEX_FILE=$idx
-    git -C "$tree" read-tree "$base"
-    for p in "$@"; do
-      git -C "$tree" ls-files -z -- "$p" | git -C "$tree" update-index -z --force-remove --stdin
-      git -C "$tree" ls-tree -r -z "$commit" -- "$p" | git -C "$tree" update-index -z --index-info
-    done
-    t=$(git -C "$tree" write-tree)
-    head=$(printf 'delivery: %s from %s\\n' "$*" "$commit" | git -C "$tree" commit-tree "$t" -p "$base")
-    unset GIT_INDEX_FILE
-  fi
+  if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
 fi
 echo "commit=$commit"
 echo "head=$head"
@@ -23060,20 +23063,10 @@ mv -f "$dest.tmp" "$dest"`,
     }
     const base = to.head ?? to.revision;
     const source = from.head ?? from.revision;
-    const r = await this.ctx.sh.run(
+    const r = await this.git(
       `record ${paths.length} path(s) in ${to.id}`,
-      `export LC_ALL=C GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-tree=$1; base=$2; src=$3; shift 3
-idx=$(mktemp); trap 'rm -f "$idx"' EXIT
-export GIT_INDEX_FILE=$idx
-git -C "$tree" read-tree "$base"
-for p in "$@"; do
-  git -C "$tree" ls-files -z -- "$p" | git -C "$tree" update-index -z --force-remove --stdin
-  git -C "$tree" ls-tree -r -z "$src" -- "$p" | git -C "$tree" update-index -z --index-info
-done
-t=$(git -C "$tree" write-tree)
-head=$(printf 'delivery: syncback %s from %s\\n' "$*" "$src" | git -C "$tree" commit-tree "$t" -p "$base")
-unset GIT_INDEX_FILE
+      `tree=$1; base=$2; src=$3; shift 3
+head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
 git -C "$tree" reset -q "$head"
 echo "head=$head"`,
       [this.ctx.layout.tree(to.id), base, source, ...paths]
