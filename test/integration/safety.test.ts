@@ -228,3 +228,42 @@ describe('transient connection failures', () => {
     }
   })
 })
+
+describe('a cancelled job', () => {
+  it('the post step ends the remote command that outlived the main step and releases the lock', async () => {
+    const { spawn } = await import('node:child_process')
+    const { mkdtemp, writeFile } = await import('node:fs/promises')
+    const { parseCommandFile, ROOT } = await import('../helpers/action.js')
+    const dir = await mkdtemp('/tmp/dlv-cancel-')
+    const files = { GITHUB_STATE: join(dir, 'state'), GITHUB_OUTPUT: join(dir, 'out'), GITHUB_STEP_SUMMARY: join(dir, 'summary') }
+    for (const f of Object.values(files)) await writeFile(f, '')
+    const marker = `dlv-cancel-${Date.now()}`
+    const inputs: Record<string, string> = { ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v2', 'after-switch': `sleep 120 # ${marker}\ntrue` }
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...files, RUNNER_TEMP: dir, GITHUB_RUN_ID: '5151', GITHUB_RUN_ATTEMPT: '1', GITHUB_ACTOR: 'tester' }
+    for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v
+    const main = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], { env, stdio: 'ignore' })
+    const exited = new Promise<void>((r) => main.on('exit', () => r()))
+    // Wait until the after-switch command runs on the server, then cancel the job as GitHub does (SIGINT).
+    let running = false
+    for (let i = 0; i < 100 && !running; i++) {
+      await sleep(200)
+      running = (await t.sshd.exec(`pgrep -f '[${marker[0]}]${marker.slice(1)}' >/dev/null && echo yes || echo no`)).stdout.includes('yes')
+    }
+    expect(running).toBe(true)
+    main.kill('SIGINT')
+    await exited
+    expect(await t.sh(`test -e ${t.root}/.delivery/lock && echo held`)).toContain('held')
+    const saved = parseCommandFile(await readFile(files.GITHUB_STATE, 'utf8'))
+    expect(JSON.parse(saved.locks)).toHaveLength(1)
+    const post = await runAction(inputs, { entry: 'post', state: saved, env: { GITHUB_RUN_ID: '5151', GITHUB_RUN_ATTEMPT: '1' } })
+    expect(post.code, post.stdout).toBe(0)
+    expect(post.stdout).toMatch(/released the delivery lock left by the main step/)
+    expect((await t.sshd.exec(`pgrep -f '[${marker[0]}]${marker.slice(1)}' >/dev/null && echo yes || echo no`)).stdout).toContain('no')
+    expect(await t.sh(`test -e ${t.root}/.delivery/lock || echo released`)).toContain('released')
+    // live is complete and the state says where it points; the next run works.
+    const s = await readServerJson<{ state: string; live: string }>(t, `${t.root}/.delivery/state.json`)
+    expect((await t.sh(`readlink ${t.root}/live`)).trim()).toBe(`trees/${s.live}`)
+    expect((await runAction({ ...t.base, mode: 'status' })).code).toBe(0)
+    await rm(dir, { recursive: true, force: true })
+  })
+})
