@@ -30,9 +30,9 @@ export function shouldMail(on: MailSettings['on'], outcome: Outcome): boolean {
 
 /** `[Delivery] <repository> <environment or first host>: <mode> <outcome> (<ref>)`, on one line. */
 export function mailSubject(r: Report): string {
-  const repo = shortRepository(r.repository) || 'no repository'
+  const repo = shortRepository(r.repository)
   const mode = `${r.mode}${r.dryRun ? ' dry-run' : ''}`
-  return `[Delivery] ${repo} ${siteName(r)}: ${mode} ${r.outcome} (${refName(r)})`.replace(/[\r\n\t]+/g, ' ')
+  return `[Delivery] ${repo ? `${repo} ` : ''}${siteName(r)}: ${mode} ${r.outcome} (${refName(r)})`.replace(/[\r\n\t]+/g, ' ')
 }
 
 /** The message for a report: masked subject and bodies, and the two attachments. */
