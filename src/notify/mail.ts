@@ -42,7 +42,8 @@ export function composeReportMail(r: Report, secrets: readonly string[]): Report
   return {
     subject: mask(mailSubject(r)),
     text: mask(renderText(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note })),
-    html: mask(renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5000 })),
+    // No folding in the body: mail clients do not all open <details>.
+    html: mask(renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5000, foldAbove: Infinity })),
     attachments: [
       { filename: 'report.json', content: mask(renderJson(r)), contentType: 'application/json; charset=utf-8' },
       { filename: 'report.html', content: mask(renderHtml(r)), contentType: 'text/html; charset=utf-8' },

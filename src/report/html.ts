@@ -73,8 +73,9 @@ function keyValues(rows: [string, HtmlValue][]): SafeHtml {
   return html`<table role="presentation" style="${S.table}">${shown.map(([k, v]) => html`<tr><td style="${S.key}">${k}</td><td style="${S.value}">${v}</td></tr>`)}</table>`
 }
 
-function dataTable(head: string[], rows: HtmlValue[][], align: ('l' | 'r')[] = []): SafeHtml {
-  const a = (i: number) => (align[i] === 'r' ? ';text-align:right;white-space:nowrap' : '')
+/** A table with a header row; per column `l` (left), `r` (right, one line) or `n` (left, one line). */
+function dataTable(head: string[], rows: HtmlValue[][], align: ('l' | 'r' | 'n')[] = []): SafeHtml {
+  const a = (i: number) => (align[i] === 'r' ? ';text-align:right;white-space:nowrap' : align[i] === 'n' ? ';white-space:nowrap' : '')
   return html`<table role="presentation" style="${S.table}"><tr>${head.map((h, i) => html`<th style="${S.th + a(i)}">${h}</th>`)}</tr>${rows.map(
     (r) => html`<tr>${r.map((c, i) => html`<td style="${S.td + a(i)}">${c}</td>`)}</tr>`,
   )}</table>`
@@ -148,7 +149,7 @@ function hostSection(host: HostReport, opts: HtmlOptions): SafeHtml {
     ? html`<h3 style="${S.h3}">Steps</h3>${dataTable(
         ['Step', 'Outcome', 'Time', 'Detail'],
         h.steps.map((s) => [s.name, badge(s.outcome), formatMs(s.ms), s.detail ?? '']),
-        ['l', 'l', 'r', 'l'],
+        ['n', 'l', 'r', 'l'],
       )}`
     : ''
   const out = h.upgradeOutput ?? ''
