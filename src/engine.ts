@@ -192,14 +192,12 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       report.appVersionAfter = (await app.version(after.trees[after.live]))?.release
     }
     report.commit = ctx.commit
-    report.app = ctx.state?.app === 'moodle' || app.name === 'moodle' ? 'moodle' : 'none'
     report.outcome = 'success'
   } catch (e) {
     const err = e as Error
     report.outcome = e instanceof Refusal ? 'refused' : 'failure'
     report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError ? err.message : `${err.name}: ${err.message}`
     if (ctx?.state) {
-      report.app = ctx.state.app === 'moodle' || ctx.app.name === 'moodle' ? 'moodle' : 'none'
       report.stateAfter = ctx.state.state
       report.liveTreeAfter = ctx.state.live
     }
@@ -222,6 +220,8 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     }
     await conn?.close()
   }
+  // What the trees hold, so that the report can group Moodle files by component.
+  if (ctx) report.app = ctx.state?.app === 'moodle' || ctx.app.name === 'moodle' ? 'moodle' : 'none'
   return report
 }
 
