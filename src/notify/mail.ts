@@ -35,19 +35,35 @@ export function mailSubject(r: Report): string {
   return `[Delivery] ${repo ? `${repo} ` : ''}${siteName(r)}: ${mode} ${r.outcome} (${refName(r)})`.replace(/[\r\n\t]+/g, ' ')
 }
 
-/** The message for a report: masked subject and bodies, and the two attachments. */
+/** The attachments together stay under this many bytes (mail servers commonly refuse messages over 10–25 MB). */
+export const MAIL_ATTACHMENT_LIMIT = 10 * 1024 * 1024
+
+/**
+ * The message for a report: masked subject and bodies, and report.json and report.html attached. When the two together
+ * would pass MAIL_ATTACHMENT_LIMIT (a delivery of some 100,000 files), report.html is left out, then report.json, and
+ * the body says where the full report is.
+ */
 export function composeReportMail(r: Report, secrets: readonly string[]): ReportMail {
   const mask = (s: string) => maskSecrets(s, secrets)
-  const note = 'the attached report.html and report.json list them all'
+  const attachments = [
+    { filename: 'report.json', content: mask(renderJson(r)), contentType: 'application/json; charset=utf-8' },
+    { filename: 'report.html', content: mask(renderHtml(r)), contentType: 'text/html; charset=utf-8' },
+  ]
+  const size = () => attachments.reduce((t, a) => t + Buffer.byteLength(a.content), 0)
+  while (attachments.length && size() > MAIL_ATTACHMENT_LIMIT) attachments.pop()
+  const where = r.artifact ? `the report artifact ${r.artifact.name}${r.artifact.url ? ` (${r.artifact.url})` : ''}` : 'the report artifact of the workflow run'
+  const note =
+    attachments.length === 2
+      ? 'the attached report.html and report.json list them all'
+      : attachments.length === 1
+        ? `the attached report.json lists them all, as does ${where}`
+        : `the report files are too large to attach; ${where} holds them`
   return {
     subject: mask(mailSubject(r)),
     text: mask(renderText(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note })),
     // No folding in the body: mail clients do not all open <details>.
     html: mask(renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5000, foldAbove: Infinity })),
-    attachments: [
-      { filename: 'report.json', content: mask(renderJson(r)), contentType: 'application/json; charset=utf-8' },
-      { filename: 'report.html', content: mask(renderHtml(r)), contentType: 'text/html; charset=utf-8' },
-    ],
+    attachments,
   }
 }
 

@@ -56,6 +56,8 @@ const S = {
   value: 'padding:4px 8px 4px 0;vertical-align:top',
   mono: `${MONO};font-size:12px`,
   path: `${MONO};font-size:12px;word-break:break-all`,
+  lines: `${MONO};font-size:12px;line-height:1.7;padding:2px 8px 6px 8px;word-break:break-all`,
+  group: 'margin-top:6px;padding:4px 8px;background:#f6f8fa;border-top:1px solid #d0d7de;font-weight:600',
   pre: `${MONO};font-size:12px;background:#f6f8fa;border:1px solid #d0d7de;padding:8px;white-space:pre-wrap;word-break:break-all;margin:4px 0`,
   muted: 'color:#59636e',
   box: (bg: string, border: string) => `margin:8px 0;padding:8px 12px;background:${bg};border-left:4px solid ${border}`,
@@ -81,10 +83,13 @@ function dataTable(head: string[], rows: HtmlValue[][], align: ('l' | 'r' | 'n')
   )}</table>`
 }
 
-function fileRowHtml(r: FileRow): SafeHtml {
-  const letter = html`<span style="${`${S.mono};font-weight:700;color:${KIND_COLOR[r.kind]}`}" title="${r.kind}">${KIND_LETTER[r.kind]}</span>`
-  const path = r.from ? html`${r.from} <span style="${S.muted}">→</span> ${r.path}` : r.path
-  return html`<tr><td style="${`${S.td};width:1%`}">${letter}</td><td style="${`${S.td};${S.path}`}">${path}</td></tr>`
+/**
+ * One line of a file list: the change letter in its colour, then the path (a rename: old → new). Light markup, so
+ * that a list of 10,000 files stays near 1 MB.
+ */
+function fileLine(r: FileRow): SafeHtml {
+  return html`<b style="color:${KIND_COLOR[r.kind]}">${KIND_LETTER[r.kind]}</b>&nbsp; ${r.from ? html`${r.from} → ${r.path}` : r.path}<br>
+`
 }
 
 function fileList(host: HostReport, opts: HtmlOptions): SafeHtml {
@@ -107,15 +112,13 @@ function fileList(host: HostReport, opts: HtmlOptions): SafeHtml {
     parts.push(html`<p style="${S.muted}">The ${total} files are not listed here${opts.fullListNote ? html`: ${opts.fullListNote}` : ''}.</p>`)
     return html`${parts}`
   }
+  const lines = (rows: FileRow[]) => html`<div style="${S.lines}">${rows.map(fileLine)}</div>`
   const body = groups
-    ? groups.map(
-        (g) =>
-          html`<tr><td colspan="2" style="${`${S.td};background:#f6f8fa;font-weight:600`}">${code(g.component)} <span style="${S.muted};font-weight:400">${changeCounts(g)}</span></td></tr>${fileRows(g).map(fileRowHtml)}`,
-      )
-    : fileRows(files).map(fileRowHtml)
-  const table = html`<table role="presentation" style="${S.table}">${body}</table>`
+    ? groups.map((g) => html`<div style="${S.group}">${code(g.component)} <span style="${S.muted}">${changeCounts(g)}</span></div>${lines(fileRows(g))}`)
+    : lines(fileRows(files))
+  const legend = html`<div style="${`${S.muted};font-size:12px;margin:10px 0 4px 0`}">A added · M modified · D deleted · R renamed (old → new)</div>`
   const foldAbove = opts.foldAbove ?? 50
-  parts.push(total > foldAbove ? html`<details><summary style="cursor:pointer;color:#0969da">Show the ${total} files</summary>${table}</details>` : table)
+  parts.push(total > foldAbove ? html`<details><summary style="cursor:pointer;color:#0969da;margin-top:8px">Show the ${total} files</summary>${legend}${body}</details>` : html`${legend}${body}`)
   return html`${parts}`
 }
 

@@ -3,7 +3,7 @@
  * and for a report with 10,000 changed files; escaping of hostile file names; the job summary's size bound.
  */
 import { describe, expect, it } from 'vitest'
-import { composeReportMail, MAIL_FILE_LIMIT } from '../../../src/notify/mail.js'
+import { composeReportMail, MAIL_ATTACHMENT_LIMIT, MAIL_FILE_LIMIT } from '../../../src/notify/mail.js'
 import { renderHtml } from '../../../src/report/html.js'
 import { renderJson } from '../../../src/report/json.js'
 import { renderMarkdown, SUMMARY_LIMIT } from '../../../src/report/markdown.js'
@@ -113,9 +113,11 @@ describe('a report with 10,000 changed files', () => {
   it('report.html lists every file once, escaped, folded', () => {
     const page = renderHtml(report)
     const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
-    // The path cell of each file row: `>path</td>`, or `>from</span> → <span>to</td>` style for renames.
-    const cells = [...page.matchAll(/word-break:break-all">(?:[^<]*<span[^>]*>→<\/span> )?([^<]*)<\/td>/g)].map((m) => unescape(m[1]))
-    expect(cells.sort()).toEqual([...all].sort())
+    // One line per file: the change letter, then the path (`from → to` for a rename).
+    const lines = [...page.matchAll(/<b style="color:#[0-9a-f]{6}">[AMDR]<\/b>&nbsp; ([^<]*)<br>/g)].map((m) => unescape(m[1]).split(' → ').at(-1))
+    expect(lines.sort()).toEqual([...all].sort())
+    // Light enough to attach to an email.
+    expect(page.length).toBeLessThan(1_200_000)
     expect(page).toContain('<details><summary')
     expect(page).not.toContain('odd <name>')
   })
@@ -136,6 +138,16 @@ describe('a report with 10,000 changed files', () => {
     expectGolden('large-10000.mail.html', mail.html)
     expectGolden('large-10000.mail.txt', `Subject: ${mail.subject}\n\n${mail.text}`)
     expect(mail.attachments[1].content).toBe(renderHtml(report))
+  })
+
+  it('100,000 files: the email leaves out what is too large to attach and says where the report is', () => {
+    const big = largeReport(100_000)
+    big.artifact = { name: 'delivery-report-deploy-deliver', id: 7, url: 'https://github.com/o/r/actions/runs/1/artifacts/7' }
+    const mail = composeReportMail(big, [])
+    expect(mail.attachments.map((a) => a.filename)).toEqual(['report.json'])
+    expect(mail.attachments.reduce((t, a) => t + Buffer.byteLength(a.content), 0)).toBeLessThanOrEqual(MAIL_ATTACHMENT_LIMIT)
+    expect(mail.text).toContain('the attached report.json lists them all, as does the report artifact delivery-report-deploy-deliver (https://github.com/o/r/actions/runs/1/artifacts/7)')
+    expect(mail.html.length).toBeLessThan(100_000)
   })
 
   it('200,000 files still give a job summary under the limit', () => {
