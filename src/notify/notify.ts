@@ -43,40 +43,56 @@ export async function startNotifications(ctx: NotifyContext): Promise<Notificati
     if (record) log.info(`deployment ${record.id} of ${record.ref} to ${target.environment}: in progress`)
   }
 
+  /** Runs one part; an unexpected error in it is a warning, never the run's failure. */
+  const guarded = async (what: string, fn: () => Promise<void>) => {
+    try {
+      await fn()
+    } catch (e) {
+      log.warning(`${what}: ${(e as Error).message}`)
+    }
+  }
+
   return {
     async finish(report, dir, files) {
-      if (record) {
-        const w = await record.finish(report.outcome, mask(verdict(report)))
-        if (w) log.warning(w)
-        else log.info(`deployment ${record.id} to ${settings.environment}: ${report.outcome}`)
-      } else if (target && action === 'inactive' && report.outcome === 'success') {
-        const live = report.hosts.find((h) => h.revisionAfter)?.revisionAfter
-        const r = await markLatestInactive(target, mask(`goback by ${settings.run.actor}: live went back to the safe tree${live ? ` (${live.slice(0, 12)})` : ''}`))
-        if (r.warning) log.warning(r.warning)
-        if (r.info) log.info(r.info)
-      }
-
-      const artifact = await uploadReportArtifact({
-        baseName: settings.artifactName,
-        job: settings.run.job,
-        mode: settings.mode,
-        dir,
-        files,
-        env: ctx.env,
-        fromActions: ctx.fromActions,
-        runUrl: settings.run.runUrl || undefined,
+      await guarded('deployment status', async () => {
+        if (record) {
+          const w = await record.finish(report.outcome, mask(verdict(report)))
+          if (w) log.warning(w)
+          else log.info(`deployment ${record.id} to ${settings.environment}: ${report.outcome}`)
+        } else if (target && action === 'inactive' && report.outcome === 'success') {
+          const live = report.hosts.find((h) => h.revisionAfter)?.revisionAfter
+          const r = await markLatestInactive(target, mask(`goback by ${settings.run.actor}: live went back to the safe tree${live ? ` (${live.slice(0, 12)})` : ''}`))
+          if (r.warning) log.warning(r.warning)
+          if (r.info) log.info(r.info)
+        }
       })
-      if (artifact.skipped) log.notice(`report artifact not uploaded: ${artifact.skipped}; the report files are in ${dir}`)
-      else if (artifact.error) log.warning(`report artifact ${artifact.name} not uploaded: ${artifact.error}; the report files are in ${dir}`)
-      else if (artifact.id !== undefined) {
-        report.artifact = { name: artifact.name, id: artifact.id, url: artifact.url }
-        log.info(`report artifact ${artifact.name} uploaded (id ${artifact.id})`)
-      }
 
-      if (settings.mail) {
-        const res = await mailReport(report, settings.mail, settings.secrets, { timeoutMs: settings.timeoutMs })
-        if (res.warning) log.warning(res.warning)
-        if (res.info) log.info(res.info)
+      await guarded('report artifact', async () => {
+        const artifact = await uploadReportArtifact({
+          baseName: settings.artifactName,
+          job: settings.run.job,
+          mode: settings.mode,
+          dir,
+          files,
+          env: ctx.env,
+          fromActions: ctx.fromActions,
+          runUrl: settings.run.runUrl || undefined,
+        })
+        if (artifact.skipped) log.notice(`report artifact not uploaded: ${artifact.skipped}; the report files are in ${dir}`)
+        else if (artifact.error) log.warning(`report artifact ${artifact.name} not uploaded: ${artifact.error}; the report files are in ${dir}`)
+        else if (artifact.id !== undefined) {
+          report.artifact = { name: artifact.name, id: artifact.id, url: artifact.url }
+          log.info(`report artifact ${artifact.name} uploaded (id ${artifact.id})`)
+        }
+      })
+
+      const mail = settings.mail
+      if (mail) {
+        await guarded('report email', async () => {
+          const res = await mailReport(report, mail, settings.secrets, { timeoutMs: settings.timeoutMs })
+          if (res.warning) log.warning(res.warning)
+          if (res.info) log.info(res.info)
+        })
       }
       return report.artifact?.id
     },
