@@ -33,9 +33,12 @@ await build({
       "import { dirname as __dlvDirname } from 'node:path';",
       "import { fileURLToPath as __dlvFileURLToPath } from 'node:url';",
       'const require = __dlvCreateRequire(import.meta.url);',
-      'const __filename = __dlvFileURLToPath(import.meta.url);',
-      'const __dirname = __dlvDirname(__filename);',
+      'const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url);',
+      'const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);',
     ].join(' '),
   },
+  // CommonJS code's free __filename / __dirname read the banner's values. Under other names, so that an ES module
+  // that declares its own (@azure/storage-common's crc64.js, in the artifact chunk) does not clash with the banner.
+  define: { __filename: '__dlvFilenameValue', __dirname: '__dlvDirnameValue' },
   plugins: [stubNative],
 })

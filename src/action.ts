@@ -16,6 +16,7 @@ export async function actionMain(): Promise<void> {
       fromActions: true,
       sink: {
         info: core.info,
+        notice: (m) => core.notice(m),
         warning: (m) => core.warning(m),
         error: (m) => core.error(m),
         debug: core.debug,

@@ -11,7 +11,9 @@ import { VERSION } from './version.js'
 export function usage(): string {
   const lines = INPUT_NAMES.map((n) => {
     const spec = INPUTS[n] as { default?: string; description: string }
-    return `  --${n.padEnd(30)} ${spec.description}${spec.default !== undefined ? ` (default: ${spec.default})` : ''}`
+    // A workflow expression (the job token) is the Action's default only.
+    const def = spec.default !== undefined && !spec.default.startsWith('${{') ? ` (default: ${spec.default})` : ''
+    return `  --${n.padEnd(30)} ${spec.description}${def}`
   })
   return `delivery ${VERSION}: safe code deliveries to Moodle and PHP sites over SSH
 

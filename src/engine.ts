@@ -233,6 +233,8 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     }
     await conn?.close()
   }
+  // What the trees hold, so that the report can group Moodle files by component.
+  if (ctx) report.app = ctx.state?.app === 'moodle' || ctx.app.name === 'moodle' ? 'moodle' : 'none'
   return report
 }
 

@@ -61,7 +61,7 @@ export const INPUTS = {
   'artifact-name': { default: 'delivery-report', description: 'Report artifact name (suffixed with job and mode)' },
   environment: { description: 'GitHub environment name for a deployment record' },
   'environment-url': { description: 'URL of the site, shown with the deployment' },
-  'github-token': { secret: true, description: 'Token for the deployment record (default: the job token)' },
+  'github-token': { default: '${{ github.token }}', secret: true, description: 'Token for the deployment record (default: the job token; CLI: $GITHUB_TOKEN)' },
   'mail-to': { description: 'Report recipients' },
   'mail-from': { description: 'Report sender' },
   'mail-on': { default: 'always', description: 'always | failure | never' },

@@ -5,6 +5,8 @@ import { maskSecrets } from './transport/run.js'
 
 export interface Logger {
   info(message: string): void
+  /** Something worth seeing that is not a problem (an Actions notice annotation; info on a terminal). */
+  notice(message: string): void
   warning(message: string): void
   error(message: string): void
   debug(message: string): void
@@ -14,6 +16,7 @@ export interface Logger {
 
 export interface LogSink {
   info(m: string): void
+  notice?(m: string): void
   warning(m: string): void
   error(m: string): void
   debug(m: string): void
@@ -25,6 +28,7 @@ export function createLogger(sink: LogSink, secrets: () => readonly string[]): L
   const m = (s: string) => maskSecrets(s, secrets())
   return {
     info: (s) => sink.info(m(s)),
+    notice: (s) => (sink.notice ?? sink.info)(m(s)),
     warning: (s) => sink.warning(m(s)),
     error: (s) => sink.error(m(s)),
     debug: (s) => sink.debug(m(s)),

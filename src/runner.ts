@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { runHosts } from './engine.js'
 import { type InputSource, type OutputName } from './inputs.js'
 import { createLogger, type Logger, type LogSink } from './log.js'
+import { renderHtml } from './report/html.js'
+import { renderJson } from './report/json.js'
 import { renderMarkdown } from './report/markdown.js'
 import { countChangedPaths, overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/model.js'
 import { readSettings, type Settings } from './settings.js'
@@ -53,15 +55,17 @@ function reportDirFor(settings: Settings): string {
   return join(settings.run.reportRoot, `delivery-report-${settings.run.job}-${settings.mode}-${stamp}`)
 }
 
-/** Writes report.json and report.md into `dir`; returns their paths. */
-export function writeReportFiles(report: Report, dir: string, secrets: string[]): { json: string; md: string; markdown: string } {
+/** Writes report.json, report.md and report.html into `dir`, masked; returns their paths and the Markdown. */
+export function writeReportFiles(report: Report, dir: string, secrets: string[]): { json: string; md: string; html: string; markdown: string } {
   mkdirSync(dir, { recursive: true })
   const json = join(dir, 'report.json')
   const md = join(dir, 'report.md')
+  const html = join(dir, 'report.html')
   const markdown = maskSecrets(renderMarkdown(report), secrets)
-  writeFileSync(json, `${maskSecrets(JSON.stringify(report, null, 2), secrets)}\n`)
+  writeFileSync(json, maskSecrets(renderJson(report), secrets))
   writeFileSync(md, markdown)
-  return { json, md, markdown }
+  writeFileSync(html, maskSecrets(renderHtml(report), secrets))
+  return { json, md, html, markdown }
 }
 
 export async function runDelivery(io: RunnerIO): Promise<RunResult> {
@@ -83,6 +87,8 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
   if (settings.hostKeys.insecure) {
     log.warning('insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead')
   }
+  // Loaded on demand: the deployment, artifact and mail libraries stay out of the CLI's and post step's start.
+  const notify = await (await import('./notify/notify.js')).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log })
   const startedAt = new Date()
   const held = new Map<string, HostTarget>()
   const hosts = await runHosts(settings, {
@@ -142,6 +148,7 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
   out('app-version-before', first?.appVersionBefore)
   out('app-version-after', first?.appVersionAfter)
   await io.summary?.(files.markdown)
+  out('artifact-id', (await notify.finish(report, dir, [files.json, files.md, files.html]))?.toString())
   const exitCode = report.outcome === 'success' ? 0 : 1
   if (exitCode) log.error(`${settings.mode} ${report.outcome}${report.dryRun ? ' (dry run)' : ''}: see the report in ${dir}`)
   else log.info(`${settings.mode}${report.dryRun ? ' (dry run)' : ''} succeeded on ${report.hosts.length} host(s); report in ${dir}`)

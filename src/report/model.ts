@@ -69,6 +69,8 @@ export interface HostReport {
   /** `user@host:port` as given. */
   host: string
   outcome: Outcome
+  /** The application served from the trees (`moodle` groups the files by Moodle component). */
+  app?: 'moodle' | 'none'
   /** Human sentence for the outcome (the refusal or the error, or what was done). */
   message?: string
   stateBefore?: string
@@ -119,6 +121,15 @@ export interface Report {
   comment?: string
   sessionId?: string
   hosts: HostReport[]
+  /** The job artifact holding the report files, once uploaded (absent when the upload was skipped or failed). */
+  artifact?: ArtifactRef
+}
+
+export interface ArtifactRef {
+  name: string
+  id: number
+  /** Where a person downloads it (the workflow run's artifact page). */
+  url?: string
 }
 
 export function emptyChanges(): FileChanges {

@@ -3,7 +3,7 @@
  * variables (hyphens kept), and the files named by GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and GITHUB_STATE. Also a
  * delivery target: a real sshd, a delivery root owned by its user, and inputs to reach it.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { run } from './proc.js'
@@ -21,6 +21,8 @@ export interface ActionResult {
   state: Record<string, string>
   /** report.json parsed, when the run wrote one. */
   report?: ReportJson
+  /** Every file of the report folder (`report-dir`): name -> content. */
+  reportFiles: Record<string, string>
 }
 
 // A loose view of report.json for assertions.
@@ -95,8 +97,12 @@ export async function runAction(
   const state = parseCommandFile(await readFile(files.state, 'utf8'))
   let report: ReportJson | undefined
   if (outputs['report-json'] && existsSync(outputs['report-json'])) report = JSON.parse(await readFile(outputs['report-json'], 'utf8')) as ReportJson
+  const reportFiles: Record<string, string> = {}
+  if (outputs['report-dir'] && existsSync(outputs['report-dir'])) {
+    for (const f of await readdir(outputs['report-dir'])) reportFiles[f] = await readFile(join(outputs['report-dir'], f), 'utf8')
+  }
   await rm(dir, { recursive: true, force: true })
-  return { code: r.code, stdout: r.stdout, stderr: r.stderr, outputs, summary, state, report }
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr, outputs, summary, state, report, reportFiles }
 }
 
 export interface Target {

@@ -1,0 +1,117 @@
+/**
+ * The plain-text rendering of a report: the email's text alternative (for mail clients that show no HTML, and for
+ * filters and archives). Same order as the other renderings: outcome first, the run, the hosts, one part per host.
+ */
+import { countComponents } from './components.js'
+import type { HostReport, Report } from './model.js'
+import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, shortRepository, shortRev, verdict } from './view.js'
+
+export interface TextOptions {
+  /** List at most this many files per host; above it, only the counts (by component for Moodle). Default: all. */
+  fileLimit?: number
+  /** Said where a list is cut: where the whole list is. */
+  fullListNote?: string
+  /** Characters of upgrade output kept (its end). Default 5000. */
+  outputLimit?: number
+}
+
+/** Two columns: keys padded to the longest; rows without a value left out. */
+function keyValues(rows: [string, string | undefined][], indent = ''): string[] {
+  const shown = rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== '')
+  const w = Math.max(0, ...shown.map(([k]) => k.length))
+  return shown.map(([k, v]) => `${indent}${k.padEnd(w)}  ${v.replace(/\r?\n/g, `\n${indent}${' '.repeat(w + 2)}`)}`)
+}
+
+/** A table of fixed-width columns. */
+function columns(rows: string[][], indent = '  '): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
+  return rows.map((r) => `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`.trimEnd())
+}
+
+const row = (r: FileRow, indent: string) => `${indent}${KIND_LETTER[r.kind]} ${r.from ? `${r.from} -> ${r.path}` : r.path}`
+
+function files(h: HostReport, opts: TextOptions): string[] {
+  const total = rowCount(h.files)
+  if (total === 0) return []
+  const groups = componentsOf(h)
+  const out = ['', `Changed files: ${changeCounts(h.files)}`]
+  const limit = opts.fileLimit ?? Infinity
+  if (total > limit) {
+    if (groups) {
+      out.push(...columns([['Component', 'Added', 'Modified', 'Deleted', 'Renamed'], ...countComponents(groups).map((c) => [c.component, String(c.added), String(c.modified), String(c.deleted), String(c.renamed)])]))
+    }
+    out.push(`  (the ${total} files are not listed here${opts.fullListNote ? `: ${opts.fullListNote}` : ''})`)
+    return out
+  }
+  if (groups) {
+    for (const g of groups) {
+      out.push(`  ${g.component} (${changeCounts(g)})`)
+      out.push(...fileRows(g).map((r) => row(r, '    ')))
+    }
+  } else out.push(...fileRows(h.files).map((r) => row(r, '  ')))
+  return out
+}
+
+function hostPart(h: HostReport, opts: TextOptions): string {
+  const out: string[] = [`== ${h.host}: ${h.outcome}${h.rolledBack ? ' (rolled back)' : ''} ==`]
+  if (h.error) out.push(`Error: ${h.error}`)
+  if (h.message && h.message !== h.error) out.push(h.message)
+  if (h.restore) out.push(`To restore by hand: ${h.restore}`)
+  if (h.rolledBack) out.push('Rolled back: a step after the switch failed, so live went back to the safe tree by itself.')
+  out.push(
+    ...keyValues([
+      ['State', beforeAfter(h.stateBefore, h.stateAfter)],
+      ['Live tree', beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
+      ['Revision', beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
+      ['Application', beforeAfter(h.appVersionBefore, h.appVersionAfter)],
+      ['Health check', h.health ? `${h.health.url}: ${h.health.ok ? 'ok' : 'failed'}${h.health.detail ? `, ${h.health.detail}` : ''} (expected ${h.health.expect})` : undefined],
+    ]),
+  )
+  if (h.plan?.length) out.push('', 'Dry run: the mode would', ...h.plan.map((p) => `  - ${p}`))
+  if (h.steps.length) out.push('', 'Steps', ...columns(h.steps.map((s) => [s.name, s.outcome, formatMs(s.ms), s.detail ?? ''])))
+  out.push(...files(h, opts))
+  for (const d of h.drift) {
+    out.push('', `Drift: ${d.files.length} file(s) of the ${d.role} tree ${d.tree} were changed on the server by hand${d.patch ? `; saved in ${d.patch}` : ''}`)
+    const limit = opts.fileLimit ?? Infinity
+    out.push(...d.files.slice(0, Number.isFinite(limit) ? limit : undefined).map((f) => `  ${f.status} ${f.path}`))
+    if (d.files.length > limit) out.push(`  … and ${d.files.length - limit} more`)
+  }
+  if (h.upgradeOutput) {
+    const limit = opts.outputLimit ?? 5000
+    out.push('', `Upgrade output${h.upgradeOutput.length > limit ? ` (last ${limit} characters)` : ''}:`, h.upgradeOutput.slice(-limit).trimEnd())
+  }
+  if (h.permissions?.length) out.push('', 'Permission findings', ...h.permissions.map((p) => `  ${p.problem} ${p.path}`))
+  if (h.status) out.push('', 'Status', JSON.stringify(h.status, null, 2))
+  return out.join('\n')
+}
+
+/** Renders the report as plain text. */
+export function renderText(r: Report, opts: TextOptions = {}): string {
+  const head = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ''}`
+  const out = [
+    head,
+    '='.repeat(Math.min(head.length, 78)),
+    verdict(r),
+    '',
+    ...keyValues([
+      ['Repository', r.repository],
+      ['Ref', r.ref],
+      ['Commit', r.commit],
+      ['Environment', r.environment],
+      ['Paths', r.paths.join(', ')],
+      ['Comment', r.comment],
+      ['By', `${r.actor} (${r.event})`],
+      ['Workflow run', r.runUrl],
+      ['Report artifact', r.artifact ? `${r.artifact.name} (id ${r.artifact.id})${r.artifact.url ? ` ${r.artifact.url}` : ''}` : undefined],
+      ['Session', r.sessionId],
+      ['Started', `${r.startedAt} (${formatMs(r.durationMs)})`],
+    ]),
+    '',
+    'Hosts',
+    ...columns(r.hosts.map((h) => [h.host, h.outcome + (h.rolledBack ? ' (rolled back)' : ''), beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? '–', `${rowCount(h.files)} file(s)`])),
+    '',
+    ...r.hosts.map((h) => `${hostPart(h, opts)}\n`),
+    `-- ${r.tool.name} ${r.tool.version}, report schema ${r.schemaVersion}, finished ${r.finishedAt}`,
+  ]
+  return `${out.join('\n')}\n`
+}
