@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __filename = __dlvFileURLToPath(import.meta.url); const __dirname = __dlvDirname(__filename);
+import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   INPUTS,
   INPUT_NAMES,
@@ -7,7 +7,9 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-2L5KPC47.js";
+} from "./chunks/chunk-OPWWPWML.js";
+import "./chunks/chunk-XBKJZMZK.js";
+import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts
 import { readFileSync } from "node:fs";
@@ -15,7 +17,8 @@ import { parseArgs } from "node:util";
 function usage() {
   const lines = INPUT_NAMES.map((n) => {
     const spec = INPUTS[n];
-    return `  --${n.padEnd(30)} ${spec.description}${spec.default !== void 0 ? ` (default: ${spec.default})` : ""}`;
+    const def = spec.default !== void 0 && !spec.default.startsWith("${{") ? ` (default: ${spec.default})` : "";
+    return `  --${n.padEnd(30)} ${spec.description}${def}`;
   });
   return `delivery ${VERSION}: safe code deliveries to Moodle and PHP sites over SSH
 

@@ -1,8 +1,12 @@
-import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __filename = __dlvFileURLToPath(import.meta.url); const __dirname = __dlvDirname(__filename);
+import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-YVRRDACI.js";
-import "./chunks/chunk-2L5KPC47.js";
+} from "./chunks/chunk-VPJEC5BU.js";
+import "./chunks/chunk-OPWWPWML.js";
+import "./chunks/chunk-TXOZJV2J.js";
+import "./chunks/chunk-ECYSG4TQ.js";
+import "./chunks/chunk-XBKJZMZK.js";
+import "./chunks/chunk-YCTJSY7M.js";
 
 // src/main.ts
 void actionMain();

@@ -1,39 +1,28 @@
-import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __filename = __dlvFileURLToPath(import.meta.url); const __dirname = __dlvDirname(__filename);
-var __create = Object.create;
-var __defProp = Object.defineProperty;
-var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
-var __getOwnPropNames = Object.getOwnPropertyNames;
-var __getProtoOf = Object.getPrototypeOf;
-var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
-  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
-}) : x)(function(x) {
-  if (typeof require !== "undefined") return require.apply(this, arguments);
-  throw Error('Dynamic require of "' + x + '" is not supported');
-});
-var __commonJS = (cb, mod) => function __require2() {
-  try {
-    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
-  } catch (e) {
-    throw mod = 0, e;
-  }
-};
-var __copyProps = (to, from, except, desc) => {
-  if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
-  }
-  return to;
-};
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
-  // If the importer is in node compatibility mode or this is not an ESM
-  // file that has been converted to a CommonJS file using a Babel-
-  // compatible transform (i.e. "__esModule" has not been set), then set
-  // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
-  mod
-));
+import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
+import {
+  ConnectionError,
+  KIND_LETTER,
+  RunError,
+  beforeAfter,
+  changeCounts,
+  componentsOf,
+  countComponents,
+  fileRows,
+  formatMs,
+  headline,
+  maskSecrets,
+  renderHtml,
+  renderJson,
+  rowCount,
+  shortRepository,
+  shortRev,
+  verdict
+} from "./chunk-XBKJZMZK.js";
+import {
+  __commonJS,
+  __require,
+  __toESM
+} from "./chunk-YCTJSY7M.js";
 
 // node_modules/shell-quote/quote.js
 var require_quote = __commonJS({
@@ -5272,7 +5261,7 @@ var require_poly1305 = __commonJS({
   "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
-      if (typeof __filename !== "undefined") _scriptDir = _scriptDir || __filename;
+      if (typeof __dlvFilenameValue !== "undefined") _scriptDir = _scriptDir || __dlvFilenameValue;
       return (function(createPoly13052) {
         createPoly13052 = createPoly13052 || {};
         var b;
@@ -5285,7 +5274,7 @@ var require_poly1305 = __commonJS({
         var u = {}, w;
         for (w in b) b.hasOwnProperty(w) && (u[w] = b[w]);
         var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F, G;
-        if (z) B = y ? __require("path").dirname(B) + "/" : __dirname + "/", C = function(a, c) {
+        if (z) B = y ? __require("path").dirname(B) + "/" : __dlvDirnameValue + "/", C = function(a, c) {
           var d = H(a);
           if (d) return c ? d : d.toString();
           F || (F = __require("fs"));
@@ -8402,7 +8391,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve(__dlvDirnameValue, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -20738,46 +20727,6 @@ function treeRevision(t) {
   return t.head ?? t.revision;
 }
 
-// src/transport/run.ts
-function maskSecrets(text, secrets) {
-  let out = text;
-  const pieces = /* @__PURE__ */ new Set();
-  for (const s of secrets) {
-    if (!s) continue;
-    pieces.add(s);
-    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim());
-  }
-  for (const p of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(p).join("***");
-  return out;
-}
-var RunError = class extends Error {
-  constructor(host, what, code2, stdout, stderr) {
-    const tail = stderr.trim().split("\n").slice(-15).join("\n");
-    super(`${what} failed (exit code ${code2})${tail ? `: ${tail}` : ""}`);
-    this.host = host;
-    this.what = what;
-    this.code = code2;
-    this.stdout = stdout;
-    this.stderr = stderr;
-    this.name = "RunError";
-  }
-  host;
-  what;
-  code;
-  stdout;
-  stderr;
-};
-var ConnectionError = class extends Error {
-  constructor(host, message, transient) {
-    super(message);
-    this.host = host;
-    this.transient = transient;
-    this.name = "ConnectionError";
-  }
-  host;
-  transient;
-};
-
 // src/remote/server.ts
 var Layout = class {
   constructor(root) {
@@ -21105,9 +21054,9 @@ function openClient(target, auth, hostKeys, timeoutMs, sock) {
       keepaliveInterval: 1e4,
       keepaliveCountMax: 3,
       hostVerifier: (key) => {
-        const verdict = verifyHostKey(hostKeys, target.host, target.port, key);
-        if (!verdict.ok) hostKeyProblem = verdict.reason;
-        return verdict.ok;
+        const verdict2 = verifyHostKey(hostKeys, target.host, target.port, key);
+        if (!verdict2.ok) hostKeyProblem = verdict2.reason;
+        return verdict2.ok;
       }
     };
     if (sock) config.sock = sock;
@@ -21270,6 +21219,7 @@ function createLogger(sink, secrets) {
   const m = (s) => maskSecrets(s, secrets());
   return {
     info: (s) => sink.info(m(s)),
+    notice: (s) => (sink.notice ?? sink.info)(m(s)),
     warning: (s) => sink.warning(m(s)),
     error: (s) => sink.error(m(s)),
     debug: (s) => sink.debug(m(s)),
@@ -21351,7 +21301,7 @@ var INPUTS = {
   "artifact-name": { default: "delivery-report", description: "Report artifact name (suffixed with job and mode)" },
   environment: { description: "GitHub environment name for a deployment record" },
   "environment-url": { description: "URL of the site, shown with the deployment" },
-  "github-token": { secret: true, description: "Token for the deployment record (default: the job token)" },
+  "github-token": { default: "${{ github.token }}", secret: true, description: "Token for the deployment record (default: the job token; CLI: $GITHUB_TOKEN)" },
   "mail-to": { description: "Report recipients" },
   "mail-from": { description: "Report sender" },
   "mail-on": { default: "always", description: "always | failure | never" },
@@ -23300,6 +23250,7 @@ async function runHost(settings, target, opts) {
     }
     await conn?.close();
   }
+  if (ctx) report.app = ctx.state?.app === "moodle" || ctx.app.name === "moodle" ? "moodle" : "none";
   return report;
 }
 async function runHosts(settings, opts) {
@@ -23339,92 +23290,160 @@ async function runHosts(settings, opts) {
 var SUMMARY_LIMIT = 1024 * 1024;
 var ICON = { success: "\u2705", failure: "\u274C", refused: "\u26D4", skipped: "\u23ED\uFE0F" };
 function mdEscape(s) {
-  return s.replace(/[\\`*_{}[\]<>|#]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+  return s.replace(/[\\`*_{}[\]<>|#&]/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : `\\${c}`).replace(/\r?\n/g, " ");
 }
-var code = (s) => `\`${s.replace(/`/g, "'")}\``;
-function fileList(files, max) {
-  const rows = [];
-  for (const p of files.added) rows.push(`A ${p}`);
-  for (const p of files.modified) rows.push(`M ${p}`);
-  for (const p of files.deleted) rows.push(`D ${p}`);
-  for (const r of files.renamed) rows.push(`R ${r.from} -> ${r.to}`);
-  const shown = rows.slice(0, max);
-  const more = rows.length > max ? `
-\u2026 and ${rows.length - max} more (see the report artifact)` : "";
-  return `\`\`\`
-${shown.join("\n").replace(/```/g, "'''")}
-\`\`\`${more}`;
+function code(s) {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = s.startsWith("`") || s.endsWith("`") ? " " : "";
+  return `${fence}${pad}${s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|")}${pad}${fence}`;
 }
-function hostSection(h, maxFiles) {
+function block(text, lang = "") {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${lang}
+${text}
+${fence}`;
+}
+var fileLine = (r) => `${KIND_LETTER[r.kind]} ${r.from ? `${r.from} -> ${r.path}` : r.path}`;
+function table(head, rows, align = []) {
+  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => align[i] === "r" ? "---:" : "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+function filesSection(h, maxFiles, maxComponents) {
+  const total = rowCount(h.files);
+  if (total === 0) return [];
   const out = [];
-  out.push(`### ${ICON[h.outcome] ?? ""} ${mdEscape(h.host)}: ${h.outcome}`);
-  if (h.error) out.push(`> ${mdEscape(h.error)}`);
+  const groups = componentsOf(h);
+  if (groups && groups.length > 1) {
+    const counts = countComponents(groups);
+    const shown = counts.slice(0, maxComponents);
+    out.push(
+      table(
+        ["Component", "Added", "Modified", "Deleted", "Renamed"],
+        shown.map((c) => [code(c.component), String(c.added || ""), String(c.modified || ""), String(c.deleted || ""), String(c.renamed || "")]),
+        ["l", "r", "r", "r", "r"]
+      ) + (counts.length > shown.length ? `
+
+\u2026 and ${counts.length - shown.length} more components (see the report artifact)` : "")
+    );
+  }
+  let budget = maxFiles;
+  let shownTotal = 0;
+  const parts = [];
+  const lists = groups ? groups.map((g) => ({ title: `**${mdEscape(g.component)}**: ${changeCounts(g)}`, rows: fileRows(g) })) : [{ title: "", rows: fileRows(h.files) }];
+  const share = Math.max(10, Math.floor(maxFiles / lists.length));
+  for (const l of lists) {
+    if (budget <= 0) break;
+    const rows = l.rows.slice(0, Math.min(budget, share));
+    budget -= rows.length;
+    shownTotal += rows.length;
+    parts.push(`${l.title ? `${l.title}
+
+` : ""}${block(rows.map(fileLine).join("\n"))}${rows.length < l.rows.length ? `
+
+\u2026 and ${l.rows.length - rows.length} more` : ""}`);
+  }
+  if (shownTotal < total) parts.push(`\u2026 ${total - shownTotal} of the ${total} files are not shown here: the report artifact lists them all.`);
+  out.push(`<details><summary>Changed files: ${mdEscape(changeCounts(h.files))}</summary>
+
+${parts.join("\n\n")}
+
+</details>`);
+  return out;
+}
+function hostSection(h, maxFiles, maxComponents) {
+  const out = [`### ${ICON[h.outcome]} ${mdEscape(h.host)}: ${h.outcome}${h.rolledBack ? " (rolled back)" : ""}`];
+  if (h.error) out.push(`> **Error:** ${mdEscape(h.error)}`);
   if (h.message && h.message !== h.error) out.push(mdEscape(h.message));
-  if (h.restore) out.push(`**To restore by hand:** ${mdEscape(h.restore)}`);
-  if (h.rolledBack) out.push("**Went back to the safe tree by itself (rolled back).**");
+  if (h.restore) out.push(`> **To restore by hand:** ${mdEscape(h.restore)}`);
+  if (h.rolledBack) out.push("> **Rolled back:** a step after the switch failed, so live went back to the safe tree by itself.");
+  const health = h.health ? `${h.health.ok ? "ok" : "failed"}${h.health.detail ? `, ${h.health.detail}` : ""}: ${h.health.url} (expected ${h.health.expect})` : void 0;
   const facts = [
-    ["State", h.stateBefore || h.stateAfter ? `${h.stateBefore ?? "\u2013"} \u2192 ${h.stateAfter ?? "\u2013"}` : void 0],
-    ["Live tree", h.liveTreeBefore || h.liveTreeAfter ? `${h.liveTreeBefore ?? "\u2013"} \u2192 ${h.liveTreeAfter ?? "\u2013"}` : void 0],
-    ["Revision", h.revisionBefore || h.revisionAfter ? `${h.revisionBefore ?? "\u2013"} \u2192 ${h.revisionAfter ?? "\u2013"}` : void 0],
-    ["Application", h.appVersionBefore || h.appVersionAfter ? `${h.appVersionBefore ?? "\u2013"} \u2192 ${h.appVersionAfter ?? "\u2013"}` : void 0],
-    ["Health", h.health ? `${h.health.ok ? "ok" : "failed"}: ${h.health.detail ?? ""} (${h.health.url})` : void 0]
+    ["State", beforeAfter(h.stateBefore, h.stateAfter)],
+    ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
+    ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
+    ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
+    ["Health check", health]
   ];
-  const rows = facts.filter(([, v]) => v !== void 0);
-  if (rows.length) out.push(["| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${mdEscape(v)} |`)].join("\n"));
-  if (h.plan?.length) out.push(`**Dry run \u2014 would:**
+  const rows = facts.filter((r) => r[1] !== void 0);
+  if (rows.length) out.push(table(["", ""], rows.map(([k, v]) => [k, mdEscape(v)])));
+  if (h.plan?.length) out.push(`**Dry run: the mode would**
 ${h.plan.map((p) => `- ${mdEscape(p)}`).join("\n")}`);
   if (h.steps.length) {
-    out.push(
-      ["| Step | Outcome | Time | Detail |", "|---|---|---:|---|", ...h.steps.map((s) => `| ${mdEscape(s.name)} | ${ICON[s.outcome] ?? ""} ${s.outcome} | ${(s.ms / 1e3).toFixed(1)} s | ${mdEscape(s.detail ?? "")} |`)].join("\n")
-    );
+    out.push(table(["Step", "Outcome", "Time", "Detail"], h.steps.map((s) => [mdEscape(s.name), `${ICON[s.outcome]} ${s.outcome}`, formatMs(s.ms), mdEscape(s.detail ?? "")]), ["l", "l", "r", "l"]));
   }
-  const n = countChangedPaths(h.files);
-  if (n > 0) {
-    const f = h.files;
-    out.push(
-      `<details><summary>${n} changed path(s): ${f.added.length} added, ${f.modified.length} modified, ${f.deleted.length} deleted, ${f.renamed.length} renamed</summary>
-
-${fileList(f, maxFiles)}
-
-</details>`
-    );
-  }
+  out.push(...filesSection(h, maxFiles, maxComponents));
   for (const d of h.drift) {
+    const shown = d.files.slice(0, 50);
     out.push(
-      `**Drift:** ${d.files.length} file(s) of the ${d.role} tree were changed by hand${d.patch ? `, saved in ${code(d.patch)}` : ""}: ${d.files.slice(0, 20).map((f) => code(`${f.status} ${f.path}`)).join(", ")}${d.files.length > 20 ? ` \u2026 and ${d.files.length - 20} more` : ""}`
+      `> **Drift:** ${d.files.length} file(s) of the ${d.role} tree ${code(d.tree)} were changed on the server by hand${d.patch ? `; saved in ${code(d.patch)}` : ""}.
+
+${block(shown.map((f) => `${f.status} ${f.path}`).join("\n"))}${d.files.length > shown.length ? `
+
+\u2026 and ${d.files.length - shown.length} more (see the report artifact)` : ""}`
     );
   }
   if (h.upgradeOutput) out.push(`<details><summary>Upgrade output</summary>
 
-\`\`\`
-${h.upgradeOutput.slice(-2e4).replace(/```/g, "'''")}
-\`\`\`
+${block(h.upgradeOutput.slice(-2e4).trimEnd())}
 
 </details>`);
+  if (h.permissions?.length) out.push(`**Permission findings**
+
+${block(h.permissions.map((p) => `${p.problem} ${p.path}`).join("\n"))}`);
   if (h.status) out.push(`<details><summary>Status</summary>
 
-\`\`\`json
-${JSON.stringify(h.status, null, 2)}
-\`\`\`
+${block(JSON.stringify(h.status, null, 2), "json")}
 
 </details>`);
   return out.join("\n\n");
 }
-function renderMarkdown(r, maxFiles = 500) {
-  const head = `## ${ICON[r.outcome] ?? ""} Delivery ${r.mode}${r.dryRun ? " (dry run)" : ""}: ${r.outcome}`;
+function render(r, maxFiles, maxComponents) {
+  const repo = shortRepository(r.repository);
+  const head = `## ${ICON[r.outcome]} Delivery ${mdEscape(headline(r))}${repo ? `: ${mdEscape(repo)}` : ""}`;
   const meta = [
-    `**Repository** ${mdEscape(r.repository || "\u2013")} \xB7 **Ref** ${mdEscape(r.ref || "\u2013")}${r.commit ? ` (${code(r.commit.slice(0, 12))})` : ""} \xB7 **By** ${mdEscape(r.actor)} \xB7 **Event** ${mdEscape(r.event)}${r.runUrl ? ` \xB7 [workflow run](${r.runUrl})` : ""}`,
-    r.paths.length ? `**Paths** ${r.paths.map(code).join(", ")}` : "",
-    r.comment ? `**Comment** ${mdEscape(r.comment)}` : ""
-  ].filter(Boolean);
-  const table = ["| Host | Outcome | Revision | Changed |", "|---|---|---|---:|", ...r.hosts.map((h) => `| ${mdEscape(h.host)} | ${ICON[h.outcome] ?? ""} ${h.outcome} | ${mdEscape((h.revisionAfter ?? "\u2013").slice(0, 12))} | ${countChangedPaths(h.files)} |`)].join("\n");
-  let text = [head, ...meta, table, ...r.hosts.map((h) => hostSection(h, maxFiles))].join("\n\n") + "\n";
-  if (Buffer.byteLength(text) > SUMMARY_LIMIT - 1024 && maxFiles > 10) return renderMarkdown(r, Math.floor(maxFiles / 4));
-  if (Buffer.byteLength(text) > SUMMARY_LIMIT - 1024) text = `${text.slice(0, SUMMARY_LIMIT / 2)}
+    ["Repository", r.repository ? code(r.repository) : void 0],
+    ["Ref", r.ref ? code(r.ref) : void 0],
+    ["Commit", r.commit ? code(r.commit) : void 0],
+    ["Environment", r.environment ? mdEscape(r.environment) : void 0],
+    ["Paths", r.paths.length ? r.paths.map(code).join(", ") : void 0],
+    ["Comment", r.comment ? mdEscape(r.comment) : void 0],
+    ["By", `${mdEscape(r.actor)} (${mdEscape(r.event)})`],
+    ["Workflow run", r.runUrl ? `[${mdEscape(r.runUrl)}](${r.runUrl})` : void 0],
+    ["Report artifact", r.artifact ? r.artifact.url ? `[${mdEscape(r.artifact.name)}](${r.artifact.url})` : mdEscape(r.artifact.name) : void 0],
+    ["Session", r.sessionId ? code(r.sessionId) : void 0],
+    ["Started", `${mdEscape(r.startedAt)} (${formatMs(r.durationMs)})`]
+  ];
+  const hosts = table(
+    ["Host", "Outcome", "Revision", "Application", "Files", "Time"],
+    r.hosts.map((h) => [
+      mdEscape(h.host),
+      `${ICON[h.outcome]} ${h.outcome}${h.rolledBack ? " (rolled back)" : ""}`,
+      mdEscape(beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? "\u2013"),
+      mdEscape(h.appVersionAfter ?? h.appVersionBefore ?? "\u2013"),
+      String(rowCount(h.files)),
+      formatMs(h.steps.reduce((t, s) => t + s.ms, 0))
+    ]),
+    ["l", "l", "l", "l", "r", "r"]
+  );
+  const metaTable = table(["", ""], meta.filter((m) => m[1] !== void 0));
+  const footer = `<sub>${mdEscape(`${r.tool.name} ${r.tool.version}`)}, report schema ${r.schemaVersion}, finished ${mdEscape(r.finishedAt)}</sub>`;
+  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, hosts, ...r.hosts.map((h) => hostSection(h, maxFiles, maxComponents)), footer].join("\n\n")}
+`;
+}
+function renderMarkdown(r, maxFiles = 500) {
+  let files = maxFiles;
+  let components = 200;
+  for (; ; ) {
+    const text = render(r, files, components);
+    if (Buffer.byteLength(text) <= SUMMARY_LIMIT - 1024) return text;
+    if (files === 0 && components === 0) return `${text.slice(0, SUMMARY_LIMIT / 4)}
 
 \u2026 (cut: see the report artifact)
 `;
-  return text;
+    files = Math.floor(files / 4);
+    components = Math.floor(components / 4);
+  }
 }
 
 // src/runner.ts
@@ -23442,11 +23461,12 @@ function writeReportFiles(report, dir, secrets) {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, "report.json");
   const md = join(dir, "report.md");
+  const html = join(dir, "report.html");
   const markdown = maskSecrets(renderMarkdown(report), secrets);
-  writeFileSync(json, `${maskSecrets(JSON.stringify(report, null, 2), secrets)}
-`);
+  writeFileSync(json, maskSecrets(renderJson(report), secrets));
   writeFileSync(md, markdown);
-  return { json, md, markdown };
+  writeFileSync(html, maskSecrets(renderHtml(report), secrets));
+  return { json, md, html, markdown };
 }
 async function runDelivery(io) {
   let secrets = [];
@@ -23467,6 +23487,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
+  const notify = await (await import("./notify-U4UIBOYA.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
@@ -23526,6 +23547,7 @@ async function runDelivery(io) {
   out("app-version-before", first?.appVersionBefore);
   out("app-version-after", first?.appVersionAfter);
   await io.summary?.(files.markdown);
+  out("artifact-id", (await notify.finish(report, dir, [files.json, files.md, files.html]))?.toString());
   const exitCode = report.outcome === "success" ? 0 : 1;
   if (exitCode) log.error(`${settings.mode} ${report.outcome}${report.dryRun ? " (dry run)" : ""}: see the report in ${dir}`);
   else log.info(`${settings.mode}${report.dryRun ? " (dry run)" : ""} succeeded on ${report.hosts.length} host(s); report in ${dir}`);
@@ -23533,9 +23555,6 @@ async function runDelivery(io) {
 }
 
 export {
-  __require,
-  __commonJS,
-  __toESM,
   RemoteShell,
   Layout,
   releaseLock,

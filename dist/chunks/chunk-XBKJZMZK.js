@@ -1,0 +1,475 @@
+import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
+
+// src/transport/run.ts
+function maskSecrets(text, secrets) {
+  let out = text;
+  const pieces = /* @__PURE__ */ new Set();
+  for (const s of secrets) {
+    if (!s) continue;
+    pieces.add(s);
+    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim());
+  }
+  for (const p of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(p).join("***");
+  return out;
+}
+var RunError = class extends Error {
+  constructor(host, what, code2, stdout, stderr) {
+    const tail = stderr.trim().split("\n").slice(-15).join("\n");
+    super(`${what} failed (exit code ${code2})${tail ? `: ${tail}` : ""}`);
+    this.host = host;
+    this.what = what;
+    this.code = code2;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.name = "RunError";
+  }
+  host;
+  what;
+  code;
+  stdout;
+  stderr;
+};
+var ConnectionError = class extends Error {
+  constructor(host, message, transient) {
+    super(message);
+    this.host = host;
+    this.transient = transient;
+    this.name = "ConnectionError";
+  }
+  host;
+  transient;
+};
+
+// src/report/components.ts
+var MOODLE_PLUGIN_TYPES = {
+  aiplacement: "ai/placement",
+  aiprovider: "ai/provider",
+  antivirus: "lib/antivirus",
+  availability: "availability/condition",
+  qtype: "question/type",
+  mod: "mod",
+  auth: "auth",
+  calendartype: "calendar/type",
+  communication: "communication/provider",
+  customfield: "customfield/field",
+  enrol: "enrol",
+  message: "message/output",
+  block: "blocks",
+  media: "media/player",
+  filter: "filter",
+  editor: "lib/editor",
+  format: "course/format",
+  dataformat: "dataformat",
+  profilefield: "user/profile/field",
+  report: "report",
+  coursereport: "course/report",
+  gradeexport: "grade/export",
+  gradeimport: "grade/import",
+  gradepenalty: "grade/penalty",
+  gradereport: "grade/report",
+  gradingform: "grade/grading/form",
+  mlbackend: "lib/mlbackend",
+  mnetservice: "mnet/service",
+  webservice: "webservice",
+  repository: "repository",
+  portfolio: "portfolio",
+  search: "search/engine",
+  qbank: "question/bank",
+  qbehaviour: "question/behaviour",
+  qformat: "question/format",
+  plagiarism: "plagiarism",
+  tool: "admin/tool",
+  cachestore: "cache/stores",
+  cachelock: "cache/locks",
+  fileconverter: "files/converter",
+  contenttype: "contentbank/contenttype",
+  theme: "theme",
+  local: "local",
+  h5plib: "h5p/h5plib",
+  paygw: "payment/gateway",
+  smsgateway: "sms/gateway"
+};
+var MOODLE_SUBPLUGIN_TYPES = {
+  assignsubmission: "mod/assign/submission",
+  assignfeedback: "mod/assign/feedback",
+  assignment: "mod/assignment/type",
+  quiz: "mod/quiz/report",
+  quizaccess: "mod/quiz/accessrule",
+  workshopform: "mod/workshop/form",
+  workshopallocation: "mod/workshop/allocation",
+  workshopeval: "mod/workshop/eval",
+  datafield: "mod/data/field",
+  datapreset: "mod/data/preset",
+  ltisource: "mod/lti/source",
+  ltiservice: "mod/lti/service",
+  booktool: "mod/book/tool",
+  scormreport: "mod/scorm/report",
+  forumreport: "mod/forum/report",
+  bbbext: "mod/bigbluebuttonbn/extension",
+  atto: "lib/editor/atto/plugins",
+  tiny: "lib/editor/tiny/plugins",
+  tinymce: "lib/editor/tinymce/plugins",
+  logstore: "admin/tool/log/store",
+  factor: "admin/tool/mfa/factor"
+};
+var byCodePoint = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+var TABLE = Object.entries({ ...MOODLE_PLUGIN_TYPES, ...MOODLE_SUBPLUGIN_TYPES }).map(([type, dir]) => [`${dir}/`, type]).sort((a, b) => b[0].length - a[0].length || byCodePoint(a[0], b[0]));
+function moodleComponent(path) {
+  const p = path.startsWith("public/") ? path.slice("public/".length) : path;
+  for (const [dir, type] of TABLE) {
+    if (!p.startsWith(dir)) continue;
+    const rest = p.slice(dir.length);
+    const slash = rest.indexOf("/");
+    if (slash > 0) return `${type}_${rest.slice(0, slash)}`;
+  }
+  return "core";
+}
+function groupByComponent(files, componentOf = moodleComponent) {
+  const groups = /* @__PURE__ */ new Map();
+  const group = (path) => {
+    const c = componentOf(path);
+    let g = groups.get(c);
+    if (!g) {
+      g = { component: c, added: [], modified: [], deleted: [], renamed: [] };
+      groups.set(c, g);
+    }
+    return g;
+  };
+  for (const p of files.added) group(p).added.push(p);
+  for (const p of files.modified) group(p).modified.push(p);
+  for (const p of files.deleted) group(p).deleted.push(p);
+  for (const r of files.renamed) group(r.to).renamed.push(r);
+  return [...groups.values()].sort((a, b) => a.component === "core" ? -1 : b.component === "core" ? 1 : byCodePoint(a.component, b.component));
+}
+function countComponents(groups) {
+  return groups.map((g) => ({ component: g.component, added: g.added.length, modified: g.modified.length, deleted: g.deleted.length, renamed: g.renamed.length }));
+}
+
+// src/report/view.ts
+var OUTCOME_WORD = { success: "succeeded", failure: "failed", refused: "refused", skipped: "skipped" };
+function shortRev(rev) {
+  if (!rev) return "\u2013";
+  return /^[0-9a-f]{40,64}$/.test(rev) ? rev.slice(0, 12) : rev;
+}
+function formatMs(ms) {
+  if (ms < 1e3) return `${Math.round(ms)} ms`;
+  if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
+  const s = Math.round(ms / 1e3);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor(s % 3600 / 60)).padStart(2, "0")} min`;
+}
+function shortRepository(repo) {
+  if (!repo) return "";
+  if (repo.includes("#")) return repo.slice(repo.lastIndexOf("#") + 1);
+  let path = repo;
+  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?[^/]*(\/.*)?$/i.exec(repo);
+  const scp = /^(?:[^@/:]+@)?[^/:]+:(.*)$/.exec(repo);
+  if (url) path = url[1] ?? "";
+  else if (scp && !repo.startsWith("/")) path = scp[1];
+  const parts = path.replace(/\/+$/, "").replace(/\.git$/, "").split("/").filter(Boolean);
+  if (parts.length === 0) return repo;
+  return url || scp && !repo.startsWith("/") ? parts.slice(-2).join("/") : parts[parts.length - 1];
+}
+function hostName(label) {
+  return label.replace(/^[^@]*@/, "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+}
+function siteName(report) {
+  return report.environment || (report.hosts[0] ? hostName(report.hosts[0].host) : "no host");
+}
+function refName(report) {
+  if (report.ref) return report.ref;
+  if (report.commit) return shortRev(report.commit);
+  const rev = report.hosts.find((h) => h.revisionAfter)?.revisionAfter;
+  return rev ? shortRev(rev) : "no ref";
+}
+function headline(report) {
+  return `${report.mode}${report.dryRun ? " (dry run)" : ""} ${OUTCOME_WORD[report.outcome]}`;
+}
+function verdict(report) {
+  const n = report.hosts.length;
+  const hostsWord = `${n} host${n === 1 ? "" : "s"}`;
+  if (report.dryRun) return `Dry run on ${hostsWord}: nothing was changed.`;
+  const failed = report.hosts.filter((h) => h.outcome === "failure");
+  const refused = report.hosts.filter((h) => h.outcome === "refused");
+  const rolledBack = report.hosts.filter((h) => h.rolledBack);
+  const restore = report.hosts.filter((h) => h.restore);
+  const parts = [];
+  if (report.outcome === "success") {
+    const revs = [...new Set(report.hosts.map((h) => h.revisionAfter).filter(Boolean))];
+    const versions = [...new Set(report.hosts.map((h) => h.appVersionAfter).filter(Boolean))];
+    const live = ["goback", "backtoprod", "deliver", "init"].includes(report.mode);
+    if (live && revs.length === 1) {
+      parts.push(`${hostsWord} now serve${n === 1 ? "s" : ""} revision ${shortRev(revs[0])}${versions.length === 1 ? `, ${versions[0]}` : ""}.`);
+    } else parts.push(`${report.mode} succeeded on ${hostsWord}.`);
+  } else {
+    if (failed.length) parts.push(`${failed.length} of ${hostsWord} failed.`);
+    if (refused.length) parts.push(`${refused.length} of ${hostsWord} refused the mode: nothing was changed there.`);
+    if (rolledBack.length) parts.push(`${rolledBack.length} went back to the safe tree by itself.`);
+    if (restore.length) parts.push(`${restore.length} need${restore.length === 1 ? "s" : ""} a restore by hand (see below).`);
+  }
+  return parts.join(" ");
+}
+var KIND_LETTER = { added: "A", modified: "M", deleted: "D", renamed: "R" };
+function fileRows(files) {
+  return [
+    ...files.added.map((path) => ({ kind: "added", path })),
+    ...files.modified.map((path) => ({ kind: "modified", path })),
+    ...files.deleted.map((path) => ({ kind: "deleted", path })),
+    ...files.renamed.map((r) => ({ kind: "renamed", path: r.to, from: r.from }))
+  ];
+}
+function componentsOf(host) {
+  return host.app === "moodle" ? groupByComponent(host.files) : void 0;
+}
+function changeCounts(files) {
+  const n = rowCount(files);
+  const kinds = ["added", "modified", "deleted", "renamed"].filter((k) => files[k].length > 0).map((k) => `${files[k].length} ${k}`);
+  return `${n} file${n === 1 ? "" : "s"}${kinds.length ? `: ${kinds.join(", ")}` : ""}`;
+}
+function rowCount(files) {
+  return files.added.length + files.modified.length + files.deleted.length + files.renamed.length;
+}
+function beforeAfter(before, after, short = (s) => s ?? "\u2013") {
+  if (!before && !after) return void 0;
+  if (before && after && before === after) return `${short(after)} (unchanged)`;
+  return `${short(before)} \u2192 ${short(after)}`;
+}
+
+// src/report/escape.ts
+var SafeHtml = class {
+  constructor(value) {
+    this.value = value;
+  }
+  value;
+  toString() {
+    return this.value;
+  }
+};
+var ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+function render(value) {
+  if (value === null || value === void 0 || value === false) return "";
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join("");
+  return escapeHtml(String(value));
+}
+function html(strings, ...values) {
+  let out = strings[0];
+  for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
+  return new SafeHtml(out);
+}
+function safeHref(url) {
+  if (!url) return void 0;
+  try {
+    const u = new URL(url);
+    return u.protocol === "http:" || u.protocol === "https:" ? u.href : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/report/html.ts
+var COLOR = {
+  success: { bg: "#1a7f37", fg: "#ffffff" },
+  failure: { bg: "#cf222e", fg: "#ffffff" },
+  refused: { bg: "#9a6700", fg: "#ffffff" },
+  skipped: { bg: "#6e7781", fg: "#ffffff" }
+};
+var KIND_COLOR = { added: "#1a7f37", modified: "#0969da", deleted: "#cf222e", renamed: "#8250df" };
+var FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
+var MONO = "font-family:Consolas,Menlo,'DejaVu Sans Mono','Liberation Mono',monospace";
+var S = {
+  page: `margin:0;padding:0;background:#f6f8fa;${FONT};font-size:14px;line-height:1.45;color:#1f2328`,
+  card: `max-width:820px;width:100%;background:#ffffff;border:1px solid #d0d7de;border-collapse:separate;${FONT};font-size:14px;color:#1f2328`,
+  cell: "padding:16px 20px",
+  h2: `margin:0 0 8px 0;font-size:17px;${FONT}`,
+  h3: `margin:14px 0 6px 0;font-size:14px;${FONT}`,
+  table: "border-collapse:collapse;width:100%;font-size:13px",
+  th: "text-align:left;padding:5px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;font-weight:600",
+  td: "padding:5px 8px;border-bottom:1px solid #eaeef2;vertical-align:top",
+  key: "padding:4px 12px 4px 0;color:#59636e;white-space:nowrap;vertical-align:top;width:1%",
+  value: "padding:4px 8px 4px 0;vertical-align:top",
+  mono: `${MONO};font-size:12px`,
+  path: `${MONO};font-size:12px;word-break:break-all`,
+  lines: `${MONO};font-size:12px;line-height:1.7;padding:2px 8px 6px 8px;word-break:break-all`,
+  group: "margin-top:6px;padding:4px 8px;background:#f6f8fa;border-top:1px solid #d0d7de;font-weight:600",
+  pre: `${MONO};font-size:12px;background:#f6f8fa;border:1px solid #d0d7de;padding:8px;white-space:pre-wrap;word-break:break-all;margin:4px 0`,
+  muted: "color:#59636e",
+  box: (bg, border) => `margin:8px 0;padding:8px 12px;background:${bg};border-left:4px solid ${border}`
+};
+var badge = (o) => html`<span style="${`display:inline-block;padding:1px 8px;border-radius:10px;background:${COLOR[o].bg};color:${COLOR[o].fg};font-size:12px;font-weight:600`}">${o}</span>`;
+var link = (url, text) => {
+  const href = safeHref(url);
+  return href ? html`<a href="${href}" style="color:#0969da">${text}</a>` : text;
+};
+var code = (s) => html`<span style="${S.mono}">${s}</span>`;
+function keyValues(rows) {
+  const shown = rows.filter(([, v]) => v !== void 0 && v !== "" && v !== null);
+  return html`<table role="presentation" style="${S.table}">${shown.map(([k, v]) => html`<tr><td style="${S.key}">${k}</td><td style="${S.value}">${v}</td></tr>`)}</table>`;
+}
+function dataTable(head, rows, align = []) {
+  const a = (i) => align[i] === "r" ? ";text-align:right;white-space:nowrap" : align[i] === "n" ? ";white-space:nowrap" : "";
+  return html`<table role="presentation" style="${S.table}"><tr>${head.map((h, i) => html`<th style="${S.th + a(i)}">${h}</th>`)}</tr>${rows.map(
+    (r) => html`<tr>${r.map((c, i) => html`<td style="${S.td + a(i)}">${c}</td>`)}</tr>`
+  )}</table>`;
+}
+function fileLine(r) {
+  return html`<b style="color:${KIND_COLOR[r.kind]}">${KIND_LETTER[r.kind]}</b>&nbsp; ${r.from ? html`${r.from} → ${r.path}` : r.path}<br>
+`;
+}
+function fileList(host, opts) {
+  const files = host.files;
+  const total = rowCount(files);
+  if (total === 0) return html``;
+  const groups = componentsOf(host);
+  const parts = [html`<h3 style="${S.h3}">Changed files: ${changeCounts(files)}</h3>`];
+  if (groups && groups.length > 1) {
+    parts.push(
+      dataTable(
+        ["Component", "Added", "Modified", "Deleted", "Renamed"],
+        countComponents(groups).map((c) => [code(c.component), c.added || "", c.modified || "", c.deleted || "", c.renamed || ""]),
+        ["l", "r", "r", "r", "r"]
+      )
+    );
+  }
+  const limit = opts.fileLimit ?? Infinity;
+  if (total > limit) {
+    parts.push(html`<p style="${S.muted}">The ${total} files are not listed here${opts.fullListNote ? html`: ${opts.fullListNote}` : ""}.</p>`);
+    return html`${parts}`;
+  }
+  const lines = (rows) => html`<div style="${S.lines}">${rows.map(fileLine)}</div>`;
+  const body = groups ? groups.map((g) => html`<div style="${S.group}">${code(g.component)} <span style="${S.muted}">${changeCounts(g)}</span></div>${lines(fileRows(g))}`) : lines(fileRows(files));
+  const legend = html`<div style="${`${S.muted};font-size:12px;margin:10px 0 4px 0`}">A added · M modified · D deleted · R renamed (old → new)</div>`;
+  const foldAbove = opts.foldAbove ?? 50;
+  parts.push(total > foldAbove ? html`<details><summary style="cursor:pointer;color:#0969da;margin-top:8px">Show the ${total} files</summary>${legend}${body}</details>` : html`${legend}${body}`);
+  return html`${parts}`;
+}
+function driftSection(host, opts) {
+  if (host.drift.length === 0) return "";
+  const limit = opts.fileLimit ?? Infinity;
+  return host.drift.map((d) => {
+    const shown = d.files.slice(0, Number.isFinite(limit) ? limit : d.files.length);
+    return html`<div style="${S.box("#fff8c5", "#d4a72c")}"><strong>Drift:</strong> ${d.files.length} file(s) of the ${d.role} tree ${code(d.tree)} were changed on the server by hand${d.patch ? html`; saved in ${code(d.patch)}` : ""}.${dataTable(["Change", "Path"], shown.map((f) => [f.status, html`<span style="${S.path}">${f.path}</span>`]))}${shown.length < d.files.length ? html`<p style="${S.muted}">… and ${d.files.length - shown.length} more${opts.fullListNote ? html`: ${opts.fullListNote}` : ""}.</p>` : ""}</div>`;
+  });
+}
+function hostSection(host, opts) {
+  const h = host;
+  const outputLimit = opts.outputLimit ?? 2e4;
+  const health = h.health ? html`${link(h.health.url, h.health.url)}: ${h.health.ok ? "ok" : "failed"}${h.health.detail ? html`, ${h.health.detail}` : ""} (expected ${h.health.expect}; ${h.health.attempts} attempt(s))` : void 0;
+  const facts = keyValues([
+    ["State", beforeAfter(h.stateBefore, h.stateAfter)],
+    ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
+    ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
+    ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
+    ["Health check", health]
+  ]);
+  const steps = h.steps.length ? html`<h3 style="${S.h3}">Steps</h3>${dataTable(
+    ["Step", "Outcome", "Time", "Detail"],
+    h.steps.map((s) => [s.name, badge(s.outcome), formatMs(s.ms), s.detail ?? ""]),
+    ["n", "l", "r", "l"]
+  )}` : "";
+  const out = h.upgradeOutput ?? "";
+  return html`<tr><td style="${`${S.cell};border-top:1px solid #d0d7de`}">
+<h2 style="${S.h2}">${h.host} ${badge(h.outcome)}</h2>
+${h.error ? html`<div style="${S.box("#ffebe9", "#cf222e")}"><strong>Error:</strong> ${h.error}</div>` : ""}
+${h.message && h.message !== h.error ? html`<p style="margin:6px 0">${h.message}</p>` : ""}
+${h.restore ? html`<div style="${S.box("#fff1e5", "#bc4c00")}"><strong>To restore by hand:</strong> ${h.restore}</div>` : ""}
+${h.rolledBack ? html`<div style="${S.box("#fff8c5", "#d4a72c")}"><strong>Rolled back:</strong> a step after the switch failed, so live went back to the safe tree by itself.</div>` : ""}
+${facts}
+${h.plan?.length ? html`<h3 style="${S.h3}">Dry run: the mode would</h3><ul style="margin:4px 0;padding-left:20px">${h.plan.map((p) => html`<li>${p}</li>`)}</ul>` : ""}
+${steps}
+${fileList(h, opts)}
+${driftSection(h, opts)}
+${out ? html`<h3 style="${S.h3}">Upgrade output${out.length > outputLimit ? ` (last ${outputLimit} characters)` : ""}</h3><pre style="${S.pre}">${out.slice(-outputLimit)}</pre>` : ""}
+${h.permissions?.length ? html`<h3 style="${S.h3}">Permission findings</h3>${dataTable(["Path", "Problem"], h.permissions.map((p) => [html`<span style="${S.path}">${p.path}</span>`, p.problem]))}` : ""}
+${h.status ? html`<h3 style="${S.h3}">Status</h3><pre style="${S.pre}">${JSON.stringify(h.status, null, 2)}</pre>` : ""}
+</td></tr>`;
+}
+function hostsOverview(r) {
+  return dataTable(
+    ["Host", "Outcome", "Revision", "Application", "Files", "Time"],
+    r.hosts.map((h) => [
+      h.host,
+      html`${badge(h.outcome)}${h.rolledBack ? " rolled back" : ""}`,
+      html`<span style="${`${S.mono};white-space:nowrap`}">${beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? "\u2013"}</span>`,
+      h.appVersionAfter ?? h.appVersionBefore ?? "\u2013",
+      rowCount(h.files),
+      formatMs(h.steps.reduce((t, s) => t + s.ms, 0))
+    ]),
+    ["l", "l", "l", "l", "r", "r"]
+  );
+}
+function renderHtml(r, opts = {}) {
+  const title = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ""}`;
+  const meta = keyValues([
+    ["Repository", r.repository ? html`<span style="${S.path}">${r.repository}</span>` : void 0],
+    ["Ref", r.ref || void 0],
+    ["Commit", r.commit ? code(r.commit) : void 0],
+    ["Environment", r.environment],
+    ["Paths", r.paths.length ? html`${r.paths.map((p, i) => html`${i ? ", " : ""}${code(p)}`)}` : void 0],
+    ["Comment", r.comment],
+    ["By", `${r.actor} (${r.event})`],
+    ["Workflow run", r.runUrl ? link(r.runUrl, r.runUrl) : void 0],
+    ["Report artifact", r.artifact ? link(r.artifact.url, `${r.artifact.name} (id ${r.artifact.id})`) : void 0],
+    ["Session", r.sessionId],
+    ["Started", `${r.startedAt} (${formatMs(r.durationMs)})`],
+    ["Method", `${r.method}${r.app !== "auto" ? `, app ${r.app}` : ""}`]
+  ]);
+  const c = COLOR[r.outcome];
+  return `<!DOCTYPE html>
+${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head>
+<body style="${S.page}">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="${`background:#f6f8fa;${FONT}`}"><tr><td align="center" style="padding:16px 8px">
+<table role="presentation" cellpadding="0" cellspacing="0" style="${S.card}">
+<tr><td style="${`${S.cell};background:${c.bg};color:${c.fg}`}">
+<div style="font-size:20px;font-weight:700">${title}</div>
+<div style="margin-top:4px;font-size:15px">${verdict(r)}</div>
+</td></tr>
+<tr><td style="${S.cell}">${meta}</td></tr>
+<tr><td style="${`${S.cell};padding-top:0`}">${hostsOverview(r)}</td></tr>
+${r.hosts.map((h) => hostSection(h, opts))}
+<tr><td style="${`${S.cell};border-top:1px solid #d0d7de;font-size:12px;${S.muted}`}">${r.tool.name} ${r.tool.version} · report schema ${r.schemaVersion} · finished ${r.finishedAt}</td></tr>
+</table>
+</td></tr></table>
+</body></html>`}
+`;
+}
+
+// src/report/json.ts
+function toReportJson(r) {
+  return {
+    ...r,
+    hosts: r.hosts.map((h) => {
+      const groups = componentsOf(h);
+      return groups ? { ...h, components: countComponents(groups) } : h;
+    })
+  };
+}
+function renderJson(r) {
+  return `${JSON.stringify(toReportJson(r), null, 2)}
+`;
+}
+
+export {
+  maskSecrets,
+  RunError,
+  ConnectionError,
+  countComponents,
+  shortRev,
+  formatMs,
+  shortRepository,
+  siteName,
+  refName,
+  headline,
+  verdict,
+  KIND_LETTER,
+  fileRows,
+  componentsOf,
+  changeCounts,
+  rowCount,
+  beforeAfter,
+  renderHtml,
+  renderJson
+};
