@@ -7,8 +7,8 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-OPWWPWML.js";
-import "./chunks/chunk-XBKJZMZK.js";
+} from "./chunks/chunk-URO4HURB.js";
+import "./chunks/chunk-QTC3ZF7K.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,11 +1,11 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-VPJEC5BU.js";
-import "./chunks/chunk-OPWWPWML.js";
+} from "./chunks/chunk-GOZ3VMHK.js";
+import "./chunks/chunk-URO4HURB.js";
 import "./chunks/chunk-TXOZJV2J.js";
 import "./chunks/chunk-ECYSG4TQ.js";
-import "./chunks/chunk-XBKJZMZK.js";
+import "./chunks/chunk-QTC3ZF7K.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/main.ts

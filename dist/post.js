@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-VPJEC5BU.js";
+} from "./chunks/chunk-GOZ3VMHK.js";
 import {
   Layout,
   RemoteShell,
@@ -9,7 +9,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-OPWWPWML.js";
+} from "./chunks/chunk-URO4HURB.js";
 import {
   getInput,
   getState,
@@ -17,7 +17,7 @@ import {
   warning
 } from "./chunks/chunk-TXOZJV2J.js";
 import "./chunks/chunk-ECYSG4TQ.js";
-import "./chunks/chunk-XBKJZMZK.js";
+import "./chunks/chunk-QTC3ZF7K.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

@@ -9,6 +9,7 @@ import { backtoprod } from './modes/backtoprod.js'
 import { deliver } from './modes/deliver.js'
 import { INTERVENTION_MODES, refusal, WRITING_MODES } from './modes/fit.js'
 import { joinSession, sessionClose, sessionOpen } from './modes/session.js'
+import type { SessionData } from './session/sessions.js'
 import { goback } from './modes/goback.js'
 import { init } from './modes/init.js'
 import { status } from './modes/status.js'
@@ -35,7 +36,7 @@ export interface EngineOptions {
 }
 
 /** A host's report, with what the runner needs besides: the commit delivered and the session joined. */
-export type EngineHostReport = HostReport & { commit?: string; sessionId?: string }
+export type EngineHostReport = HostReport & { commit?: string; sessionId?: string; session?: SessionData }
 
 async function runMode(ctx: HostContext): Promise<void> {
   const { settings } = ctx
@@ -203,6 +204,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     }
     report.commit = ctx.commit
     report.sessionId = ctx.sessionId
+    report.session = ctx.sessionData
     report.outcome = 'success'
   } catch (e) {
     const err = e as Error

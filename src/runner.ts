@@ -8,6 +8,7 @@ import { runHosts } from './engine.js'
 import { type InputSource, type OutputName } from './inputs.js'
 import { createLogger, type Logger, type LogSink } from './log.js'
 import { renderHtml } from './report/html.js'
+import { buildSessionReport } from './report/session.js'
 import { renderJson } from './report/json.js'
 import { renderMarkdown } from './report/markdown.js'
 import { countChangedPaths, overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/model.js'
@@ -122,7 +123,8 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
     paths: settings.paths,
     comment: settings.comment || undefined,
     sessionId: hosts.find((h) => h.sessionId)?.sessionId,
-    hosts: hosts.map(({ commit: _c, sessionId: _s, ...h }) => h),
+    session: buildSessionReport(hosts.flatMap((h) => (h.session ? [h.session] : []))),
+    hosts: hosts.map(({ commit: _c, sessionId: _s, session: _d, ...h }) => h),
   }
   const dir = reportDirFor(settings)
   const files = writeReportFiles(report, dir, secrets)

@@ -25,6 +25,7 @@ export async function sessionOpen(ctx: HostContext): Promise<void> {
     openRunUrl: settings.run.runUrl,
   }
   await step(ctx, 'open session', () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => `${id}: ${record.title}`)
+  ctx.sessionData = { record, interventions: [], damaged: [] }
   await journal(ctx, 'session-open', { session: id, title: record.title })
 }
 
@@ -34,6 +35,7 @@ export async function sessionClose(ctx: HostContext): Promise<SessionData> {
   ctx.sessionId = open
   const data = await step(ctx, 'read session', () => readSession(ctx.sh, ctx.layout, open), (d) => `${d.interventions.length} intervention(s)`)
   if (data.damaged.length) ctx.log.warning(`session ${open}: ${data.damaged.length} line(s) of its intervention file could not be read and are left out: ${data.damaged.join(' | ')}`)
+  ctx.sessionData = data
   if (settings.dryRun) {
     plan(ctx, `close session ${open} (${data.interventions.length} intervention(s))`)
     return data
@@ -49,7 +51,8 @@ export async function sessionClose(ctx: HostContext): Promise<SessionData> {
   }
   await step(ctx, 'close session', () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => open)
   await journal(ctx, 'session-close', { session: open })
-  return { ...data, record }
+  ctx.sessionData = { ...data, record }
+  return ctx.sessionData
 }
 
 /** Records an intervention (its outcome and files) in the open session. */

@@ -32,7 +32,7 @@ export function shouldMail(on: MailSettings['on'], outcome: Outcome): boolean {
 export function mailSubject(r: Report): string {
   const repo = shortRepository(r.repository)
   const mode = `${r.mode}${r.dryRun ? ' dry-run' : ''}`
-  return `[Delivery] ${repo ? `${repo} ` : ''}${siteName(r)}: ${mode} ${r.outcome} (${refName(r)})`.replace(/[\r\n\t]+/g, ' ')
+  return `[Delivery] ${repo ? `${repo} ` : ''}${siteName(r)}: ${mode} ${r.outcome} (${r.session ? r.session.title : refName(r)})`.replace(/[\r\n\t]+/g, ' ')
 }
 
 /** The attachments together stay under this many bytes (mail servers commonly refuse messages over 10–25 MB). */

@@ -7,6 +7,7 @@
 import { countComponents } from './components.js'
 import { html, type HtmlValue, type SafeHtml, safeHref } from './escape.js'
 import type { HostReport, Outcome, Report } from './model.js'
+import { sessionFacts } from './session.js'
 import {
   beforeAfter,
   changeCounts,
@@ -17,6 +18,7 @@ import {
   KIND_LETTER,
   type FileRow,
   rowCount,
+  sessionFilesHost,
   shortRepository,
   shortRev,
   verdict,
@@ -188,6 +190,34 @@ function hostsOverview(r: Report): SafeHtml {
   )
 }
 
+function sessionSection(r: Report, opts: HtmlOptions): HtmlValue {
+  const s = r.session
+  if (!s) return ''
+  const interventions = s.interventions.length
+    ? dataTable(
+        ['Time', 'By', 'Mode', 'Host', 'Paths', 'Comment', 'Outcome', 'Files'],
+        s.interventions.map((i) => [
+          html`<span style="${S.mono}">${i.at}</span>`,
+          link(i.runUrl || undefined, i.actor),
+          i.mode,
+          i.host,
+          i.paths.length ? html`${i.paths.map((p, n) => html`${n ? ', ' : ''}${code(p)}`)}` : 'whole tree',
+          i.comment,
+          html`${badge(i.outcome as Outcome)}${i.rolledBack ? ' rolled back' : ''}`,
+          rowCount(i.files),
+        ]),
+        ['n', 'l', 'l', 'l', 'l', 'l', 'l', 'r'],
+      )
+    : html`<p style="${S.muted}">No intervention yet.</p>`
+  return html`<tr><td style="${`${S.cell};border-top:1px solid #d0d7de`}">
+<h2 style="${S.h2}">Session: ${s.title}</h2>
+${keyValues(sessionFacts(s).filter(([k]) => k !== 'Session'))}
+<h3 style="${S.h3}">Interventions</h3>
+${interventions}
+${fileList(sessionFilesHost(r, s), opts)}
+</td></tr>`
+}
+
 /** Renders the report as one HTML page. */
 export function renderHtml(r: Report, opts: HtmlOptions = {}): string {
   const title = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ''}`
@@ -216,7 +246,7 @@ ${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content
 <div style="margin-top:4px;font-size:15px">${verdict(r)}</div>
 </td></tr>
 <tr><td style="${S.cell}">${meta}</td></tr>
-<tr><td style="${`${S.cell};padding-top:0`}">${hostsOverview(r)}</td></tr>
+${sessionSection(r, opts)}<tr><td style="${`${S.cell};padding-top:0`}">${hostsOverview(r)}</td></tr>
 ${r.hosts.map((h) => hostSection(h, opts))}
 <tr><td style="${`${S.cell};border-top:1px solid #d0d7de;font-size:12px;${S.muted}`}">${r.tool.name} ${r.tool.version} · report schema ${r.schemaVersion} · finished ${r.finishedAt}</td></tr>
 </table>

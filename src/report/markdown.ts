@@ -5,7 +5,8 @@
  */
 import { countComponents } from './components.js'
 import type { HostReport, Outcome, Report } from './model.js'
-import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, shortRepository, shortRev, verdict } from './view.js'
+import { sessionFacts } from './session.js'
+import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
 
 export const SUMMARY_LIMIT = 1024 * 1024
 
@@ -106,6 +107,34 @@ function hostSection(h: HostReport, maxFiles: number, maxComponents: number): st
   return out.join('\n\n')
 }
 
+function sessionSection(r: Report, maxFiles: number, maxComponents: number): string[] {
+  const s = r.session
+  if (!s) return []
+  const facts = sessionFacts(s).filter((f): f is [string, string] => f[1] !== undefined)
+  const out = [`### Session: ${mdEscape(s.title)}`, table(['', ''], facts.map(([k, v]) => [k, mdEscape(v)]))]
+  if (s.interventions.length === 0) out.push('No intervention yet.')
+  else {
+    out.push(
+      table(
+        ['Time', 'By', 'Mode', 'Host', 'Paths', 'Comment', 'Outcome', 'Files'],
+        s.interventions.map((i) => [
+          mdEscape(i.at),
+          i.runUrl ? `[${mdEscape(i.actor)}](${i.runUrl})` : mdEscape(i.actor),
+          mdEscape(i.mode),
+          mdEscape(i.host),
+          i.paths.length ? i.paths.map(code).join(', ') : 'whole tree',
+          mdEscape(i.comment),
+          `${ICON[i.outcome as Outcome] ?? ''} ${mdEscape(i.outcome)}${i.rolledBack ? ' (rolled back)' : ''}`,
+          String(rowCount(i.files)),
+        ]),
+        ['l', 'l', 'l', 'l', 'l', 'l', 'l', 'r'],
+      ),
+    )
+  }
+  out.push(...filesSection(sessionFilesHost(r, s), maxFiles, maxComponents))
+  return out
+}
+
 function render(r: Report, maxFiles: number, maxComponents: number): string {
   const repo = shortRepository(r.repository)
   const head = `## ${ICON[r.outcome]} Delivery ${mdEscape(headline(r))}${repo ? `: ${mdEscape(repo)}` : ''}`
@@ -136,7 +165,7 @@ function render(r: Report, maxFiles: number, maxComponents: number): string {
   )
   const metaTable = table(['', ''], meta.filter((m): m is [string, string] => m[1] !== undefined))
   const footer = `<sub>${mdEscape(`${r.tool.name} ${r.tool.version}`)}, report schema ${r.schemaVersion}, finished ${mdEscape(r.finishedAt)}</sub>`
-  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, hosts, ...r.hosts.map((h) => hostSection(h, maxFiles, maxComponents)), footer].join('\n\n')}\n`
+  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, ...sessionSection(r, maxFiles, maxComponents), hosts, ...r.hosts.map((h) => hostSection(h, maxFiles, maxComponents)), footer].join('\n\n')}\n`
 }
 
 /** Renders the job summary; lists are cut until it fits GitHub's 1 MiB limit. */

@@ -120,6 +120,8 @@ export interface Report {
   paths: string[]
   comment?: string
   sessionId?: string
+  /** session-open and session-close: the session, its interventions so far, and the files they touched. */
+  session?: SessionReport
   hosts: HostReport[]
   /** The job artifact holding the report files, once uploaded (absent when the upload was skipped or failed). */
   artifact?: ArtifactRef
@@ -156,4 +158,43 @@ export function overallOutcome(hosts: HostReport[]): Outcome {
   if (hosts.every((h) => h.outcome === 'success' || h.outcome === 'skipped')) return 'success'
   if (hosts.some((h) => h.outcome === 'failure')) return 'failure'
   return 'refused'
+}
+
+/** One intervention of a session, as the session report shows it. */
+export interface SessionIntervention {
+  at: string
+  actor: string
+  runUrl: string
+  mode: string
+  host: string
+  ref: string
+  commit: string
+  paths: string[]
+  comment: string
+  outcome: string
+  error?: string
+  rolledBack?: boolean
+  files: FileChanges
+}
+
+export interface SessionReport {
+  id: string
+  title: string
+  /** The purpose of the session. */
+  description: string
+  impact: string
+  status: 'open' | 'closed'
+  openedAt: string
+  openedBy: string
+  closedAt?: string
+  closedBy?: string
+  /** The state the session leaves the site in, and what is left to do (session-close). */
+  outputState?: string
+  followup?: string
+  /** Every intervention of the session on every host, oldest first. */
+  interventions: SessionIntervention[]
+  /** Every file the interventions touched: the union of their changes (a path may appear under several kinds). */
+  files: FileChanges
+  /** Lines of the server's intervention files that could not be read and are left out. */
+  damagedLines?: number
 }

@@ -4,7 +4,8 @@
  */
 import { countComponents } from './components.js'
 import type { HostReport, Report } from './model.js'
-import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, shortRepository, shortRev, verdict } from './view.js'
+import { sessionFacts } from './session.js'
+import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
 
 export interface TextOptions {
   /** List at most this many files per host; above it, only the counts (by component for Moodle). Default: all. */
@@ -85,6 +86,23 @@ function hostPart(h: HostReport, opts: TextOptions): string {
   return out.join('\n')
 }
 
+function sessionPart(r: Report, opts: TextOptions): string[] {
+  const s = r.session
+  if (!s) return []
+  const out = ['', `== Session: ${s.title} ==`, ...keyValues(sessionFacts(s).filter(([k]) => k !== 'Session').concat([['Id', `${s.id} (${s.status})`]]))]
+  out.push('', 'Interventions')
+  if (s.interventions.length === 0) out.push('  none yet')
+  else {
+    out.push(
+      ...columns(
+        s.interventions.map((i) => [i.at, i.actor, i.mode, i.host, i.paths.length ? i.paths.join(',') : 'whole tree', i.outcome + (i.rolledBack ? ' (rolled back)' : ''), `${rowCount(i.files)} file(s)`, i.comment]),
+      ),
+    )
+  }
+  out.push(...files(sessionFilesHost(r, s), opts))
+  return out
+}
+
 /** Renders the report as plain text. */
 export function renderText(r: Report, opts: TextOptions = {}): string {
   const head = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ''}`
@@ -106,6 +124,7 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
       ['Session', r.sessionId],
       ['Started', `${r.startedAt} (${formatMs(r.durationMs)})`],
     ]),
+    ...sessionPart(r, opts),
     '',
     'Hosts',
     ...columns(r.hosts.map((h) => [h.host, h.outcome + (h.rolledBack ? ' (rolled back)' : ''), beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? '–', `${rowCount(h.files)} file(s)`])),

@@ -4,7 +4,7 @@
  * site is Moodle. Pure functions of the report model.
  */
 import { type ComponentChanges, groupByComponent } from './components.js'
-import type { FileChanges, HostReport, Outcome, Report } from './model.js'
+import { type FileChanges, type HostReport, newHostReport, type Outcome, type Report, type SessionReport } from './model.js'
 
 export const OUTCOME_WORD: Record<Outcome, string> = { success: 'succeeded', failure: 'failed', refused: 'refused', skipped: 'skipped' }
 
@@ -135,4 +135,9 @@ export function beforeAfter(before: string | undefined, after: string | undefine
   if (!before && !after) return undefined
   if (before && after && before === after) return `${short(after)} (unchanged)`
   return `${short(before)} → ${short(after)}`
+}
+
+/** The session's files as a host section shows files (grouped by component when any host is Moodle). */
+export function sessionFilesHost(r: Report, s: SessionReport): HostReport {
+  return { ...newHostReport('session'), files: s.files, app: r.hosts.some((h) => h.app === 'moodle') ? 'moodle' : 'none' }
 }

@@ -3,6 +3,7 @@
  * application drivers, the host's report section, and the state as last read or written.
  */
 import type { AppDriver } from '../app/app.js'
+import type { SessionData } from '../session/sessions.js'
 import type { Logger } from '../log.js'
 import type { HostReport, Outcome } from '../report/model.js'
 import { appendJournal, type Layout, type Probe, writeState } from '../remote/server.js'
@@ -45,6 +46,8 @@ export interface HostContext {
   commit?: string
   /** The delivery session this run opened, joined or closed. */
   sessionId?: string
+  /** session-open / session-close: the session as it stands after the run. */
+  sessionData?: SessionData
   now(): Date
 }
 

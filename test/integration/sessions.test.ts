@@ -5,9 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { makeMoodleRepo, type MoodleRepo } from '../helpers/gitrepo.js'
+import { type SmtpHandle, startSmtp } from '../helpers/smtp.js'
 
 let t: Target
 let repo: MoodleRepo
+let smtp: SmtpHandle
+let mail: Record<string, string>
 
 beforeAll(async () => {
   t = await startTarget()
@@ -16,11 +19,14 @@ beforeAll(async () => {
   repo = await makeMoodleRepo(t.sshd.user)
   t.base.repository = repo.dir
   expect((await runAction({ ...t.base, mode: 'init', ref: 'v1' })).code).toBe(0)
+  smtp = await startSmtp()
+  mail = { 'mail-to': 'teachers@example.org', 'mail-from': 'delivery@example.org', 'smtp-host': '127.0.0.1', 'smtp-port': String(smtp.port), 'smtp-secure': 'none' }
 })
 
 afterAll(async () => {
   await t?.stop()
   await repo?.remove()
+  await smtp?.stop()
 })
 
 interface Line {
@@ -54,9 +60,15 @@ describe('delivery sessions', () => {
     const bad = await runAction({ ...t.base, mode: 'session-open' })
     expect(bad.code).toBe(1)
     expect(bad.stdout).toMatch(/Input 'session-title': is required by mode session-open/)
-    const r = await runAction({ ...t.base, mode: 'session-open', 'session-title': 'Forum upgrade', 'session-description': 'Deliver the forum fixes', 'session-impact': 'Forum unavailable for 2 minutes' })
+    const r = await runAction({ ...t.base, ...mail, mode: 'session-open', 'session-title': 'Forum upgrade', 'session-description': 'Deliver the forum fixes', 'session-impact': 'Forum unavailable for 2 minutes' })
     expect(r.code, r.stdout).toBe(0)
     const id = r.outputs['session-id']
+    // The recipients are told that a session opened, with its purpose and impact.
+    const opened = await smtp.next()
+    expect(opened.to).toEqual(['teachers@example.org'])
+    expect(opened.parsed.subject).toMatch(/session-open success \(Forum upgrade\)/)
+    expect(opened.parsed.text).toContain('Deliver the forum fixes')
+    expect(opened.parsed.html).toContain('Forum unavailable for 2 minutes')
     expect(id).toMatch(/^S\d{8}T\d{6}Z-/)
     const rec = await readServerJson<{ status: string; title: string; impact: string }>(t, `${t.root}/.delivery/sessions/${id}.json`)
     expect(rec).toMatchObject({ status: 'open', title: 'Forum upgrade', impact: 'Forum unavailable for 2 minutes' })
@@ -97,8 +109,26 @@ describe('delivery sessions', () => {
 
   it('session-close records the output state and follow-up; the next session is listed first', async () => {
     const id = (await t.sh(`cat ${t.root}/.delivery/sessions/current`)).trim()
-    const r = await runAction({ ...t.base, mode: 'session-close', 'session-output-state': 'Forum fixed in production', 'session-followup': 'Watch the forum logs' })
+    const r = await runAction({ ...t.base, ...mail, mode: 'session-close', 'session-output-state': 'Forum fixed in production', 'session-followup': 'Watch the forum logs' })
     expect(r.code, r.stdout).toBe(0)
+    // The session report: every intervention, and the union of the files they touched, in the three renderings.
+    const s = r.report?.session as { interventions: { mode: string; comment: string }[]; files: { modified: string[]; added: string[] }; damagedLines: number; status: string }
+    expect(s.status).toBe('closed')
+    expect(s.interventions.map((i) => i.mode)).toEqual(['syncback', 'goback', 'update', 'backtoprod'])
+    expect(s.files.modified).toContain('mod/forum/lib.php')
+    expect(s.damagedLines).toBe(1)
+    expect(r.summary).toContain('Session: Forum upgrade')
+    expect(r.summary).toContain('tuesday: forum only')
+    const closed = await smtp.next()
+    expect(closed.parsed.subject).toMatch(/session-close success \(Forum upgrade\)/)
+    for (const body of [closed.parsed.text ?? '', String(closed.parsed.html)]) {
+      expect(body).toContain('Forum fixed in production')
+      expect(body).toContain('Watch the forum logs')
+      expect(body).toContain('monday: secure')
+      expect(body).toContain('mod/forum/newfile.php')
+    }
+    const json = closed.parsed.attachments.find((a) => a.filename === 'report.json')
+    expect(JSON.parse(json!.content.toString()).session.interventions).toHaveLength(4)
     expect(r.outputs['session-id']).toBe(id)
     expect(r.stdout).toMatch(/::warning::.*could not be read/)
     const rec = await readServerJson<{ status: string; outputState: string; followup: string }>(t, `${t.root}/.delivery/sessions/${id}.json`)

@@ -13,11 +13,13 @@ import {
   renderHtml,
   renderJson,
   rowCount,
+  sessionFacts,
+  sessionFilesHost,
   shortRepository,
   shortRev,
   siteName,
   verdict
-} from "./chunk-XBKJZMZK.js";
+} from "./chunk-QTC3ZF7K.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts
@@ -271,6 +273,22 @@ function hostPart(h, opts) {
   if (h.status) out.push("", "Status", JSON.stringify(h.status, null, 2));
   return out.join("\n");
 }
+function sessionPart(r, opts) {
+  const s = r.session;
+  if (!s) return [];
+  const out = ["", `== Session: ${s.title} ==`, ...keyValues(sessionFacts(s).filter(([k]) => k !== "Session").concat([["Id", `${s.id} (${s.status})`]]))];
+  out.push("", "Interventions");
+  if (s.interventions.length === 0) out.push("  none yet");
+  else {
+    out.push(
+      ...columns(
+        s.interventions.map((i) => [i.at, i.actor, i.mode, i.host, i.paths.length ? i.paths.join(",") : "whole tree", i.outcome + (i.rolledBack ? " (rolled back)" : ""), `${rowCount(i.files)} file(s)`, i.comment])
+      )
+    );
+  }
+  out.push(...files(sessionFilesHost(r, s), opts));
+  return out;
+}
 function renderText(r, opts = {}) {
   const head = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ""}`;
   const out = [
@@ -291,6 +309,7 @@ function renderText(r, opts = {}) {
       ["Session", r.sessionId],
       ["Started", `${r.startedAt} (${formatMs(r.durationMs)})`]
     ]),
+    ...sessionPart(r, opts),
     "",
     "Hosts",
     ...columns(r.hosts.map((h) => [h.host, h.outcome + (h.rolledBack ? " (rolled back)" : ""), beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? "\u2013", `${rowCount(h.files)} file(s)`])),
@@ -311,7 +330,7 @@ function shouldMail(on, outcome) {
 function mailSubject(r) {
   const repo = shortRepository(r.repository);
   const mode = `${r.mode}${r.dryRun ? " dry-run" : ""}`;
-  return `[Delivery] ${repo ? `${repo} ` : ""}${siteName(r)}: ${mode} ${r.outcome} (${refName(r)})`.replace(/[\r\n\t]+/g, " ");
+  return `[Delivery] ${repo ? `${repo} ` : ""}${siteName(r)}: ${mode} ${r.outcome} (${r.session ? r.session.title : refName(r)})`.replace(/[\r\n\t]+/g, " ");
 }
 var MAIL_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
 function composeReportMail(r, secrets) {

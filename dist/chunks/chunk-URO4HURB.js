@@ -2,22 +2,30 @@ import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirn
 import {
   ConnectionError,
   KIND_LETTER,
+  REPORT_SCHEMA_VERSION,
   RunError,
   beforeAfter,
+  buildSessionReport,
   changeCounts,
   componentsOf,
+  countChangedPaths,
   countComponents,
+  emptyChanges,
   fileRows,
   formatMs,
   headline,
   maskSecrets,
+  newHostReport,
+  overallOutcome,
   renderHtml,
   renderJson,
   rowCount,
+  sessionFacts,
+  sessionFilesHost,
   shortRepository,
   shortRev,
   verdict
-} from "./chunk-XBKJZMZK.js";
+} from "./chunk-QTC3ZF7K.js";
 import {
   __commonJS,
   __require,
@@ -22409,29 +22417,6 @@ async function backtoprod(ctx) {
   }
 }
 
-// src/report/model.ts
-var REPORT_SCHEMA_VERSION = 1;
-function emptyChanges() {
-  return { added: [], modified: [], deleted: [], renamed: [] };
-}
-function newHostReport(host) {
-  return { host, outcome: "success", steps: [], files: emptyChanges(), drift: [], rolledBack: false };
-}
-function countChangedPaths(files) {
-  const all = /* @__PURE__ */ new Set([...files.added, ...files.modified, ...files.deleted]);
-  for (const r of files.renamed) {
-    all.add(r.from);
-    all.add(r.to);
-  }
-  return all.size;
-}
-function overallOutcome(hosts) {
-  if (hosts.length === 0) return "failure";
-  if (hosts.every((h) => h.outcome === "success" || h.outcome === "skipped")) return "success";
-  if (hosts.some((h) => h.outcome === "failure")) return "failure";
-  return "refused";
-}
-
 // src/vcs/changes.ts
 function parseNameStatusZ(out) {
   const changes = emptyChanges();
@@ -22689,6 +22674,7 @@ async function sessionOpen(ctx) {
     openRunUrl: settings.run.runUrl
   };
   await step(ctx, "open session", () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => `${id}: ${record.title}`);
+  ctx.sessionData = { record, interventions: [], damaged: [] };
   await journal(ctx, "session-open", { session: id, title: record.title });
 }
 async function sessionClose(ctx) {
@@ -22697,6 +22683,7 @@ async function sessionClose(ctx) {
   ctx.sessionId = open;
   const data = await step(ctx, "read session", () => readSession(ctx.sh, ctx.layout, open), (d) => `${d.interventions.length} intervention(s)`);
   if (data.damaged.length) ctx.log.warning(`session ${open}: ${data.damaged.length} line(s) of its intervention file could not be read and are left out: ${data.damaged.join(" | ")}`);
+  ctx.sessionData = data;
   if (settings.dryRun) {
     plan(ctx, `close session ${open} (${data.interventions.length} intervention(s))`);
     return data;
@@ -22712,7 +22699,8 @@ async function sessionClose(ctx) {
   };
   await step(ctx, "close session", () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => open);
   await journal(ctx, "session-close", { session: open });
-  return { ...data, record };
+  ctx.sessionData = { ...data, record };
+  return ctx.sessionData;
 }
 async function joinSession(ctx, report) {
   const id = ctx.sessionId;
@@ -23220,6 +23208,7 @@ async function runHost(settings, target, opts) {
     }
     report.commit = ctx.commit;
     report.sessionId = ctx.sessionId;
+    report.session = ctx.sessionData;
     report.outcome = "success";
   } catch (e) {
     const err = e;
@@ -23398,6 +23387,33 @@ ${block(JSON.stringify(h.status, null, 2), "json")}
 </details>`);
   return out.join("\n\n");
 }
+function sessionSection(r, maxFiles, maxComponents) {
+  const s = r.session;
+  if (!s) return [];
+  const facts = sessionFacts(s).filter((f) => f[1] !== void 0);
+  const out = [`### Session: ${mdEscape(s.title)}`, table(["", ""], facts.map(([k, v]) => [k, mdEscape(v)]))];
+  if (s.interventions.length === 0) out.push("No intervention yet.");
+  else {
+    out.push(
+      table(
+        ["Time", "By", "Mode", "Host", "Paths", "Comment", "Outcome", "Files"],
+        s.interventions.map((i) => [
+          mdEscape(i.at),
+          i.runUrl ? `[${mdEscape(i.actor)}](${i.runUrl})` : mdEscape(i.actor),
+          mdEscape(i.mode),
+          mdEscape(i.host),
+          i.paths.length ? i.paths.map(code).join(", ") : "whole tree",
+          mdEscape(i.comment),
+          `${ICON[i.outcome] ?? ""} ${mdEscape(i.outcome)}${i.rolledBack ? " (rolled back)" : ""}`,
+          String(rowCount(i.files))
+        ]),
+        ["l", "l", "l", "l", "l", "l", "l", "r"]
+      )
+    );
+  }
+  out.push(...filesSection(sessionFilesHost(r, s), maxFiles, maxComponents));
+  return out;
+}
 function render(r, maxFiles, maxComponents) {
   const repo = shortRepository(r.repository);
   const head = `## ${ICON[r.outcome]} Delivery ${mdEscape(headline(r))}${repo ? `: ${mdEscape(repo)}` : ""}`;
@@ -23428,7 +23444,7 @@ function render(r, maxFiles, maxComponents) {
   );
   const metaTable = table(["", ""], meta.filter((m) => m[1] !== void 0));
   const footer = `<sub>${mdEscape(`${r.tool.name} ${r.tool.version}`)}, report schema ${r.schemaVersion}, finished ${mdEscape(r.finishedAt)}</sub>`;
-  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, hosts, ...r.hosts.map((h) => hostSection(h, maxFiles, maxComponents)), footer].join("\n\n")}
+  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, ...sessionSection(r, maxFiles, maxComponents), hosts, ...r.hosts.map((h) => hostSection(h, maxFiles, maxComponents)), footer].join("\n\n")}
 `;
 }
 function renderMarkdown(r, maxFiles = 500) {
@@ -23487,7 +23503,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-U4UIBOYA.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-6O4IIHBK.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
@@ -23521,7 +23537,8 @@ async function runDelivery(io) {
     paths: settings.paths,
     comment: settings.comment || void 0,
     sessionId: hosts.find((h) => h.sessionId)?.sessionId,
-    hosts: hosts.map(({ commit: _c, sessionId: _s, ...h }) => h)
+    session: buildSessionReport(hosts.flatMap((h) => h.session ? [h.session] : [])),
+    hosts: hosts.map(({ commit: _c, sessionId: _s, session: _d, ...h }) => h)
   };
   const dir = reportDirFor(settings);
   const files = writeReportFiles(report, dir, secrets);

@@ -145,6 +145,29 @@ function countComponents(groups) {
   return groups.map((g) => ({ component: g.component, added: g.added.length, modified: g.modified.length, deleted: g.deleted.length, renamed: g.renamed.length }));
 }
 
+// src/report/model.ts
+var REPORT_SCHEMA_VERSION = 1;
+function emptyChanges() {
+  return { added: [], modified: [], deleted: [], renamed: [] };
+}
+function newHostReport(host) {
+  return { host, outcome: "success", steps: [], files: emptyChanges(), drift: [], rolledBack: false };
+}
+function countChangedPaths(files) {
+  const all = /* @__PURE__ */ new Set([...files.added, ...files.modified, ...files.deleted]);
+  for (const r of files.renamed) {
+    all.add(r.from);
+    all.add(r.to);
+  }
+  return all.size;
+}
+function overallOutcome(hosts) {
+  if (hosts.length === 0) return "failure";
+  if (hosts.every((h) => h.outcome === "success" || h.outcome === "skipped")) return "success";
+  if (hosts.some((h) => h.outcome === "failure")) return "failure";
+  return "refused";
+}
+
 // src/report/view.ts
 var OUTCOME_WORD = { success: "succeeded", failure: "failed", refused: "refused", skipped: "skipped" };
 function shortRev(rev) {
@@ -234,6 +257,9 @@ function beforeAfter(before, after, short = (s) => s ?? "\u2013") {
   if (before && after && before === after) return `${short(after)} (unchanged)`;
   return `${short(before)} \u2192 ${short(after)}`;
 }
+function sessionFilesHost(r, s) {
+  return { ...newHostReport("session"), files: s.files, app: r.hosts.some((h) => h.app === "moodle") ? "moodle" : "none" };
+}
 
 // src/report/escape.ts
 var SafeHtml = class {
@@ -268,6 +294,81 @@ function safeHref(url) {
   } catch {
     return void 0;
   }
+}
+
+// src/report/session.ts
+function unionChanges(sets) {
+  const out = emptyChanges();
+  const seen = { added: /* @__PURE__ */ new Set(), modified: /* @__PURE__ */ new Set(), deleted: /* @__PURE__ */ new Set(), renamed: /* @__PURE__ */ new Set() };
+  for (const s of sets) {
+    for (const k of ["added", "modified", "deleted"]) {
+      for (const p of s[k]) {
+        if (!seen[k].has(p)) {
+          seen[k].add(p);
+          out[k].push(p);
+        }
+      }
+    }
+    for (const r of s.renamed) {
+      const key = `${r.from}\0${r.to}`;
+      if (!seen.renamed.has(key)) {
+        seen.renamed.add(key);
+        out.renamed.push(r);
+      }
+    }
+  }
+  return out;
+}
+function view(i) {
+  return {
+    at: i.at,
+    actor: i.actor,
+    runUrl: i.runUrl,
+    mode: i.mode,
+    host: i.host,
+    ref: i.ref,
+    commit: i.commit,
+    paths: i.paths ?? [],
+    comment: i.comment ?? "",
+    outcome: i.outcome,
+    error: i.error,
+    rolledBack: i.rolledBack,
+    files: i.files
+  };
+}
+function buildSessionReport(data) {
+  if (data.length === 0) return void 0;
+  const r = data[0].record;
+  const interventions = data.flatMap((d) => d.interventions.map(view)).sort((a, b) => a.at < b.at ? -1 : a.at > b.at ? 1 : 0);
+  const damaged = data.reduce((n, d) => n + d.damaged.length, 0);
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    impact: r.impact,
+    status: r.status,
+    openedAt: r.openedAt,
+    openedBy: r.openedBy,
+    closedAt: r.closedAt,
+    closedBy: r.closedBy,
+    outputState: r.outputState,
+    followup: r.followup,
+    interventions,
+    files: unionChanges(interventions.map((i) => i.files)),
+    damagedLines: damaged || void 0
+  };
+}
+function sessionFacts(s) {
+  return [
+    ["Session", `${s.title} (${s.id}, ${s.status})`],
+    ["Purpose", s.description || void 0],
+    ["Impact", s.impact || void 0],
+    ["Opened", `${s.openedAt} by ${s.openedBy}`],
+    ["Closed", s.closedAt ? `${s.closedAt} by ${s.closedBy ?? ""}` : void 0],
+    ["Output state", s.outputState || void 0],
+    ["Follow-up", s.followup || void 0],
+    ["Unreadable records", s.damagedLines ? `${s.damagedLines} line(s) of the server's session files could not be read and are left out` : void 0]
+  ];
 }
 
 // src/report/html.ts
@@ -401,6 +502,31 @@ function hostsOverview(r) {
     ["l", "l", "l", "l", "r", "r"]
   );
 }
+function sessionSection(r, opts) {
+  const s = r.session;
+  if (!s) return "";
+  const interventions = s.interventions.length ? dataTable(
+    ["Time", "By", "Mode", "Host", "Paths", "Comment", "Outcome", "Files"],
+    s.interventions.map((i) => [
+      html`<span style="${S.mono}">${i.at}</span>`,
+      link(i.runUrl || void 0, i.actor),
+      i.mode,
+      i.host,
+      i.paths.length ? html`${i.paths.map((p, n) => html`${n ? ", " : ""}${code(p)}`)}` : "whole tree",
+      i.comment,
+      html`${badge(i.outcome)}${i.rolledBack ? " rolled back" : ""}`,
+      rowCount(i.files)
+    ]),
+    ["n", "l", "l", "l", "l", "l", "l", "r"]
+  ) : html`<p style="${S.muted}">No intervention yet.</p>`;
+  return html`<tr><td style="${`${S.cell};border-top:1px solid #d0d7de`}">
+<h2 style="${S.h2}">Session: ${s.title}</h2>
+${keyValues(sessionFacts(s).filter(([k]) => k !== "Session"))}
+<h3 style="${S.h3}">Interventions</h3>
+${interventions}
+${fileList(sessionFilesHost(r, s), opts)}
+</td></tr>`;
+}
 function renderHtml(r, opts = {}) {
   const title = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ""}`;
   const meta = keyValues([
@@ -428,6 +554,7 @@ ${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content
 <div style="margin-top:4px;font-size:15px">${verdict(r)}</div>
 </td></tr>
 <tr><td style="${S.cell}">${meta}</td></tr>
+${sessionSection(r, opts)}
 <tr><td style="${`${S.cell};padding-top:0`}">${hostsOverview(r)}</td></tr>
 ${r.hosts.map((h) => hostSection(h, opts))}
 <tr><td style="${`${S.cell};border-top:1px solid #d0d7de;font-size:12px;${S.muted}`}">${r.tool.name} ${r.tool.version} · report schema ${r.schemaVersion} · finished ${r.finishedAt}</td></tr>
@@ -456,7 +583,14 @@ export {
   maskSecrets,
   RunError,
   ConnectionError,
+  REPORT_SCHEMA_VERSION,
+  emptyChanges,
+  newHostReport,
+  countChangedPaths,
+  overallOutcome,
   countComponents,
+  buildSessionReport,
+  sessionFacts,
   shortRev,
   formatMs,
   shortRepository,
@@ -470,6 +604,7 @@ export {
   changeCounts,
   rowCount,
   beforeAfter,
+  sessionFilesHost,
   renderHtml,
   renderJson
 };
