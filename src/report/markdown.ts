@@ -64,6 +64,15 @@ function hostSection(h: HostReport, maxFiles: number): string {
         .join(', ')}${d.files.length > 20 ? ` … and ${d.files.length - 20} more` : ''}`,
     )
   }
+  const audit = h.permissionAudit
+  if (audit && (audit.total > 0 || audit.note)) {
+    const counts = Object.entries(audit.counts).map(([k, n]) => `${n} ${k}`).join(', ')
+    const shown = (h.permissions ?? []).slice(0, 20).map((f) => code(`${f.problem} ${f.path}`))
+    const rest = audit.total - shown.length
+    out.push(
+      `**Permissions (web user ${mdEscape(audit.webUser)}):** ${audit.total ? `${counts}: the web server (or anyone) could change the code it runs. ` : ''}${shown.join(', ')}${rest > 0 ? ` … and ${rest} more` : ''}${audit.note ? ` ${mdEscape(audit.note)}` : ''}`,
+    )
+  }
   if (h.upgradeOutput) out.push(`<details><summary>Upgrade output</summary>\n\n\`\`\`\n${h.upgradeOutput.slice(-20000).replace(/```/g, "'''")}\n\`\`\`\n\n</details>`)
   if (h.status) out.push(`<details><summary>Status</summary>\n\n\`\`\`json\n${JSON.stringify(h.status, null, 2)}\n\`\`\`\n\n</details>`)
   return out.join('\n\n')

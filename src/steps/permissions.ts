@@ -3,7 +3,7 @@
  * layout's own folders: whoever can write `<path>` or `trees/` can repoint `live`) flags what is world-writable, owned
  * by `web-user`, or group-writable with a group of `web-user`. Findings warn; they never fail a run (the code is
  * already served as it is; a failure would only stop the delivery that could fix it). The output is bounded: counts of
- * every problem, and the first findings by path.
+ * every problem, and the first findings in path order.
  */
 import type { PermissionAudit, PermissionFinding } from '../report/model.js'
 import type { HostContext } from './context.js'
@@ -26,8 +26,8 @@ checks=(\\( -perm -0002 ! -type l -printf 'world-writable\\t%p\\0' \\) "\${webex
 {
   find "$root" "$root/trees" "$root/.delivery" -maxdepth 0 "\${checks[@]}" || true
   find "$tree" "\${checks[@]}" || true
-} 2>/dev/null | tr '\\n\\0' '?\\n' | awk -F '\\t' -v max="$max" '
-  { count[$1]++; if (shown < max) { print "f\\t" $0; shown++ } }
+} 2>/dev/null | LC_ALL=C sort -z -t "$(printf '\\t')" -k2 | tr '\\n\\0' '?\\n' | awk -v max="$max" '
+  { i = index($0, "\\t"); kind = substr($0, 1, i - 1); count[kind]++; if (shown < max) { print "f\\t" $0; shown++ } }
   END { for (k in count) print "c\\t" k "\\t" count[k] }'
 `
 
@@ -45,7 +45,8 @@ export async function auditPermissions(ctx: HostContext, treeId: string): Promis
       timeoutMs: 600_000,
     })
     for (const line of r.stdout.split('\n')) {
-      const [kind, a, b] = line.split('\t')
+      const [kind, a, ...rest] = line.split('\t')
+      const b = rest.length ? rest.join('\t') : undefined
       if (kind === 'noweb') audit.note = `web-user ${settings.webUser} does not exist on the server: only world-writable files were looked for`
       if (kind === 'c' && PROBLEMS.includes(a as PermissionFinding['problem'])) {
         audit.counts[a as PermissionFinding['problem']] = Number(b)
