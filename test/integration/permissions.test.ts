@@ -94,7 +94,7 @@ ln -s index.php ${live}/link.php`)
     // trees/ is still world-writable: no delivery changes the layout's folders. (What the update rewrote in the tree
     // is git's business: a forced checkout rewrites the files whose metadata changed, with the code owner's.)
     expect(audit.counts['world-writable']).toBeGreaterThanOrEqual(1)
-    expect(h.permissions?.[0]).toEqual({ path: `${t.root}/trees`, problem: 'world-writable' })
+    expect((h.permissions as { path: string; problem: string }[])[0]).toEqual({ path: `${t.root}/trees`, problem: 'world-writable' })
     expect(r.stdout).toMatch(/::warning::.*permissions: \d+ world-writable/)
   })
 
