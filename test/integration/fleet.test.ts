@@ -69,6 +69,30 @@ afterAll(async () => {
 })
 
 describe('many hosts', () => {
+  it('refuses bad fleet inputs before connecting anywhere, naming each', async () => {
+    const before = counts(fleet)
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ strategy: 'random' }, /Input 'strategy': "random" is not one of parallel, rolling, canary/],
+      [{ 'max-parallel': '-1' }, /Input 'max-parallel': "-1" is not a whole number/],
+      [{ 'max-parallel': 'two' }, /Input 'max-parallel'/],
+      [{ 'shared-code': 'yes' }, /Input 'shared-code': "yes" is not a boolean/],
+      [{ 'sudo-user': 'root; rm -rf /' }, /Input 'sudo-user'/],
+      [{ 'web-user': '$(id)' }, /Input 'web-user'/],
+      [{ 'jump-host': 'bastion.example.org:99999' }, /Input 'jump-host'/],
+      [{ 'jump-host': '-oProxyCommand=touch /tmp/x' }, /Input 'jump-host'/],
+      [{ 'jump-private-key': fleet.servers[0].sshd.privateKey }, /Input 'jump-private-key': is given without 'jump-host'/],
+      [{ 'jump-host': 'bastion.example.org', 'jump-private-key': 'not a key' }, /Input 'jump-private-key': is not a private key/],
+      [{ hosts: `${fleet.base.hosts}\n${fleet.servers[0].label}` }, /Input 'hosts': lists .* twice/],
+    ]
+    for (const [inputs, message] of bad) {
+      const r = await runAction({ ...fleet.base, mode: 'status', ...inputs })
+      expect(r.code, JSON.stringify(inputs)).toBe(1)
+      expect(r.stdout, JSON.stringify(inputs)).toMatch(message)
+      expect(r.stdout).toContain('Invalid input: nothing was done')
+    }
+    expect(counts(fleet)).toEqual(before)
+  })
+
   it('init gave each server its own layout at the same path', async () => {
     const lives = await Promise.all(fleet.servers.map(async (s) => (await state(s.dir)).live))
     expect(new Set(lives).size).toBe(4)
