@@ -167,7 +167,7 @@ export class JumpTunnel {
         }
         const hint =
           err.reason === CHANNEL_PROHIBITED
-            ? ' (the jump host forbids TCP forwarding for this user: it needs AllowTcpForwarding yes, or local, in its sshd_config)'
+            ? ' (the jump host forbids forwarding there: it needs AllowTcpForwarding yes (or local) in its sshd_config, and this destination among those allowed by PermitOpen or by permitopen= on the key\'s authorized_keys line)'
             : err.reason === CHANNEL_CONNECT_FAILED
               ? ' (the jump host cannot reach that address and port)'
               : ''

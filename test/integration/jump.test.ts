@@ -4,6 +4,7 @@
  * it. Its host key is verified like the targets', it takes its own key (`jump-private-key`), and a fleet behind it
  * costs it one login per run.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction } from '../helpers/action.js'
@@ -118,10 +119,6 @@ describe('jump host', () => {
     }
     expect(counts().a).toBe(before.a)
     expect(counts().b).toBe(before.b)
-    // Without jump-private-key, private-key is used for the bastion too.
-    await bastion.authorize(a.sshd.publicKey)
-    const same = await runAction({ ...base, mode: 'status', 'jump-private-key': '' })
-    expect(same.code, same.stdout).toBe(0)
   })
 
   it("verifies each target's host key too, behind the bastion", async () => {
@@ -154,6 +151,10 @@ describe('jump host', () => {
     expect(wrong.report!.hosts[1].error).toContain(`authentication failed for ${bastion.user} at the jump host`)
     expect(counts().a).toBe(before.a)
     expect(counts().b).toBe(before.b)
+    // Without jump-private-key, private-key is used for the bastion too.
+    await bastion.authorize(a.sshd.publicKey)
+    const same = await runAction({ ...base, mode: 'status', 'jump-private-key': '' })
+    expect(same.code, same.stdout).toBe(0)
   })
 
   it('a bastion that forbids forwarding is named as the problem', async () => {
@@ -167,6 +168,29 @@ describe('jump host', () => {
     expect(r.code).toBe(1)
     expect(r.report!.hosts[0].error).toContain(`the jump host ${closed.user}@${closed.host}:${closed.port} could not open a connection to ${a.sshd.host}:${a.sshd.port}`)
     expect(r.report!.hosts[0].error).toContain('AllowTcpForwarding')
+  })
+
+  it('works with the restricted authorized_keys lines the documentation recommends', async () => {
+    const dir = await mkdtemp('/tmp/dlv-jumpkey-')
+    try {
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'delivery', '-f', `${dir}/key`], { check: true })
+      const pub = (await readFile(`${dir}/key.pub`, 'utf8')).trim()
+      const key = await readFile(`${dir}/key`, 'utf8')
+      // The bastion: forwarding to the two servers only, no shell. The servers: commands only (no pty, no forwarding).
+      const open = fleet.servers.map((s) => `permitopen="${s.sshd.host}:${s.sshd.port}"`).join(',')
+      await bastion.authorize(`restrict,port-forwarding,${open},command="/usr/sbin/nologin" ${pub}`)
+      for (const s of fleet.servers) await s.sshd.authorize(`restrict ${pub}`)
+      const r = await runAction({ ...base, mode: 'deliver', repository: repo.dir, ref: 'v3', 'private-key': key, 'jump-private-key': key })
+      expect(r.code, r.stdout).toBe(0)
+      expect(r.report!.hosts.map((h) => h.revisionAfter)).toEqual([repo.commits.v3, repo.commits.v3])
+      // A destination the line does not permit is refused by the bastion, and said so.
+      const other = await runAction({ ...base, mode: 'status', hosts: `${a.sshd.user}@${netw.innerAddress}:22`, 'private-key': key, 'jump-private-key': key })
+      expect(other.code).toBe(1)
+      expect(other.report!.hosts[0].error).toContain('the jump host forbids forwarding there')
+      expect(other.report!.hosts[0].error).toContain('permitopen=')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('a target the bastion cannot reach fails that host alone', async () => {
