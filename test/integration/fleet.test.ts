@@ -243,6 +243,20 @@ describe('shared code', () => {
     expect(j.map((e) => e.event).indexOf('nodes')).toBeLessThan(j.map((e) => e.event).indexOf('end'))
   })
 
+  it('a dry run plans the per-node steps; status looks at the volume from every node', async () => {
+    const before = await readFile(`${shared.path}/.delivery/state.json`, 'utf8')
+    const dry = await runAction({ ...shared.base, mode: 'deliver', repository: repo.dir, ref: 'v3', 'shared-code': 'true', 'dry-run': 'true', 'after-switch': 'true', 'health-url': healthUrl })
+    expect(dry.code, dry.stdout).toBe(0)
+    for (const n of dry.report!.hosts.slice(1)) {
+      expect(n.plan).toEqual(['run the after-switch command on this node after the switch', `check ${healthUrl} from this node`])
+      expect(n.steps.map((x) => x.name)).toEqual(['connect', 'shared code'])
+    }
+    expect(await readFile(`${shared.path}/.delivery/state.json`, 'utf8')).toBe(before)
+    const st = await runAction({ ...shared.base, mode: 'status', 'shared-code': 'true' })
+    expect(st.code, st.stdout).toBe(0)
+    expect(st.report!.hosts.map((h) => h.status?.live)).toEqual(Array(3).fill(JSON.parse(before).live))
+  })
+
   it('a failure on the first host leaves the nodes untouched', async () => {
     await run('chmod', ['-R', 'a-w', `${shared.path}/.delivery/repo.git/objects`], { check: true })
     const before = counts(shared)
