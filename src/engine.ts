@@ -48,7 +48,6 @@ type HostResult = HostReport & { commit?: string }
 /** What a run on one host holds open, for its `finally`. */
 interface Held {
   conn?: SshConnection
-  ctx?: HostContext
 }
 
 async function runMode(ctx: HostContext): Promise<void> {
@@ -145,9 +144,9 @@ async function openHost(settings: Settings, target: HostTarget, opts: EngineOpti
   const method = p.state?.method ?? settings.method
   const vcs = createDriver(method, { sh, layout, settings, log })
   const app = chooseApp(settings, p.state?.app, sh, layout)
-  // Moodle's CLI runs as the web user: check that it may be become now, not after the switch.
+  // Moodle's CLI runs as the web user: check now, not after the switch, that the SSH user may become it.
   if (app.name === 'moodle' && settings.webUser !== target.user) await sudoStep(report, login, target.user, new Map([[settings.webUser, 'web-user']]))
-  held.ctx = {
+  return {
     settings,
     target,
     sh,
@@ -161,7 +160,6 @@ async function openHost(settings: Settings, target: HostTarget, opts: EngineOpti
     keep: [...new Set([...app.keep, ...settings.keep])].sort(),
     now: opts.now ?? (() => new Date()),
   }
-  return held.ctx
 }
 
 /** Extra work done on the first host while it still holds its lock (shared-code runs the other nodes there). */
@@ -288,8 +286,6 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
   return report
 }
 
-const SWITCHING_MODES = ['backtoprod', 'deliver', 'goback']
-
 /**
  * shared-code: a node that serves the code volume the first host delivered to. It checks that it sees the layout as
  * the first host left it (same state, `live` at the same tree), then runs the per-node steps the first host ran after
@@ -333,7 +329,8 @@ async function runNode(settings: Settings, target: HostTarget, opts: EngineOptio
     const ran = (name: string) => first.report.steps.some((s) => s.name === name && s.outcome === 'success')
     const done: string[] = []
     if (settings.dryRun) {
-      if (SWITCHING_MODES.includes(settings.mode) && settings.mode !== 'goback') {
+      // The modes whose switch is followed by after-switch and the health check.
+      if (settings.mode === 'backtoprod' || settings.mode === 'deliver') {
         if (settings.afterSwitch) plan(ctx, 'run the after-switch command on this node after the switch')
         if (settings.healthUrl) plan(ctx, `check ${settings.healthUrl} from this node`)
       }
@@ -414,6 +411,7 @@ export async function runHosts(settings: Settings, opts: EngineOptions): Promise
       results[0] = await runHost(settings, hosts[0], o, {
         afterMode: async (ctx) => {
           await spread(nodes, settings.strategy, width, results, (i) => runNode(settings, hosts[i], o, ctx), notRun)
+          if (settings.dryRun) return
           await journal(ctx, 'nodes', { hosts: nodes.map((i) => ({ host: hosts[i].label, outcome: results[i].outcome, error: results[i].error })) }).catch((e: Error) =>
             opts.log.warning(`${hosts[0].label}: could not journal the nodes' outcomes: ${e.message}`),
           )

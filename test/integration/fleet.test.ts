@@ -245,6 +245,7 @@ describe('shared code', () => {
 
   it('a dry run plans the per-node steps; status looks at the volume from every node', async () => {
     const before = await readFile(`${shared.path}/.delivery/state.json`, 'utf8')
+    const journalBefore = await readFile(`${shared.path}/.delivery/journal.jsonl`, 'utf8')
     const dry = await runAction({ ...shared.base, mode: 'deliver', repository: repo.dir, ref: 'v3', 'shared-code': 'true', 'dry-run': 'true', 'after-switch': 'true', 'health-url': healthUrl })
     expect(dry.code, dry.stdout).toBe(0)
     for (const n of dry.report!.hosts.slice(1)) {
@@ -252,6 +253,7 @@ describe('shared code', () => {
       expect(n.steps.map((x) => x.name)).toEqual(['connect', 'shared code'])
     }
     expect(await readFile(`${shared.path}/.delivery/state.json`, 'utf8')).toBe(before)
+    expect(await readFile(`${shared.path}/.delivery/journal.jsonl`, 'utf8')).toBe(journalBefore)
     const st = await runAction({ ...shared.base, mode: 'status', 'shared-code': 'true' })
     expect(st.code, st.stdout).toBe(0)
     expect(st.report!.hosts.map((h) => h.status?.live)).toEqual(Array(3).fill(JSON.parse(before).live))
