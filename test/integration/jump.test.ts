@@ -193,6 +193,20 @@ describe('jump host', () => {
     }
   })
 
+  it("the post step releases the run's locks through the bastion, with one login", async () => {
+    const runId = String(Math.floor(Math.random() * 1e9))
+    const lock = JSON.stringify({ runId: `${runId}-1`, actor: 'test-actor', host: 'x', pid: 0, startedAt: new Date().toISOString(), mode: 'deliver' })
+    for (const s of [a, b]) await s.sh(`printf '%s' '${lock}' > .delivery/lock`)
+    const before = counts()
+    const hosts = [a, b].map((s) => ({ user: s.sshd.user, host: s.sshd.host, port: s.sshd.port, label: s.label }))
+    const r = await runAction({ ...base, mode: 'deliver', repository: repo.dir }, { entry: 'post', state: { locks: JSON.stringify(hosts) }, env: { GITHUB_RUN_ID: runId } })
+    expect(r.code, r.stdout).toBe(0)
+    expect(r.stdout).toContain(`${a.label}: released the delivery lock left by the main step`)
+    expect(r.stdout).toContain(`${b.label}: released the delivery lock left by the main step`)
+    for (const s of [a, b]) expect(await s.sh('test -e .delivery/lock || echo released')).toContain('released')
+    expect(counts().bastion - before.bastion).toBe(1)
+  })
+
   it('a target the bastion cannot reach fails that host alone', async () => {
     const r = await runAction({ ...base, mode: 'status', hosts: `${a.label}\n${a.sshd.user}@${netw.innerAddress}:1`, timeout: '5' })
     expect(r.code).toBe(1)
