@@ -113,8 +113,6 @@ export class JumpTunnel {
   private client?: InstanceType<typeof Client>
   private opening?: Promise<InstanceType<typeof Client>>
   private closed = false
-  /** Connections made to the bastion so far. */
-  logins = 0
 
   constructor(
     readonly target: HostTarget,
@@ -132,7 +130,6 @@ export class JumpTunnel {
     if (this.closed) return Promise.reject(new JumpError(`jump host ${this.label}: closed`, undefined, false))
     this.opening ??= openClient(this.target, this.auth, this.hostKeys, this.timeoutMs)
       .then((c) => {
-        this.logins++
         const gone = () => {
           if (this.client === c) this.client = undefined
         }
