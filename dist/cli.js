@@ -7,8 +7,8 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-URO4HURB.js";
-import "./chunks/chunk-QTC3ZF7K.js";
+} from "./chunks/chunk-GQANNHXQ.js";
+import "./chunks/chunk-Y54Y7Z3X.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

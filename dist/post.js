@@ -1,15 +1,16 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-GOZ3VMHK.js";
+} from "./chunks/chunk-HBKK7Q3D.js";
 import {
+  JumpTunnel,
   Layout,
   RemoteShell,
   SshConnection,
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-URO4HURB.js";
+} from "./chunks/chunk-GQANNHXQ.js";
 import {
   getInput,
   getState,
@@ -17,18 +18,19 @@ import {
   warning
 } from "./chunks/chunk-TXOZJV2J.js";
 import "./chunks/chunk-ECYSG4TQ.js";
-import "./chunks/chunk-QTC3ZF7K.js";
+import "./chunks/chunk-Y54Y7Z3X.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts
 async function releaseHeldLocks(settings, hosts, warn) {
   const released = [];
+  const tunnel = settings.jump ? new JumpTunnel(settings.jump.target, settings.jump.auth, settings.hostKeys, settings.timeoutMs) : void 0;
   await Promise.all(
     hosts.map(async (target) => {
       try {
-        const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 });
+        const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, tunnel, secrets: settings.secrets, attempts: 2 });
         try {
-          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false });
+          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : void 0, setsid: false });
           if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label);
         } finally {
           await conn.close();
@@ -38,6 +40,7 @@ async function releaseHeldLocks(settings, hosts, warn) {
       }
     })
   );
+  tunnel?.close();
   return released;
 }
 async function actionPost() {

@@ -9,17 +9,19 @@ import { Layout, releaseLock } from './remote/server.js'
 import { RemoteShell } from './remote/shell.js'
 import { registerSecrets } from './runner.js'
 import { type HostTarget, readSettings, type Settings } from './settings.js'
-import { SshConnection } from './transport/ssh.js'
+import { JumpTunnel, SshConnection } from './transport/ssh.js'
 
 /** Releases this run's lock on each host; returns the labels of hosts where it was released. */
 export async function releaseHeldLocks(settings: Settings, hosts: HostTarget[], warn: (m: string) => void): Promise<string[]> {
   const released: string[] = []
+  // One login on the jump host for all of them, as in the main step.
+  const tunnel = settings.jump ? new JumpTunnel(settings.jump.target, settings.jump.auth, settings.hostKeys, settings.timeoutMs) : undefined
   await Promise.all(
     hosts.map(async (target) => {
       try {
-        const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 })
+        const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, tunnel, secrets: settings.secrets, attempts: 2 })
         try {
-          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false })
+          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : undefined, setsid: false })
           if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label)
         } finally {
           await conn.close()
@@ -29,6 +31,7 @@ export async function releaseHeldLocks(settings: Settings, hosts: HostTarget[], 
       }
     }),
   )
+  tunnel?.close()
   return released
 }
 

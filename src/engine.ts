@@ -1,6 +1,8 @@
 /**
- * The engine: for each host, connect once, look at the server, check that the mode fits, take the lock, run the
- * mode's steps, record the outcome, release the lock. Hosts run in parallel (or rolling, or canary).
+ * The engine: for each host, connect once, check sudo, look at the server, check that the mode fits, take the lock, run
+ * the mode's steps, audit the live tree's permissions, record the outcome, release the lock. Hosts run in parallel (or
+ * rolling, or canary), each with its own connection, lock and report section; with shared-code the first host
+ * delivers and the others run the per-node steps.
  */
 import { type AppDriver, NoApp } from './app/app.js'
 import { MoodleApp } from './app/moodle.js'
@@ -16,14 +18,18 @@ import { status } from './modes/status.js'
 import { syncback } from './modes/syncback.js'
 import { update } from './modes/update.js'
 import { type HostReport, newHostReport } from './report/model.js'
-import { acquireLock, Layout, type LockInfo, probe, releaseLock } from './remote/server.js'
+import { acquireLock, Layout, liveTreeId, type LockInfo, type Probe, probe, releaseLock } from './remote/server.js'
 import { RemoteShell } from './remote/shell.js'
 import { StateError, treeRevision } from './remote/state.js'
+import { probeSudo, sudoProblem } from './remote/sudo.js'
 import type { HostTarget, Settings } from './settings.js'
-import { type HostContext, journal, Refusal, StepFailure } from './steps/context.js'
+import { type HostContext, journal, plan, Refusal, StepFailure, step } from './steps/context.js'
+import { healthCheck } from './steps/health.js'
+import { runHook } from './steps/hooks.js'
+import { auditPermissions } from './steps/permissions.js'
 import { reconcile } from './steps/switch.js'
 import { ConnectionError, RunError } from './transport/run.js'
-import { SshConnection } from './transport/ssh.js'
+import { JumpTunnel, SshConnection } from './transport/ssh.js'
 import { createDriver } from './vcs/index.js'
 
 export interface EngineOptions {
@@ -33,10 +39,21 @@ export interface EngineOptions {
   onConnected?: (host: HostTarget, conn: SshConnection) => void
   /** Called when a host's lock is taken or released (the Action's post step uses it). */
   onLock?: (host: HostTarget, held: boolean) => void
+  /** The jump host shared by the hosts of the run (runHosts makes it from `jump-host`). */
+  tunnel?: JumpTunnel
+  /** How long a shared-code node waits to see the first host's switch (NFS caches attributes); default 10 s. */
+  sharedWaitMs?: number
+}
+
+
+/** What a run on one host holds open, for its `finally`. */
+interface Held {
+  conn?: SshConnection
 }
 
 /** A host's report, with what the runner needs besides: the commit delivered and the session joined. */
 export type EngineHostReport = HostReport & { commit?: string; sessionId?: string; session?: SessionData }
+type HostResult = EngineHostReport
 
 async function runMode(ctx: HostContext): Promise<void> {
   const { settings } = ctx
@@ -83,7 +100,7 @@ async function cleanupAfterLoss(settings: Settings, target: HostTarget, layout: 
   try {
     const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 })
     try {
-      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false })
+      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false })
       if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`)
     } finally {
       await conn.close()
@@ -93,49 +110,87 @@ async function cleanupAfterLoss(settings: Settings, target: HostTarget, layout: 
   }
 }
 
+/** The code owner commands run as: none when `sudo-user` is empty or is the SSH user itself. */
+function codeOwner(settings: Settings, target: HostTarget): string | undefined {
+  return settings.sudoUser && settings.sudoUser !== target.user ? settings.sudoUser : undefined
+}
+
+/** Checks, as the SSH user, that it may become each user in `needs` (user -> input); fails naming the sudoers line. */
+async function sudoStep(report: HostReport, sh: RemoteShell, login: string, needs: Map<string, string>): Promise<void> {
+  const started = Date.now()
+  const problem = sudoProblem(login, needs, await probeSudo(sh, [...needs.keys()]))
+  const detail = problem ?? `${login} may become ${[...needs.keys()].join(', ')} through sudo -n`
+  report.steps.push({ name: 'sudo', outcome: problem ? 'failure' : 'success', ms: Date.now() - started, detail })
+  if (problem) throw new StepFailure(problem)
+}
+
+/**
+ * Connects to a host, checks that sudo may be used (before anything else runs there), probes the delivery root and
+ * builds the host's context. Writes nothing on the server.
+ */
+async function openHost(settings: Settings, target: HostTarget, opts: EngineOptions, report: HostReport, held: Held): Promise<HostContext> {
+  const { log } = opts
+  const layout = new Layout(settings.path)
+  const started = Date.now()
+  held.conn = await SshConnection.connect({
+    target,
+    auth: settings.auth,
+    hostKeys: settings.hostKeys,
+    timeoutMs: settings.timeoutMs,
+    tunnel: opts.tunnel,
+    jump: opts.tunnel ? undefined : settings.jump,
+    secrets: settings.secrets,
+    onRetry: (m) => log.warning(m),
+  })
+  const conn = held.conn
+  const via = settings.jump ? `through the jump host ${settings.jump.target.label}` : undefined
+  report.steps.push({ name: 'connect', outcome: 'success', ms: Date.now() - started, detail: via })
+  opts.onConnected?.(target, conn)
+  const owner = codeOwner(settings, target)
+  const login = new RemoteShell(conn, { runId: settings.run.runId, setsid: false })
+  if (owner) await sudoStep(report, login, target.user, new Map([[owner, 'sudo-user']]))
+  const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout)
+  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true })
+  const method = p.state?.method ?? settings.method
+  const vcs = createDriver(method, { sh, layout, settings, log })
+  const app = chooseApp(settings, p.state?.app, sh, layout)
+  // Moodle's CLI runs as the web user: check now, not after the switch, that the SSH user may become it.
+  if (app.name === 'moodle' && settings.webUser !== target.user) await sudoStep(report, login, target.user, new Map([[settings.webUser, 'web-user']]))
+  return {
+    settings,
+    target,
+    sh,
+    layout,
+    vcs,
+    app,
+    log,
+    report,
+    probe: p,
+    state: p.state,
+    keep: [...new Set([...app.keep, ...settings.keep])].sort(),
+    now: opts.now ?? (() => new Date()),
+  }
+}
+
+/** Extra work done on the first host while it still holds its lock (shared-code runs the other nodes there). */
+interface HostHooks {
+  afterMode?: (ctx: HostContext) => Promise<void>
+}
+
 /** Runs the mode on one host. Never throws: the outcome and error are in the returned report. */
-export async function runHost(settings: Settings, target: HostTarget, opts: EngineOptions): Promise<EngineHostReport> {
+export async function runHost(settings: Settings, target: HostTarget, opts: EngineOptions, hooks: HostHooks = {}): Promise<HostResult> {
   const { log } = opts
   const now = opts.now ?? (() => new Date())
-  const report: EngineHostReport = newHostReport(target.label)
+  const report: HostResult = newHostReport(target.label)
   const layout = new Layout(settings.path)
-  let conn: SshConnection | undefined
+  const held: Held = {}
   let ctx: HostContext | undefined
   let locked = false
-  const started = Date.now()
   try {
-    conn = await SshConnection.connect({
-      target,
-      auth: settings.auth,
-      hostKeys: settings.hostKeys,
-      timeoutMs: settings.timeoutMs,
-      jump: settings.jump,
-      secrets: settings.secrets,
-      onRetry: (m) => log.warning(m),
-    })
-    report.steps.push({ name: 'connect', outcome: 'success', ms: Date.now() - started })
-    opts.onConnected?.(target, conn)
-    const probeShell = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false })
-    let p = await probe(probeShell, layout)
-    const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: p.tools.setsid === true })
-    const method = p.state?.method ?? settings.method
-    const vcsCtx = { sh, layout, settings, log }
-    const vcs = createDriver(method, vcsCtx)
-    const app = chooseApp(settings, p.state?.app, sh, layout)
-    ctx = {
-      settings,
-      target,
-      sh,
-      layout,
-      vcs,
-      app,
-      log,
-      report,
-      probe: p,
-      state: p.state,
-      keep: [...new Set([...app.keep, ...settings.keep])].sort(),
-      now,
-    }
+    ctx = await openHost(settings, target, opts, report, held)
+    const { sh, vcs, app } = ctx
+    const method = vcs.method
+    let p: Probe = ctx.probe
     if (p.state && p.state.method !== settings.method && ['update', 'deliver'].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`,
@@ -195,6 +250,11 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       report.appVersionBefore = (await app.version(before.trees[before.live]))?.release
     }
     await runMode(ctx)
+    if (ctx.state) {
+      const audit = await auditPermissions(ctx, ctx.state.live)
+      if (report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note }
+    }
+    await hooks.afterMode?.(ctx)
     const after = ctx.state
     if (after) {
       report.stateAfter = after.state
@@ -214,9 +274,12 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     if (ctx?.state) {
       report.stateAfter = ctx.state.state
       report.liveTreeAfter = ctx.state.live
+      // Which code this host serves now, whatever happened (update changes the work tree only).
+      if (settings.mode !== 'update') report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live])
     }
     log.error(`${target.label}: ${report.error}`)
   } finally {
+    const conn = held.conn
     if (locked && conn && ctx) {
       const lost = conn.lost
       if (lost) {
@@ -240,36 +303,147 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
   return report
 }
 
+/**
+ * shared-code: a node that serves the code volume the first host delivered to. It checks that it sees the layout as
+ * the first host left it (same state, `live` at the same tree), then runs the per-node steps the first host ran after
+ * its switch: `after-switch` (e.g. reloading this node's php-fpm) and the health check (this node's own web server).
+ * It takes no lock (the first host holds the one lock of the shared root meanwhile) and writes nothing in the layout.
+ */
+async function runNode(settings: Settings, target: HostTarget, opts: EngineOptions, first: HostContext): Promise<HostResult> {
+  const report: HostResult = newHostReport(target.label)
+  const held: Held = {}
+  try {
+    const ctx = await openHost(settings, target, opts, report, held)
+    const want = first.state
+    const firstLabel = first.target.label
+    const sees = (p: Probe) => (want ? p.state?.live === want.live && p.state.state === want.state && liveTreeId(p) === want.live : p.stateText === null)
+    await step(
+      ctx,
+      'shared code',
+      async () => {
+        // NFS clients cache attributes: give this node a few seconds to see the first host's switch.
+        const deadline = Date.now() + (opts.sharedWaitMs ?? 10_000)
+        while (!sees(ctx.probe) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 2000))
+          ctx.probe = await probe(ctx.sh, ctx.layout)
+          ctx.state = ctx.probe.state
+        }
+        if (!sees(ctx.probe)) {
+          const here = ctx.probe.state ? `state ${ctx.probe.state.state}, live ${ctx.probe.liveTarget || 'missing'}` : 'no layout'
+          const there = want ? `state ${want.state}, live trees/${want.live}` : 'no layout'
+          throw new StepFailure(
+            `this host does not see the code volume ${firstLabel} delivered to: here ${settings.path} has ${here}, there ${there}. With shared-code: true every host must mount the same delivery root (and an NFS client must not cache it for long: mount it with actimeo=3 or lower)`,
+          )
+        }
+      },
+      () => (want ? `sees ${settings.path} as ${firstLabel} left it: live trees/${want.live}` : `sees no layout, as ${firstLabel}`),
+    )
+    if (ctx.state) {
+      report.stateAfter = ctx.state.state
+      report.liveTreeAfter = ctx.state.live
+      report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live])
+    }
+    const ran = (name: string) => first.report.steps.some((s) => s.name === name && s.outcome === 'success')
+    const done: string[] = []
+    if (settings.dryRun) {
+      // The modes whose switch is followed by after-switch and the health check.
+      if (settings.mode === 'backtoprod' || settings.mode === 'deliver') {
+        if (settings.afterSwitch) plan(ctx, 'run the after-switch command on this node after the switch')
+        if (settings.healthUrl) plan(ctx, `check ${settings.healthUrl} from this node`)
+      }
+    } else {
+      if (settings.afterSwitch && ran('after-switch')) {
+        await runHook(ctx, 'after-switch', settings.afterSwitch)
+        done.push('after-switch')
+      }
+      if (settings.healthUrl && ran('health')) {
+        await healthCheck(ctx)
+        done.push('health check')
+      }
+    }
+    report.message = `shared code: delivered by ${firstLabel}${done.length ? `; ran here: ${done.join(', ')}` : '; no per-node step to run here'}`
+    report.outcome = 'success'
+  } catch (e) {
+    const err = e as Error
+    report.outcome = 'failure'
+    report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof StateError ? err.message : `${err.name}: ${err.message}`
+    opts.log.error(`${target.label}: ${report.error}`)
+  } finally {
+    await held.conn?.close()
+  }
+  return report
+}
+
+/**
+ * Runs `run` for each index with the strategy: `rolling` one at a time, stopping at the first host that does not
+ * succeed; otherwise at most `width` at once. Indices not run get a `skipped` report saying why.
+ */
+async function spread(
+  indices: number[],
+  strategy: Settings['strategy'],
+  width: number,
+  results: HostResult[],
+  run: (i: number) => Promise<HostResult>,
+  notRun: (i: number, why: string) => void,
+): Promise<void> {
+  if (strategy === 'rolling') {
+    let stopped: string | undefined
+    for (const i of indices) {
+      if (stopped) notRun(i, `not run: ${stopped} did not succeed (strategy rolling stops at the first failure)`)
+      else {
+        results[i] = await run(i)
+        if (results[i].outcome !== 'success') stopped = results[i].host
+      }
+    }
+    return
+  }
+  let next = 0
+  const worker = async () => {
+    while (next < indices.length) {
+      const i = indices[next++]
+      results[i] = await run(i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker))
+}
+
 /** Runs the mode on every host with the chosen strategy. Reports are in the order of `hosts`. */
-export async function runHosts(settings: Settings, opts: EngineOptions): Promise<EngineHostReport[]> {
+export async function runHosts(settings: Settings, opts: EngineOptions): Promise<HostResult[]> {
   const hosts = settings.hosts
-  const results: EngineHostReport[] = new Array(hosts.length)
+  const results: HostResult[] = new Array(hosts.length)
   const notRun = (i: number, why: string) => {
     results[i] = { ...newHostReport(hosts[i].label), outcome: 'skipped', message: why }
   }
-  const pool = async (indices: number[], width: number) => {
-    let next = 0
-    const worker = async () => {
-      while (next < indices.length) {
-        const i = indices[next++]
-        results[i] = await runHost(settings, hosts[i], opts)
-      }
-    }
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker))
-  }
   const all = hosts.map((_, i) => i)
   const width = settings.maxParallel > 0 ? settings.maxParallel : hosts.length
-  if (settings.strategy === 'rolling') {
-    for (const i of all) {
-      if (results.some((r) => r && r.outcome !== 'success')) notRun(i, 'not run: an earlier host failed (strategy rolling)')
-      else results[i] = await runHost(settings, hosts[i], opts)
+  const tunnel = opts.tunnel ?? (settings.jump ? new JumpTunnel(settings.jump.target, settings.jump.auth, settings.hostKeys, settings.timeoutMs) : undefined)
+  const o: EngineOptions = { ...opts, tunnel }
+  if (settings.strategy === 'canary' && hosts.length > 1 && !settings.healthUrl) {
+    opts.log.warning('strategy canary without health-url: the canary host is judged by its run alone; give health-url to check the site it serves')
+  }
+  try {
+    if (settings.sharedCode && hosts.length > 1 && settings.mode !== 'status') {
+      // One code volume: the first host runs the mode; the others, while its lock is held, the per-node steps.
+      const nodes = all.slice(1)
+      results[0] = await runHost(settings, hosts[0], o, {
+        afterMode: async (ctx) => {
+          await spread(nodes, settings.strategy, width, results, (i) => runNode(settings, hosts[i], o, ctx), notRun)
+          if (settings.dryRun) return
+          await journal(ctx, 'nodes', { hosts: nodes.map((i) => ({ host: hosts[i].label, outcome: results[i].outcome, error: results[i].error })) }).catch((e: Error) =>
+            opts.log.warning(`${hosts[0].label}: could not journal the nodes' outcomes: ${e.message}`),
+          )
+        },
+      })
+      for (const i of nodes) if (!results[i]) notRun(i, `not run: ${hosts[0].label}, which delivers the shared code, did not succeed`)
+    } else if (settings.strategy === 'canary' && hosts.length > 1) {
+      results[0] = await runHost(settings, hosts[0], o)
+      if (results[0].outcome === 'success') await spread(all.slice(1), 'parallel', width, results, (i) => runHost(settings, hosts[i], o), notRun)
+      else for (const i of all.slice(1)) notRun(i, `not run: the canary host ${hosts[0].label} did not succeed`)
+    } else {
+      await spread(all, settings.strategy, width, results, (i) => runHost(settings, hosts[i], o), notRun)
     }
-  } else if (settings.strategy === 'canary' && hosts.length > 1) {
-    results[0] = await runHost(settings, hosts[0], opts)
-    if (results[0].outcome === 'success') await pool(all.slice(1), width)
-    else for (const i of all.slice(1)) notRun(i, `not run: the canary host ${hosts[0].label} did not succeed`)
-  } else {
-    await pool(all, width)
+  } finally {
+    if (!opts.tunnel) tunnel?.close()
   }
   return results
 }

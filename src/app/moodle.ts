@@ -43,7 +43,7 @@ if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/
     const dir = this.layout.tree(tree.id)
     const v = await this.version(tree)
     const path = `${dir}${v?.publicRoot ? '/public' : ''}/admin/cli/${script}`
-    const user = ctx.settings.webUser === ctx.probe.user ? undefined : ctx.settings.webUser
+    const user = ctx.settings.webUser === ctx.target.user ? undefined : ctx.settings.webUser
     return ctx.sh.runAs(user, `moodle ${script} ${args.join(' ')}`.trim(), `php=$1; shift; exec "$php" "$@"`, [ctx.settings.php, path, ...args], {
       nothrow,
     })

@@ -102,7 +102,17 @@ function hostSection(h: HostReport, maxFiles: number, maxComponents: number): st
     )
   }
   if (h.upgradeOutput) out.push(`<details><summary>Upgrade output</summary>\n\n${block(h.upgradeOutput.slice(-20000).trimEnd())}\n\n</details>`)
-  if (h.permissions?.length) out.push(`**Permission findings**\n\n${block(h.permissions.map((p) => `${p.problem} ${p.path}`).join('\n'))}`)
+  const audit = h.permissionAudit
+  if (audit && (audit.total > 0 || audit.note)) {
+    const counts = Object.entries(audit.counts).map(([k, n]) => `${n} ${k}`).join(', ')
+    const shown = (h.permissions ?? []).slice(0, 20)
+    const rest = audit.total - shown.length
+    out.push(
+      `**Permissions (web user ${mdEscape(audit.webUser)}):** ${audit.total ? `${counts}: the web server (or anyone) could change the code it runs.` : ''}${audit.note ? ` ${mdEscape(audit.note)}` : ''}${
+        shown.length ? `\n\n${block(shown.map((p) => `${p.problem} ${p.path}`).join('\n'))}` : ''
+      }${rest > 0 ? `\n\n… and ${rest} more` : ''}`,
+    )
+  } else if (h.permissions?.length) out.push(`**Permission findings**\n\n${block(h.permissions.map((p) => `${p.problem} ${p.path}`).join('\n'))}`)
   if (h.status) out.push(`<details><summary>Status</summary>\n\n${block(JSON.stringify(h.status, null, 2), 'json')}\n\n</details>`)
   return out.join('\n\n')
 }

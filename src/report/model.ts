@@ -65,6 +65,21 @@ export interface PermissionFinding {
   problem: 'world-writable' | 'owned-by-web-user' | 'writable-by-web-user'
 }
 
+/** The permission audit of the live tree: counts of every problem (the findings listed are the first ones). */
+export interface PermissionAudit {
+  /** The user the web server runs as (`web-user`). */
+  webUser: string
+  /** The tree audited (the live one). */
+  tree: string
+  /** Number of findings in all. */
+  total: number
+  counts: Partial<Record<PermissionFinding['problem'], number>>
+  /** More findings exist than `permissions` lists. */
+  truncated: boolean
+  /** Why the audit is partial or could not run. */
+  note?: string
+}
+
 export interface HostReport {
   /** `user@host:port` as given. */
   host: string
@@ -94,7 +109,9 @@ export interface HostReport {
   plan?: string[]
   /** `status` only: what the server holds. */
   status?: Record<string, unknown>
+  /** The first findings of the permission audit (see `permissionAudit` for the counts). */
   permissions?: PermissionFinding[]
+  permissionAudit?: PermissionAudit
 }
 
 export interface Report {

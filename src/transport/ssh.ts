@@ -1,6 +1,7 @@
 /**
  * SSH transport over ssh2: one connection per host per run, reused for every command, host key checked before any
- * authentication, transient connection errors retried with backoff, optional jump host.
+ * authentication, transient connection errors retried with backoff, optional jump host (a bastion the connections to
+ * the servers are tunnelled through with `direct-tcpip` channels; its host key is checked like the servers').
  */
 import type { Duplex } from 'node:stream'
 import ssh2 from 'ssh2'
@@ -16,7 +17,10 @@ export interface ConnectOptions {
   auth: SshAuth
   hostKeys: HostKeyPolicy
   timeoutMs: number
+  /** A jump host of this connection's own (opened, then closed with the connection). */
   jump?: { target: HostTarget; auth: SshAuth }
+  /** A jump host shared by several connections (a fleet): one connection to the bastion, a channel per server. */
+  tunnel?: JumpTunnel
   secrets: string[]
   /** Attempts for transient errors (default 4: waits of 1, 2 and 4 s between them). */
   attempts?: number
@@ -26,7 +30,7 @@ export interface ConnectOptions {
   onRetry?: (message: string, waitMs: number) => void
 }
 
-const TRANSIENT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i
+const TRANSIENT = /Not connected|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i
 
 function isTransient(e: Error & { code?: string; level?: string }): boolean {
   if (e.level === 'client-authentication') return false
@@ -84,6 +88,99 @@ function openClient(
   })
 }
 
+/** A failure on the jump host, not on the server behind it. */
+class JumpError extends Error {
+  constructor(
+    message: string,
+    readonly level: string | undefined,
+    readonly transient: boolean,
+  ) {
+    super(message)
+    this.name = 'JumpError'
+  }
+}
+
+const CHANNEL_PROHIBITED = 1
+const CHANNEL_CONNECT_FAILED = 2
+const CHANNEL_RESOURCE_SHORTAGE = 4
+
+/**
+ * The jump host: one authenticated connection to the bastion, opened on first use and reopened if it drops, through
+ * which each server connection is a `direct-tcpip` channel (ssh2 `forwardOut`, as `ssh -J` does). Shared by the
+ * hosts of a run, so a fleet behind one bastion costs the bastion one login, not one per server.
+ */
+export class JumpTunnel {
+  private client?: InstanceType<typeof Client>
+  private opening?: Promise<InstanceType<typeof Client>>
+  private closed = false
+
+  constructor(
+    readonly target: HostTarget,
+    private readonly auth: SshAuth,
+    private readonly hostKeys: HostKeyPolicy,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get label(): string {
+    return this.target.label
+  }
+
+  private open(): Promise<InstanceType<typeof Client>> {
+    if (this.client) return Promise.resolve(this.client)
+    if (this.closed) return Promise.reject(new JumpError(`jump host ${this.label}: closed`, undefined, false))
+    this.opening ??= openClient(this.target, this.auth, this.hostKeys, this.timeoutMs)
+      .then((c) => {
+        const gone = () => {
+          if (this.client === c) this.client = undefined
+        }
+        c.on('close', gone)
+        c.on('error', gone)
+        if (this.closed) c.end()
+        else this.client = c
+        return c
+      })
+      .catch((e: Error & { level?: string }) => {
+        const level = e.level
+        const message =
+          level === 'client-authentication'
+            ? `authentication failed for ${this.target.user} at the jump host ${this.label}: check jump-private-key (or private-key) and the jump host's authorized_keys`
+            : `jump host ${this.label}: ${e.message}`
+        throw new JumpError(message, level, isTransient(e))
+      })
+      .finally(() => {
+        this.opening = undefined
+      })
+    return this.opening
+  }
+
+  /** A stream to `host:port` as seen from the bastion. */
+  async forward(host: string, port: number): Promise<Duplex> {
+    const client = await this.open()
+    return new Promise<Duplex>((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
+        if (!err) {
+          resolve(stream)
+          return
+        }
+        const hint =
+          err.reason === CHANNEL_PROHIBITED
+            ? ' (the jump host forbids forwarding there: it needs AllowTcpForwarding yes (or local) in its sshd_config, and this destination among those allowed by PermitOpen or by permitopen= on the key\'s authorized_keys line)'
+            : err.reason === CHANNEL_CONNECT_FAILED
+              ? ' (the jump host cannot reach that address and port)'
+              : ''
+        const transient = err.reason === CHANNEL_CONNECT_FAILED || err.reason === CHANNEL_RESOURCE_SHORTAGE || isTransient(err)
+        reject(new JumpError(`the jump host ${this.label} could not open a connection to ${host}:${port}: ${err.message}${hint}`, undefined, transient))
+      })
+    })
+  }
+
+  close(): void {
+    this.closed = true
+    this.client?.end()
+    this.client = undefined
+  }
+}
+
 export class SshConnection {
   private closed = false
   private lostReason?: string
@@ -92,7 +189,8 @@ export class SshConnection {
   private constructor(
     readonly label: string,
     private readonly client: InstanceType<typeof Client>,
-    private readonly jumpClient: InstanceType<typeof Client> | undefined,
+    /** A jump host owned by this connection (closed with it); a shared one is closed by its owner. */
+    private readonly ownTunnel: JumpTunnel | undefined,
     secrets: string[],
   ) {
     this.secrets = secrets
@@ -107,37 +205,42 @@ export class SshConnection {
   static async connect(opts: ConnectOptions): Promise<SshConnection> {
     const attempts = opts.attempts ?? 4
     const backoff = opts.backoffMs ?? 1000
+    const ownTunnel = !opts.tunnel && opts.jump ? new JumpTunnel(opts.jump.target, opts.jump.auth, opts.hostKeys, opts.timeoutMs) : undefined
+    const tunnel = opts.tunnel ?? ownTunnel
+    const via = tunnel ? ` (via the jump host ${tunnel.label})` : ''
     let lastError: Error | undefined
     for (let i = 0; i < attempts; i++) {
-      let jumpClient: InstanceType<typeof Client> | undefined
       try {
-        let sock: Duplex | undefined
-        if (opts.jump) {
-          jumpClient = await openClient(opts.jump.target, opts.jump.auth, opts.hostKeys, opts.timeoutMs)
-          const jc = jumpClient
-          sock = await new Promise<Duplex>((resolve, reject) => {
-            jc.forwardOut('127.0.0.1', 0, opts.target.host, opts.target.port, (err, stream) => (err ? reject(err) : resolve(stream)))
-          })
-        }
+        const sock = tunnel ? await tunnel.forward(opts.target.host, opts.target.port) : undefined
         const client = await openClient(opts.target, opts.auth, opts.hostKeys, opts.timeoutMs, sock)
-        return new SshConnection(opts.target.label, client, jumpClient, opts.secrets)
+        return new SshConnection(opts.target.label, client, ownTunnel, opts.secrets)
       } catch (e) {
-        jumpClient?.end()
         const err = e as Error & { level?: string; code?: string }
         lastError = err
-        const via = opts.jump && !(err.level === 'host-key' && err.message.includes(opts.target.host)) ? ` (via jump host ${opts.jump.target.label})` : ''
         const msg = maskSecrets(err.message, opts.secrets)
-        if (err.level === 'host-key') throw new ConnectionError(opts.target.label, `${msg}${via}`, false)
-        if (err.level === 'client-authentication') {
-          throw new ConnectionError(opts.target.label, `authentication failed for ${opts.target.user}${via}: check private-key / password and the server's authorized_keys`, false)
+        if (err instanceof JumpError) {
+          if (!err.transient || i === attempts - 1) {
+            ownTunnel?.close()
+            throw new ConnectionError(opts.target.label, `cannot connect: ${msg}`, err.transient)
+          }
+        } else {
+          if (err.level === 'host-key') {
+            ownTunnel?.close()
+            throw new ConnectionError(opts.target.label, `${msg}${via}`, false)
+          }
+          if (err.level === 'client-authentication') {
+            ownTunnel?.close()
+            throw new ConnectionError(opts.target.label, `authentication failed for ${opts.target.user}${via}: check private-key / password and the server's authorized_keys`, false)
+          }
+          if (!isTransient(err) || i === attempts - 1) break
         }
-        if (!isTransient(err) || i === attempts - 1) break
         const wait = backoff * 2 ** i
         opts.onRetry?.(`${opts.target.label}: ${msg}; retrying in ${wait / 1000} s`, wait)
         await sleep(wait)
       }
     }
-    throw new ConnectionError(opts.target.label, `cannot connect: ${maskSecrets(lastError?.message ?? 'unknown error', opts.secrets)}`, true)
+    ownTunnel?.close()
+    throw new ConnectionError(opts.target.label, `cannot connect${via}: ${maskSecrets(lastError?.message ?? 'unknown error', opts.secrets)}`, true)
   }
 
   /** Runs one command line (already quoted) on the server. */
@@ -211,7 +314,7 @@ export class SshConnection {
   async close(): Promise<void> {
     this.closed = true
     this.client.end()
-    this.jumpClient?.end()
+    this.ownTunnel?.close()
   }
 
   /** Test hook: cuts the connection abruptly, as a network failure would. */

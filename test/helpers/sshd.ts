@@ -7,7 +7,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { join } from 'node:path'
 import { type RunResult, run, runAs, sleep } from './proc.js'
@@ -18,6 +18,10 @@ export interface SshdHandle {
   user: string
   /** OpenSSH ed25519 private key (text) authorised for `user`. */
   privateKey: string
+  /** The public half of `privateKey` (an authorized_keys line). */
+  publicKey: string
+  /** Authorises one more public key (an authorized_keys line) for `user`: several servers then accept one key. */
+  authorize(publicKey: string): Promise<void>
   /** A second ed25519 key, encrypted with `passphrase`, also authorised. */
   encryptedKey: { key: string; passphrase: string }
   /** An RSA key in PEM (`BEGIN RSA PRIVATE KEY`) form, also authorised. */
@@ -42,6 +46,13 @@ export interface SshdOptions {
   listenAddress?: string
   /** sshd_config lines; they take precedence over the defaults (a `Match` part goes at the end). */
   extraConfig?: string
+  /** Runs sshd inside this network namespace (`ip netns exec`): `listenAddress` is one of that namespace's. */
+  netns?: string
+  /**
+   * Bind mounts seen by this sshd alone (it runs in a mount namespace of its own): several servers on this machine
+   * can then each have their own folder at one path, as separate machines would.
+   */
+  mounts?: { source: string; target: string }[]
 }
 
 const running = new Set<ChildProcess>()
@@ -128,7 +139,7 @@ function sshdConfig(dir: string, port: number, host: string, opts: SshdOptions):
 
 const PASSPHRASE = 'correct horse battery staple'
 
-interface Keys { hostPub: string; fingerprint: string; plain: string; encrypted: string; rsa: string }
+interface Keys { hostPub: string; fingerprint: string; plain: string; plainPub: string; encrypted: string; rsa: string }
 
 /** Host key, client keys and authorized_keys in `dir`. */
 async function makeKeys(dir: string): Promise<Keys> {
@@ -143,7 +154,7 @@ async function makeKeys(dir: string): Promise<Keys> {
   await writeFile(join(dir, 'authorized_keys'), `${plain.pub}\n${encrypted.pub}\n${rsa.pub}\n`, { mode: 0o644 })
   const fingerprint = (await run('ssh-keygen', ['-lf', join(dir, 'ssh_host_ed25519_key.pub')], { check: true }))
     .stdout.split(/\s+/)[1] ?? ''
-  return { hostPub: hostKey.pub, fingerprint, plain: plain.key, encrypted: encrypted.key, rsa: rsa.key }
+  return { hostPub: hostKey.pub, fingerprint, plain: plain.key, plainPub: plain.pub, encrypted: encrypted.key, rsa: rsa.key }
 }
 
 /** Starts sshd on a free port, retrying with another port if the one picked was taken meanwhile. */
@@ -151,10 +162,19 @@ async function launch(dir: string, host: string, opts: SshdOptions): Promise<{ c
   const logPath = join(dir, 'sshd.log')
   const configPath = join(dir, 'sshd_config')
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort(host)
+    // A namespace of the test's own has every port free; its addresses cannot be bound from here to ask.
+    const port = opts.netns ? 20000 + Math.floor(Math.random() * 40000) : await freePort(host)
     await writeFile(configPath, sshdConfig(dir, port, host, opts))
     const log = openSync(logPath, 'w')
-    const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], { stdio: ['ignore', log, log] })
+    let argv = ['/usr/sbin/sshd', '-D', '-e', '-f', configPath]
+    if (opts.netns) argv = ['ip', 'netns', 'exec', opts.netns, ...argv]
+    if (opts.mounts?.length) {
+      const binds = opts.mounts.flatMap((m) => [m.source, m.target])
+      const script = 'set -e; while [ "$1" != -- ]; do mount --bind "$1" "$2"; shift 2; done; shift; exec "$@"'
+      argv = ['unshare', '--mount', '--propagation', 'private', '--', 'bash', '-c', script, 'mounts', ...binds, '--', ...argv]
+    }
+    const [file, ...args] = argv
+    const child = spawn(file, args, { stdio: ['ignore', log, log] })
     closeSync(log)
     running.add(child)
     child.once('exit', () => running.delete(child))
@@ -193,6 +213,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
     port,
     user,
     privateKey: keys.plain,
+    publicKey: keys.plainPub,
+    async authorize(publicKey: string) {
+      await appendFile(join(dir, 'authorized_keys'), `${publicKey.trim()}\n`)
+    },
     encryptedKey: { key: keys.encrypted, passphrase: PASSPHRASE },
     rsaKey: keys.rsa,
     knownHostsLine: `[${host}]:${port} ${keys.hostPub.split(' ').slice(0, 2).join(' ')}`,

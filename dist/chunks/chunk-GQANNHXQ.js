@@ -25,7 +25,7 @@ import {
   shortRepository,
   shortRev,
   verdict
-} from "./chunk-QTC3ZF7K.js";
+} from "./chunk-Y54Y7Z3X.js";
 import {
   __commonJS,
   __require,
@@ -21043,7 +21043,7 @@ function verifyHostKey(policy, host, port, keyBlob) {
 
 // src/transport/ssh.ts
 var { Client } = import_ssh22.default;
-var TRANSIENT = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i;
+var TRANSIENT = /Not connected|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i;
 function isTransient(e) {
   if (e.level === "client-authentication") return false;
   return TRANSIENT.test(`${e.code ?? ""} ${e.message}`);
@@ -21090,11 +21090,83 @@ function openClient(target, auth, hostKeys, timeoutMs, sock) {
     client.connect(config);
   });
 }
+var JumpError = class extends Error {
+  constructor(message, level, transient) {
+    super(message);
+    this.level = level;
+    this.transient = transient;
+    this.name = "JumpError";
+  }
+  level;
+  transient;
+};
+var CHANNEL_PROHIBITED = 1;
+var CHANNEL_CONNECT_FAILED = 2;
+var CHANNEL_RESOURCE_SHORTAGE = 4;
+var JumpTunnel = class {
+  constructor(target, auth, hostKeys, timeoutMs) {
+    this.target = target;
+    this.auth = auth;
+    this.hostKeys = hostKeys;
+    this.timeoutMs = timeoutMs;
+  }
+  target;
+  auth;
+  hostKeys;
+  timeoutMs;
+  client;
+  opening;
+  closed = false;
+  get label() {
+    return this.target.label;
+  }
+  open() {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.closed) return Promise.reject(new JumpError(`jump host ${this.label}: closed`, void 0, false));
+    this.opening ??= openClient(this.target, this.auth, this.hostKeys, this.timeoutMs).then((c) => {
+      const gone = () => {
+        if (this.client === c) this.client = void 0;
+      };
+      c.on("close", gone);
+      c.on("error", gone);
+      if (this.closed) c.end();
+      else this.client = c;
+      return c;
+    }).catch((e) => {
+      const level = e.level;
+      const message = level === "client-authentication" ? `authentication failed for ${this.target.user} at the jump host ${this.label}: check jump-private-key (or private-key) and the jump host's authorized_keys` : `jump host ${this.label}: ${e.message}`;
+      throw new JumpError(message, level, isTransient(e));
+    }).finally(() => {
+      this.opening = void 0;
+    });
+    return this.opening;
+  }
+  /** A stream to `host:port` as seen from the bastion. */
+  async forward(host, port) {
+    const client = await this.open();
+    return new Promise((resolve, reject) => {
+      client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
+        if (!err) {
+          resolve(stream);
+          return;
+        }
+        const hint = err.reason === CHANNEL_PROHIBITED ? " (the jump host forbids forwarding there: it needs AllowTcpForwarding yes (or local) in its sshd_config, and this destination among those allowed by PermitOpen or by permitopen= on the key's authorized_keys line)" : err.reason === CHANNEL_CONNECT_FAILED ? " (the jump host cannot reach that address and port)" : "";
+        const transient = err.reason === CHANNEL_CONNECT_FAILED || err.reason === CHANNEL_RESOURCE_SHORTAGE || isTransient(err);
+        reject(new JumpError(`the jump host ${this.label} could not open a connection to ${host}:${port}: ${err.message}${hint}`, void 0, transient));
+      });
+    });
+  }
+  close() {
+    this.closed = true;
+    this.client?.end();
+    this.client = void 0;
+  }
+};
 var SshConnection = class _SshConnection {
-  constructor(label, client, jumpClient, secrets) {
+  constructor(label, client, ownTunnel, secrets) {
     this.label = label;
     this.client = client;
-    this.jumpClient = jumpClient;
+    this.ownTunnel = ownTunnel;
     this.secrets = secrets;
     const onGone = (why) => {
       if (!this.closed && !this.lostReason) this.lostReason = why;
@@ -21104,7 +21176,7 @@ var SshConnection = class _SshConnection {
   }
   label;
   client;
-  jumpClient;
+  ownTunnel;
   closed = false;
   lostReason;
   secrets;
@@ -21112,37 +21184,42 @@ var SshConnection = class _SshConnection {
   static async connect(opts) {
     const attempts = opts.attempts ?? 4;
     const backoff = opts.backoffMs ?? 1e3;
+    const ownTunnel = !opts.tunnel && opts.jump ? new JumpTunnel(opts.jump.target, opts.jump.auth, opts.hostKeys, opts.timeoutMs) : void 0;
+    const tunnel = opts.tunnel ?? ownTunnel;
+    const via = tunnel ? ` (via the jump host ${tunnel.label})` : "";
     let lastError;
     for (let i = 0; i < attempts; i++) {
-      let jumpClient;
       try {
-        let sock;
-        if (opts.jump) {
-          jumpClient = await openClient(opts.jump.target, opts.jump.auth, opts.hostKeys, opts.timeoutMs);
-          const jc = jumpClient;
-          sock = await new Promise((resolve, reject) => {
-            jc.forwardOut("127.0.0.1", 0, opts.target.host, opts.target.port, (err, stream) => err ? reject(err) : resolve(stream));
-          });
-        }
+        const sock = tunnel ? await tunnel.forward(opts.target.host, opts.target.port) : void 0;
         const client = await openClient(opts.target, opts.auth, opts.hostKeys, opts.timeoutMs, sock);
-        return new _SshConnection(opts.target.label, client, jumpClient, opts.secrets);
+        return new _SshConnection(opts.target.label, client, ownTunnel, opts.secrets);
       } catch (e) {
-        jumpClient?.end();
         const err = e;
         lastError = err;
-        const via = opts.jump && !(err.level === "host-key" && err.message.includes(opts.target.host)) ? ` (via jump host ${opts.jump.target.label})` : "";
         const msg = maskSecrets(err.message, opts.secrets);
-        if (err.level === "host-key") throw new ConnectionError(opts.target.label, `${msg}${via}`, false);
-        if (err.level === "client-authentication") {
-          throw new ConnectionError(opts.target.label, `authentication failed for ${opts.target.user}${via}: check private-key / password and the server's authorized_keys`, false);
+        if (err instanceof JumpError) {
+          if (!err.transient || i === attempts - 1) {
+            ownTunnel?.close();
+            throw new ConnectionError(opts.target.label, `cannot connect: ${msg}`, err.transient);
+          }
+        } else {
+          if (err.level === "host-key") {
+            ownTunnel?.close();
+            throw new ConnectionError(opts.target.label, `${msg}${via}`, false);
+          }
+          if (err.level === "client-authentication") {
+            ownTunnel?.close();
+            throw new ConnectionError(opts.target.label, `authentication failed for ${opts.target.user}${via}: check private-key / password and the server's authorized_keys`, false);
+          }
+          if (!isTransient(err) || i === attempts - 1) break;
         }
-        if (!isTransient(err) || i === attempts - 1) break;
         const wait = backoff * 2 ** i;
         opts.onRetry?.(`${opts.target.label}: ${msg}; retrying in ${wait / 1e3} s`, wait);
         await sleep(wait);
       }
     }
-    throw new ConnectionError(opts.target.label, `cannot connect: ${maskSecrets(lastError?.message ?? "unknown error", opts.secrets)}`, true);
+    ownTunnel?.close();
+    throw new ConnectionError(opts.target.label, `cannot connect${via}: ${maskSecrets(lastError?.message ?? "unknown error", opts.secrets)}`, true);
   }
   /** Runs one command line (already quoted) on the server. */
   exec(what, commandLine, params = {}) {
@@ -21213,7 +21290,7 @@ timed out after ${params.timeoutMs} ms`));
   async close() {
     this.closed = true;
     this.client.end();
-    this.jumpClient?.end();
+    this.ownTunnel?.close();
   }
   /** Test hook: cuts the connection abruptly, as a network failure would. */
   destroy() {
@@ -22042,7 +22119,7 @@ if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/
     const dir = this.layout.tree(tree.id);
     const v = await this.version(tree);
     const path = `${dir}${v?.publicRoot ? "/public" : ""}/admin/cli/${script}`;
-    const user = ctx.settings.webUser === ctx.probe.user ? void 0 : ctx.settings.webUser;
+    const user = ctx.settings.webUser === ctx.target.user ? void 0 : ctx.settings.webUser;
     return ctx.sh.runAs(user, `moodle ${script} ${args.join(" ")}`.trim(), `php=$1; shift; exec "$php" "$@"`, [ctx.settings.php, path, ...args], {
       nothrow
     });
@@ -22173,7 +22250,7 @@ async function runHook(ctx, name, command) {
         void 0,
         `the ${name} command`,
         `export DELIVERY_ROOT=$1 DELIVERY_LIVE=$2 DELIVERY_MODE=$3; cmd=$4
-cd "$DELIVERY_ROOT"
+cd "$DELIVERY_ROOT" 2>/dev/null || cd
 set +eu +o pipefail
 eval "$cmd"`,
         [ctx.layout.root, live, ctx.settings.mode, command],
@@ -22826,6 +22903,103 @@ async function status(ctx) {
   ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}`;
 }
 
+// src/remote/sudo.ts
+var SCRIPT = `command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
+for u in "$@"; do
+  if out=$(cd / && sudo -n -u "$u" -- bash -c 'id -un' 2>&1 </dev/null); then r=ok; else r=no; fi
+  printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
+done`;
+var SUDOERS_FILE = "/etc/sudoers.d/delivery";
+function sudoersLine(login, users, command = "ALL") {
+  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command}`;
+}
+async function probeSudo(sh, users) {
+  const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
+  if (r.stdout.split("\n").includes("nosudo")) return "no-sudo";
+  const verdicts = [];
+  for (const line of r.stdout.split("\n")) {
+    const [result, user, detail = ""] = line.split("	");
+    if (!user) continue;
+    const ok = result === "ok" && detail.trim() === user;
+    verdicts.push({ user, ok, detail: detail.trim() });
+  }
+  for (const u of users) if (!verdicts.some((v) => v.user === u)) verdicts.push({ user: u, ok: false, detail: "no answer" });
+  return verdicts;
+}
+function sudoProblem(login, needs, verdicts) {
+  const users = [...needs.keys()];
+  if (verdicts === "no-sudo") {
+    const inputs = [...new Set(needs.values())];
+    return `${inputs.join(" and ")} ${inputs.length > 1 ? "need" : "needs"} sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, users)}. Nothing was changed`;
+  }
+  const refused = verdicts.filter((v) => !v.ok && needs.has(v.user));
+  if (refused.length === 0) return null;
+  const each = refused.map((v) => `${needs.get(v.user)} ${v.user}${v.detail ? ` (sudo said: ${v.detail})` : ""}`).join("; ");
+  const missing = refused.map((v) => v.user);
+  return `the SSH user ${login} may not run commands as ${missing.join(" and ")} through sudo without a password: ${each}. Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} (every command the action runs through sudo is bash, so ${sudoersLine(login, missing, "/usr/bin/bash")} works too; it is not narrower in effect: what limits the account is the list of users it may become)`;
+}
+
+// src/steps/permissions.ts
+var MAX_FINDINGS = 50;
+var PROBLEMS = ["world-writable", "owned-by-web-user", "writable-by-web-user"];
+var AUDIT = `root=$1; tree=$2; web=$3; max=$4
+if [ -n "$web" ] && id -u "$web" >/dev/null 2>&1; then
+  gexpr=()
+  for g in $(id -G "$web"); do gexpr+=(-o -group "$g"); done
+  webexpr=(, \\( -user "$web" -printf 'owned-by-web-user\\t%p\\0' \\) , \\( -perm -0020 ! -type l ! -user "$web" \\( "\${gexpr[@]:1}" \\) -printf 'writable-by-web-user\\t%p\\0' \\))
+else
+  echo noweb
+  webexpr=()
+fi
+checks=(\\( -perm -0002 ! -type l -printf 'world-writable\\t%p\\0' \\) "\${webexpr[@]}")
+{
+  find "$root" "$root/trees" "$root/.delivery" -maxdepth 0 "\${checks[@]}" || true
+  find "$tree" "\${checks[@]}" || true
+} 2>/dev/null | LC_ALL=C sort -z -t "$(printf '\\t')" -k2 | tr '\\n\\0' '?\\n' | awk -v max="$max" '
+  { i = index($0, "\\t"); kind = substr($0, 1, i - 1); count[kind]++; if (shown < max) { print "f\\t" $0; shown++ } }
+  END { for (k in count) print "c\\t" k "\\t" count[k] }'
+`;
+async function auditPermissions(ctx, treeId) {
+  const { layout, settings } = ctx;
+  const tree = layout.tree(treeId);
+  const audit = { webUser: settings.webUser, tree: treeId, total: 0, counts: {}, truncated: false };
+  const findings = [];
+  try {
+    const r = await ctx.sh.run("audit the permissions of the live tree", AUDIT, [layout.root, tree, settings.webUser, String(MAX_FINDINGS)], {
+      timeoutMs: 6e5
+    });
+    for (const line of r.stdout.split("\n")) {
+      const [kind, a, ...rest] = line.split("	");
+      const b = rest.length ? rest.join("	") : void 0;
+      if (kind === "noweb") audit.note = `web-user ${settings.webUser} does not exist on the server: only world-writable files were looked for`;
+      if (kind === "c" && PROBLEMS.includes(a)) {
+        audit.counts[a] = Number(b);
+        audit.total += Number(b);
+      }
+      if (kind === "f" && PROBLEMS.includes(a) && b !== void 0) {
+        const path = b === tree ? layout.live : b.startsWith(`${tree}/`) ? `${layout.live}/${b.slice(tree.length + 1)}` : b;
+        findings.push({ path, problem: a });
+      }
+    }
+  } catch (e) {
+    audit.note = `the permission audit could not run: ${e.message}`;
+  }
+  audit.truncated = audit.total > findings.length;
+  ctx.report.permissions = findings;
+  ctx.report.permissionAudit = audit;
+  if (audit.total > 0) ctx.log.warning(`${ctx.target.label}: ${describeAudit(audit)}`);
+  else if (audit.note) ctx.log.warning(`${ctx.target.label}: ${audit.note}`);
+  return audit;
+}
+function describeAudit(a) {
+  if (a.total === 0) return `permissions: nothing in the live tree is writable by ${a.webUser} or by everyone`;
+  const parts = [];
+  if (a.counts["world-writable"]) parts.push(`${a.counts["world-writable"]} world-writable`);
+  if (a.counts["owned-by-web-user"]) parts.push(`${a.counts["owned-by-web-user"]} owned by ${a.webUser}`);
+  if (a.counts["writable-by-web-user"]) parts.push(`${a.counts["writable-by-web-user"]} group-writable by a group of ${a.webUser}`);
+  return `permissions: ${parts.join(", ")} in the live tree or the delivery root's folders: the web server (or anyone) could change the code it runs; make the code owner own them and remove those write bits`;
+}
+
 // src/vcs/git.ts
 var GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1
 export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
@@ -23092,7 +23266,7 @@ async function cleanupAfterLoss(settings, target, layout, log) {
   try {
     const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 });
     try {
-      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false });
+      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false });
       if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`);
     } finally {
       await conn.close();
@@ -23101,48 +23275,71 @@ async function cleanupAfterLoss(settings, target, layout, log) {
     log.warning(`${target.label}: could not release the lock after the connection was lost (${e.message}); the post step or the next run (after lock-timeout) will`);
   }
 }
-async function runHost(settings, target, opts) {
+function codeOwner(settings, target) {
+  return settings.sudoUser && settings.sudoUser !== target.user ? settings.sudoUser : void 0;
+}
+async function sudoStep(report, sh, login, needs) {
+  const started = Date.now();
+  const problem = sudoProblem(login, needs, await probeSudo(sh, [...needs.keys()]));
+  const detail = problem ?? `${login} may become ${[...needs.keys()].join(", ")} through sudo -n`;
+  report.steps.push({ name: "sudo", outcome: problem ? "failure" : "success", ms: Date.now() - started, detail });
+  if (problem) throw new StepFailure(problem);
+}
+async function openHost(settings, target, opts, report, held) {
+  const { log } = opts;
+  const layout = new Layout(settings.path);
+  const started = Date.now();
+  held.conn = await SshConnection.connect({
+    target,
+    auth: settings.auth,
+    hostKeys: settings.hostKeys,
+    timeoutMs: settings.timeoutMs,
+    tunnel: opts.tunnel,
+    jump: opts.tunnel ? void 0 : settings.jump,
+    secrets: settings.secrets,
+    onRetry: (m) => log.warning(m)
+  });
+  const conn = held.conn;
+  const via = settings.jump ? `through the jump host ${settings.jump.target.label}` : void 0;
+  report.steps.push({ name: "connect", outcome: "success", ms: Date.now() - started, detail: via });
+  opts.onConnected?.(target, conn);
+  const owner = codeOwner(settings, target);
+  const login = new RemoteShell(conn, { runId: settings.run.runId, setsid: false });
+  if (owner) await sudoStep(report, login, target.user, /* @__PURE__ */ new Map([[owner, "sudo-user"]]));
+  const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout);
+  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true });
+  const method = p.state?.method ?? settings.method;
+  const vcs = createDriver(method, { sh, layout, settings, log });
+  const app = chooseApp(settings, p.state?.app, sh, layout);
+  if (app.name === "moodle" && settings.webUser !== target.user) await sudoStep(report, login, target.user, /* @__PURE__ */ new Map([[settings.webUser, "web-user"]]));
+  return {
+    settings,
+    target,
+    sh,
+    layout,
+    vcs,
+    app,
+    log,
+    report,
+    probe: p,
+    state: p.state,
+    keep: [.../* @__PURE__ */ new Set([...app.keep, ...settings.keep])].sort(),
+    now: opts.now ?? (() => /* @__PURE__ */ new Date())
+  };
+}
+async function runHost(settings, target, opts, hooks = {}) {
   const { log } = opts;
   const now = opts.now ?? (() => /* @__PURE__ */ new Date());
   const report = newHostReport(target.label);
   const layout = new Layout(settings.path);
-  let conn;
+  const held = {};
   let ctx;
   let locked = false;
-  const started = Date.now();
   try {
-    conn = await SshConnection.connect({
-      target,
-      auth: settings.auth,
-      hostKeys: settings.hostKeys,
-      timeoutMs: settings.timeoutMs,
-      jump: settings.jump,
-      secrets: settings.secrets,
-      onRetry: (m) => log.warning(m)
-    });
-    report.steps.push({ name: "connect", outcome: "success", ms: Date.now() - started });
-    opts.onConnected?.(target, conn);
-    const probeShell = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: false });
-    let p = await probe(probeShell, layout);
-    const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: p.tools.setsid === true });
-    const method = p.state?.method ?? settings.method;
-    const vcsCtx = { sh, layout, settings, log };
-    const vcs = createDriver(method, vcsCtx);
-    const app = chooseApp(settings, p.state?.app, sh, layout);
-    ctx = {
-      settings,
-      target,
-      sh,
-      layout,
-      vcs,
-      app,
-      log,
-      report,
-      probe: p,
-      state: p.state,
-      keep: [.../* @__PURE__ */ new Set([...app.keep, ...settings.keep])].sort(),
-      now
-    };
+    ctx = await openHost(settings, target, opts, report, held);
+    const { sh, vcs, app } = ctx;
+    const method = vcs.method;
+    let p = ctx.probe;
     if (p.state && p.state.method !== settings.method && ["update", "deliver"].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`
@@ -23165,7 +23362,7 @@ async function runHost(settings, target, opts) {
     if (writes) {
       const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, startedAt: now().toISOString(), mode: settings.mode };
       const json = lockJson(info);
-      const started2 = Date.now();
+      const started = Date.now();
       const res = await acquireLock(sh, layout, { ...info, pid: 0 }, settings.lockTimeoutS);
       if (!res.acquired) {
         const h = res.holder;
@@ -23176,7 +23373,7 @@ async function runHost(settings, target, opts) {
       locked = true;
       opts.onLock?.(target, true);
       sh.lock = { path: layout.lock, jsonBefore: json.before, jsonAfter: json.after };
-      report.steps.push({ name: "lock", outcome: "success", ms: Date.now() - started2, detail: res.takenOver ? `took over the stale lock of run ${res.takenOver.runId}` : void 0 });
+      report.steps.push({ name: "lock", outcome: "success", ms: Date.now() - started, detail: res.takenOver ? `took over the stale lock of run ${res.takenOver.runId}` : void 0 });
       if (res.takenOver) {
         log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`);
       }
@@ -23199,6 +23396,11 @@ async function runHost(settings, target, opts) {
       report.appVersionBefore = (await app.version(before.trees[before.live]))?.release;
     }
     await runMode(ctx);
+    if (ctx.state) {
+      const audit = await auditPermissions(ctx, ctx.state.live);
+      if (report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note };
+    }
+    await hooks.afterMode?.(ctx);
     const after = ctx.state;
     if (after) {
       report.stateAfter = after.state;
@@ -23218,9 +23420,11 @@ async function runHost(settings, target, opts) {
     if (ctx?.state) {
       report.stateAfter = ctx.state.state;
       report.liveTreeAfter = ctx.state.live;
+      if (settings.mode !== "update") report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live]);
     }
     log.error(`${target.label}: ${report.error}`);
   } finally {
+    const conn = held.conn;
     if (locked && conn && ctx) {
       const lost = conn.lost;
       if (lost) {
@@ -23242,35 +23446,124 @@ async function runHost(settings, target, opts) {
   if (ctx) report.app = ctx.state?.app === "moodle" || ctx.app.name === "moodle" ? "moodle" : "none";
   return report;
 }
+async function runNode(settings, target, opts, first) {
+  const report = newHostReport(target.label);
+  const held = {};
+  try {
+    const ctx = await openHost(settings, target, opts, report, held);
+    const want = first.state;
+    const firstLabel = first.target.label;
+    const sees = (p) => want ? p.state?.live === want.live && p.state.state === want.state && liveTreeId(p) === want.live : p.stateText === null;
+    await step(
+      ctx,
+      "shared code",
+      async () => {
+        const deadline = Date.now() + (opts.sharedWaitMs ?? 1e4);
+        while (!sees(ctx.probe) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 2e3));
+          ctx.probe = await probe(ctx.sh, ctx.layout);
+          ctx.state = ctx.probe.state;
+        }
+        if (!sees(ctx.probe)) {
+          const here = ctx.probe.state ? `state ${ctx.probe.state.state}, live ${ctx.probe.liveTarget || "missing"}` : "no layout";
+          const there = want ? `state ${want.state}, live trees/${want.live}` : "no layout";
+          throw new StepFailure(
+            `this host does not see the code volume ${firstLabel} delivered to: here ${settings.path} has ${here}, there ${there}. With shared-code: true every host must mount the same delivery root (and an NFS client must not cache it for long: mount it with actimeo=3 or lower)`
+          );
+        }
+      },
+      () => want ? `sees ${settings.path} as ${firstLabel} left it: live trees/${want.live}` : `sees no layout, as ${firstLabel}`
+    );
+    if (ctx.state) {
+      report.stateAfter = ctx.state.state;
+      report.liveTreeAfter = ctx.state.live;
+      report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live]);
+    }
+    const ran = (name) => first.report.steps.some((s) => s.name === name && s.outcome === "success");
+    const done = [];
+    if (settings.dryRun) {
+      if (settings.mode === "backtoprod" || settings.mode === "deliver") {
+        if (settings.afterSwitch) plan(ctx, "run the after-switch command on this node after the switch");
+        if (settings.healthUrl) plan(ctx, `check ${settings.healthUrl} from this node`);
+      }
+    } else {
+      if (settings.afterSwitch && ran("after-switch")) {
+        await runHook(ctx, "after-switch", settings.afterSwitch);
+        done.push("after-switch");
+      }
+      if (settings.healthUrl && ran("health")) {
+        await healthCheck(ctx);
+        done.push("health check");
+      }
+    }
+    report.message = `shared code: delivered by ${firstLabel}${done.length ? `; ran here: ${done.join(", ")}` : "; no per-node step to run here"}`;
+    report.outcome = "success";
+  } catch (e) {
+    const err = e;
+    report.outcome = "failure";
+    report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof StateError ? err.message : `${err.name}: ${err.message}`;
+    opts.log.error(`${target.label}: ${report.error}`);
+  } finally {
+    await held.conn?.close();
+  }
+  return report;
+}
+async function spread(indices, strategy, width, results, run, notRun) {
+  if (strategy === "rolling") {
+    let stopped;
+    for (const i of indices) {
+      if (stopped) notRun(i, `not run: ${stopped} did not succeed (strategy rolling stops at the first failure)`);
+      else {
+        results[i] = await run(i);
+        if (results[i].outcome !== "success") stopped = results[i].host;
+      }
+    }
+    return;
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < indices.length) {
+      const i = indices[next++];
+      results[i] = await run(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
+}
 async function runHosts(settings, opts) {
   const hosts = settings.hosts;
   const results = new Array(hosts.length);
   const notRun = (i, why) => {
     results[i] = { ...newHostReport(hosts[i].label), outcome: "skipped", message: why };
   };
-  const pool = async (indices, width2) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < indices.length) {
-        const i = indices[next++];
-        results[i] = await runHost(settings, hosts[i], opts);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(width2, indices.length)) }, worker));
-  };
   const all = hosts.map((_, i) => i);
   const width = settings.maxParallel > 0 ? settings.maxParallel : hosts.length;
-  if (settings.strategy === "rolling") {
-    for (const i of all) {
-      if (results.some((r) => r && r.outcome !== "success")) notRun(i, "not run: an earlier host failed (strategy rolling)");
-      else results[i] = await runHost(settings, hosts[i], opts);
+  const tunnel = opts.tunnel ?? (settings.jump ? new JumpTunnel(settings.jump.target, settings.jump.auth, settings.hostKeys, settings.timeoutMs) : void 0);
+  const o = { ...opts, tunnel };
+  if (settings.strategy === "canary" && hosts.length > 1 && !settings.healthUrl) {
+    opts.log.warning("strategy canary without health-url: the canary host is judged by its run alone; give health-url to check the site it serves");
+  }
+  try {
+    if (settings.sharedCode && hosts.length > 1 && settings.mode !== "status") {
+      const nodes = all.slice(1);
+      results[0] = await runHost(settings, hosts[0], o, {
+        afterMode: async (ctx) => {
+          await spread(nodes, settings.strategy, width, results, (i) => runNode(settings, hosts[i], o, ctx), notRun);
+          if (settings.dryRun) return;
+          await journal(ctx, "nodes", { hosts: nodes.map((i) => ({ host: hosts[i].label, outcome: results[i].outcome, error: results[i].error })) }).catch(
+            (e) => opts.log.warning(`${hosts[0].label}: could not journal the nodes' outcomes: ${e.message}`)
+          );
+        }
+      });
+      for (const i of nodes) if (!results[i]) notRun(i, `not run: ${hosts[0].label}, which delivers the shared code, did not succeed`);
+    } else if (settings.strategy === "canary" && hosts.length > 1) {
+      results[0] = await runHost(settings, hosts[0], o);
+      if (results[0].outcome === "success") await spread(all.slice(1), "parallel", width, results, (i) => runHost(settings, hosts[i], o), notRun);
+      else for (const i of all.slice(1)) notRun(i, `not run: the canary host ${hosts[0].label} did not succeed`);
+    } else {
+      await spread(all, settings.strategy, width, results, (i) => runHost(settings, hosts[i], o), notRun);
     }
-  } else if (settings.strategy === "canary" && hosts.length > 1) {
-    results[0] = await runHost(settings, hosts[0], opts);
-    if (results[0].outcome === "success") await pool(all.slice(1), width);
-    else for (const i of all.slice(1)) notRun(i, `not run: the canary host ${hosts[0].label} did not succeed`);
-  } else {
-    await pool(all, width);
+  } finally {
+    if (!opts.tunnel) tunnel?.close();
   }
   return results;
 }
@@ -23377,7 +23670,19 @@ ${block(shown.map((f) => `${f.status} ${f.path}`).join("\n"))}${d.files.length >
 ${block(h.upgradeOutput.slice(-2e4).trimEnd())}
 
 </details>`);
-  if (h.permissions?.length) out.push(`**Permission findings**
+  const audit = h.permissionAudit;
+  if (audit && (audit.total > 0 || audit.note)) {
+    const counts = Object.entries(audit.counts).map(([k, n]) => `${n} ${k}`).join(", ");
+    const shown = (h.permissions ?? []).slice(0, 20);
+    const rest = audit.total - shown.length;
+    out.push(
+      `**Permissions (web user ${mdEscape(audit.webUser)}):** ${audit.total ? `${counts}: the web server (or anyone) could change the code it runs.` : ""}${audit.note ? ` ${mdEscape(audit.note)}` : ""}${shown.length ? `
+
+${block(shown.map((p) => `${p.problem} ${p.path}`).join("\n"))}` : ""}${rest > 0 ? `
+
+\u2026 and ${rest} more` : ""}`
+    );
+  } else if (h.permissions?.length) out.push(`**Permission findings**
 
 ${block(h.permissions.map((p) => `${p.problem} ${p.path}`).join("\n"))}`);
   if (h.status) out.push(`<details><summary>Status</summary>
@@ -23503,7 +23808,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-6O4IIHBK.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-IUALD5OE.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
@@ -23575,6 +23880,7 @@ export {
   RemoteShell,
   Layout,
   releaseLock,
+  JumpTunnel,
   SshConnection,
   consoleSink,
   INPUTS,

@@ -554,8 +554,7 @@ ${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content
 <div style="margin-top:4px;font-size:15px">${verdict(r)}</div>
 </td></tr>
 <tr><td style="${S.cell}">${meta}</td></tr>
-${sessionSection(r, opts)}
-<tr><td style="${`${S.cell};padding-top:0`}">${hostsOverview(r)}</td></tr>
+${sessionSection(r, opts)}<tr><td style="${`${S.cell};padding-top:0`}">${hostsOverview(r)}</td></tr>
 ${r.hosts.map((h) => hostSection(h, opts))}
 <tr><td style="${`${S.cell};border-top:1px solid #d0d7de;font-size:12px;${S.muted}`}">${r.tool.name} ${r.tool.version} · report schema ${r.schemaVersion} · finished ${r.finishedAt}</td></tr>
 </table>

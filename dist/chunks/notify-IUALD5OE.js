@@ -19,7 +19,7 @@ import {
   shortRev,
   siteName,
   verdict
-} from "./chunk-QTC3ZF7K.js";
+} from "./chunk-Y54Y7Z3X.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts
