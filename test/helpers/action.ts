@@ -134,7 +134,8 @@ export async function startTarget(opts: SshdOptions = {}): Promise<Target> {
       'private-key': sshd.privateKey,
       'known-hosts': sshd.knownHostsLine,
       path: root,
-      'web-user': sshd.user,
+      // The web server's user never owns the code (else the permission audit warns on every run).
+      'web-user': 'www-data',
     },
     sh,
     async stop() {

@@ -62,7 +62,8 @@ export async function startFleet(n: number, opts: SshdOptions & { shared?: boole
       'private-key': sshds[0].privateKey,
       'known-hosts': sshds.map((s) => s.knownHostsLine).join('\n'),
       path,
-      'web-user': sshds[0].user,
+      // The web server's user never owns the code (else the permission audit warns on every run).
+      'web-user': 'www-data',
       app: 'none',
     },
     async stop() {

@@ -101,11 +101,12 @@ describe('many hosts', () => {
 
   it('parallel: one host failing mid-delivery leaves it consistent, the others deliver, the run fails', async () => {
     const [, , broken] = fleet.servers
-    // Its object store cannot take new objects: syncback and goback work, the update fails.
-    await broken.sh('chmod -R a-w .delivery/repo.git/objects')
+    // A folder of its live tree cannot be written: the ref is fetched, syncback and goback work (the copy only reads
+    // it), and the update of that tree (now the work tree) fails.
+    await broken.sh('chmod a-w live/mod/forum')
     const before = counts(fleet)
     const r = await runAction({ ...fleet.base, mode: 'deliver', repository: repo.dir, ref: 'v2' })
-    await broken.sh('chmod -R u+w .delivery/repo.git/objects')
+    await broken.sh('chmod -R u+w trees')
     expect(r.code).toBe(1)
     expect(r.report!.outcome).toBe('failure')
     expect(r.report!.hosts.map((h) => h.outcome)).toEqual(['success', 'success', 'failure', 'success'])
