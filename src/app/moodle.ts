@@ -60,7 +60,9 @@ export interface MoodlePlan extends SwitchPlan {
 
 interface CliResult {
   code: number
+  /** Standard output then standard error. */
   out: string
+  stdout: string
 }
 
 export class MoodleApp implements AppDriver {
@@ -118,7 +120,7 @@ exec "$php" "$f" "$@"`,
         `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split('\n')[0]}. Allow the login user ${ctx.target.user} to run commands as ${webUser} without a password (sudoers: ${ctx.target.user} ALL=(${webUser}) NOPASSWD: ALL), or set web-user`,
       )
     }
-    return { code: r.code, out }
+    return { code: r.code, out, stdout: r.stdout }
   }
 
   /** Runs a CLI script that must succeed, as a named step. */
@@ -129,7 +131,7 @@ exec "$php" "$f" "$@"`,
       async () => {
         const r = await this.cli(ctx, dir, script, args, timeoutMs)
         if (r.code !== 0) throw new StepFailure(`${script} ${args.join(' ')} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
-        return r.out
+        return r.stdout
       },
       (out) => lastLine(out) || 'done',
     )
@@ -276,7 +278,7 @@ exec "$php" "$f" "$@"`,
         ctx,
         'upgrade',
         async () => {
-          const r = await this.cli(ctx, dir, 'upgrade.php', args, 4 * 3600_000).catch((e: Error) => ({ code: -1, out: e.message }))
+          const r = await this.cli(ctx, dir, 'upgrade.php', args, 4 * 3600_000).catch((e: Error) => ({ code: -1, out: e.message, stdout: '' }))
           ctx.report.upgradeOutput = r.out
           if (r.code !== 0) {
             failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`
