@@ -48,6 +48,8 @@ export interface AppDriver {
   version(tree: TreeRecord): Promise<AppVersion | undefined>
   /** goback: refuses (throws Refusal) when the safe tree cannot serve the current database. */
   checkGoback(ctx: HostContext, safe: TreeRecord): Promise<void>
+  /** backtoprod's dry run: what the app would do around the switch (read-only; may refuse like beforeSwitch). */
+  planSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<string[]>
   /**
    * backtoprod, before the switch: decides the outage and prepares (before-upgrade, maintenance on, cron held). When it
    * throws, it has undone what it prepared and nothing was switched.
@@ -73,6 +75,9 @@ export class NoApp implements AppDriver {
     return undefined
   }
   async checkGoback(): Promise<void> {}
+  async planSwitch(): Promise<string[]> {
+    return []
+  }
   async beforeSwitch(): Promise<SwitchPlan> {
     return { upgrade: false, maintenance: false, notes: [] }
   }

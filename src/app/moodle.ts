@@ -167,16 +167,16 @@ exec "$php" "$f" "$@"`,
     }
   }
 
-  async beforeSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<MoodlePlan> {
+  /** Versions, layout move, and whether an upgrade is pending (read-only, except carrying config.php when not dry). */
+  private async inspect(ctx: HostContext, work: TreeRecord, live: TreeRecord, dry: boolean) {
     const workDir = this.layout.tree(work.id)
     const liveDir = this.layout.tree(live.id)
     const [from, to] = [await this.versionAt(liveDir), await this.versionAt(workDir)]
-    const plan: MoodlePlan = { upgrade: false, maintenance: false, notes: [], outageless: false, cronHeld: false, beforeUpgrade: false, from, to }
     await step(ctx, 'moodle versions', async () => undefined, () => `live trees/${live.id}: ${describeVersion(from)}${from?.branch ? ` branch ${from.branch}` : ''}; work trees/${work.id}: ${describeVersion(to)}${to?.branch ? ` branch ${to.branch}` : ''}`)
     if (!to) throw new StepFailure(`the work tree trees/${work.id} holds no readable Moodle version.php: it would not serve Moodle`)
     this.checkLayoutMove(ctx, from, to)
     // config.php must be in the work tree for its CLI to reach the database.
-    await syncKeep(ctx, liveDir, workDir)
+    if (!dry) await syncKeep(ctx, liveDir, workDir)
     const { pending, required } = await step(
       ctx,
       'upgrade check',
@@ -204,6 +204,21 @@ exec "$php" "$f" "$@"`,
         `the work tree's code (${describeVersion(to)}) needs a database upgrade and upgrade is false: switching would serve it on the old database (Moodle then answers every page with its upgrade screen). Nothing was switched: run backtoprod with upgrade: true, or deliver code that needs no upgrade`,
       )
     }
+    return { from, to, pending, required, liveDir }
+  }
+
+  async planSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<string[]> {
+    const { pending, required } = await this.inspect(ctx, work, live, true)
+    const m = decideMaintenance(ctx.settings.maintenance, pending, required)
+    if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
+    return [
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on`,
+    ]
+  }
+
+  async beforeSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<MoodlePlan> {
+    const { from, to, pending, required, liveDir } = await this.inspect(ctx, work, live, false)
+    const plan: MoodlePlan = { upgrade: false, maintenance: false, notes: [], outageless: false, cronHeld: false, beforeUpgrade: false, from, to }
     plan.upgrade = pending
     plan.outageless = pending && required === false && ctx.settings.maintenance !== 'always'
     const maintenance = decideMaintenance(ctx.settings.maintenance, pending, required)

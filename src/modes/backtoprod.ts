@@ -18,9 +18,7 @@ export async function backtoprod(ctx: HostContext): Promise<void> {
   if (ctx.settings.dryRun) {
     const rename = work.served && work.dirty ? ' under a fresh id' : ''
     plan(ctx, `switch live from trees/${safeId} to the work tree trees/${work.id}${rename}; trees/${safeId} becomes the safe tree`)
-    if (ctx.app.name === 'moodle') {
-      plan(ctx, `ask the work tree's admin/cli/upgrade.php whether a database upgrade is pending; if so: ${ctx.settings.upgrade ? `${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}maintenance ${ctx.settings.maintenance === 'auto' ? 'on when the upgrade requires it' : ctx.settings.maintenance === 'always' ? 'on' : 'off'}, cron held, switch, upgrade.php --non-interactive, purge caches, maintenance off, cron on` : 'refuse (upgrade is false)'}; if not: switch, purge caches`)
-    }
+    for (const sentence of await ctx.app.planSwitch(ctx, work, state.trees[safeId])) plan(ctx, sentence)
     if (ctx.settings.afterSwitch) plan(ctx, 'run the after-switch command')
     if (ctx.settings.healthUrl) plan(ctx, `check ${ctx.settings.healthUrl}`)
     return

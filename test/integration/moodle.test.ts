@@ -393,6 +393,16 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(names(backtoprodCalls(await s.calls()))).toEqual(['upgrade.php --is-pending'])
     expect(await s.dbVersion()).toBe('2023042400.00')
     expect(s.maintenance()).toBe(false)
+    // A dry run of backtoprod (state delivering now) asks the work tree and says what a real run would do.
+    const n = (await s.calls()).length
+    const live = await s.live()
+    const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true' })
+    expect(hostOf(dry).error).toBeUndefined()
+    expect(dry.code).toBe(0)
+    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: maintenance mode on, cron held, switch, upgrade\.php --non-interactive, purge_caches\.php, maintenance mode off, cron on/)
+    expect(names((await s.calls()).slice(n))).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
+    expect(await s.live()).toBe(live)
+    expect(s.maintenance()).toBe(false)
   })
 
   it('a failed before-upgrade fails the run before anything is switched', async () => {
