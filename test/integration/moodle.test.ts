@@ -428,6 +428,22 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(await s.dbVersion()).toBe('2023042400.00')
   })
 
+  it('a switch that fails after maintenance on turns maintenance off and cron on again through the old tree', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    // before-upgrade makes trees/ read-only: the work tree cannot take its fresh path, so the switch fails.
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, 'before-upgrade': 'chmod 555 "$DELIVERY_ROOT/trees"' })
+    await t.sh(`chmod 755 ${s.root}/trees`)
+    expect(r.code).toBe(1)
+    expect(hostOf(r).steps.find((x) => x.name === 'fresh path')?.outcome).toBe('failure')
+    const live = await s.live()
+    const calls = backtoprodCalls(await s.calls())
+    expect(names(calls).slice(3)).toEqual(['maintenance.php --enable', 'cron.php --help', 'cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
+    for (const x of calls.slice(-2)) expect(x).toMatchObject({ tree: live, live })
+    expect(s.maintenance()).toBe(false)
+    expect(existsSync(`${s.data}/fixture-cron-disabled`)).toBe(false)
+    expect(await s.dbVersion()).toBe('2023042400.00')
+  })
+
   it("Moodle 5.1's public/ layout: refused without confirm-public-root, then upgraded through public/admin/cli", async () => {
     const s = await site(c.v43, '2023100900.00')
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v51 })
