@@ -304,9 +304,17 @@ exec "$php" "$f" "$@"`,
         () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? ' (no maintenance needed: --maintenance=false)' : ''}`,
       ).catch(() => undefined)
       if (failure) {
+        // A half-upgraded database can be served by no code: an upgrade that ran without maintenance mode (not
+        // required) gets it now, unless maintenance: never.
+        if (!p.maintenance && ctx.settings.maintenance !== 'never') {
+          await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
+            () => (p.maintenance = true),
+            (e: Error) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`),
+          )
+        }
         const restore = this.restoreAfterFailedUpgrade(ctx, p, dir)
         throw new UnsafeToGoBack(
-          `${failure}. The database may be half-upgraded: the site ${p.maintenance ? 'stays in maintenance mode' : 'is NOT in maintenance mode (maintenance: never)'} and will not go back by itself`,
+          `${failure}. The database may be half-upgraded: the site ${p.maintenance ? 'stays in maintenance mode' : `is NOT in maintenance mode (${ctx.settings.maintenance === 'never' ? 'maintenance: never' : 'it could not be turned on'})`} and will not go back by itself`,
           restore,
         )
       }

@@ -336,6 +336,17 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(st.state).toBe('production')
   })
 
+  it('a failed upgrade that did not require maintenance puts the site into maintenance', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ maintenanceRequired: false, fail: ['upgrade.php --non-interactive'] })
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(r.code).toBe(1)
+    expect(names(backtoprodCalls(await s.calls())).slice(-2)).toEqual(['upgrade.php --non-interactive --maintenance=false', 'maintenance.php --enable'])
+    expect(s.maintenance()).toBe(true)
+    expect(hostOf(r).rolledBack).toBe(false)
+    expect(hostOf(r).error).toMatch(/stays in maintenance mode/)
+  })
+
   it('a failed purge after an upgrade still turns maintenance off and cron on; no goback', async () => {
     const s = await site(c.v42, '2023042400.00')
     await s.control({ fail: ['purge_caches.php'] })
