@@ -260,7 +260,9 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       report.stateAfter = after.state
       report.liveTreeAfter = after.live
       if (settings.mode !== 'update' && !settings.dryRun) report.revisionAfter = treeRevision(after.trees[after.live])
-      report.appVersionAfter = (await app.version(after.trees[after.live]))?.release
+      // init detects the application: read the version with the driver it chose.
+      const appAfter = settings.app === 'auto' && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app
+      report.appVersionAfter = (await appAfter.version(after.trees[after.live]))?.release
     }
     report.commit = ctx.commit
     report.sessionId = ctx.sessionId

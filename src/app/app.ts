@@ -24,6 +24,8 @@ export interface SwitchPlan {
   maintenance: boolean
   /** Free-form notes for the report. */
   notes: string[]
+  /** Set once the database may have changed (an upgrade ran, even one that failed): going back is no longer safe. */
+  databaseChanged?: boolean
 }
 
 /** Thrown by `afterSwitch` when the failure leaves the database changed: going back is not safe. */
@@ -46,10 +48,24 @@ export interface AppDriver {
   version(tree: TreeRecord): Promise<AppVersion | undefined>
   /** goback: refuses (throws Refusal) when the safe tree cannot serve the current database. */
   checkGoback(ctx: HostContext, safe: TreeRecord): Promise<void>
-  /** backtoprod, before the switch: decides the outage and prepares (maintenance on, cron held, before-upgrade). */
-  beforeSwitch(ctx: HostContext, work: TreeRecord): Promise<SwitchPlan>
+  /** backtoprod's dry run: what the app would do around the switch (read-only; may refuse like beforeSwitch). */
+  planSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<string[]>
+  /**
+   * backtoprod, before the switch: decides the outage and prepares (before-upgrade, maintenance on, cron held). When it
+   * throws, it has undone what it prepared and nothing was switched.
+   */
+  beforeSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<SwitchPlan>
+  /** The switch itself failed after `beforeSwitch`: undo what it prepared (the old tree is still live). */
+  cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
   /** backtoprod, after the switch: upgrade, caches, maintenance off. Throws UnsafeToGoBack after a database change. */
   afterSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
+  /**
+   * A step after `afterSwitch` (after-switch, health) failed once the database had changed: make the site safe (Moodle:
+   * maintenance on again) and return what an operator must do.
+   */
+  holdAfterFailure(ctx: HostContext, plan: SwitchPlan, why: string): Promise<string>
+  /** After `live` went back to an older tree (goback, automatic rollback): caches of the newer code are dropped. */
+  afterGoback(ctx: HostContext): Promise<void>
 }
 
 export class NoApp implements AppDriver {
@@ -59,10 +75,18 @@ export class NoApp implements AppDriver {
     return undefined
   }
   async checkGoback(): Promise<void> {}
+  async planSwitch(): Promise<string[]> {
+    return []
+  }
   async beforeSwitch(): Promise<SwitchPlan> {
     return { upgrade: false, maintenance: false, notes: [] }
   }
+  async cancelSwitch(): Promise<void> {}
   async afterSwitch(): Promise<void> {}
+  async holdAfterFailure(_ctx: HostContext, _plan: SwitchPlan, why: string): Promise<string> {
+    return why
+  }
+  async afterGoback(): Promise<void> {}
 }
 
 /** Whether a directory on the server holds Moodle (`version.php` + `lib/setup.php`, or 5.1's `public/version.php`). */
@@ -70,7 +94,7 @@ export async function looksLikeMoodle(sh: RemoteShell, dir: string): Promise<boo
   const r = await sh.run(
     'detect the application',
     `d=$1
-if { [ -f "$d/version.php" ] && [ -f "$d/lib/setup.php" ]; } || { [ -f "$d/public/version.php" ] && [ -f "$d/public/lib/setup.php" ]; }; then echo moodle; else echo none; fi`,
+if { [ -f "$d/version.php" ] && [ -f "$d/lib/setup.php" ]; } || [ -f "$d/public/version.php" ]; then echo moodle; else echo none; fi`,
     [dir],
   )
   return r.stdout.trim() === 'moodle'

@@ -1,20 +1,68 @@
 /**
- * Moodle: `config.php` kept in both trees, the code version read from `version.php`, and the CLI steps around a switch.
- * Moodle's CLI runs as the web user (it writes into moodledata).
+ * Moodle: `config.php` kept in both trees, the code version read from `version.php`, and the CLI steps around a switch:
+ * ask the work tree whether an upgrade is pending (and whether it needs maintenance mode), before-upgrade, maintenance
+ * on, cron held, [switch], upgrade, purge caches, maintenance off, cron back on. Moodle's CLI runs as the web user (it
+ * writes into moodledata), through `sudo -n -u` unless the web user is the login user. Moodle 5.1+ keeps its web root
+ * and CLI under `public/` (config.php stays at the root).
  */
 import type { HostContext } from '../steps/context.js'
+import { Refusal, StepFailure, skipped, step } from '../steps/context.js'
+import { runHook } from '../steps/hooks.js'
+import { syncKeep } from '../steps/copy.js'
 import type { RemoteShell } from '../remote/shell.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
-import type { AppDriver, AppVersion, SwitchPlan } from './app.js'
+import { type AppDriver, type AppVersion, type SwitchPlan, UnsafeToGoBack } from './app.js'
 
 /** Reads `$release`, `$version` and `$branch` from the text of a Moodle version.php. */
 export function parseVersionPhp(text: string): AppVersion | undefined {
-  const str = (name: string) => new RegExp(`\\$${name}\\s*=\\s*'([^']*)'`).exec(text)?.[1]
+  const str = (name: string) => new RegExp(`\\$${name}\\s*=\\s*(['"])([^'"]*)\\1`).exec(text)?.[2]
   const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1]
   const release = str('release')
   if (!version || !release) return undefined
   return { release, version, branch: str('branch') }
+}
+
+/** `4.3 (Build: 20231009) (2023100900.00)`: a version as the report shows it. */
+export function describeVersion(v: AppVersion | undefined): string {
+  return v ? `${v.release} (${v.version})` : 'unknown'
+}
+
+/** Compares two Moodle `$version` numbers (YYYYMMDDRR.XX); negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const [ai, af = ''] = a.trim().split('.')
+  const [bi, bf = ''] = b.trim().split('.')
+  const n = BigInt(ai || '0') - BigInt(bi || '0')
+  if (n !== 0n) return n < 0n ? -1 : 1
+  const fa = af.padEnd(8, '0')
+  const fb = bf.padEnd(8, '0')
+  return fa === fb ? 0 : fa < fb ? -1 : 1
+}
+
+/** How the outage is decided: `auto` maintenance only when the upgrade needs it; `always` / `never` override. */
+export function decideMaintenance(setting: 'auto' | 'always' | 'never', pending: boolean, required: boolean | undefined): boolean {
+  if (setting === 'always') return true
+  if (setting === 'never') return false
+  // A script that cannot tell (before Moodle 4.2) gets the safe answer: every upgrade needs maintenance.
+  return pending && required !== false
+}
+
+export interface MoodlePlan extends SwitchPlan {
+  /** upgrade.php said maintenance is not required: run it with `--maintenance=false` (no outage). */
+  outageless: boolean
+  /** Cron was disabled before the switch (`cron.php --disable-wait`). */
+  cronHeld: boolean
+  /** `before-upgrade` ran (and succeeded). */
+  beforeUpgrade: boolean
+  from?: AppVersion
+  to?: AppVersion
+}
+
+interface CliResult {
+  code: number
+  /** Standard output then standard error. */
+  out: string
+  stdout: string
 }
 
 export class MoodleApp implements AppDriver {
@@ -27,37 +75,326 @@ export class MoodleApp implements AppDriver {
   ) {}
 
   async version(tree: TreeRecord): Promise<AppVersion | undefined> {
+    return this.versionAt(this.layout.tree(tree.id))
+  }
+
+  private async versionAt(dir: string): Promise<AppVersion | undefined> {
     const r = await this.sh.run(
-      `read the Moodle version of ${tree.id}`,
+      `read the Moodle version in ${dir}`,
       `d=$1
 if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/version.php"; elif [ -f "$d/version.php" ]; then echo public=0; head -c 65536 "$d/version.php"; fi`,
-      [this.layout.tree(tree.id)],
+      [dir],
     )
     const v = parseVersionPhp(r.stdout)
     if (v) v.publicRoot = r.stdout.startsWith('public=1')
     return v
   }
 
-  /** Runs a Moodle CLI script of a tree as the web user; returns the exit code and output. */
-  async cli(ctx: HostContext, tree: TreeRecord, script: string, args: string[], nothrow = true) {
-    const dir = this.layout.tree(tree.id)
-    const v = await this.version(tree)
-    const path = `${dir}${v?.publicRoot ? '/public' : ''}/admin/cli/${script}`
-    const user = ctx.settings.webUser === ctx.target.user ? undefined : ctx.settings.webUser
-    return ctx.sh.runAs(user, `moodle ${script} ${args.join(' ')}`.trim(), `php=$1; shift; exec "$php" "$@"`, [ctx.settings.php, path, ...args], {
-      nothrow,
-    })
+  /** The live tree (the one the CLI must use while it matches the database). */
+  private liveDir(ctx: HostContext): string {
+    if (!ctx.state) throw new StepFailure('no delivery state: run mode init first')
+    return this.layout.tree(ctx.state.live)
   }
 
-  async checkGoback(): Promise<void> {}
-
-  async beforeSwitch(): Promise<SwitchPlan> {
-    return { upgrade: false, maintenance: false, notes: [] }
+  /**
+   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with the `php` input's binary, as
+   * the web user. Never throws for the script's own exit code; throws when sudo refuses.
+   */
+  async cli(ctx: HostContext, dir: string, script: string, args: string[], timeoutMs = 600_000): Promise<CliResult> {
+    const { webUser, php } = ctx.settings
+    const user = webUser === ctx.target.user ? undefined : webUser
+    const r = await ctx.sh.runAs(
+      user,
+      `moodle ${script}${args.length ? ` ${args.join(' ')}` : ''} as ${webUser}`,
+      `d=$1; s=$2; php=$3; shift 3
+if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/admin/cli/$s"; fi
+[ -f "$f" ] || { echo "no $f" >&2; exit 127; }
+cd "$d"
+exec "$php" "$f" "$@"`,
+      [dir, script, php, ...args],
+      { nothrow: true, timeoutMs },
+    )
+    const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith('\n') ? '\n' : ''}${r.stderr}` : ''}`.trim()
+    if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
+      throw new StepFailure(
+        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split('\n')[0]}. Allow the login user ${ctx.target.user} to run commands as ${webUser} without a password (sudoers: ${ctx.target.user} ALL=(${webUser}) NOPASSWD: ALL), or set web-user`,
+      )
+    }
+    return { code: r.code, out, stdout: r.stdout }
   }
 
-  async afterSwitch(ctx: HostContext): Promise<void> {
-    const live = ctx.state?.live
-    if (!live || !ctx.state) return
-    await this.cli(ctx, ctx.state.trees[live], 'purge_caches.php', [], false)
+  /** Runs a CLI script that must succeed, as a named step. */
+  private async must(ctx: HostContext, name: string, dir: string, script: string, args: string[], timeoutMs?: number): Promise<string> {
+    return step(
+      ctx,
+      name,
+      async () => {
+        const r = await this.cli(ctx, dir, script, args, timeoutMs)
+        if (r.code !== 0) throw new StepFailure(`${script} ${args.join(' ')} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
+        return r.stdout
+      },
+      (out) => lastLine(out) || 'done',
+    )
   }
+
+  /** Whether a CLI script's `--help` mentions an option (older Moodle lacks some). */
+  private async supports(ctx: HostContext, dir: string, script: string, option: string): Promise<boolean> {
+    const r = await this.cli(ctx, dir, script, ['--help'], 60_000)
+    return r.code === 0 && r.out.includes(option)
+  }
+
+  /** The version recorded in the database (`cfg.php --name=version`), read through the live tree. */
+  async databaseVersion(ctx: HostContext): Promise<string | undefined> {
+    const r = await this.cli(ctx, this.liveDir(ctx), 'cfg.php', ['--name=version'], 120_000)
+    const v = r.out.split('\n').map((l) => l.trim()).find((l) => /^[0-9]+(\.[0-9]+)?$/.test(l))
+    return r.code === 0 ? v : undefined
+  }
+
+  async checkGoback(ctx: HostContext, safe: TreeRecord): Promise<void> {
+    const safeV = await this.version(safe)
+    if (!safeV || ctx.settings.allowDowngrade) return
+    let against = await this.databaseVersion(ctx)
+    let what = 'the database'
+    if (!against) {
+      // The database could not be asked: compare with the live code, which ran against it.
+      against = ctx.state ? (await this.version(ctx.state.trees[ctx.state.live]))?.version : undefined
+      what = "the live tree's code (the database's version could not be read with admin/cli/cfg.php)"
+    }
+    if (against && compareVersions(safeV.version, against) < 0) {
+      throw new Refusal(
+        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. Restore the database from a backup taken before the upgrade, then run goback with allow-downgrade: true`,
+      )
+    }
+  }
+
+  /** Versions, layout move, and whether an upgrade is pending (read-only, except carrying config.php when not dry). */
+  private async inspect(ctx: HostContext, work: TreeRecord, live: TreeRecord, dry: boolean) {
+    const workDir = this.layout.tree(work.id)
+    const liveDir = this.layout.tree(live.id)
+    const [from, to] = [await this.versionAt(liveDir), await this.versionAt(workDir)]
+    await step(ctx, 'moodle versions', async () => undefined, () => `live trees/${live.id}: ${describeVersion(from)}${from?.branch ? ` branch ${from.branch}` : ''}; work trees/${work.id}: ${describeVersion(to)}${to?.branch ? ` branch ${to.branch}` : ''}`)
+    if (!to) throw new StepFailure(`the work tree trees/${work.id} holds no readable Moodle version.php: it would not serve Moodle`)
+    this.checkLayoutMove(ctx, from, to)
+    // config.php must be in the work tree for its CLI to reach the database.
+    if (!dry) await syncKeep(ctx, liveDir, workDir)
+    const { pending, required } = await step(
+      ctx,
+      'upgrade check',
+      async () => {
+        const r = await this.cli(ctx, workDir, 'upgrade.php', ['--is-pending'], 300_000)
+        if (r.code !== 0 && r.code !== 2) {
+          throw new StepFailure(`cannot tell whether the work tree needs a database upgrade: upgrade.php --is-pending failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}; nothing was switched`)
+        }
+        if (r.code === 0) return { pending: false, required: undefined as boolean | undefined }
+        if (!ctx.settings.upgrade) return { pending: true, required: undefined }
+        if (!(await this.supports(ctx, workDir, 'upgrade.php', '--is-maintenance-required'))) return { pending: true, required: undefined }
+        const m = await this.cli(ctx, workDir, 'upgrade.php', ['--is-maintenance-required'], 300_000)
+        if (m.code !== 2 && m.code !== 3) {
+          throw new StepFailure(`upgrade.php --is-maintenance-required failed (exit code ${m.code})${m.out ? `: ${tail(m.out)}` : ''}; nothing was switched`)
+        }
+        return { pending: true, required: m.code === 2 }
+      },
+      (r) =>
+        r.pending
+          ? `database upgrade pending (${describeVersion(from)} -> ${describeVersion(to)}); maintenance ${r.required === undefined ? 'assumed required (upgrade.php cannot tell)' : r.required ? 'required' : 'not required'}`
+          : 'no database upgrade pending: code-only switch',
+    )
+    if (pending && !ctx.settings.upgrade) {
+      throw new Refusal(
+        `the work tree's code (${describeVersion(to)}) needs a database upgrade and upgrade is false: switching would serve it on the old database (Moodle then answers every page with its upgrade screen). Nothing was switched: run backtoprod with upgrade: true, or deliver code that needs no upgrade`,
+      )
+    }
+    return { from, to, pending, required, liveDir }
+  }
+
+  async planSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<string[]> {
+    const { pending, required } = await this.inspect(ctx, work, live, true)
+    const m = decideMaintenance(ctx.settings.maintenance, pending, required)
+    if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
+    return [
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on`,
+    ]
+  }
+
+  async beforeSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<MoodlePlan> {
+    const { from, to, pending, required, liveDir } = await this.inspect(ctx, work, live, false)
+    const plan: MoodlePlan = { upgrade: false, maintenance: false, notes: [], outageless: false, cronHeld: false, beforeUpgrade: false, from, to }
+    plan.upgrade = pending
+    plan.outageless = pending && required === false && ctx.settings.maintenance !== 'always'
+    const maintenance = decideMaintenance(ctx.settings.maintenance, pending, required)
+    try {
+      if (pending && ctx.settings.beforeUpgrade) {
+        await runHook(ctx, 'before-upgrade', ctx.settings.beforeUpgrade)
+        plan.beforeUpgrade = true
+      }
+      if (maintenance) {
+        await this.must(ctx, 'maintenance on', liveDir, 'maintenance.php', ['--enable'])
+        plan.maintenance = true
+      } else {
+        skipped(ctx, 'maintenance on', ctx.settings.maintenance === 'never' ? 'maintenance: never' : pending ? 'the upgrade does not require maintenance mode' : 'no upgrade: code-only switch')
+      }
+      if (pending) {
+        if (await this.supports(ctx, liveDir, 'cron.php', '--disable-wait')) {
+          // --disable-wait disables cron first, then waits: after a failure cron may be off, so turn it back on.
+          plan.cronHeld = true
+          await this.must(ctx, 'cron hold', liveDir, 'cron.php', ['--disable-wait'], 900_000)
+        } else {
+          skipped(ctx, 'cron hold', 'cron.php of the live tree has no --disable-wait (Moodle before 4.2)')
+          plan.notes.push('cron was not held during the upgrade: this Moodle cannot disable it from the CLI')
+        }
+      }
+    } catch (e) {
+      await this.cancelSwitch(ctx, plan)
+      throw e
+    }
+    return plan
+  }
+
+  /** Refuses a move between the pre-5.1 layout and 5.1's `public/` web root that the web server is not ready for. */
+  private checkLayoutMove(ctx: HostContext, from: AppVersion | undefined, to: AppVersion): void {
+    if (!from) return
+    if (!from.publicRoot && to.publicRoot && !ctx.settings.confirmPublicRoot) {
+      throw new Refusal(
+        `this delivery moves the site to Moodle 5.1's layout (web root ${this.layout.live}/public, code ${describeVersion(to)}): a web server whose document root is ${this.layout.live} would then serve the code tree itself. Point the web server's root at ${this.layout.live}/public (nginx: root ${this.layout.live}/public;), then run again with confirm-public-root: true. Nothing was switched`,
+      )
+    }
+    if (from.publicRoot && !to.publicRoot) {
+      throw new Refusal(
+        `this delivery moves the site from Moodle 5.1's public/ layout back to the older layout (code ${describeVersion(to)}): the web server serves ${this.layout.live}/public, which the work tree lacks. Nothing was switched`,
+      )
+    }
+  }
+
+  async cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void> {
+    const p = plan as MoodlePlan
+    const dir = this.liveDir(ctx)
+    if (p.maintenance) {
+      await this.must(ctx, 'maintenance off', dir, 'maintenance.php', ['--disable']).then(
+        () => (p.maintenance = false),
+        (e: Error) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`),
+      )
+    }
+    if (p.cronHeld) {
+      await this.must(ctx, 'cron on', dir, 'cron.php', ['--enable']).then(
+        () => (p.cronHeld = false),
+        (e: Error) => ctx.log.warning(`could not turn cron back on: ${e.message}`),
+      )
+    }
+  }
+
+  async afterSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void> {
+    const p = plan as MoodlePlan
+    const dir = this.liveDir(ctx)
+    if (p.upgrade) {
+      p.databaseChanged = true
+      const args = ['--non-interactive', ...(p.outageless ? ['--maintenance=false'] : [])]
+      let failure: string | undefined
+      await step(
+        ctx,
+        'upgrade',
+        async () => {
+          const r = await this.cli(ctx, dir, 'upgrade.php', args, 4 * 3600_000).catch((e: Error) => ({ code: -1, out: e.message, stdout: '' }))
+          ctx.report.upgradeOutput = r.out
+          if (r.code !== 0) {
+            failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`
+            throw new StepFailure(failure)
+          }
+          return r.out
+        },
+        () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? ' (no maintenance needed: --maintenance=false)' : ''}`,
+      ).catch(() => undefined)
+      if (failure) {
+        // A half-upgraded database can be served by no code: an upgrade that ran without maintenance mode (not
+        // required) gets it now, unless maintenance: never.
+        if (!p.maintenance && ctx.settings.maintenance !== 'never') {
+          await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
+            () => (p.maintenance = true),
+            (e: Error) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`),
+          )
+        }
+        const restore = this.restoreAfterFailedUpgrade(ctx, p, dir)
+        throw new UnsafeToGoBack(
+          `${failure}. The database may be half-upgraded: the site ${p.maintenance ? 'stays in maintenance mode' : `is NOT in maintenance mode (${ctx.settings.maintenance === 'never' ? 'maintenance: never' : 'it could not be turned on'})`} and will not go back by itself`,
+          restore,
+        )
+      }
+    }
+    let purgeError: Error | undefined
+    await this.must(ctx, 'purge caches', dir, 'purge_caches.php', []).catch((e: Error) => (purgeError = e))
+    // Maintenance off and cron back on run once the upgrade succeeded, also when the purge failed.
+    const problems: string[] = []
+    if (p.maintenance) {
+      await this.must(ctx, 'maintenance off', dir, 'maintenance.php', ['--disable']).then(
+        () => (p.maintenance = false),
+        (e: Error) => problems.push(e.message),
+      )
+    }
+    if (p.cronHeld) {
+      await this.must(ctx, 'cron on', dir, 'cron.php', ['--enable']).then(
+        () => (p.cronHeld = false),
+        (e: Error) => problems.push(e.message),
+      )
+    }
+    if (purgeError) problems.unshift(purgeError.message)
+    if (!problems.length) return
+    const why = problems.join('; ')
+    if (!p.upgrade) throw new StepFailure(why)
+    const cmd = (s: string, a: string) => this.command(ctx, dir, s, a, p.to?.publicRoot)
+    throw new UnsafeToGoBack(
+      `${why}. The database upgrade to ${describeVersion(p.to)} succeeded, so the site does not go back to the older code`,
+      [
+        purgeError ? `purge Moodle's caches: ${cmd('purge_caches.php', '')}` : '',
+        p.maintenance ? `turn maintenance mode off: ${cmd('maintenance.php', '--disable')}` : '',
+        p.cronHeld ? `turn cron back on: ${cmd('cron.php', '--enable')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; then '),
+    )
+  }
+
+  async holdAfterFailure(ctx: HostContext, plan: SwitchPlan, why: string): Promise<string> {
+    const p = plan as MoodlePlan
+    const dir = this.liveDir(ctx)
+    let held = ''
+    if (ctx.settings.maintenance !== 'never') {
+      await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
+        () => {
+          p.maintenance = true
+          held = 'The site was put back into maintenance mode. '
+        },
+        (e: Error) => (held = `Maintenance mode could not be turned back on (${e.message}). `),
+      )
+    }
+    return `${held}${why} after the database was upgraded to ${describeVersion(p.to)}: the older code in the safe tree cannot serve it, so nothing went back. Fix the cause on trees/${ctx.state?.live} (or restore the database from the backup taken before the upgrade${p.beforeUpgrade ? ' by before-upgrade' : ''} and run goback), then turn maintenance mode off: ${this.command(ctx, dir, 'maintenance.php', '--disable', p.to?.publicRoot)}`
+  }
+
+  async afterGoback(ctx: HostContext): Promise<void> {
+    await this.must(ctx, 'purge caches', this.liveDir(ctx), 'purge_caches.php', []).catch((e: Error) =>
+      ctx.log.warning(`purging caches after going back failed: ${e.message}; run purge_caches.php by hand`),
+    )
+  }
+
+  /** What an operator types to run a CLI script as the web user. */
+  private command(ctx: HostContext, dir: string, script: string, args: string, publicRoot = false): string {
+    return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/${publicRoot ? 'public/' : ''}admin/cli/${script}${args ? ` ${args}` : ''}`
+  }
+
+  private restoreAfterFailedUpgrade(ctx: HostContext, p: MoodlePlan, dir: string): string {
+    const safe = ctx.state ? `trees/${ctx.state.safe}` : 'the safe tree'
+    const safeDir = ctx.state ? this.layout.tree(ctx.state.safe) : dir
+    const off = (d: string, pub?: boolean) =>
+      `${this.command(ctx, d, 'maintenance.php', '--disable', pub)}${p.cronHeld ? ` and ${this.command(ctx, d, 'cron.php', '--enable', pub)}` : ''}`
+    return [
+      `Either fix the cause and finish the upgrade: ${this.command(ctx, dir, 'upgrade.php', '--non-interactive', p.to?.publicRoot)}, then ${off(dir, p.to?.publicRoot)}.`,
+      `Or restore the database and moodledata from the backup taken before the upgrade${p.beforeUpgrade ? ` (before-upgrade: ${ctx.settings.beforeUpgrade})` : ''}, run mode goback (live back to ${safe}, ${describeVersion(p.from)}), then ${off(safeDir, p.from?.publicRoot)}.`,
+    ].join(' ')
+  }
+}
+
+function tail(out: string): string {
+  return out.trim().split('\n').slice(-15).join('\n')
+}
+
+function lastLine(out: string): string {
+  return out.trim().split('\n').pop()?.slice(0, 200) ?? ''
 }

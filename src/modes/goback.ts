@@ -1,8 +1,10 @@
 /**
  * goback: switches `live` to the safe tree; the former live tree becomes the work tree (state delivering). After a bad
- * delivery this is the rollback.
+ * delivery this is the rollback. For Moodle it is refused when the safe tree's code is older than the database.
  */
+import { treeRevision } from '../remote/state.js'
 import { type HostContext, mustState, plan } from '../steps/context.js'
+import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
 
 export async function goback(ctx: HostContext): Promise<void> {
@@ -15,7 +17,11 @@ export async function goback(ctx: HostContext): Promise<void> {
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`)
     return
   }
+  const sameCode = treeRevision(safe) === treeRevision(state.trees[former])
   const id = await freshPath(ctx, state, safe.id)
   await switchTo(ctx, state, id, { state: 'delivering', live: id, safe: id, work: former })
   ctx.report.liveTreeAfter = id
+  // Caches built by newer code (Moodle: strings, templates, JS) must not serve the older one.
+  if (!sameCode) await ctx.app.afterGoback(ctx)
+  if (ctx.settings.afterSwitch) await runHook(ctx, 'after-switch', ctx.settings.afterSwitch)
 }

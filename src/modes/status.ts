@@ -53,7 +53,7 @@ export async function status(ctx: HostContext): Promise<void> {
   const trees: Record<string, unknown> = {}
   for (const t of Object.values(s.trees)) {
     const v = await ctx.app.version(t)
-    trees[t.id] = { revision: treeRevision(t), base: t.revision, paths: t.paths, app: v?.release, updatedAt: t.updatedAt }
+    trees[t.id] = { revision: treeRevision(t), base: t.revision, paths: t.paths, app: v?.release, version: v?.version, branch: v?.branch, updatedAt: t.updatedAt }
   }
   info.trees = trees
   const live = s.trees[s.live]

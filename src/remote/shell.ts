@@ -75,6 +75,11 @@ export class RemoteShell implements Transport {
     return this.conn.exec(what, this.commandLine(script, args, { user }), params)
   }
 
+  /** A TCP stream from the server to host:port over the SSH connection (see SshConnection.forwardOut). */
+  forward(host: string, port: number) {
+    return this.conn.forwardOut(host, port)
+  }
+
   close(): Promise<void> {
     return this.conn.close()
   }

@@ -58,6 +58,8 @@ export interface HealthReport {
   attempts: number
   ms: number
   detail?: string
+  /** How the GET was made: `ssh-forward` (through the SSH connection), or `server-curl` / `server-php` / `server-wget`. */
+  via?: string
 }
 
 export interface PermissionFinding {

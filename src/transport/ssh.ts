@@ -307,6 +307,24 @@ export class SshConnection {
     })
   }
 
+  /**
+   * Opens a TCP connection from the server to host:port, carried by this SSH connection (a direct-tcpip channel: the
+   * server resolves `host`, so 127.0.0.1 is the server's own). Rejects with `prohibited` set when the server refuses
+   * forwarding (sshd's AllowTcpForwarding no).
+   */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    if (this.lostReason) return Promise.reject(new ConnectionError(this.label, this.lostReason, true))
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
+        if (!err) return resolve(stream)
+        // RFC 4254 5.1: 1 administratively prohibited, 3 unknown channel type (2 = the target refused: a real answer).
+        const e = err as Error & { prohibited?: boolean }
+        e.prohibited = err.reason === 1 || err.reason === 3 || /prohibited|unknown channel type/i.test(err.message)
+        reject(e)
+      })
+    })
+  }
+
   get lost(): string | undefined {
     return this.lostReason
   }

@@ -20687,6 +20687,10 @@ var RemoteShell = class {
   runAs(user, what, script, args = [], params = {}) {
     return this.conn.exec(what, this.commandLine(script, args, { user }), params);
   }
+  /** A TCP stream from the server to host:port over the SSH connection (see SshConnection.forwardOut). */
+  forward(host, port) {
+    return this.conn.forwardOut(host, port);
+  }
   close() {
     return this.conn.close();
   }
@@ -21281,6 +21285,22 @@ timed out after ${params.timeoutMs} ms`));
         if (input === void 0) stream.end();
         else if (typeof input === "string" || Buffer.isBuffer(input)) stream.end(input);
         else input.pipe(stream);
+      });
+    });
+  }
+  /**
+   * Opens a TCP connection from the server to host:port, carried by this SSH connection (a direct-tcpip channel: the
+   * server resolves `host`, so 127.0.0.1 is the server's own). Rejects with `prohibited` set when the server refuses
+   * forwarding (sshd's AllowTcpForwarding no).
+   */
+  forwardOut(host, port) {
+    if (this.lostReason) return Promise.reject(new ConnectionError(this.label, this.lostReason, true));
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
+        if (!err) return resolve(stream);
+        const e = err;
+        e.prohibited = err.reason === 1 || err.reason === 3 || /prohibited|unknown channel type/i.test(err.message);
+        reject(e);
       });
     });
   }
@@ -22070,71 +22090,31 @@ var NoApp = class {
   }
   async checkGoback() {
   }
+  async planSwitch() {
+    return [];
+  }
   async beforeSwitch() {
     return { upgrade: false, maintenance: false, notes: [] };
   }
+  async cancelSwitch() {
+  }
   async afterSwitch() {
+  }
+  async holdAfterFailure(_ctx, _plan, why) {
+    return why;
+  }
+  async afterGoback() {
   }
 };
 async function looksLikeMoodle(sh, dir) {
   const r = await sh.run(
     "detect the application",
     `d=$1
-if { [ -f "$d/version.php" ] && [ -f "$d/lib/setup.php" ]; } || { [ -f "$d/public/version.php" ] && [ -f "$d/public/lib/setup.php" ]; }; then echo moodle; else echo none; fi`,
+if { [ -f "$d/version.php" ] && [ -f "$d/lib/setup.php" ]; } || [ -f "$d/public/version.php" ]; then echo moodle; else echo none; fi`,
     [dir]
   );
   return r.stdout.trim() === "moodle";
 }
-
-// src/app/moodle.ts
-function parseVersionPhp(text) {
-  const str = (name) => new RegExp(`\\$${name}\\s*=\\s*'([^']*)'`).exec(text)?.[1];
-  const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1];
-  const release = str("release");
-  if (!version || !release) return void 0;
-  return { release, version, branch: str("branch") };
-}
-var MoodleApp = class {
-  constructor(sh, layout) {
-    this.sh = sh;
-    this.layout = layout;
-  }
-  sh;
-  layout;
-  name = "moodle";
-  keep = ["config.php"];
-  async version(tree) {
-    const r = await this.sh.run(
-      `read the Moodle version of ${tree.id}`,
-      `d=$1
-if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/version.php"; elif [ -f "$d/version.php" ]; then echo public=0; head -c 65536 "$d/version.php"; fi`,
-      [this.layout.tree(tree.id)]
-    );
-    const v = parseVersionPhp(r.stdout);
-    if (v) v.publicRoot = r.stdout.startsWith("public=1");
-    return v;
-  }
-  /** Runs a Moodle CLI script of a tree as the web user; returns the exit code and output. */
-  async cli(ctx, tree, script, args, nothrow = true) {
-    const dir = this.layout.tree(tree.id);
-    const v = await this.version(tree);
-    const path = `${dir}${v?.publicRoot ? "/public" : ""}/admin/cli/${script}`;
-    const user = ctx.settings.webUser === ctx.target.user ? void 0 : ctx.settings.webUser;
-    return ctx.sh.runAs(user, `moodle ${script} ${args.join(" ")}`.trim(), `php=$1; shift; exec "$php" "$@"`, [ctx.settings.php, path, ...args], {
-      nothrow
-    });
-  }
-  async checkGoback() {
-  }
-  async beforeSwitch() {
-    return { upgrade: false, maintenance: false, notes: [] };
-  }
-  async afterSwitch(ctx) {
-    const live = ctx.state?.live;
-    if (!live || !ctx.state) return;
-    await this.cli(ctx, ctx.state.trees[live], "purge_caches.php", [], false);
-  }
-};
 
 // src/steps/context.ts
 var Refusal = class extends Error {
@@ -22162,6 +22142,9 @@ async function step(ctx, name, fn, detail) {
     throw e;
   }
 }
+function skipped(ctx, name, detail) {
+  ctx.report.steps.push({ name, outcome: "skipped", ms: 0, detail });
+}
 function plan(ctx, sentence) {
   ctx.report.plan ??= [];
   ctx.report.plan.push(sentence);
@@ -22187,56 +22170,6 @@ async function journal(ctx, event, data = {}) {
 function mustState(ctx) {
   if (!ctx.state) throw new Refusal(`No delivery layout at ${ctx.settings.path}: run mode init first`);
   return ctx.state;
-}
-
-// src/steps/health.ts
-var PROBE2 = `url=$1; php=$2; body=$(mktemp); trap 'rm -f "$body"' EXIT
-if command -v curl >/dev/null 2>&1; then
-  code=$(curl -s -o "$body" -w '%{http_code}' --max-time 10 "$url" || true)
-elif command -v "$php" >/dev/null 2>&1; then
-  code=$("$php" -r '$c = stream_context_create(["http" => ["ignore_errors" => true, "timeout" => 10, "follow_location" => 0]]);
-$b = @file_get_contents($argv[1], false, $c); file_put_contents($argv[2], (string)$b);
-$s = 0; foreach (($http_response_header ?? []) as $h) { if (preg_match("#^HTTP/\\S+ (\\d{3})#", $h, $m)) { $s = (int)$m[1]; } } echo $s;' "$url" "$body" || echo 0)
-elif command -v wget >/dev/null 2>&1; then
-  code=$(wget -q -S -O "$body" --timeout=10 --max-redirect=0 "$url" 2>&1 | sed -n 's#^ *HTTP/[^ ]* \\([0-9][0-9][0-9]\\).*#\\1#p' | tail -1)
-else echo "code=none"; exit 0; fi
-echo "code=\${code:-0}"
-echo "body=$(head -c 262144 "$body" | base64 -w0)"`;
-async function healthCheck(ctx, opts = {}) {
-  const url = ctx.settings.healthUrl;
-  const { status: status2, text } = ctx.settings.healthExpect;
-  const expect = `${status2}${text ? ` ${text}` : ""}`;
-  const attempts = opts.attempts ?? 5;
-  const interval = opts.intervalMs ?? 3e3;
-  const started = Date.now();
-  const report = { url, expect, ok: false, status: 0, attempts: 0, ms: 0 };
-  ctx.report.health = report;
-  return step(
-    ctx,
-    "health",
-    async () => {
-      for (let i = 0; i < attempts; i++) {
-        if (i > 0) await new Promise((r2) => setTimeout(r2, interval));
-        report.attempts = i + 1;
-        const r = await ctx.sh.runAs(void 0, "probe health-url", PROBE2, [url, ctx.settings.php], { timeoutMs: 3e4 });
-        const code2 = /code=(\S+)/.exec(r.stdout)?.[1] ?? "0";
-        if (code2 === "none") throw new StepFailure("the server has none of curl, wget or php to probe health-url with");
-        report.status = Number(code2) || 0;
-        const body = Buffer.from(/body=(\S*)/.exec(r.stdout)?.[1] ?? "", "base64").toString("utf8");
-        const textOk = !text || body.includes(text);
-        if (report.status === status2 && textOk) {
-          report.ok = true;
-          report.ms = Date.now() - started;
-          report.detail = `HTTP ${report.status}`;
-          return report;
-        }
-        report.detail = `HTTP ${report.status}${report.status === status2 && !textOk ? `, body lacks ${JSON.stringify(text)}` : ""}`;
-      }
-      report.ms = Date.now() - started;
-      throw new StepFailure(`health check failed: ${url} answered ${report.detail} after ${report.attempts} attempt(s), expected ${expect}`);
-    },
-    (r) => `${r.url}: ${r.detail} (${r.attempts} attempt(s))`
-  );
 }
 
 // src/steps/hooks.ts
@@ -22343,6 +22276,447 @@ done`,
     [fromDir, toDir, ...ctx.keep]
   );
   return r.stdout.split("\n").filter((l) => l.startsWith("copied=")).map((l) => l.slice(7));
+}
+
+// src/app/moodle.ts
+function parseVersionPhp(text) {
+  const str = (name) => new RegExp(`\\$${name}\\s*=\\s*(['"])([^'"]*)\\1`).exec(text)?.[2];
+  const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1];
+  const release = str("release");
+  if (!version || !release) return void 0;
+  return { release, version, branch: str("branch") };
+}
+function describeVersion(v) {
+  return v ? `${v.release} (${v.version})` : "unknown";
+}
+function compareVersions(a, b) {
+  const [ai, af = ""] = a.trim().split(".");
+  const [bi, bf = ""] = b.trim().split(".");
+  const n = BigInt(ai || "0") - BigInt(bi || "0");
+  if (n !== 0n) return n < 0n ? -1 : 1;
+  const fa = af.padEnd(8, "0");
+  const fb = bf.padEnd(8, "0");
+  return fa === fb ? 0 : fa < fb ? -1 : 1;
+}
+function decideMaintenance(setting, pending, required) {
+  if (setting === "always") return true;
+  if (setting === "never") return false;
+  return pending && required !== false;
+}
+var MoodleApp = class {
+  constructor(sh, layout) {
+    this.sh = sh;
+    this.layout = layout;
+  }
+  sh;
+  layout;
+  name = "moodle";
+  keep = ["config.php"];
+  async version(tree) {
+    return this.versionAt(this.layout.tree(tree.id));
+  }
+  async versionAt(dir) {
+    const r = await this.sh.run(
+      `read the Moodle version in ${dir}`,
+      `d=$1
+if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/version.php"; elif [ -f "$d/version.php" ]; then echo public=0; head -c 65536 "$d/version.php"; fi`,
+      [dir]
+    );
+    const v = parseVersionPhp(r.stdout);
+    if (v) v.publicRoot = r.stdout.startsWith("public=1");
+    return v;
+  }
+  /** The live tree (the one the CLI must use while it matches the database). */
+  liveDir(ctx) {
+    if (!ctx.state) throw new StepFailure("no delivery state: run mode init first");
+    return this.layout.tree(ctx.state.live);
+  }
+  /**
+   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with the `php` input's binary, as
+   * the web user. Never throws for the script's own exit code; throws when sudo refuses.
+   */
+  async cli(ctx, dir, script, args, timeoutMs = 6e5) {
+    const { webUser, php } = ctx.settings;
+    const user = webUser === ctx.target.user ? void 0 : webUser;
+    const r = await ctx.sh.runAs(
+      user,
+      `moodle ${script}${args.length ? ` ${args.join(" ")}` : ""} as ${webUser}`,
+      `d=$1; s=$2; php=$3; shift 3
+if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/admin/cli/$s"; fi
+[ -f "$f" ] || { echo "no $f" >&2; exit 127; }
+cd "$d"
+exec "$php" "$f" "$@"`,
+      [dir, script, php, ...args],
+      { nothrow: true, timeoutMs }
+    );
+    const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith("\n") ? "\n" : ""}${r.stderr}` : ""}`.trim();
+    if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
+      throw new StepFailure(
+        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split("\n")[0]}. Allow the login user ${ctx.target.user} to run commands as ${webUser} without a password (sudoers: ${ctx.target.user} ALL=(${webUser}) NOPASSWD: ALL), or set web-user`
+      );
+    }
+    return { code: r.code, out, stdout: r.stdout };
+  }
+  /** Runs a CLI script that must succeed, as a named step. */
+  async must(ctx, name, dir, script, args, timeoutMs) {
+    return step(
+      ctx,
+      name,
+      async () => {
+        const r = await this.cli(ctx, dir, script, args, timeoutMs);
+        if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
+        return r.stdout;
+      },
+      (out) => lastLine(out) || "done"
+    );
+  }
+  /** Whether a CLI script's `--help` mentions an option (older Moodle lacks some). */
+  async supports(ctx, dir, script, option) {
+    const r = await this.cli(ctx, dir, script, ["--help"], 6e4);
+    return r.code === 0 && r.out.includes(option);
+  }
+  /** The version recorded in the database (`cfg.php --name=version`), read through the live tree. */
+  async databaseVersion(ctx) {
+    const r = await this.cli(ctx, this.liveDir(ctx), "cfg.php", ["--name=version"], 12e4);
+    const v = r.out.split("\n").map((l) => l.trim()).find((l) => /^[0-9]+(\.[0-9]+)?$/.test(l));
+    return r.code === 0 ? v : void 0;
+  }
+  async checkGoback(ctx, safe) {
+    const safeV = await this.version(safe);
+    if (!safeV || ctx.settings.allowDowngrade) return;
+    let against = await this.databaseVersion(ctx);
+    let what = "the database";
+    if (!against) {
+      against = ctx.state ? (await this.version(ctx.state.trees[ctx.state.live]))?.version : void 0;
+      what = "the live tree's code (the database's version could not be read with admin/cli/cfg.php)";
+    }
+    if (against && compareVersions(safeV.version, against) < 0) {
+      throw new Refusal(
+        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. Restore the database from a backup taken before the upgrade, then run goback with allow-downgrade: true`
+      );
+    }
+  }
+  /** Versions, layout move, and whether an upgrade is pending (read-only, except carrying config.php when not dry). */
+  async inspect(ctx, work, live, dry) {
+    const workDir = this.layout.tree(work.id);
+    const liveDir = this.layout.tree(live.id);
+    const [from, to] = [await this.versionAt(liveDir), await this.versionAt(workDir)];
+    await step(ctx, "moodle versions", async () => void 0, () => `live trees/${live.id}: ${describeVersion(from)}${from?.branch ? ` branch ${from.branch}` : ""}; work trees/${work.id}: ${describeVersion(to)}${to?.branch ? ` branch ${to.branch}` : ""}`);
+    if (!to) throw new StepFailure(`the work tree trees/${work.id} holds no readable Moodle version.php: it would not serve Moodle`);
+    this.checkLayoutMove(ctx, from, to);
+    if (!dry) await syncKeep(ctx, liveDir, workDir);
+    const { pending, required } = await step(
+      ctx,
+      "upgrade check",
+      async () => {
+        const r = await this.cli(ctx, workDir, "upgrade.php", ["--is-pending"], 3e5);
+        if (r.code !== 0 && r.code !== 2) {
+          throw new StepFailure(`cannot tell whether the work tree needs a database upgrade: upgrade.php --is-pending failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}; nothing was switched`);
+        }
+        if (r.code === 0) return { pending: false, required: void 0 };
+        if (!ctx.settings.upgrade) return { pending: true, required: void 0 };
+        if (!await this.supports(ctx, workDir, "upgrade.php", "--is-maintenance-required")) return { pending: true, required: void 0 };
+        const m = await this.cli(ctx, workDir, "upgrade.php", ["--is-maintenance-required"], 3e5);
+        if (m.code !== 2 && m.code !== 3) {
+          throw new StepFailure(`upgrade.php --is-maintenance-required failed (exit code ${m.code})${m.out ? `: ${tail(m.out)}` : ""}; nothing was switched`);
+        }
+        return { pending: true, required: m.code === 2 };
+      },
+      (r) => r.pending ? `database upgrade pending (${describeVersion(from)} -> ${describeVersion(to)}); maintenance ${r.required === void 0 ? "assumed required (upgrade.php cannot tell)" : r.required ? "required" : "not required"}` : "no database upgrade pending: code-only switch"
+    );
+    if (pending && !ctx.settings.upgrade) {
+      throw new Refusal(
+        `the work tree's code (${describeVersion(to)}) needs a database upgrade and upgrade is false: switching would serve it on the old database (Moodle then answers every page with its upgrade screen). Nothing was switched: run backtoprod with upgrade: true, or deliver code that needs no upgrade`
+      );
+    }
+    return { from, to, pending, required, liveDir };
+  }
+  async planSwitch(ctx, work, live) {
+    const { pending, required } = await this.inspect(ctx, work, live, true);
+    const m = decideMaintenance(ctx.settings.maintenance, pending, required);
+    if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ", in maintenance mode (maintenance: always)" : ""}`];
+    return [
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on`
+    ];
+  }
+  async beforeSwitch(ctx, work, live) {
+    const { from, to, pending, required, liveDir } = await this.inspect(ctx, work, live, false);
+    const plan2 = { upgrade: false, maintenance: false, notes: [], outageless: false, cronHeld: false, beforeUpgrade: false, from, to };
+    plan2.upgrade = pending;
+    plan2.outageless = pending && required === false && ctx.settings.maintenance !== "always";
+    const maintenance = decideMaintenance(ctx.settings.maintenance, pending, required);
+    try {
+      if (pending && ctx.settings.beforeUpgrade) {
+        await runHook(ctx, "before-upgrade", ctx.settings.beforeUpgrade);
+        plan2.beforeUpgrade = true;
+      }
+      if (maintenance) {
+        await this.must(ctx, "maintenance on", liveDir, "maintenance.php", ["--enable"]);
+        plan2.maintenance = true;
+      } else {
+        skipped(ctx, "maintenance on", ctx.settings.maintenance === "never" ? "maintenance: never" : pending ? "the upgrade does not require maintenance mode" : "no upgrade: code-only switch");
+      }
+      if (pending) {
+        if (await this.supports(ctx, liveDir, "cron.php", "--disable-wait")) {
+          plan2.cronHeld = true;
+          await this.must(ctx, "cron hold", liveDir, "cron.php", ["--disable-wait"], 9e5);
+        } else {
+          skipped(ctx, "cron hold", "cron.php of the live tree has no --disable-wait (Moodle before 4.2)");
+          plan2.notes.push("cron was not held during the upgrade: this Moodle cannot disable it from the CLI");
+        }
+      }
+    } catch (e) {
+      await this.cancelSwitch(ctx, plan2);
+      throw e;
+    }
+    return plan2;
+  }
+  /** Refuses a move between the pre-5.1 layout and 5.1's `public/` web root that the web server is not ready for. */
+  checkLayoutMove(ctx, from, to) {
+    if (!from) return;
+    if (!from.publicRoot && to.publicRoot && !ctx.settings.confirmPublicRoot) {
+      throw new Refusal(
+        `this delivery moves the site to Moodle 5.1's layout (web root ${this.layout.live}/public, code ${describeVersion(to)}): a web server whose document root is ${this.layout.live} would then serve the code tree itself. Point the web server's root at ${this.layout.live}/public (nginx: root ${this.layout.live}/public;), then run again with confirm-public-root: true. Nothing was switched`
+      );
+    }
+    if (from.publicRoot && !to.publicRoot) {
+      throw new Refusal(
+        `this delivery moves the site from Moodle 5.1's public/ layout back to the older layout (code ${describeVersion(to)}): the web server serves ${this.layout.live}/public, which the work tree lacks. Nothing was switched`
+      );
+    }
+  }
+  async cancelSwitch(ctx, plan2) {
+    const p = plan2;
+    const dir = this.liveDir(ctx);
+    if (p.maintenance) {
+      await this.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]).then(
+        () => p.maintenance = false,
+        (e) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`)
+      );
+    }
+    if (p.cronHeld) {
+      await this.must(ctx, "cron on", dir, "cron.php", ["--enable"]).then(
+        () => p.cronHeld = false,
+        (e) => ctx.log.warning(`could not turn cron back on: ${e.message}`)
+      );
+    }
+  }
+  async afterSwitch(ctx, plan2) {
+    const p = plan2;
+    const dir = this.liveDir(ctx);
+    if (p.upgrade) {
+      p.databaseChanged = true;
+      const args = ["--non-interactive", ...p.outageless ? ["--maintenance=false"] : []];
+      let failure;
+      await step(
+        ctx,
+        "upgrade",
+        async () => {
+          const r = await this.cli(ctx, dir, "upgrade.php", args, 4 * 36e5).catch((e) => ({ code: -1, out: e.message, stdout: "" }));
+          ctx.report.upgradeOutput = r.out;
+          if (r.code !== 0) {
+            failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`;
+            throw new StepFailure(failure);
+          }
+          return r.out;
+        },
+        () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? " (no maintenance needed: --maintenance=false)" : ""}`
+      ).catch(() => void 0);
+      if (failure) {
+        if (!p.maintenance && ctx.settings.maintenance !== "never") {
+          await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
+            () => p.maintenance = true,
+            (e) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`)
+          );
+        }
+        const restore = this.restoreAfterFailedUpgrade(ctx, p, dir);
+        throw new UnsafeToGoBack(
+          `${failure}. The database may be half-upgraded: the site ${p.maintenance ? "stays in maintenance mode" : `is NOT in maintenance mode (${ctx.settings.maintenance === "never" ? "maintenance: never" : "it could not be turned on"})`} and will not go back by itself`,
+          restore
+        );
+      }
+    }
+    let purgeError;
+    await this.must(ctx, "purge caches", dir, "purge_caches.php", []).catch((e) => purgeError = e);
+    const problems = [];
+    if (p.maintenance) {
+      await this.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]).then(
+        () => p.maintenance = false,
+        (e) => problems.push(e.message)
+      );
+    }
+    if (p.cronHeld) {
+      await this.must(ctx, "cron on", dir, "cron.php", ["--enable"]).then(
+        () => p.cronHeld = false,
+        (e) => problems.push(e.message)
+      );
+    }
+    if (purgeError) problems.unshift(purgeError.message);
+    if (!problems.length) return;
+    const why = problems.join("; ");
+    if (!p.upgrade) throw new StepFailure(why);
+    const cmd = (s, a) => this.command(ctx, dir, s, a, p.to?.publicRoot);
+    throw new UnsafeToGoBack(
+      `${why}. The database upgrade to ${describeVersion(p.to)} succeeded, so the site does not go back to the older code`,
+      [
+        purgeError ? `purge Moodle's caches: ${cmd("purge_caches.php", "")}` : "",
+        p.maintenance ? `turn maintenance mode off: ${cmd("maintenance.php", "--disable")}` : "",
+        p.cronHeld ? `turn cron back on: ${cmd("cron.php", "--enable")}` : ""
+      ].filter(Boolean).join("; then ")
+    );
+  }
+  async holdAfterFailure(ctx, plan2, why) {
+    const p = plan2;
+    const dir = this.liveDir(ctx);
+    let held = "";
+    if (ctx.settings.maintenance !== "never") {
+      await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
+        () => {
+          p.maintenance = true;
+          held = "The site was put back into maintenance mode. ";
+        },
+        (e) => held = `Maintenance mode could not be turned back on (${e.message}). `
+      );
+    }
+    return `${held}${why} after the database was upgraded to ${describeVersion(p.to)}: the older code in the safe tree cannot serve it, so nothing went back. Fix the cause on trees/${ctx.state?.live} (or restore the database from the backup taken before the upgrade${p.beforeUpgrade ? " by before-upgrade" : ""} and run goback), then turn maintenance mode off: ${this.command(ctx, dir, "maintenance.php", "--disable", p.to?.publicRoot)}`;
+  }
+  async afterGoback(ctx) {
+    await this.must(ctx, "purge caches", this.liveDir(ctx), "purge_caches.php", []).catch(
+      (e) => ctx.log.warning(`purging caches after going back failed: ${e.message}; run purge_caches.php by hand`)
+    );
+  }
+  /** What an operator types to run a CLI script as the web user. */
+  command(ctx, dir, script, args, publicRoot = false) {
+    return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
+  }
+  restoreAfterFailedUpgrade(ctx, p, dir) {
+    const safe = ctx.state ? `trees/${ctx.state.safe}` : "the safe tree";
+    const safeDir = ctx.state ? this.layout.tree(ctx.state.safe) : dir;
+    const off = (d, pub) => `${this.command(ctx, d, "maintenance.php", "--disable", pub)}${p.cronHeld ? ` and ${this.command(ctx, d, "cron.php", "--enable", pub)}` : ""}`;
+    return [
+      `Either fix the cause and finish the upgrade: ${this.command(ctx, dir, "upgrade.php", "--non-interactive", p.to?.publicRoot)}, then ${off(dir, p.to?.publicRoot)}.`,
+      `Or restore the database and moodledata from the backup taken before the upgrade${p.beforeUpgrade ? ` (before-upgrade: ${ctx.settings.beforeUpgrade})` : ""}, run mode goback (live back to ${safe}, ${describeVersion(p.from)}), then ${off(safeDir, p.from?.publicRoot)}.`
+    ].join(" ");
+  }
+};
+function tail(out) {
+  return out.trim().split("\n").slice(-15).join("\n");
+}
+function lastLine(out) {
+  return out.trim().split("\n").pop()?.slice(0, 200) ?? "";
+}
+
+// src/steps/health.ts
+import http from "node:http";
+import { isIP } from "node:net";
+import tls from "node:tls";
+var PROBE2 = `url=$1; php=$2; body=$(mktemp); trap 'rm -f "$body"' EXIT
+if command -v curl >/dev/null 2>&1; then
+  tool=curl; code=$(curl -s -k -o "$body" -w '%{http_code}' --max-time 10 "$url" || true)
+elif command -v "$php" >/dev/null 2>&1; then
+  tool=php; code=$("$php" -r '$c = stream_context_create(["http" => ["ignore_errors" => true, "timeout" => 10, "follow_location" => 0], "ssl" => ["verify_peer" => false, "verify_peer_name" => false]]);
+$b = @file_get_contents($argv[1], false, $c); file_put_contents($argv[2], (string)$b);
+$s = 0; foreach (($http_response_header ?? []) as $h) { if (preg_match("#^HTTP/\\S+ (\\d{3})#", $h, $m)) { $s = (int)$m[1]; } } echo $s;' "$url" "$body" || echo 0)
+elif command -v wget >/dev/null 2>&1; then
+  tool=wget; code=$(wget -q -S -O "$body" --timeout=10 --max-redirect=0 --no-check-certificate "$url" 2>&1 | sed -n 's#^ *HTTP/[^ ]* \\([0-9][0-9][0-9]\\).*#\\1#p' | tail -1)
+else echo "code=none"; exit 0; fi
+echo "tool=$tool"
+echo "code=\${code:-0}"
+echo "body=$(head -c 262144 "$body" | base64 -w0)"`;
+var MAX_BODY = 256 * 1024;
+var ATTEMPT_MS = 1e4;
+function getOverStream(url, stream, timeoutMs = ATTEMPT_MS) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (a) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      stream.destroy();
+      resolve(a);
+    };
+    const socket = url.protocol === "https:" ? tls.connect({ socket: stream, servername: isIP(url.hostname.replace(/^\[|\]$/g, "")) ? void 0 : url.hostname, rejectUnauthorized: false }) : stream;
+    const req = http.request({
+      method: "GET",
+      path: `${url.pathname}${url.search}`,
+      headers: { Host: url.host, "User-Agent": "delivery-health-check", Accept: "*/*", Connection: "close" },
+      createConnection: () => socket
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish({ status: 0, body: "", error: `no answer within ${timeoutMs / 1e3} s` });
+    }, timeoutMs);
+    req.on("error", (e) => finish({ status: 0, body: "", error: e.message }));
+    req.on("response", (res) => {
+      const chunks = [];
+      let size = 0;
+      res.on("data", (d) => {
+        if (size < MAX_BODY) chunks.push(d);
+        size += d.length;
+      });
+      const end = () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8").slice(0, MAX_BODY) });
+      res.on("end", end);
+      res.on("close", end);
+      res.on("error", end);
+    });
+    req.end();
+  });
+}
+async function healthCheck(ctx, opts = {}) {
+  const url = ctx.settings.healthUrl;
+  const { status: status2, text } = ctx.settings.healthExpect;
+  const expect = `${status2}${text ? ` ${text}` : ""}`;
+  const attempts = opts.attempts ?? 5;
+  const interval = opts.intervalMs ?? 3e3;
+  const started = Date.now();
+  const report = { url, expect, ok: false, status: 0, attempts: 0, ms: 0 };
+  ctx.report.health = report;
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(u.port) || (u.protocol === "https:" ? 443 : 80);
+  let forwarding = true;
+  const once = async () => {
+    if (forwarding) {
+      try {
+        const stream = await ctx.sh.forward(host, port);
+        report.via = "ssh-forward";
+        return await getOverStream(u, stream);
+      } catch (e) {
+        const err = e;
+        if (!err.prohibited) return { status: 0, body: "", error: `the server could not connect to ${host}:${port}: ${err.message}` };
+        forwarding = false;
+        ctx.log.info(`${ctx.target.label}: the server refuses SSH forwarding (${err.message}); probing health-url with a client on the server`);
+      }
+    }
+    const r = await ctx.sh.runAs(void 0, "probe health-url", PROBE2, [url, ctx.settings.php], { timeoutMs: 3e4 });
+    const code2 = /code=(\S+)/.exec(r.stdout)?.[1] ?? "0";
+    if (code2 === "none") throw new StepFailure("the server refuses SSH forwarding and has none of curl, wget or php to probe health-url with");
+    report.via = `server-${/tool=(\S+)/.exec(r.stdout)?.[1] ?? "client"}`;
+    return { status: Number(code2) || 0, body: Buffer.from(/body=(\S*)/.exec(r.stdout)?.[1] ?? "", "base64").toString("utf8") };
+  };
+  return step(
+    ctx,
+    "health",
+    async () => {
+      for (let i = 0; i < attempts; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, interval));
+        report.attempts = i + 1;
+        const a = await once();
+        report.status = a.status;
+        const textOk = !text || a.body.includes(text);
+        if (a.status === status2 && textOk) {
+          report.ok = true;
+          report.ms = Date.now() - started;
+          report.detail = `HTTP ${a.status}`;
+          return report;
+        }
+        report.detail = a.status === 0 ? `no answer (${a.error ?? "unknown error"})` : `HTTP ${a.status}${a.status === status2 && !textOk ? `, body lacks ${JSON.stringify(text)}` : ""}`;
+      }
+      report.ms = Date.now() - started;
+      throw new StepFailure(`health check failed: ${url} answered ${report.detail} after ${report.attempts} attempt(s), expected ${expect}`);
+    },
+    (r) => `${r.url}: ${r.detail} (${r.attempts} attempt(s), via ${r.via})`
+  );
 }
 
 // src/steps/switch.ts
@@ -22458,33 +22832,45 @@ async function backtoprod(ctx) {
   if (ctx.settings.dryRun) {
     const rename = work.served && work.dirty ? " under a fresh id" : "";
     plan(ctx, `switch live from trees/${safeId} to the work tree trees/${work.id}${rename}; trees/${safeId} becomes the safe tree`);
+    for (const sentence of await ctx.app.planSwitch(ctx, work, state.trees[safeId])) plan(ctx, sentence);
     if (ctx.settings.afterSwitch) plan(ctx, "run the after-switch command");
     if (ctx.settings.healthUrl) plan(ctx, `check ${ctx.settings.healthUrl}`);
     return;
   }
-  const switchPlan = await ctx.app.beforeSwitch(ctx, work);
-  const id = await freshPath(ctx, state, work.id);
-  await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+  const switchPlan = await ctx.app.beforeSwitch(ctx, work, state.trees[safeId]);
+  let id;
+  try {
+    id = await freshPath(ctx, state, work.id);
+    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+  } catch (e) {
+    if (ctx.state?.live === safeId) await ctx.app.cancelSwitch(ctx, switchPlan);
+    throw e;
+  }
   ctx.report.liveTreeAfter = id;
   try {
     await ctx.app.afterSwitch(ctx, switchPlan);
     if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
     if (ctx.settings.healthUrl) await healthCheck(ctx);
   } catch (e) {
-    if (e instanceof UnsafeToGoBack) {
-      ctx.report.restore = e.restore;
-      await journal(ctx, "failed-after-upgrade", { error: e.message, restore: e.restore });
-      throw e;
-    }
+    if (e instanceof UnsafeToGoBack) return failAfterUpgrade(ctx, e.message, e.restore);
     const why = e.message;
+    if (switchPlan.databaseChanged) {
+      return failAfterUpgrade(ctx, why, await ctx.app.holdAfterFailure(ctx, switchPlan, why));
+    }
     if (!ctx.settings.autoRollback) {
       throw new StepFailure(`${why}. auto-rollback is off: trees/${id} stays live; run goback to return to trees/${safeId}`);
+    }
+    try {
+      await ctx.app.checkGoback(ctx, state.trees[safeId]);
+    } catch (refused) {
+      throw new StepFailure(`${why}. Could not go back by itself: ${refused.message}`);
     }
     ctx.log.warning(`${why}: going back to trees/${safeId}`);
     await switchTo(ctx, state, safeId, { state: "delivering", live: safeId, safe: safeId, work: id });
     ctx.report.rolledBack = true;
     ctx.report.liveTreeAfter = safeId;
     await journal(ctx, "rollback", { from: id, to: safeId, error: why });
+    await ctx.app.afterGoback(ctx);
     if (ctx.settings.afterSwitch) {
       await runHook(ctx, "after-switch", ctx.settings.afterSwitch).catch((err) => ctx.log.warning(`after-switch after going back: ${err.message}`));
     }
@@ -22492,6 +22878,11 @@ async function backtoprod(ctx) {
       `${why}. Went back to trees/${safeId} (state delivering, trees/${id} is the work tree): fix the code, then run update and backtoprod (or deliver)`
     );
   }
+}
+async function failAfterUpgrade(ctx, why, restore) {
+  ctx.report.restore = restore;
+  await journal(ctx, "failed-after-upgrade", { error: why, restore });
+  throw new StepFailure(`${why}. To restore: ${restore}`);
 }
 
 // src/vcs/changes.ts
@@ -22576,9 +22967,12 @@ async function goback(ctx) {
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`);
     return;
   }
+  const sameCode = treeRevision(safe) === treeRevision(state.trees[former]);
   const id = await freshPath(ctx, state, safe.id);
   await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
   ctx.report.liveTreeAfter = id;
+  if (!sameCode) await ctx.app.afterGoback(ctx);
+  if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
 }
 
 // src/modes/syncback.ts
@@ -22892,7 +23286,7 @@ async function status(ctx) {
   const trees = {};
   for (const t of Object.values(s.trees)) {
     const v = await ctx.app.version(t);
-    trees[t.id] = { revision: treeRevision(t), base: t.revision, paths: t.paths, app: v?.release, updatedAt: t.updatedAt };
+    trees[t.id] = { revision: treeRevision(t), base: t.revision, paths: t.paths, app: v?.release, version: v?.version, branch: v?.branch, updatedAt: t.updatedAt };
   }
   info.trees = trees;
   const live = s.trees[s.live];
@@ -23406,7 +23800,8 @@ async function runHost(settings, target, opts, hooks = {}) {
       report.stateAfter = after.state;
       report.liveTreeAfter = after.live;
       if (settings.mode !== "update" && !settings.dryRun) report.revisionAfter = treeRevision(after.trees[after.live]);
-      report.appVersionAfter = (await app.version(after.trees[after.live]))?.release;
+      const appAfter = settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
+      report.appVersionAfter = (await appAfter.version(after.trees[after.live]))?.release;
     }
     report.commit = ctx.commit;
     report.sessionId = ctx.sessionId;

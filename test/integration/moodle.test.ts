@@ -1,0 +1,533 @@
+/**
+ * The Moodle steps of backtoprod, goback and deliver through the bundled Action against a real sshd and Debian's real
+ * PHP CLI. The trees hold a FIXTURE in place of Moodle's admin/cli scripts (test/fixtures/moodle-cli: they follow
+ * Moodle's documented options and exit codes and record their arguments, the user they ran as, the tree they belong
+ * to, where `live` pointed, and the order of the calls). Moodle's CLI runs as a separate web user through sudo. The
+ * health URL is served by `php -S` on the server's loopback, reached through the SSH connection (and, on a server that
+ * refuses forwarding, by a client on the server).
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, runAction, type Target, startTarget } from '../helpers/action.js'
+import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
+import { run, sleep } from '../helpers/proc.js'
+import { makeUser } from '../helpers/sshd.js'
+
+const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
+const WEB = 'dlvweb'
+const SUDOERS = `/etc/sudoers.d/dlv-moodle-test-${process.pid}`
+
+interface Call {
+  seq: number
+  script: string
+  path: string
+  args: string[]
+  user: string
+  tree: string
+  live: string
+}
+
+const versionPhp = (version: string, release: string, branch: string) =>
+  `<?php\ndefined('MOODLE_INTERNAL') || die();\n\n$version  = ${version};\n$release  = '${release}';\n$branch   = '${branch}';\n$maturity = MATURITY_STABLE;\n`
+const V42 = versionPhp('2023042400.00', '4.2 (Build: 20230424)', '402')
+const V43 = versionPhp('2023100900.00', '4.3 (Build: 20231009)', '403')
+const V51 = versionPhp('2025100600.00', '5.1 (Build: 20251006)', '501')
+const CLI = ['upgrade.php', 'maintenance.php', 'purge_caches.php', 'cron.php', 'cfg.php', 'fixture_lib.php']
+
+/** A whole Moodle-shaped tree (pre-5.1 layout, or 5.1's public/ with `under = 'public/'`). */
+function tree(version: string, index: string, under = ''): Record<string, string> {
+  const files: Record<string, string> = {
+    '.gitignore': '/config.php\n',
+    [`${under}version.php`]: version,
+    [`${under}lib/setup.php`]: "<?php\ndefined('MOODLE_INTERNAL') || die();\n",
+    [`${under}index.php`]: index,
+    [`${under}mod/forum/lib.php`]: "<?php\ndefined('MOODLE_INTERNAL') || die();\n",
+  }
+  for (const f of CLI) files[`${under}admin/cli/${f}`] = readFileSync(`${FIXTURE}/admin/cli/${f}`, 'utf8')
+  return files
+}
+const ok = (text: string) => `<?php\necho ${JSON.stringify(text)};\n`
+const broken = "<?php\nhttp_response_code(500);\necho 'Exception - broken';\n"
+
+let t: Target
+let repo: GitRepo
+let web: ChildProcess
+let webPort = 0
+const c: Record<string, string> = {}
+const cleanup: string[] = []
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+beforeAll(async () => {
+  t = await startTarget({ allowTcpForwarding: true })
+  await makeUser(WEB)
+  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
+  repo = await makePlainGitRepo(t.sshd.user, tree(V42, ok('Moodle 4.2 front page')))
+  c.v42 = repo.head
+  c.v42b = await repo.commit('4.2 code-only change', { 'index.php': ok('Moodle 4.2 front page, fixed'), 'mod/forum/lib.php': "<?php\n// fixed\n" })
+  c.v42broken = await repo.commit('4.2 broken front page', { 'index.php': broken })
+  c.v43 = await repo.commit('4.3', tree(V43, ok('Moodle 4.3 front page')))
+  c.v43broken = await repo.commit('4.3 broken front page', { 'index.php': broken })
+  const gone: Record<string, null> = { 'version.php': null, 'lib/setup.php': null, 'index.php': null, 'mod/forum/lib.php': null }
+  for (const f of CLI) gone[`admin/cli/${f}`] = null
+  c.v51 = await repo.commit('5.1: public/ layout', { ...gone, ...tree(V51, ok('Moodle 5.1 front page'), 'public/') })
+  webPort = await freePort()
+  web = spawn('php', ['-S', `127.0.0.1:${webPort}`, 'router.php'], { cwd: FIXTURE, stdio: 'ignore' })
+  for (let i = 0; i < 50; i++) {
+    if ((await run('php', ['-r', `exit(@fsockopen('127.0.0.1', ${webPort}) ? 0 : 1);`])).code === 0) break
+    await sleep(100)
+  }
+}, 120_000)
+
+afterAll(async () => {
+  web?.kill()
+  await rm(SUDOERS, { force: true })
+  await t?.stop()
+  await repo?.remove()
+  for (const d of cleanup) await rm(d, { recursive: true, force: true })
+})
+
+interface Site {
+  root: string
+  data: string
+  inputs: Record<string, string>
+  healthUrl: string
+  calls(): Promise<Call[]>
+  /** Real path of the tree live points at. */
+  live(): Promise<string>
+  control(c: Record<string, unknown>): Promise<void>
+  dbVersion(): Promise<string>
+  maintenance(): boolean
+  /** Real path of the safe tree (after a backtoprod: the one that served during the delivery). */
+  safe(): Promise<string>
+}
+
+/** A fresh delivery root initialised at `ref`, its config.php in both trees, its "database" at `db`. */
+async function site(ref: string, db: string, extra: Record<string, string> = {}, target: Target = t): Promise<Site> {
+  const id = Math.random().toString(36).slice(2, 10)
+  const root = `/tmp/dlv-moodle-${id}`
+  const data = `/tmp/dlv-mdata-${id}`
+  cleanup.push(root, data)
+  await target.sh(`mkdir -p ${root}`)
+  await run('install', ['-d', '-o', WEB, '-m', '0755', data], { check: true })
+  await writeFile(`${data}/fixture-db-version`, db)
+  await run('chown', [WEB, `${data}/fixture-db-version`], { check: true })
+  const healthUrl = `http://127.0.0.1:${webPort}/?root=${root}&data=${data}`
+  const inputs = { ...target.base, path: root, 'web-user': WEB, repository: repo.dir, ...extra }
+  const r = await runAction({ ...inputs, mode: 'init', ref })
+  expect(r.report?.hosts[0].error).toBeUndefined()
+  expect(r.code).toBe(0)
+  const config = `<?php\n$CFG->dataroot = '${data}';\n$CFG->fixturelive = '${root}/live';\n`
+  for (const tr of readdirSync(`${root}/trees`)) {
+    await target.sh(`cat > ${root}/trees/${tr}/config.php <<'EOF'\n${config}EOF`)
+  }
+  const s: Site = {
+    root,
+    data,
+    inputs,
+    healthUrl,
+    calls: async () =>
+      existsSync(`${data}/fixture-calls.jsonl`)
+        ? (await readFile(`${data}/fixture-calls.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Call)
+        : [],
+    live: async () => (await run('realpath', [`${root}/live`], { check: true })).stdout.trim(),
+    control: (ctl) => writeFile(`${data}/fixture-control.json`, JSON.stringify(ctl)),
+    dbVersion: async () => (await readFile(`${data}/fixture-db-version`, 'utf8')).trim(),
+    maintenance: () => existsSync(`${data}/climaintenance.html`),
+    safe: async () => `${root}/trees/${(JSON.parse(await readFile(`${root}/.delivery/state.json`, 'utf8')) as { safe: string }).safe}`,
+  }
+  return s
+}
+
+/** The calls after the first `upgrade.php --is-pending` (backtoprod's own), as `script args` strings. */
+const backtoprodCalls = (calls: Call[]) => {
+  const i = calls.findIndex((x) => x.script === 'upgrade.php' && x.args.includes('--is-pending'))
+  return i < 0 ? [] : calls.slice(i)
+}
+const names = (calls: Call[]) => calls.map((x) => `${x.script}${x.args.length ? ` ${x.args.join(' ')}` : ''}`)
+const hostOf = (r: Awaited<ReturnType<typeof runAction>>) => r.report?.hosts[0] as NonNullable<typeof r.report>['hosts'][0] & {
+  upgradeOutput?: string
+  restore?: string
+  health?: { ok: boolean; via?: string; status: number }
+  appVersionBefore?: string
+  appVersionAfter?: string
+}
+
+describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as the web user through sudo)', () => {
+  it('detects Moodle at init and reports the code version', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const st = JSON.parse(await readFile(`${s.root}/.delivery/state.json`, 'utf8')) as { app: string }
+    expect(st.app).toBe('moodle')
+    const r = await runAction({ ...s.inputs, mode: 'status' })
+    expect(r.code).toBe(0)
+    expect(r.outputs['app-version-after']).toBe('4.2 (Build: 20230424)')
+    const trees = (r.report?.hosts[0].status as { trees: Record<string, { app: string; version: string; branch: string }> }).trees
+    for (const v of Object.values(trees)) expect(v).toMatchObject({ app: '4.2 (Build: 20230424)', version: '2023042400.00', branch: '402' })
+  })
+
+  it('code-only delivery: no upgrade pending -> switch, purge caches, no maintenance; health through the SSH connection', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const before = await s.live()
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42b, 'health-url': s.healthUrl, 'health-expect': '200 fixed' })
+    expect(hostOf(r).error).toBeUndefined()
+    expect(r.code).toBe(0)
+    const after = await s.live()
+    expect(after).not.toBe(before)
+    const calls = backtoprodCalls(await s.calls())
+    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'purge_caches.php'])
+    // Asked of the work tree while the safe tree served; the purge ran in the new tree once it was live.
+    const served = await s.safe()
+    expect(calls[0]).toMatchObject({ live: served, user: WEB })
+    expect(calls[0].tree).not.toBe(served)
+    expect(calls[1]).toMatchObject({ tree: after, live: after, user: WEB })
+    expect((await s.calls()).every((x) => x.user === WEB)).toBe(true)
+    expect(hostOf(r).health).toMatchObject({ ok: true, status: 200, via: 'ssh-forward' })
+    expect(r.outputs['app-version-before']).toBe('4.2 (Build: 20230424)')
+    expect(r.outputs['app-version-after']).toBe('4.2 (Build: 20230424)')
+    expect(r.outputs['rolled-back']).toBe('false')
+    expect(hostOf(r).steps.find((x) => x.name === 'maintenance on')?.outcome).toBe('skipped')
+  })
+
+  it('upgrade pending, maintenance required: before-upgrade, maintenance on, cron held, switch, upgrade, purge, maintenance off, cron on', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const before = await s.live()
+    const marker = `${s.root}/dumped`
+    const r = await runAction({
+      ...s.inputs,
+      mode: 'deliver',
+      ref: c.v43,
+      'before-upgrade': `echo "dump before upgrade" > ${marker}; test -L "$DELIVERY_LIVE" || test -d "$DELIVERY_LIVE"`,
+      'health-url': s.healthUrl,
+      'health-expect': '200 4.3 front page',
+    })
+    expect(hostOf(r).error).toBeUndefined()
+    expect(r.code).toBe(0)
+    const after = await s.live()
+    const calls = backtoprodCalls(await s.calls())
+    expect(names(calls)).toEqual([
+      'upgrade.php --is-pending',
+      'upgrade.php --help',
+      'upgrade.php --is-maintenance-required',
+      'maintenance.php --enable',
+      'cron.php --help',
+      'cron.php --disable-wait',
+      'upgrade.php --non-interactive',
+      'purge_caches.php',
+      'maintenance.php --disable',
+      'cron.php --enable',
+    ])
+    expect(calls.every((x) => x.user === WEB)).toBe(true)
+    // Maintenance and the cron hold through the old tree before the switch; everything after it in the new tree.
+    const served = await s.safe()
+    expect(served).not.toBe(after)
+    expect(before).not.toBe(after)
+    for (const x of calls.slice(3, 6)) expect(x).toMatchObject({ tree: served, live: served })
+    for (const x of calls.slice(6)) expect(x).toMatchObject({ tree: after, live: after })
+    expect(await s.dbVersion()).toBe('2023100900.00')
+    expect(s.maintenance()).toBe(false)
+    expect(existsSync(`${s.data}/fixture-cron-disabled`)).toBe(false)
+    expect(readFileSync(marker, 'utf8')).toBe('dump before upgrade\n')
+    const h = hostOf(r)
+    expect(h.steps.find((x) => x.name === 'before-upgrade')?.outcome).toBe('success')
+    expect(h.upgradeOutput).toContain('completed successfully')
+    expect(r.outputs['app-version-before']).toBe('4.2 (Build: 20230424)')
+    expect(r.outputs['app-version-after']).toBe('4.3 (Build: 20231009)')
+    expect(h.health).toMatchObject({ ok: true })
+    expect(r.summary).toContain('Upgrade output')
+  })
+
+  it('goback is refused across an applied upgrade, allowed with allow-downgrade', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const r1 = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(r1.code).toBe(0)
+    const live = await s.live()
+    const n = (await s.calls()).length
+    const r = await runAction({ ...s.inputs, mode: 'goback' })
+    expect(r.code).toBe(1)
+    expect(r.report?.outcome).toBe('refused')
+    expect(hostOf(r).error).toMatch(/older than the database \(2023100900\.00\).*allow-downgrade/)
+    expect(await s.live()).toBe(live)
+    const asked = (await s.calls()).slice(n)
+    expect(names(asked)).toEqual(['cfg.php --name=version'])
+    expect(asked[0]).toMatchObject({ user: WEB, tree: live })
+    const forced = await runAction({ ...s.inputs, mode: 'goback', 'allow-downgrade': 'true' })
+    expect(forced.code).toBe(0)
+    expect(await s.live()).not.toBe(live)
+    // Caches of the newer code are purged after going back to older code.
+    expect(names((await s.calls()).slice(n + 1))).toEqual(['purge_caches.php'])
+  })
+
+  it('upgrade not requiring maintenance: no maintenance mode, upgrade with --maintenance=false', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ maintenanceRequired: false })
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(hostOf(r).error).toBeUndefined()
+    const got = names(backtoprodCalls(await s.calls()))
+    expect(got).not.toContain('maintenance.php --enable')
+    expect(got).toContain('upgrade.php --non-interactive --maintenance=false')
+    expect(got).toContain('cron.php --disable-wait')
+    expect(hostOf(r).steps.find((x) => x.name === 'maintenance on')).toMatchObject({ outcome: 'skipped', detail: 'the upgrade does not require maintenance mode' })
+  })
+
+  it('maintenance: always puts even a code-only switch in maintenance; maintenance: never keeps it off for an upgrade', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42b, maintenance: 'always' })
+    expect(r.code).toBe(0)
+    expect(names(backtoprodCalls(await s.calls()))).toEqual(['upgrade.php --is-pending', 'maintenance.php --enable', 'purge_caches.php', 'maintenance.php --disable'])
+    const n = (await s.calls()).length
+    const r2 = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, maintenance: 'never' })
+    expect(r2.code).toBe(0)
+    const got = names(backtoprodCalls((await s.calls()).slice(n)))
+    expect(got.filter((x) => x.startsWith('maintenance.php'))).toEqual([])
+    expect(got).toContain('upgrade.php --non-interactive')
+  })
+
+  it('a Moodle without --is-maintenance-required or cron --disable-wait: maintenance assumed required, cron not held', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ oldMoodle: true })
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(hostOf(r).error).toBeUndefined()
+    expect(names(backtoprodCalls(await s.calls()))).toEqual([
+      'upgrade.php --is-pending',
+      'upgrade.php --help',
+      'maintenance.php --enable',
+      'cron.php --help',
+      'upgrade.php --non-interactive',
+      'purge_caches.php',
+      'maintenance.php --disable',
+    ])
+    expect(hostOf(r).steps.find((x) => x.name === 'cron hold')?.outcome).toBe('skipped')
+  })
+
+  it('a failed upgrade leaves the site in maintenance, never goes back, and says what to restore', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ fail: ['upgrade.php --non-interactive'] })
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, 'before-upgrade': 'true', 'health-url': s.healthUrl })
+    expect(r.code).toBe(1)
+    const h = hostOf(r)
+    expect(h.outcome).toBe('failure')
+    expect(h.rolledBack).toBe(false)
+    expect(r.outputs['rolled-back']).toBe('false')
+    expect(s.maintenance()).toBe(true)
+    const live = await s.live()
+    const calls = backtoprodCalls(await s.calls())
+    expect(names(calls).slice(-1)).toEqual(['upgrade.php --non-interactive'])
+    expect(calls.at(-1)).toMatchObject({ tree: live, live })
+    expect(h.steps.find((x) => x.name === 'upgrade')?.outcome).toBe('failure')
+    expect(h.steps.find((x) => x.name === 'health')).toBeUndefined()
+    expect(h.upgradeOutput).toContain('simulated failure')
+    expect(h.restore).toContain(`sudo -u ${WEB} php ${live}/admin/cli/upgrade.php --non-interactive`)
+    expect(h.restore).toContain('maintenance.php --disable')
+    expect(h.restore).toContain('cron.php --enable')
+    expect(h.restore).toMatch(/restore the database.*before-upgrade: true.*run mode goback/)
+    expect(h.error).toMatch(/stays in maintenance mode/)
+    expect(r.summary).toContain('To restore by hand')
+    const st = JSON.parse(await readFile(`${s.root}/.delivery/state.json`, 'utf8')) as { state: string }
+    expect(st.state).toBe('production')
+  })
+
+  it('a failed upgrade that did not require maintenance puts the site into maintenance', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ maintenanceRequired: false, fail: ['upgrade.php --non-interactive'] })
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(r.code).toBe(1)
+    expect(names(backtoprodCalls(await s.calls())).slice(-2)).toEqual(['upgrade.php --non-interactive --maintenance=false', 'maintenance.php --enable'])
+    expect(s.maintenance()).toBe(true)
+    expect(hostOf(r).rolledBack).toBe(false)
+    expect(hostOf(r).error).toMatch(/stays in maintenance mode/)
+  })
+
+  it('a failed purge after an upgrade still turns maintenance off and cron on; no goback', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ fail: ['purge_caches.php'] })
+    const live0 = await s.live()
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(r.code).toBe(1)
+    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['upgrade.php --non-interactive', 'purge_caches.php', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(s.maintenance()).toBe(false)
+    expect(hostOf(r).rolledBack).toBe(false)
+    expect(await s.live()).not.toBe(live0)
+    expect(hostOf(r).restore).toContain('purge_caches.php')
+  })
+
+  it('a failed health check after a code-only switch goes back to the safe tree and purges its caches', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const live0 = await s.live()
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42broken, 'health-url': s.healthUrl, 'after-switch': `echo switched >> ${s.root}/after-switch.log` })
+    expect(r.code).toBe(1)
+    const h = hostOf(r)
+    expect(h.rolledBack).toBe(true)
+    expect(r.outputs['rolled-back']).toBe('true')
+    expect(h.health).toMatchObject({ ok: false, status: 500 })
+    expect(h.error).toMatch(/health check failed.*HTTP 500.*Went back/s)
+    const live = await s.live()
+    expect(live).not.toBe(live0) // the safe copy took a new id (fresh path) when it went live during deliver's goback
+    const calls = backtoprodCalls(await s.calls())
+    // Before going back by itself, it checks that the safe tree can serve the database (cfg.php through the live tree).
+    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'purge_caches.php', 'cfg.php --name=version', 'purge_caches.php'])
+    expect(calls[3]).toMatchObject({ tree: live, live })
+    expect(calls[1].tree).not.toBe(live)
+    // after-switch ran after every switch: deliver's goback, backtoprod's switch, and the automatic goback.
+    expect(readFileSync(`${s.root}/after-switch.log`, 'utf8')).toBe('switched\nswitched\nswitched\n')
+    const st = JSON.parse(await readFile(`${s.root}/.delivery/state.json`, 'utf8')) as { state: string }
+    expect(st.state).toBe('delivering')
+  })
+
+  it('a failed health check after an upgrade never goes back: maintenance back on, restore said', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43broken, 'health-url': s.healthUrl, 'auto-rollback': 'true' })
+    expect(r.code).toBe(1)
+    const h = hostOf(r)
+    expect(h.rolledBack).toBe(false)
+    expect(await s.dbVersion()).toBe('2023100900.00')
+    expect(s.maintenance()).toBe(true)
+    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['purge_caches.php', 'maintenance.php --disable', 'cron.php --enable', 'maintenance.php --enable'])
+    expect(h.restore).toMatch(/maintenance mode.*health check failed.*cannot serve it.*maintenance\.php --disable/s)
+  })
+
+  it('upgrade: false with an upgrade pending refuses the switch and changes nothing live', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, upgrade: 'false' })
+    expect(r.code).toBe(1)
+    expect(r.report?.outcome).toBe('refused')
+    expect(hostOf(r).error).toMatch(/needs a database upgrade and upgrade is false/)
+    expect(names(backtoprodCalls(await s.calls()))).toEqual(['upgrade.php --is-pending'])
+    expect(await s.dbVersion()).toBe('2023042400.00')
+    expect(s.maintenance()).toBe(false)
+    // A dry run of backtoprod (state delivering now) asks the work tree and says what a real run would do.
+    const n = (await s.calls()).length
+    const live = await s.live()
+    const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true' })
+    expect(hostOf(dry).error).toBeUndefined()
+    expect(dry.code).toBe(0)
+    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: maintenance mode on, cron held, switch, upgrade\.php --non-interactive, purge_caches\.php, maintenance mode off, cron on/)
+    expect(names((await s.calls()).slice(n))).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
+    expect(await s.live()).toBe(live)
+    expect(s.maintenance()).toBe(false)
+  })
+
+  it('a failed before-upgrade fails the run before anything is switched', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, 'before-upgrade': 'echo no space left >&2; exit 7' })
+    expect(r.code).toBe(1)
+    const live = await s.live()
+    const calls = backtoprodCalls(await s.calls())
+    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
+    expect(calls[0].tree).not.toBe(live)
+    expect(hostOf(r).steps.find((x) => x.name === 'before-upgrade')?.outcome).toBe('failure')
+    expect(hostOf(r).steps.filter((x) => x.name === 'switch')).toHaveLength(1) // deliver's goback only
+    expect(s.maintenance()).toBe(false)
+  })
+
+  it('a failing cron hold undoes maintenance mode and switches nothing', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ fail: ['cron.php --disable-wait'] })
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(r.code).toBe(1)
+    expect(names(backtoprodCalls(await s.calls())).slice(-3)).toEqual(['cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(s.maintenance()).toBe(false)
+    expect(await s.dbVersion()).toBe('2023042400.00')
+  })
+
+  it('a switch that fails after maintenance on turns maintenance off and cron on again through the old tree', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    // before-upgrade makes trees/ read-only: the work tree cannot take its fresh path, so the switch fails.
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, 'before-upgrade': 'chmod 555 "$DELIVERY_ROOT/trees"' })
+    await t.sh(`chmod 755 ${s.root}/trees`)
+    expect(r.code).toBe(1)
+    expect(hostOf(r).steps.find((x) => x.name === 'fresh path')?.outcome).toBe('failure')
+    const live = await s.live()
+    const calls = backtoprodCalls(await s.calls())
+    expect(names(calls).slice(3)).toEqual(['maintenance.php --enable', 'cron.php --help', 'cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
+    for (const x of calls.slice(-2)) expect(x).toMatchObject({ tree: live, live })
+    expect(s.maintenance()).toBe(false)
+    expect(existsSync(`${s.data}/fixture-cron-disabled`)).toBe(false)
+    expect(await s.dbVersion()).toBe('2023042400.00')
+  })
+
+  it("Moodle 5.1's public/ layout: refused without confirm-public-root, then upgraded through public/admin/cli", async () => {
+    const s = await site(c.v43, '2023100900.00')
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v51 })
+    expect(r.code).toBe(1)
+    expect(r.report?.outcome).toBe('refused')
+    expect(hostOf(r).error).toMatch(/live\/public.*confirm-public-root: true/)
+    expect(s.maintenance()).toBe(false)
+    const r2 = await runAction({
+      ...s.inputs,
+      mode: 'backtoprod',
+      'confirm-public-root': 'true',
+      'health-url': s.healthUrl,
+      'health-expect': '200 5.1 front page',
+    })
+    expect(hostOf(r2).error).toBeUndefined()
+    expect(r2.code).toBe(0)
+    const live = await s.live()
+    const calls = backtoprodCalls(await s.calls()).filter((x) => x.tree === live && x.live === live)
+    expect(names(calls)).toEqual(['upgrade.php --non-interactive', 'purge_caches.php', 'maintenance.php --disable', 'cron.php --enable'])
+    for (const x of calls) expect(x.path).toBe(`${live}/public/admin/cli/${x.script}`)
+    expect(await s.dbVersion()).toBe('2025100600.00')
+    expect(r2.outputs['app-version-after']).toBe('5.1 (Build: 20251006)')
+  })
+
+  it('a web user that sudo refuses: a clear message, nothing switched', async () => {
+    await makeUser('dlvweb2')
+    const s = await site(c.v42, '2023042400.00')
+    const live = await s.live()
+    const r = await runAction({ ...s.inputs, mode: 'goback', 'web-user': 'dlvweb2' })
+    expect(r.code).toBe(1)
+    expect(hostOf(r).error).toMatch(/cannot run Moodle's CLI as dlvweb2.*NOPASSWD/)
+    expect(await s.live()).toBe(live)
+  })
+
+  it('bad Moodle inputs are refused before any connection', async () => {
+    const before = t.sshd.connectionCount()
+    for (const [input, value, msg] of [
+      ['maintenance', 'sometimes', /maintenance/],
+      ['health-expect', 'ok', /health-expect/],
+      ['health-url', 'ftp://127.0.0.1/', /health-url/],
+      ['php', 'php; rm -rf /', /php/],
+      ['web-user', 'www data', /web-user/],
+      ['upgrade', 'yes please', /upgrade/],
+    ] as const) {
+      const r = await runAction({ ...t.base, mode: 'backtoprod', [input]: value })
+      expect(r.code).toBe(1)
+      expect(r.report).toBeUndefined()
+      expect(r.stdout + r.stderr).toMatch(msg)
+    }
+    expect(t.sshd.connectionCount()).toBe(before)
+  })
+})
+
+describe('health check on a server that refuses SSH forwarding', () => {
+  let t2: Target
+  beforeAll(async () => {
+    t2 = await startTarget() // AllowTcpForwarding no
+    await run('sh', ['-c', `grep -q '^${t2.sshd.user} ' ${SUDOERS} || echo '${t2.sshd.user} ALL=(${WEB}) NOPASSWD: ALL' >> ${SUDOERS}`], { check: true })
+  })
+  afterAll(async () => {
+    await t2?.stop()
+  })
+
+  it('falls back to a client on the server, and still tells a failure', async () => {
+    const s = await site(c.v42, '2023042400.00', {}, t2)
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42b, 'health-url': s.healthUrl, 'health-expect': '200 fixed' })
+    expect(hostOf(r).error).toBeUndefined()
+    expect(hostOf(r).health?.via).toMatch(/^server-(curl|php|wget)$/)
+    // A port nobody listens on: no answer, and the run goes back to the safe tree.
+    const dead = await freePort()
+    const r2 = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42, 'health-url': `http://127.0.0.1:${dead}/` })
+    expect(r2.code).toBe(1)
+    expect(hostOf(r2).rolledBack).toBe(true)
+    expect(hostOf(r2).health?.status).toBe(0)
+  }, 120_000)
+})
