@@ -485,7 +485,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const live = await s.live()
     const r = await runAction({ ...s.inputs, mode: 'goback', 'web-user': 'dlvweb2' })
     expect(r.code).toBe(1)
-    expect(hostOf(r).error).toMatch(/cannot run Moodle's CLI as dlvweb2.*NOPASSWD/)
+    expect(hostOf(r).error).toMatch(/may not run commands as dlvweb2 .*NOPASSWD/)
     expect(await s.live()).toBe(live)
   })
 
