@@ -3,11 +3,14 @@
  */
 import type { VcsContext, VcsDriver } from './driver.js'
 import { GitDriver } from './git.js'
+import { SvnDriver } from './svn.js'
 
 export function createDriver(method: string, ctx: VcsContext): VcsDriver {
   switch (method) {
     case 'git':
       return new GitDriver(ctx)
+    case 'svn':
+      return new SvnDriver(ctx)
     default:
       throw new Error(`method ${method} is not available in this version`)
   }
