@@ -3,8 +3,11 @@
  * the locale's encoding: under LC_ALL=C a name like `café.php` comes out mangled), decoding of the base64 fields the
  * scripts print, and the tree operations that need no version control (rename, delete, clean).
  */
+import type { DriftFile } from '../report/model.js'
 import type { Layout } from '../remote/server.js'
+import type { TreeRecord } from '../remote/state.js'
 import type { RemoteShell } from '../remote/shell.js'
+import type { VcsContext } from './driver.js'
 import { value } from './git.js'
 
 /** Shell function picking a UTF-8 locale the server has (C.UTF-8 on most, en_US.UTF-8 on older ones). */
@@ -62,3 +65,45 @@ export const PUT_PATH = `put_path() {
   else rm -rf -- "$d"; fi
 }
 `
+
+export function conflictMessage(conflicts: string[], rev: string, treeId: string): string {
+  const list = conflicts.slice(0, 20).join(', ') + (conflicts.length > 20 ? ` and ${conflicts.length - 20} more` : '')
+  return `the update to ${rev} would conflict with hand-made changes in trees/${treeId}: ${list}. Nothing was changed and nothing was switched. Commit those changes to the repository, or undo them on the server (they are saved in the drift patch), then run update again`
+}
+
+/**
+ * Saves drift for svn and cvs: a patch (the tool's diff of the changed files, and each untracked file as an added
+ * file) at `dest`, and every drifted file that still exists, as it is, in `<dest without .patch>.files.tar.gz`
+ * (binary files and exact bytes included). `diffCommand` is the shell command printing the tool's diff of
+ * "${tracked[@]}".
+ */
+export async function saveDriftFiles(
+  ctx: VcsContext,
+  tree: TreeRecord,
+  files: DriftFile[],
+  dest: string,
+  prelude: string,
+  diffCommand: string,
+  credentials?: { stdinPrefix: Buffer; secrets: string[] },
+): Promise<void> {
+  const list = files.map((f) => `${f.status}\0${f.path}\0`).join('')
+  await ctx.sh.run(
+    `save the hand-made changes of ${tree.id}`,
+    `${prelude}tree=$1; dest=$2
+cd "$tree"
+mkdir -p "$(dirname "$dest")"
+tracked=(); untracked=(); existing=()
+while IFS= read -r -d '' st && IFS= read -r -d '' p; do
+  if [ "$st" = untracked ]; then untracked+=("$p"); else tracked+=("$p"); fi
+  if [ -e "$p" ] || [ -L "$p" ]; then existing+=("$p"); fi
+done
+{
+  if [ \${#tracked[@]} -gt 0 ]; then ${diffCommand} 2>&1 || true; fi
+  for p in "\${untracked[@]}"; do diff -u --label /dev/null --label "b/$p" /dev/null "$p" || true; done
+} > "$dest.tmp"
+if [ \${#existing[@]} -gt 0 ]; then printf '%s\\0' "\${existing[@]}" | tar czf "\${dest%.patch}.files.tar.gz" --null -T -; fi
+mv -f "$dest.tmp" "$dest"`,
+    [credentials ? '1' : '0', ctx.layout.tree(tree.id), dest],
+    { stdin: Buffer.concat([credentials?.stdinPrefix ?? Buffer.alloc(0), Buffer.from(list)]), secrets: credentials?.secrets ?? [] },
+  )
+}

@@ -2,6 +2,7 @@
  * The driver factory: one VcsDriver per code-source method.
  */
 import type { VcsContext, VcsDriver } from './driver.js'
+import { CvsDriver } from './cvs.js'
 import { GitDriver } from './git.js'
 import { SvnDriver } from './svn.js'
 
@@ -11,6 +12,8 @@ export function createDriver(method: string, ctx: VcsContext): VcsDriver {
       return new GitDriver(ctx)
     case 'svn':
       return new SvnDriver(ctx)
+    case 'cvs':
+      return new CvsDriver(ctx)
     default:
       throw new Error(`method ${method} is not available in this version`)
   }
