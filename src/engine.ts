@@ -22,6 +22,7 @@ import { type HostContext, journal, Refusal, StepFailure } from './steps/context
 import { reconcile } from './steps/switch.js'
 import { ConnectionError, RunError } from './transport/run.js'
 import { SshConnection } from './transport/ssh.js'
+import type { VcsContext } from './vcs/driver.js'
 import { createDriver } from './vcs/index.js'
 
 export interface EngineOptions {
@@ -109,7 +110,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     let p = await probe(probeShell, layout)
     const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser, setsid: p.tools.setsid === true })
     const method = p.state?.method ?? settings.method
-    const vcsCtx = { sh, layout, settings, log }
+    const vcsCtx: VcsContext = { sh, layout, settings, log }
     const vcs = createDriver(method, vcsCtx)
     const app = chooseApp(settings, p.state?.app, sh, layout)
     ctx = {
@@ -126,6 +127,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       keep: [...new Set([...app.keep, ...settings.keep])].sort(),
       now,
     }
+    vcsCtx.keep = ctx.keep
     if (p.state && p.state.method !== settings.method && ['update', 'deliver'].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`,
