@@ -39,6 +39,7 @@ if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasman
  * everything is received into a staging folder first, so a transfer cut midway changes nothing in the tree.
  */
 const APPLY = `tree=$1; mf=$2; stage=$3
+trap 'rm -rf -- "$stage"' EXIT
 rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
 tar -x --no-same-owner -C "$stage" -f -
 [ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"

@@ -236,3 +236,31 @@ chmod +x ${shim}/cvs`)
     expect(unmasked(u.stdout + u.stderr) + JSON.stringify(u.report)).not.toContain('not-the-password')
   })
 })
+
+describe('method cvs: adopt an existing checkout', () => {
+  let t3: Target
+  const site = `/tmp/dlv-adopt-cvs-${process.pid}`
+
+  beforeAll(async () => {
+    t3 = await startTarget()
+    t3.base.app = 'none'
+    await t3.sh(`cd /tmp && cvs -f -Q -d ${repo.root} checkout -r v1 -d ${site.slice(5)} moodle && echo '<?php $CFG = 1;' > ${site}/config.php`)
+  })
+
+  afterAll(async () => {
+    await t3?.sh(`rm -rf ${site}`).catch(() => undefined)
+    await t3?.stop()
+  })
+
+  it('copies the checkout whole, records its CVSROOT#module and tag, and delivers from there', async () => {
+    const init = await runAction({ ...t3.base, mode: 'init', method: 'cvs', adopt: site, keep: 'config.php' })
+    expect(init.code, init.stdout).toBe(0)
+    const s = await readServerJson<State & { repository: string }>(t3, `${t3.root}/.delivery/state.json`)
+    expect(s.trees[s.live].revision).toBe('v1')
+    expect(s.repository).toBe(source)
+    const d = await runAction({ ...t3.base, mode: 'deliver', method: 'cvs', repository: source, ref: 'v2', keep: 'config.php' })
+    expect(d.code, d.stdout).toBe(0)
+    expect(d.report!.hosts[0].drift).toEqual([])
+    expect(await t3.sh(`cat ${t3.root}/live/config.php ${t3.root}/live/index.php`)).toMatch(/\$CFG[\s\S]*v2/)
+  })
+})

@@ -248,3 +248,69 @@ describe('method push over a real sshd', () => {
     expect(await t.sh(`cat ${shim}/calls 2>/dev/null || echo none`)).toBe('none\n')
   })
 })
+
+describe('method push: adopt, keep, and a full disk', () => {
+  let t2: Target
+
+  beforeAll(async () => {
+    t2 = await startTarget()
+    t2.base.app = 'none'
+  })
+
+  afterAll(async () => {
+    await t2?.sh(`umount ${t2.root} 2>/dev/null || true`).catch(() => undefined)
+    await run('umount', [t2.root])
+    await t2?.stop()
+  })
+
+  const act2 = (inputs: Record<string, string>, sha: string) =>
+    runAction({ ...t2.base, method: 'push', ...inputs }, { env: { GITHUB_WORKSPACE: full, GITHUB_SHA: sha } })
+
+  it('adopts an existing directory; the first update leaves files the commit lacks in place and never touches kept ones', async () => {
+    // A site copied by hand: v1's files, a config.php, a plugin installed on the server only, and a .git folder.
+    const site = `/tmp/dlv-adopt-push-${process.pid}`
+    await run('bash', ['-c', `mkdir -p ${site} && git -c safe.directory=* -C ${full} archive ${repo.commits.v1} | tar -x -C ${site}`], { check: true, env: { ...process.env, HOME: runner } })
+    await run('bash', ['-c', `cd ${site} && echo '<?php $CFG = 1;' > config.php && mkdir -p local/onserver && echo x > local/onserver/version.php && mkdir .git && echo y > .git/HEAD && chown -R ${t2.sshd.user} ${site}`], { check: true })
+    // The delivery root on a small tmpfs, for the full-disk case below.
+    const [uid, gid] = (await t2.sh('id -u; id -g')).trim().split('\n')
+    await run('mount', ['-t', 'tmpfs', '-o', `size=1m,uid=${uid},gid=${gid},mode=0755`, 'tmpfs', t2.root], { check: true })
+    const init = await act2({ mode: 'init', adopt: site, keep: 'config.php' }, repo.commits.v1)
+    expect(init.code, init.stdout).toBe(0)
+    const s = await readServerJson<State>(t2, `${t2.root}/.delivery/state.json`)
+    expect(s.trees[s.live].revision).toBe('adopted')
+    expect(await t2.sh(`test -e ${t2.root}/live/.git || echo no-git`)).toContain('no-git')
+    expect(await t2.sh(`head -1 ${t2.root}/.delivery/manifests/${s.live}`)).toContain('adopted')
+    expect(await t2.sh(`grep -c ' config.php$' ${t2.root}/.delivery/manifests/${s.live} || true`)).toBe('0\n')
+    const r = await act2({ mode: 'deliver', keep: 'config.php' }, repo.commits.v2)
+    expect(r.code, r.stdout).toBe(0)
+    const files = r.report!.hosts[0].files
+    expect(files.deleted).toEqual([])
+    expect(files.modified).toEqual(expect.arrayContaining(['index.php', 'mod/forum/lib.php']))
+    expect(await t2.sh(`cat ${t2.root}/live/local/onserver/version.php ${t2.root}/live/config.php`)).toContain('$CFG')
+    expect(await t2.sh(`test -e ${t2.root}/live/lib/old.php && echo left`)).toContain('left')
+    const st = await act2({ mode: 'status', keep: 'config.php' }, repo.commits.v2)
+    const drift = st.report!.hosts[0].drift[0].files.map((f) => f.path)
+    expect(drift).toEqual(expect.arrayContaining(['local/onserver/version.php', 'lib/old.php']))
+    expect(drift).not.toContain('config.php')
+    await run('rm', ['-rf', site])
+  })
+
+  it('a disk that fills up during the transfer fails the update and leaves the work tree as it was', async () => {
+    // A commit with a file larger than the free space.
+    await repo.exec(`git checkout -q -b big ${repo.commits.v2} && head -c 2000000 /dev/urandom > big.bin && git add big.bin && git commit -q -m big && git push -q origin big && git checkout -q main`)
+    const big = (await repo.exec('git rev-parse big')).trim()
+    await git(full, 'fetch', '-q', 'origin', 'big')
+    const r = await act2({ mode: 'deliver', keep: 'config.php' }, big)
+    expect(r.code).toBe(1)
+    expect(r.report!.hosts[0].error).toMatch(/No space left on device/)
+    const s = await readServerJson<State>(t2, `${t2.root}/.delivery/state.json`)
+    expect(s.state).toBe('delivering')
+    expect(s.trees[s.work!].revision).toBe(repo.commits.v2)
+    expect(await t2.sh(`test -e ${t2.root}/trees/${s.work}/big.bin || echo absent`)).toContain('absent')
+    expect(await t2.sh(`ls -A ${t2.root}/.delivery | grep -c incoming || true`)).toBe('0\n')
+    // With room again (a smaller commit), the delivery resumes.
+    const resumed = await act2({ mode: 'deliver', keep: 'config.php' }, repo.commits.v3)
+    expect(resumed.code, resumed.stdout).toBe(0)
+    expect(await t2.sh(`cat ${t2.root}/live/lib/setup.php`)).toContain('setupversion = 3')
+  })
+})

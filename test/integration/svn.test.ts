@@ -257,3 +257,48 @@ chmod +x /tmp/dlv-svnshim-${process.pid}/svn`)
     expect(unmasked(bad.stdout + bad.stderr) + JSON.stringify(bad.report)).not.toContain('wrong-password-123')
   })
 })
+
+describe('method svn: adopt an existing working copy', () => {
+  let t3: Target
+  const site = `/tmp/dlv-adopt-svn-${process.pid}`
+
+  beforeAll(async () => {
+    t3 = await startTarget()
+    t3.base.app = 'none'
+    await t3.sh(`LC_ALL=C.UTF-8 svn -q checkout -r ${repo.revs.v1} ${repo.trunk} ${site} && echo '<?php $CFG = 1;' > ${site}/config.php && echo local >> ${site}/README.txt`)
+  })
+
+  afterAll(async () => {
+    await t3?.sh(`rm -rf ${site}`).catch(() => undefined)
+    await t3?.stop()
+  })
+
+  it('copies the working copy whole, records its URL and revision, and delivers from there', async () => {
+    const init = await runAction({ ...t3.base, mode: 'init', method: 'svn', adopt: site, keep: 'config.php' })
+    expect(init.code, init.stdout).toBe(0)
+    const s = await readServerJson<State>(t3, `${t3.root}/.delivery/state.json`)
+    expect(s.trees[s.live].revision).toBe(repo.revs.v1)
+    expect((await readServerJson<{ repository: string }>(t3, `${t3.root}/.delivery/state.json`)).repository).toBe(repo.trunk)
+    expect((await t3.sh(`cd ${t3.root}/live && LC_ALL=C.UTF-8 svn status`)).trim().split('\n').sort()).toEqual(['?       config.php', 'M       README.txt'])
+    const d = await runAction({ ...t3.base, mode: 'deliver', method: 'svn', repository: repo.trunk, ref: repo.revs.v2, keep: 'config.php' })
+    expect(d.code, d.stdout).toBe(0)
+    expect(d.report!.hosts[0].drift[0].files).toEqual([{ path: 'README.txt', status: 'modified' }])
+    expect(await t3.sh(`cat ${t3.root}/live/config.php ${t3.root}/live/README.txt ${t3.root}/live/index.php`)).toMatch(/\$CFG[\s\S]*local[\s\S]*v2/)
+  })
+
+  it('refuses to adopt a directory that is not a working copy, and one inside a working copy', async () => {
+    await t3.sh(`mkdir -p /tmp/dlv-plain-${process.pid}`)
+    const t4 = await startTarget()
+    try {
+      const plain = await runAction({ ...t4.base, app: 'none', mode: 'init', method: 'svn', adopt: `/tmp/dlv-plain-${process.pid}` })
+      expect(plain.code).toBe(1)
+      expect(plain.report!.hosts[0].error).toMatch(/not a Subversion working copy: adopt it with method push/)
+      const inner = await runAction({ ...t4.base, app: 'none', mode: 'init', method: 'svn', adopt: `${site}/mod` })
+      expect(inner.code).toBe(1)
+      expect(inner.report!.hosts[0].error).toMatch(/lies inside the working copy/)
+    } finally {
+      await t4.stop()
+      await t3.sh(`rm -rf /tmp/dlv-plain-${process.pid}`)
+    }
+  })
+})
