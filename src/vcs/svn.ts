@@ -49,7 +49,7 @@ b64() { base64 -w0 < "$1"; echo; }
 
 /** Builds the list of conflicts a change would cause before anything is touched (sourced by the update script). */
 const PRECHECK = `precheck() {
-  local re='^([ ACDIMRX?!~])([ MC])[ L][ +][ SX][ KOTB]([ C]) (.+)$' line c1 c2 c7 p rev
+  local re='^([ ACDIMRX?!~])([ MC])[ L][ +][ SX][ KOTB]([ C]) (.+)$' line c1 c2 c7 p rev out
   svnl status --ignore-externals -- "\${targets[@]}" > "$DLV_TMP/status" 2>/dev/null || true
   while IFS= read -r line; do
     [[ $line =~ $re ]] || continue
@@ -65,7 +65,9 @@ const PRECHECK = `precheck() {
         rev=$(svnl info --show-item revision -- "$p@") || continue
         [ "$rev" = "$n" ] && continue
         if ! svnr info -- "$newroot/$p@$n" >/dev/null 2>&1; then printf '%s\\0' "$p"; continue; fi
-        if svnr merge --dry-run --allow-mixed-revisions -r "$rev:$n" -- "$newroot/$p@$n" "$p" 2>/dev/null | grep -Eq '^(C|.C|...C) '; then printf '%s\\0' "$p"; fi ;;
+        # (No pipe into grep -q: under pipefail, svn killed by SIGPIPE would hide the answer.)
+        out=$(svnr merge --dry-run --allow-mixed-revisions -r "$rev:$n" -- "$newroot/$p@$n" "$p" 2>&1) || { printf '%s\\0' "$p"; continue; }
+        if grep -Eq '^(C|.C|...C) ' <<< "$out"; then printf '%s\\0' "$p"; fi ;;
     esac
   done < "$DLV_TMP/status"
 }
