@@ -3,11 +3,13 @@
  * runner's git checkout (a full clone, then a shallow one) is the source. init, deliver, goback, backtoprod, dry run,
  * a delete-heavy change, drift saved as the files themselves, partial update and per-path syncback, hostile inputs.
  */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
+import { ROOT, readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { makeMoodleRepo, type MoodleRepo } from '../helpers/gitrepo.js'
-import { run } from '../helpers/proc.js'
+import { run, sleep } from '../helpers/proc.js'
 
 interface State {
   state: string
@@ -104,7 +106,8 @@ const sorted = (c: { added: string[]; modified: string[]; deleted: string[]; ren
 
 describe('method push over a real sshd', () => {
   it('refuses a relative checkout path and option-like refs before any connection', async () => {
-    for (const inputs of [{ repository: 'relative/dir' }, { ref: '-r' }, { ref: '--upload-pack=touch' }, { repository: '/tmp/x;rm -rf /' }]) {
+    const hostile: Record<string, string>[] = [{ repository: 'relative/dir' }, { ref: '-r' }, { ref: '--upload-pack=touch' }, { repository: '/tmp/x;rm -rf /' }]
+    for (const inputs of hostile) {
       const r = await act({ mode: 'init', ...inputs })
       expect(r.code, JSON.stringify(inputs)).not.toBe(0)
       expect(r.stdout + r.stderr).toMatch(/Input '(repository|ref)'/)
@@ -312,5 +315,65 @@ describe('method push: adopt, keep, and a full disk', () => {
     const resumed = await act2({ mode: 'deliver', keep: 'config.php' }, repo.commits.v3)
     expect(resumed.code, resumed.stdout).toBe(0)
     expect(await t2.sh(`cat ${t2.root}/live/lib/setup.php`)).toContain('setupversion = 3')
+  })
+})
+
+describe('method push: a connection cut during the transfer', () => {
+  let t3: Target
+  const shim3 = `/tmp/dlv-pushcut-${process.pid}`
+
+  beforeAll(async () => {
+    // The server's tar, when extracting, first waits while a HOLD file exists: the transfer can be cut meanwhile.
+    t3 = await startTarget({ extraConfig: `SetEnv PATH=${shim3}:/usr/local/bin:/usr/bin:/bin` })
+    t3.base.app = 'none'
+    await t3.sh(`mkdir -p ${shim3} && cat > ${shim3}/tar <<'EOF2'
+#!/bin/sh
+case " $* " in *" -x "*) touch ${shim3}/MARK; while [ -e ${shim3}/HOLD ]; do sleep 0.1; done;; esac
+exec /bin/tar "$@"
+EOF2
+chmod +x ${shim3}/tar`)
+  })
+
+  afterAll(async () => {
+    await t3?.sh(`rm -rf ${shim3}`).catch(() => undefined)
+    await t3?.stop()
+  })
+
+  it('leaves the work tree and its manifest as they were, and the next run resumes', async () => {
+    const act3 = (inputs: Record<string, string>, sha: string) =>
+      runAction({ ...t3.base, method: 'push', ...inputs }, { env: { GITHUB_WORKSPACE: full, GITHUB_SHA: sha } })
+    expect((await act3({ mode: 'init' }, repo.commits.v1)).code).toBe(0)
+    // A commit far larger than what SSH and the pipe can buffer: the runner is still sending when it is killed.
+    await git(full, 'checkout', '-q', '-b', 'huge', repo.commits.v2)
+    await run('bash', ['-c', `head -c 20000000 /dev/urandom > ${full}/huge.bin`], { check: true })
+    await git(full, 'add', 'huge.bin')
+    await git(full, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '-m', 'huge')
+    const huge = (await git(full, 'rev-parse', 'HEAD')).trim()
+    await git(full, 'checkout', '-q', '--detach')
+    await t3.sh(`touch ${shim3}/HOLD; rm -f ${shim3}/MARK`)
+    const dir = await mkdtemp('/tmp/dlv-cut-runner-')
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_ACTIONS: 'true', RUNNER_TEMP: dir, GITHUB_RUN_ID: '777', GITHUB_RUN_ATTEMPT: '1', GITHUB_WORKSPACE: full, GITHUB_SHA: huge }
+    for (const [k, v] of Object.entries({ ...t3.base, method: 'push', mode: 'deliver' })) env[`INPUT_${k.toUpperCase()}`] = v
+    const child = spawn(process.execPath, [`${ROOT}/dist/main.js`], { env, cwd: dir, stdio: 'ignore' })
+    const exited = new Promise((r) => child.once('exit', r))
+    for (let i = 0; i < 600 && !existsSync(`${shim3}/MARK`); i++) await sleep(50)
+    expect(existsSync(`${shim3}/MARK`)).toBe(true)
+    const s = await readServerJson<State>(t3, `${t3.root}/.delivery/state.json`)
+    const work = s.work!
+    const manifestBefore = await t3.sh(`cat ${t3.root}/.delivery/manifests/${work}`)
+    const filesBefore = await t3.sh(`cd ${t3.root}/trees/${work} && find . -type f -print0 | sort -z | xargs -0 sha1sum`)
+    child.kill('SIGKILL')
+    await exited
+    await t3.sh(`rm -f ${shim3}/HOLD`)
+    // The server side sees its input end early, changes nothing, and removes what it received.
+    for (let i = 0; i < 200 && (await t3.sh(`ls -A ${t3.root}/.delivery | grep -c incoming || true`)) !== '0\n'; i++) await sleep(50)
+    expect(await t3.sh(`ls -A ${t3.root}/.delivery | grep -c incoming || true`)).toBe('0\n')
+    expect(await t3.sh(`cat ${t3.root}/.delivery/manifests/${work}`)).toBe(manifestBefore)
+    expect(await t3.sh(`cd ${t3.root}/trees/${work} && find . -type f -print0 | sort -z | xargs -0 sha1sum`)).toBe(filesBefore)
+    await rm(dir, { recursive: true, force: true })
+    // The killed run's lock is taken over (lock-timeout 0), and the delivery resumes: update, then backtoprod.
+    const again = await act3({ mode: 'deliver', 'lock-timeout': '0' }, repo.commits.v3)
+    expect(again.code, again.stdout).toBe(0)
+    expect(await t3.sh(`cat ${t3.root}/live/lib/setup.php`)).toContain('setupversion = 3')
   })
 })
