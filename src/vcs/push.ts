@@ -9,6 +9,7 @@
  * same content). Works with a shallow checkout.
  */
 import { Readable } from 'node:stream'
+import { createGzip } from 'node:zlib'
 import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
@@ -23,6 +24,10 @@ import { type TreeFile, Workspace } from './workspace.js'
 
 /** SHA-1 of blob contents, by blob id: the same commit delivered to many hosts is read once. */
 const blobSha1 = new Map<string, string>()
+/** Blobs requested from git cat-file at once. */
+const BATCH = 64
+/** Bytes gathered before a write to the SSH channel. */
+const CHUNK = 256 * 1024
 
 /** Lists a tree's files and links with their hashes; prints the manifest too. Excludes a `.git` at the root. */
 const SCAN = `tree=$1; mf=$2
@@ -35,13 +40,13 @@ printf 'sums='; base64 -w0 < "$tmp/sums"; echo
 if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasmanifest=1"; fi`
 
 /**
- * Applies a tar stream (stdin) of `files/<path>` members and `meta/deleted` (NUL-separated paths), `meta/manifest`:
+ * Applies a gzipped tar stream (stdin) of `files/<path>` members and `meta/deleted` (NUL-separated paths), `meta/manifest`:
  * everything is received into a staging folder first, so a transfer cut midway changes nothing in the tree.
  */
 const APPLY = `tree=$1; mf=$2; stage=$3
 trap 'rm -rf -- "$stage"' EXIT
 rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
-tar -x --no-same-owner -C "$stage" -f -
+tar -xz --no-same-owner -C "$stage" -f -
 [ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"
 if [ ! -d "$tree" ]; then
   if [ -d "$stage/files" ]; then mv -T -- "$stage/files" "$tree"; else mkdir -p -- "$tree"; fi
@@ -68,7 +73,7 @@ rm -rf -- "$stage"`
 
 export class PushDriver implements VcsDriver {
   readonly method = 'push'
-  readonly tools = ['tar', 'sha1sum']
+  readonly tools = ['tar', 'gzip', 'sha1sum']
   readonly syncExcludes: string[] = []
 
   constructor(private readonly ctx: VcsContext) {}
@@ -100,15 +105,15 @@ export class PushDriver implements VcsDriver {
       this.ctx.log.warning(`method push does not send submodules (${all.submodules.slice(0, 5).join(', ')}${all.submodules.length > 5 ? ', ...' : ''}): their content is not part of the checkout's tree`)
     }
     const files = all.files.filter((f) => inPaths(f.path, paths))
-    const states = new Map<string, FileState>()
-    for (const f of files) {
-      let h = blobSha1.get(f.blob)
-      if (!h) {
-        h = sha1(await ws.read(f.blob))
-        blobSha1.set(f.blob, h)
-      }
-      states.set(f.path, { sha1: h, mode: f.mode })
+    const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))]
+    // Requests are pipelined to git cat-file, a batch at a time.
+    for (let i = 0; i < missing.length; i += BATCH) {
+      const batch = missing.slice(i, i + BATCH)
+      const contents = await Promise.all(batch.map((b) => ws.read(b)))
+      batch.forEach((b, k) => blobSha1.set(b, sha1(contents[k])))
     }
+    const states = new Map<string, FileState>()
+    for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob)!, mode: f.mode })
     return { files, states }
   }
 
@@ -125,27 +130,48 @@ export class PushDriver implements VcsDriver {
         failure = e as Error
       }
     }
+    // Entries are gathered into chunks of at least CHUNK bytes: the SSH channel then carries few large packets
+    // rather than three small ones per file.
     async function* entries(): AsyncGenerator<Buffer> {
-      for (const f of files) {
-        const content = await ws.read(f.blob)
-        const parts =
-          f.mode === '120000'
-            ? tarEntry({ path: `files/${f.path}`, link: content.toString('utf8'), mode: 0o777, mtime })
-            : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === '755' ? 0o755 : 0o644, mtime })
-        for (const p of parts) yield p
+      let pending: Buffer[] = []
+      let size = 0
+      const add = (parts: Buffer[]) => {
+        for (const p of parts) {
+          pending.push(p)
+          size += p.length
+        }
       }
-      const del = Buffer.from(deleted.map((p) => `${p}\0`).join(''), 'utf8')
-      for (const p of tarEntry({ path: 'meta/deleted', content: del, mode: 0o644, mtime })) yield p
-      const mf = Buffer.from(serializeManifest(manifest), 'utf8')
-      for (const p of tarEntry({ path: 'meta/manifest', content: mf, mode: 0o644, mtime })) yield p
-      yield tarEnd()
+      const flush = () => {
+        const out = Buffer.concat(pending)
+        pending = []
+        size = 0
+        return out
+      }
+      for (let i = 0; i < files.length; i += BATCH) {
+        const batch = files.slice(i, i + BATCH)
+        const contents = await Promise.all(batch.map((f) => ws.read(f.blob)))
+        batch.forEach((f, k) => {
+          const content = contents[k]
+          add(
+            f.mode === '120000'
+              ? tarEntry({ path: `files/${f.path}`, link: content.toString('utf8'), mode: 0o777, mtime })
+              : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === '755' ? 0o755 : 0o644, mtime }),
+          )
+        })
+        if (size >= CHUNK) yield flush()
+      }
+      add(tarEntry({ path: 'meta/deleted', content: Buffer.from(deleted.map((p) => `${p}\0`).join(''), 'utf8'), mode: 0o644, mtime }))
+      add(tarEntry({ path: 'meta/manifest', content: Buffer.from(serializeManifest(manifest), 'utf8'), mode: 0o644, mtime }))
+      add([tarEnd()])
+      yield flush()
     }
     try {
       await this.ctx.sh.run(
         `send ${files.length} file(s) and ${deleted.length} deletion(s) into ${id}`,
         APPLY,
         [this.ctx.layout.tree(id), this.manifestPath(id), `${this.ctx.layout.meta}/incoming-${id}`],
-        { stdin: Readable.from(stream()) },
+        // Compressed (gzip level 1, cheap): source code shrinks several times, and the SSH channel is the bottleneck.
+        { stdin: Readable.from(stream()).pipe(createGzip({ level: 1 })) },
       )
     } finally {
       if (failure) throw new StepFailure(`reading the checkout failed while sending (${failure.message}): nothing was changed in trees/${id}`)

@@ -328,7 +328,7 @@ describe('method push: a connection cut during the transfer', () => {
     t3.base.app = 'none'
     await t3.sh(`mkdir -p ${shim3} && cat > ${shim3}/tar <<'EOF2'
 #!/bin/sh
-case " $* " in *" -x "*) touch ${shim3}/MARK; while [ -e ${shim3}/HOLD ]; do sleep 0.1; done;; esac
+case " $* " in *" -x"*) touch ${shim3}/MARK; while [ -e ${shim3}/HOLD ]; do sleep 0.1; done;; esac
 exec /bin/tar "$@"
 EOF2
 chmod +x ${shim3}/tar`)
