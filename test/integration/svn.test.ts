@@ -197,6 +197,26 @@ describe('method svn over a real sshd', () => {
     )
     await t.sh(`rm -rf ${t.root}/live/local && cd ${t.root}/live && svn revert -q index.php README.txt`)
   })
+  it('switches the tree when repository names a tag; the dry run and the update list the same files', async () => {
+    await repo.exec(`svn -q copy -m 'tag v1' ${repo.trunk}@${repo.revs.v1} ${repo.trunk.replace(/trunk$/, 'tags/v1')}`)
+    const tag = repo.trunk.replace(/trunk$/, 'tags/v1')
+    const dry = await runAction({ ...t.base, mode: 'deliver', method: 'svn', repository: tag, 'dry-run': 'true' })
+    expect(dry.code, dry.stdout).toBe(0)
+    const r = await runAction({ ...t.base, mode: 'deliver', method: 'svn', repository: tag })
+    expect(r.code, r.stdout).toBe(0)
+    const files = r.report!.hosts[0].files
+    const says = await repoSays(repo.revs.v3, repo.revs.v1)
+    expect(files.modified.sort()).toEqual(says.modified)
+    expect(files.added.sort()).toEqual(says.added)
+    expect(files.deleted.sort()).toEqual(says.deleted)
+    expect(dry.report!.hosts[0].files.modified.sort()).toEqual(says.modified)
+    const s = await state()
+    expect((await t.sh(`cd ${t.root}/trees/${s.live} && svn info --show-item url`)).trim()).toBe(tag)
+    expect(await t.sh(`cat ${t.root}/live/index.php`)).toContain('v1')
+    const partial = await runAction({ ...t.base, mode: 'deliver', method: 'svn', repository: repo.trunk, paths: 'mod/forum' })
+    expect(partial.code).toBe(1)
+    expect(partial.report!.hosts[0].error).toMatch(/a partial update cannot change the branch/)
+  })
 })
 
 describe('method svn with svnserve and credentials', () => {
