@@ -52,6 +52,11 @@ export interface VcsDriver {
    * changes nothing in the layout.
    */
   update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult>
+  /**
+   * Throws (a StepFailure saying what to do) when the tree must not go live as it is: svn, a working copy left with
+   * unresolved conflicts. Optional; read-only.
+   */
+  checkReady?(tree: TreeRecord): Promise<void>
   /** Files of the tree that differ from what it should hold (edited, deleted or added by hand). */
   drift(tree: TreeRecord): Promise<DriftFile[]>
   /**

@@ -186,6 +186,21 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
     return { commit: rev, revision: tree.revision, take: { paths, ref: ref || 'HEAD', revision: rev }, changes }
   }
 
+  async checkReady(tree: TreeRecord): Promise<void> {
+    const r = await this.svn(
+      `check that ${tree.id} has no conflicts`,
+      'cd "$1"; printf "status="; svnl status --ignore-externals -- .@ | base64 -w0; echo',
+      [this.ctx.layout.tree(tree.id)],
+      false,
+    )
+    const { conflicts } = parseSvnStatus(field(r.stdout, 'status'))
+    if (conflicts.length) {
+      throw new StepFailure(
+        `trees/${tree.id} has unresolved svn conflicts in ${conflicts.slice(0, 20).join(', ')}: it cannot go live. Resolve them there (svn resolve, or svn revert to take the repository's version), then run backtoprod again`,
+      )
+    }
+  }
+
   async drift(tree: TreeRecord): Promise<DriftFile[]> {
     const r = await this.svn(
       `look for hand-made changes in ${tree.id}`,

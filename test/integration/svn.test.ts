@@ -306,6 +306,21 @@ describe('method svn: adopt an existing working copy', () => {
     expect(await t3.sh(`cat ${t3.root}/live/config.php ${t3.root}/live/README.txt ${t3.root}/live/index.php`)).toMatch(/\$CFG[\s\S]*local[\s\S]*v2/)
   })
 
+  it('backtoprod refuses a work tree left with svn conflicts, and goes on once they are resolved', async () => {
+    expect((await runAction({ ...t3.base, mode: 'goback' })).code).toBe(0)
+    const s = await readServerJson<State>(t3, `${t3.root}/.delivery/state.json`)
+    const work = `${t3.root}/trees/${s.work}`
+    // A conflict made by hand in the work tree: a local edit, then svn update of that file to a revision changing it.
+    await t3.sh(`cd ${work} && printf '<?php\\n$CFG->setupversion = 42;\\n' > lib/setup.php && LC_ALL=C.UTF-8 svn -q update --non-interactive --accept postpone -r ${repo.revs.v3} lib/setup.php; LC_ALL=C.UTF-8 svn status lib/setup.php`)
+    const r = await runAction({ ...t3.base, mode: 'backtoprod' })
+    expect(r.code).toBe(1)
+    expect(r.report!.hosts[0].error).toMatch(/unresolved svn conflicts in lib\/setup\.php: it cannot go live/)
+    expect((await readServerJson<State>(t3, `${t3.root}/.delivery/state.json`)).live).toBe(s.live)
+    await t3.sh(`cd ${work} && svn -q revert lib/setup.php`)
+    const ok = await runAction({ ...t3.base, mode: 'backtoprod' })
+    expect(ok.code, ok.stdout).toBe(0)
+  })
+
   it('refuses to adopt a directory that is not a working copy, and one inside a working copy', async () => {
     await t3.sh(`mkdir -p /tmp/dlv-plain-${process.pid}`)
     const t4 = await startTarget()
