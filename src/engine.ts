@@ -30,6 +30,7 @@ import { auditPermissions } from './steps/permissions.js'
 import { reconcile } from './steps/switch.js'
 import { ConnectionError, RunError } from './transport/run.js'
 import { JumpTunnel, SshConnection } from './transport/ssh.js'
+import type { VcsContext } from './vcs/driver.js'
 import { createDriver } from './vcs/index.js'
 
 export interface EngineOptions {
@@ -152,8 +153,10 @@ async function openHost(settings: Settings, target: HostTarget, opts: EngineOpti
   const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout)
   const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true })
   const method = p.state?.method ?? settings.method
-  const vcs = createDriver(method, { sh, layout, settings, log })
+  const vcsCtx: VcsContext = { sh, layout, settings, log }
+  const vcs = createDriver(method, vcsCtx)
   const app = chooseApp(settings, p.state?.app, sh, layout)
+  vcsCtx.keep = [...new Set([...app.keep, ...settings.keep])].sort()
   // Moodle's CLI runs as the web user: check now, not after the switch, that the SSH user may become it.
   if (app.name === 'moodle' && settings.webUser !== target.user) await sudoStep(report, login, target.user, new Map([[settings.webUser, 'web-user']]))
   return {
@@ -167,7 +170,7 @@ async function openHost(settings: Settings, target: HostTarget, opts: EngineOpti
     report,
     probe: p,
     state: p.state,
-    keep: [...new Set([...app.keep, ...settings.keep])].sort(),
+    keep: vcsCtx.keep,
     now: opts.now ?? (() => new Date()),
   }
 }

@@ -7,6 +7,7 @@ import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
 import { newSessionId } from './session/sessions.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
+import { checkSource } from './vcs/source.js'
 import {
   checkRaw,
   InputError,
@@ -352,9 +353,7 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
   if (adopt && (adopt === path || adopt.startsWith(`${path}/`) || path.startsWith(`${adopt}/`))) {
     errors.push(new InputError('adopt', `${show(adopt)} overlaps the delivery root ${show(path)}`, 'Give a directory outside the delivery root'))
   }
-  if (method === 'cvs' && repository && !/^[^#]+#[A-Za-z0-9._/-]+$/.test(repository)) {
-    errors.push(new InputError('repository', `${show(repository)} is not CVSROOT#module`, 'Write it as /var/lib/cvs#moodle'))
-  }
+  if (repository) take(() => checkSource(method, repository), undefined)
   if (method === 'svn' && ref && !/^(\d+|HEAD)$/.test(ref)) {
     errors.push(new InputError('ref', `${show(ref)} is not an SVN revision`, 'Give a revision number, or HEAD'))
   }

@@ -5,7 +5,7 @@
  */
 import { UnsafeToGoBack } from '../app/app.js'
 import { treeRevision } from '../remote/state.js'
-import { type HostContext, journal, mustState, plan, StepFailure } from '../steps/context.js'
+import { type HostContext, journal, mustState, plan, StepFailure, step } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
@@ -15,6 +15,7 @@ export async function backtoprod(ctx: HostContext): Promise<void> {
   const safeId = state.live
   const work = state.trees[state.work ?? '']
   ctx.report.revisionAfter ??= treeRevision(work)
+  if (ctx.vcs.checkReady) await step(ctx, 'ready', () => ctx.vcs.checkReady!(work))
   if (ctx.settings.dryRun) {
     const rename = work.served && work.dirty ? ' under a fresh id' : ''
     plan(ctx, `switch live from trees/${safeId} to the work tree trees/${work.id}${rename}; trees/${safeId} becomes the safe tree`)

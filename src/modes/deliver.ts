@@ -20,8 +20,9 @@ export async function deliver(ctx: HostContext): Promise<void> {
   // Everything that can fail before a change is checked first: the ref can be had, and (as the live tree becomes
   // the work tree) the live tree's hand-made changes, so that on-drift: fail stops before anything changes.
   const live = state.trees[state.live]
-  if (!ctx.settings.dryRun) {
-    ctx.commit = await step(ctx, 'fetch', () => ctx.vcs.fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || 'default branch'} is ${c}`)
+  const fetch = ctx.vcs.fetch?.bind(ctx.vcs)
+  if (!ctx.settings.dryRun && fetch) {
+    ctx.commit = await step(ctx, 'fetch', () => fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || 'default branch'} is ${c}`)
   }
   await checkDrift(ctx, live, 'live')
   await syncback(ctx, [], false)

@@ -20,7 +20,8 @@ export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: strin
       if (save) {
         const stamp = ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
         entry.patch = `${ctx.layout.drift}/${stamp}-${tree.id}-${role}.patch`
-        await ctx.vcs.saveDrift(tree, files, entry.patch)
+        const saved = await ctx.vcs.saveDrift(tree, files, entry.patch)
+        if (typeof saved === 'string') entry.patch = saved
       }
       ctx.report.drift.push(entry)
       const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(', ')

@@ -14,6 +14,8 @@ export interface VcsContext {
   layout: Layout
   settings: Settings
   log: Logger
+  /** Paths present in both trees that no update deletes (the app's own and the `keep` input), once known. */
+  keep?: string[]
 }
 
 export interface InitResult {
@@ -54,11 +56,19 @@ export interface VcsDriver {
    * Makes sure `ref` can be had, before anything changes (deliver calls it first, so a wrong ref or an unreachable
    * repository fails the run while the site is untouched). Returns the revision it resolves to.
    */
-  fetch(ref: string): Promise<string>
+  fetch?(ref: string): Promise<string>
+  /**
+   * Throws (a StepFailure saying what to do) when the tree must not go live as it is: svn, a working copy left with
+   * unresolved conflicts. Optional; read-only.
+   */
+  checkReady?(tree: TreeRecord): Promise<void>
   /** Files of the tree that differ from what it should hold (edited, deleted or added by hand). */
   drift(tree: TreeRecord): Promise<DriftFile[]>
-  /** Saves those files' changes as a patch at `dest` on the server. */
-  saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void>
+  /**
+   * Saves those files' changes as a patch at `dest` on the server; returns the path it wrote instead when the
+   * method cannot make a patch (push keeps the files themselves in a .tar.gz).
+   */
+  saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void | string>
   /**
    * After a syncback copied `from` into `to` (whole or `paths`), makes `to`'s metadata agree; returns the fields of
    * `to`'s record that change.

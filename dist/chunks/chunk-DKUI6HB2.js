@@ -221,24 +221,24 @@ var require_parse = __commonJS({
       return pre + r;
     }
     var ansiCEscape = /\\([0-7]{1,3}|x[\dA-Fa-f]{1,2}|u[\dA-Fa-f]{1,4}|U[\dA-Fa-f]{1,8}|c(?:\\\\|[\s\S])|[abeEfnrtv\\'"?])/g;
-    function expandAnsiCEscape(m, escape) {
-      var kind = escape.charAt(0);
+    function expandAnsiCEscape(m, escape2) {
+      var kind = escape2.charAt(0);
       if (kind === "c") {
-        var ctrl = escape.charAt(1);
+        var ctrl = escape2.charAt(1);
         return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
       }
       if (kind === "x" || kind === "u" || kind === "U") {
-        var cp = parseInt(escape.slice(1), 16);
+        var cp = parseInt(escape2.slice(1), 16);
         if (cp > 1114111) {
           return m;
         }
         return String.fromCharCode.apply(null, cp > 65535 ? [55232 + (cp >> 10), 56320 + (cp & 1023)] : [cp]);
       }
       if (kind >= "0" && kind <= "7") {
-        return String.fromCharCode(parseInt(escape, 8) & 255);
+        return String.fromCharCode(parseInt(escape2, 8) & 255);
       }
-      var letter = ANSI_C_LETTERS.indexOf(escape);
-      return letter < 0 ? escape : ANSI_C_CHARS.charAt(letter);
+      var letter = ANSI_C_LETTERS.indexOf(escape2);
+      return letter < 0 ? escape2 : ANSI_C_CHARS.charAt(letter);
     }
     function expandAnsiC(body) {
       return body.replace(ansiCEscape, expandAnsiCEscape).split("\0")[0];
@@ -7023,7 +7023,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash2,
+      createHash: createHash3,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -7683,10 +7683,10 @@ ${formatted}-----END ${type} KEY-----`;
         if (headers !== void 0) {
           headers = headers.split(/\r\n|\n/g);
           for (let i = 0; i < headers.length; ++i) {
-            const header = headers[i];
-            let sepIdx = header.indexOf(":");
-            if (header.slice(0, sepIdx) === "DEK-Info") {
-              const val = header.slice(sepIdx + 2);
+            const header2 = headers[i];
+            let sepIdx = header2.indexOf(":");
+            if (header2.slice(0, sepIdx) === "DEK-Info") {
+              const val = header2.slice(sepIdx + 2);
               sepIdx = val.indexOf(",");
               if (sepIdx === -1)
                 continue;
@@ -7711,11 +7711,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash2("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash2("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -7880,8 +7880,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash2("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash2("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -7921,7 +7921,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash2("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -8265,7 +8265,7 @@ var require_agent = __commonJS({
     var { Duplex } = __require("stream");
     var { resolve } = __require("path");
     var { readFile } = __require("fs");
-    var { execFile, spawn } = __require("child_process");
+    var { execFile, spawn: spawn2 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -8442,7 +8442,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
-          const proc = this.proc = spawn(EXEPATH, [data.length]);
+          const proc = this.proc = spawn2(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -10243,7 +10243,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash2,
+      createHash: createHash3,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -10669,7 +10669,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash2(this.hashName);
+          const hash = createHash3(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -11677,9 +11677,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash2(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash2(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -13319,7 +13319,7 @@ var require_Protocol = __commonJS({
             const m = RE_IDENT.exec(identRaw);
             if (!m)
               throw new Error("Invalid identification string");
-            const header = {
+            const header2 = {
               greeting: start === op ? "" : full.slice(0, start - op),
               identRaw,
               versions: {
@@ -13330,11 +13330,11 @@ var require_Protocol = __commonJS({
             };
             this._remoteIdentRaw = Buffer.from(identRaw);
             this._debug && this._debug(`Remote ident: ${inspect(identRaw)}`);
-            this._compatFlags = getCompatFlags(header);
+            this._compatFlags = getCompatFlags(header2);
             this._buffer = void 0;
             this._decipher = new NullDecipher(0, onKEXPayload.bind(this, { firstPacket: true }));
             this._parse = parsePacket;
-            this._onHeader(header);
+            this._onHeader(header2);
             if (!this._destruct) {
               return len;
             }
@@ -13384,8 +13384,8 @@ var require_Protocol = __commonJS({
       }
       return handler(this, payload);
     }
-    function getCompatFlags(header) {
-      const software = header.versions.software;
+    function getCompatFlags(header2) {
+      const software = header2.versions.software;
       let flags = 0;
       for (const rule of COMPAT_CHECKS) {
         if (typeof rule[0] === "string") {
@@ -17114,7 +17114,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash2,
+      createHash: createHash3,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -17336,7 +17336,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash2(hashAlgo).update(key).digest("hex");
+              key = createHash3(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -17369,11 +17369,11 @@ var require_client = __commonJS({
             } catch {
             }
           },
-          onHeader: (header) => {
+          onHeader: (header2) => {
             sawHeader = true;
-            this._remoteVer = header.versions.software;
-            if (header.greeting)
-              this.emit("greeting", header.greeting);
+            this._remoteVer = header2.versions.software;
+            if (header2.greeting)
+              this.emit("greeting", header2.greeting);
           },
           onHandshakeComplete: (negotiated) => {
             this.emit("handshake", negotiated);
@@ -19389,21 +19389,21 @@ var require_server = __commonJS({
             } catch {
             }
           },
-          onHeader: (header) => {
+          onHeader: (header2) => {
             this.removeListener("error", onClientPreHeaderError);
             const info = {
               ip: socket.remoteAddress,
               family: socket.remoteFamily,
               port: socket.remotePort,
-              header
+              header: header2
             };
             if (!server.emit("connection", this, info)) {
               proto.disconnect(DISCONNECT_REASON.BY_APPLICATION);
               socket.end();
               return;
             }
-            if (header.greeting)
-              this.emit("greeting", header.greeting);
+            if (header2.greeting)
+              this.emit("greeting", header2.greeting);
           },
           onHandshakeComplete: (negotiated) => {
             if (++exchanges > 1)
@@ -21721,6 +21721,59 @@ function parseEmail(name, value2) {
   return v;
 }
 
+// src/vcs/source.ts
+var NAME = "[A-Za-z0-9_][A-Za-z0-9_.~%+-]*";
+function checkSvnUrl(name, value2) {
+  const url = value2.replace(/^([a-z+]+:\/\/)[^/@]*:[^/@]*@/, "$1");
+  const fix = "Give the URL of trunk, of a branch or of a tag: https://svn.example.org/repo/trunk, svn://host/repo/trunk, svn+ssh://user@host/repo/trunk or file:///var/svn/repo/trunk";
+  const m = /^(file|svn|svn\+ssh|https?):\/\/([^/]*)(\/.*)?$/.exec(url);
+  if (!m) throw new InputError(name, `${show(url)} is not a Subversion URL`, fix);
+  const [, scheme, authority, path] = m;
+  if (scheme === "file") {
+    if (authority !== "" && authority !== "localhost") throw new InputError(name, `${show(url)} names a host in a file:// URL`, fix);
+    if (!path || path === "/") throw new InputError(name, `${show(url)} names no repository path`, fix);
+    return;
+  }
+  const hm = new RegExp(`^(?:(${NAME})@)?(${NAME}|\\[[0-9a-fA-F:.]+\\])(?::(\\d{1,5}))?$`).exec(authority);
+  if (!hm) throw new InputError(name, `${show(url)} has no valid host`, fix);
+}
+function parseCvsSource(name, value2) {
+  const fix = "Write CVSROOT#module, e.g. /var/lib/cvs#moodle or :pserver:anonymous@cvs.example.org:/cvsroot#moodle";
+  const i = value2.lastIndexOf("#");
+  if (i <= 0 || i === value2.length - 1 || value2.indexOf("#") !== i) {
+    throw new InputError(name, `${show(value2)} is not CVSROOT#module`, fix);
+  }
+  const root = value2.slice(0, i);
+  const module = value2.slice(i + 1);
+  if (/^:[a-z]+(;[^:]*)?:[^@:/]*:[^@/]*@/.test(root)) {
+    throw new InputError(name, "holds a password in the CVSROOT", "Put it in 'repository-password'");
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._/-]*$/.test(module) || module.split("/").some((s) => s === "" || s === "." || s === "..")) {
+    throw new InputError(name, `the module ${show(module)} is not a module name`, fix);
+  }
+  const m = new RegExp(`^(?::(local|fork|pserver|ext)(?:;[a-z]+=[A-Za-z0-9._-]+)*:)?(?:(?:(${NAME})@)?(${NAME}):(\\d{0,5}))?(/[A-Za-z0-9._/+-]*)$`).exec(
+    root
+  );
+  if (!m) throw new InputError(name, `the CVSROOT ${show(root)} is not a CVS root`, fix);
+  const [, method, , host, , path] = m;
+  if (path.split("/").some((s) => s === "..")) throw new InputError(name, `the CVSROOT ${show(root)} holds ..`, fix);
+  if ((method === "pserver" || method === "ext") && !host) {
+    throw new InputError(name, `the CVSROOT ${show(root)} names no host`, fix);
+  }
+  return { root, module };
+}
+function checkPushSource(name, value2) {
+  if (value2 && !value2.startsWith("/")) {
+    throw new InputError(name, `${show(value2)} is not an absolute path on the runner`, "Leave it empty to send the workspace ($GITHUB_WORKSPACE), or give the absolute path of a git checkout on the runner");
+  }
+}
+function checkSource(method, repository) {
+  if (!repository) return;
+  if (method === "svn") checkSvnUrl("repository", repository);
+  else if (method === "cvs") parseCvsSource("repository", repository);
+  else if (method === "push") checkPushSource("repository", repository);
+}
+
 // src/settings.ts
 var MODES = [
   "init",
@@ -21923,9 +21976,7 @@ function readSettings(input, env = process.env, fromActions = true) {
   if (adopt && (adopt === path || adopt.startsWith(`${path}/`) || path.startsWith(`${adopt}/`))) {
     errors.push(new InputError("adopt", `${show(adopt)} overlaps the delivery root ${show(path)}`, "Give a directory outside the delivery root"));
   }
-  if (method === "cvs" && repository && !/^[^#]+#[A-Za-z0-9._/-]+$/.test(repository)) {
-    errors.push(new InputError("repository", `${show(repository)} is not CVSROOT#module`, "Write it as /var/lib/cvs#moodle"));
-  }
+  if (repository) take(() => checkSource(method, repository), void 0);
   if (method === "svn" && ref && !/^(\d+|HEAD)$/.test(ref)) {
     errors.push(new InputError("ref", `${show(ref)} is not an SVN revision`, "Give a revision number, or HEAD"));
   }
@@ -22829,6 +22880,7 @@ async function backtoprod(ctx) {
   const safeId = state.live;
   const work = state.trees[state.work ?? ""];
   ctx.report.revisionAfter ??= treeRevision(work);
+  if (ctx.vcs.checkReady) await step(ctx, "ready", () => ctx.vcs.checkReady(work));
   if (ctx.settings.dryRun) {
     const rename = work.served && work.dirty ? " under a fresh id" : "";
     plan(ctx, `switch live from trees/${safeId} to the work tree trees/${work.id}${rename}; trees/${safeId} becomes the safe tree`);
@@ -22925,6 +22977,9 @@ function parsePorcelainZ(out) {
 function isKept(path, keep) {
   return keep.some((k) => path === k || path.startsWith(`${k}/`));
 }
+function inPaths(path, paths) {
+  return paths.length === 0 || isKept(path, paths);
+}
 
 // src/steps/drift.ts
 async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
@@ -22938,7 +22993,8 @@ async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
       if (save) {
         const stamp = ctx.now().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
         entry.patch = `${ctx.layout.drift}/${stamp}-${tree.id}-${role}.patch`;
-        await ctx.vcs.saveDrift(tree, files, entry.patch);
+        const saved = await ctx.vcs.saveDrift(tree, files, entry.patch);
+        if (typeof saved === "string") entry.patch = saved;
       }
       ctx.report.drift.push(entry);
       const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(", ");
@@ -23068,8 +23124,9 @@ async function deliver(ctx) {
     return;
   }
   const live = state.trees[state.live];
-  if (!ctx.settings.dryRun) {
-    ctx.commit = await step(ctx, "fetch", () => ctx.vcs.fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || "default branch"} is ${c}`);
+  const fetch2 = ctx.vcs.fetch?.bind(ctx.vcs);
+  if (!ctx.settings.dryRun && fetch2) {
+    ctx.commit = await step(ctx, "fetch", () => fetch2(ctx.settings.ref), (c) => `${ctx.settings.ref || "default branch"} is ${c}`);
   }
   await checkDrift(ctx, live, "live");
   await syncback(ctx, [], false);
@@ -23608,11 +23665,1527 @@ function value(stdout, name) {
   return line ? line.slice(name.length + 1).trim() : "";
 }
 
+// src/vcs/common.ts
+var UTF8_LOCALE = `dlv_utf8() {
+  local l
+  for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
+    if [ "$(LC_ALL=$l locale charmap 2>/dev/null)" = UTF-8 ]; then export LC_ALL=$l LANG=$l LANGUAGE=; return 0; fi
+  done
+  export LC_ALL=C
+}
+dlv_utf8
+`;
+function field(stdout, name) {
+  return Buffer.from(value(stdout, name), "base64").toString("utf8");
+}
+function nulField(stdout, name) {
+  return field(stdout, name).split("\0").filter((s) => s !== "").map((s) => s.replace(/^\.\//, ""));
+}
+async function moveTree(sh, layout, from, to) {
+  await sh.run(`rename tree ${from} to ${to}`, `[ ! -e "$2" ] || die "$2 already exists"; mv -T "$1" "$2"`, [layout.tree(from), layout.tree(to)]);
+}
+async function removeTree(sh, layout, id) {
+  await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)]);
+}
+async function cleanTrees(sh, layout, extra = []) {
+  await sh.run("clean a half-finished init", 'root=$1; shift; find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; for d in "$@"; do rm -rf -- "$d"; done', [
+    layout.root,
+    ...extra
+  ]);
+}
+var PUT_PATH = `put_path() {
+  local s="$1/$3" d="$2/$3"
+  if [ -d "$s" ] && [ ! -L "$s" ]; then
+    mkdir -p "$d"
+    if command -v rsync >/dev/null 2>&1; then rsync -a --delete -- "$s/" "$d/"
+    else find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; (cd "$s" && tar cf - .) | (cd "$d" && tar xpf -); fi
+  elif [ -e "$s" ] || [ -L "$s" ]; then
+    mkdir -p "$(dirname "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
+  else rm -rf -- "$d"; fi
+}
+`;
+function conflictMessage(conflicts, rev, treeId) {
+  const list = conflicts.slice(0, 20).join(", ") + (conflicts.length > 20 ? ` and ${conflicts.length - 20} more` : "");
+  return `the update to ${rev} would conflict with hand-made changes in trees/${treeId}: ${list}. Nothing was changed and nothing was switched. Commit those changes to the repository, or undo them on the server (they are saved in the drift patch), then run update again`;
+}
+async function saveDriftFiles(ctx, tree, files, dest, prelude, diffCommand, credentials) {
+  const list = files.map((f) => `${f.status}\0${f.path}\0`).join("");
+  await ctx.sh.run(
+    `save the hand-made changes of ${tree.id}`,
+    `${prelude}tree=$1; dest=$2
+cd "$tree"
+mkdir -p "$(dirname "$dest")"
+tracked=(); untracked=(); existing=()
+while IFS= read -r -d '' st && IFS= read -r -d '' p; do
+  if [ "$st" = untracked ]; then untracked+=("$p"); else tracked+=("$p"); fi
+  if [ -e "$p" ] || [ -L "$p" ]; then existing+=("$p"); fi
+done
+{
+  if [ \${#tracked[@]} -gt 0 ]; then ${diffCommand} 2>&1 || true; fi
+  for p in "\${untracked[@]}"; do diff -u --label /dev/null --label "b/$p" /dev/null "$p" || true; done
+} > "$dest.tmp"
+if [ \${#existing[@]} -gt 0 ]; then printf '%s\\0' "\${existing[@]}" | tar czf "\${dest%.patch}.files.tar.gz" --null -T -; fi
+mv -f "$dest.tmp" "$dest"`,
+    [credentials ? "1" : "0", ctx.layout.tree(tree.id), dest],
+    { stdin: Buffer.concat([credentials?.stdinPrefix ?? Buffer.alloc(0), Buffer.from(list)]), secrets: credentials?.secrets ?? [] }
+  );
+}
+
+// src/vcs/cvs-output.ts
+var QUOTED = "[`'\u2018]([^`'\u2019]+)['\u2019]";
+function parseCvsUpdate(stdout, stderr, before, after) {
+  const changes = emptyChanges();
+  const conflicts = [];
+  const seen = /* @__PURE__ */ new Set();
+  const push = (list, p) => {
+    if (!seen.has(p)) {
+      seen.add(p);
+      list.push(p);
+    }
+  };
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^([UPMCAR?]) (.+)$/.exec(line);
+    if (!m) continue;
+    const [, code2, path] = m;
+    if (code2 === "C") {
+      conflicts.push(path);
+      continue;
+    }
+    if (code2 !== "U" && code2 !== "P" && code2 !== "M") continue;
+    const was = before.get(path) ?? "";
+    const existed = was !== "" && was !== "0" && !was.startsWith("-");
+    if (after === void 0) {
+      if (code2 === "M") continue;
+      push(existed ? changes.modified : changes.added, path);
+      continue;
+    }
+    const now = after.get(path) ?? "";
+    if (existed && now === was) continue;
+    push(existed ? changes.modified : changes.added, path);
+  }
+  for (const line of stderr.split(/\r?\n/)) {
+    const gone = new RegExp(`^cvs (?:update|server): (?:warning: )?${QUOTED} is (?:no longer in the repository|not \\(any longer\\) pertinent)$`).exec(line);
+    if (gone) {
+      push(changes.deleted, gone[1]);
+      continue;
+    }
+    const conflict = new RegExp(`^cvs (?:update|server): (?:conflict: ${QUOTED}|move away ${QUOTED}|conflicts found in (.+))`).exec(line);
+    if (conflict) {
+      const p = conflict[1] ?? conflict[2] ?? conflict[3];
+      if (!conflicts.includes(p)) conflicts.push(p);
+    }
+  }
+  return { changes, conflicts };
+}
+function parseCvsDrift(stdout, stderr, untrackedFiles = []) {
+  const files = [];
+  const lost = /* @__PURE__ */ new Set();
+  for (const line of stderr.split(/\r?\n/)) {
+    const m = new RegExp(`^cvs (?:update|server): warning: ${QUOTED} was lost$`).exec(line);
+    if (m) lost.add(m[1]);
+  }
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^([UPMCAR?]) (.+)$/.exec(line);
+    if (!m) continue;
+    const [, code2, path] = m;
+    if (code2 === "M" || code2 === "C") files.push({ path, status: "modified" });
+    else if (code2 === "A") files.push({ path, status: "added" });
+    else if (code2 === "R") files.push({ path, status: "deleted" });
+    else if (code2 === "?") {
+      const inside = untrackedFiles.filter((f) => f.startsWith(`${path}/`));
+      if (inside.length) for (const f of inside) files.push({ path: f, status: "untracked" });
+      else files.push({ path, status: "untracked" });
+    } else if (lost.has(path)) files.push({ path, status: "deleted" });
+  }
+  return files;
+}
+function parseRevisions(text) {
+  const parts = text.split("\0");
+  const map = /* @__PURE__ */ new Map();
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]) map.set(parts[i], parts[i + 1]);
+  return map;
+}
+var SHIFTS = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  12,
+  13,
+  14,
+  15,
+  16,
+  17,
+  18,
+  19,
+  20,
+  21,
+  22,
+  23,
+  24,
+  25,
+  26,
+  27,
+  28,
+  29,
+  30,
+  31,
+  114,
+  120,
+  53,
+  79,
+  96,
+  109,
+  72,
+  108,
+  70,
+  64,
+  76,
+  67,
+  116,
+  74,
+  68,
+  87,
+  111,
+  52,
+  75,
+  119,
+  49,
+  34,
+  82,
+  81,
+  95,
+  65,
+  112,
+  86,
+  118,
+  110,
+  122,
+  105,
+  41,
+  57,
+  83,
+  43,
+  46,
+  102,
+  40,
+  89,
+  38,
+  103,
+  45,
+  50,
+  42,
+  123,
+  91,
+  35,
+  125,
+  55,
+  54,
+  66,
+  124,
+  126,
+  59,
+  47,
+  92,
+  71,
+  115,
+  78,
+  88,
+  107,
+  106,
+  56,
+  36,
+  121,
+  117,
+  104,
+  101,
+  100,
+  69,
+  73,
+  99,
+  63,
+  94,
+  93,
+  39,
+  37,
+  61,
+  48,
+  58,
+  113,
+  32,
+  90,
+  44,
+  98,
+  60,
+  51,
+  33,
+  97,
+  62,
+  77,
+  84,
+  80,
+  85,
+  223,
+  225,
+  216,
+  187,
+  166,
+  229,
+  189,
+  222,
+  188,
+  141,
+  249,
+  148,
+  200,
+  184,
+  136,
+  248,
+  190,
+  199,
+  170,
+  181,
+  204,
+  138,
+  232,
+  218,
+  183,
+  255,
+  234,
+  220,
+  247,
+  213,
+  203,
+  226,
+  193,
+  174,
+  172,
+  228,
+  252,
+  217,
+  201,
+  131,
+  230,
+  197,
+  211,
+  145,
+  238,
+  161,
+  179,
+  160,
+  212,
+  207,
+  221,
+  254,
+  173,
+  202,
+  146,
+  224,
+  151,
+  140,
+  196,
+  205,
+  130,
+  135,
+  133,
+  143,
+  246,
+  192,
+  159,
+  244,
+  239,
+  185,
+  168,
+  215,
+  144,
+  139,
+  165,
+  180,
+  157,
+  147,
+  186,
+  214,
+  176,
+  227,
+  231,
+  219,
+  169,
+  175,
+  156,
+  206,
+  198,
+  129,
+  164,
+  150,
+  210,
+  154,
+  177,
+  134,
+  127,
+  182,
+  128,
+  158,
+  208,
+  162,
+  132,
+  167,
+  209,
+  149,
+  241,
+  153,
+  251,
+  237,
+  236,
+  171,
+  195,
+  243,
+  233,
+  253,
+  240,
+  194,
+  250,
+  191,
+  155,
+  142,
+  137,
+  245,
+  235,
+  163,
+  242,
+  178,
+  152
+];
+function scramble(password) {
+  const bytes = Buffer.from(password, "utf8");
+  return Buffer.concat([Buffer.from("A"), Buffer.from(bytes.map((b) => SHIFTS[b]))]);
+}
+function cvsPassLine(root, password) {
+  const m = /^:pserver(?:;[^:]*)?:([^@:]+)@([^:/]+):(\d*)(\/.*)$/.exec(root);
+  if (!m) return null;
+  const [, user, host, port, path] = m;
+  return Buffer.concat([Buffer.from(`/1 :pserver:${user}@${host}:${port || "2401"}${path} `), scramble(password), Buffer.from("\n")]);
+}
+
+// src/vcs/cvs.ts
+var CVS_PRELUDE = `${UTF8_LOCALE}DLV_TMP=$(mktemp -d); trap 'rm -rf "$DLV_TMP"' EXIT
+if [ "$1" = 1 ]; then
+  IFS= read -r DLV_PASS || true
+  ( umask 077; printf '%s\\n' "$DLV_PASS" > "$DLV_TMP/cvspass" ); unset DLV_PASS
+  export CVS_PASSFILE="$DLV_TMP/cvspass"
+fi
+shift
+printf '#!/bin/sh\\nexec ssh -o BatchMode=yes "$@"\\n' > "$DLV_TMP/rsh"; chmod 700 "$DLV_TMP/rsh"
+export CVS_RSH="$DLV_TMP/rsh"
+unset CVSREAD CVSWRAPPERS CVSIGNORE
+cvsc() { cvs -f "$@" </dev/null; }
+b64() { base64 -w0 < "$1"; echo; }
+# entry_rev PATH: the revision CVS/Entries records for a file ('' when none).
+entry_rev() {
+  local d n a name rev rest
+  d=$(dirname "$1"); n=$(basename "$1")
+  [ -f "$d/CVS/Entries" ] || return 0
+  while IFS=/ read -r a name rev rest; do
+    if [ -z "$a" ] && [ "$name" = "$n" ]; then printf '%s' "$rev"; return 0; fi
+  done < "$d/CVS/Entries"
+}
+# revisions FILE: for each U/P/M/C line of cvs output in FILE, "path NUL revision NUL".
+revisions() {
+  local line re='^[UPMC] (.+)$'
+  while IFS= read -r line; do
+    if [[ $line =~ $re ]]; then printf '%s\\0%s\\0' "\${BASH_REMATCH[1]}" "$(entry_rev "\${BASH_REMATCH[1]}")"; fi
+  done < "$1"
+}
+# check_origin ROOT MODULE: the working copy in . comes from ROOT's MODULE.
+check_origin() {
+  local root repo
+  root=$(cat CVS/Root); repo=$(cat CVS/Repository)
+  [ "$root" = "$1" ] || die "this tree was checked out from $root, not $1: deliver from the same CVSROOT, or init a new layout"
+  [ "$repo" = "$2" ] || [ "$repo" = "\${1##*:}/$2" ] || die "this tree holds module $repo, not $2: deliver the same module, or init a new layout"
+}
+`;
+var CvsDriver = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  method = "cvs";
+  tools = ["cvs"];
+  /** CVS keeps its metadata in a CVS/ folder of every directory: a syncback copies it along. */
+  syncExcludes = [];
+  /** CVSROOT (with repository-username put in when it names no user) and module of `repository`. */
+  source() {
+    const src = parseCvsSource("repository", this.ctx.settings.repository);
+    const u = this.ctx.settings.repositoryUsername;
+    if (u && /^:(pserver|ext)(;[^:]*)?:[^@]+:/.test(src.root) && !/^:[^:]*:[^/@]*@/.test(src.root)) {
+      src.root = src.root.replace(/^(:[^:]*:)/, `$1${u}@`);
+    }
+    return src;
+  }
+  cvs(what, script, args, stdin = "") {
+    const pw = this.ctx.settings.repositoryPassword;
+    let cred = null;
+    if (pw && this.ctx.settings.repository) {
+      cred = cvsPassLine(this.source().root, pw);
+      if (!cred && /^:pserver/.test(this.source().root)) {
+        throw new StepFailure("the :pserver: CVSROOT names no user: write :pserver:USER@host:/path, or give 'repository-username'");
+      }
+    }
+    return this.ctx.sh.run(what, CVS_PRELUDE + script, [cred ? "1" : "0", ...args], {
+      stdin: cred ? Buffer.concat([cred, Buffer.from(stdin)]) : stdin || void 0,
+      secrets: pw ? [pw] : []
+    });
+  }
+  async init(treeIds) {
+    const { root, module } = this.source();
+    const ref = this.ctx.settings.ref;
+    const r = await this.cvs(
+      "check out the module into the trees",
+      `root=$1; module=$2; ref=$3; dir=$4; first=$5; shift 5
+cd "$dir"
+rf=(); [ -z "$ref" ] || [ "$ref" = HEAD ] || rf=(-r "$ref")
+cvsc -q -d "$root" checkout -P "\${rf[@]}" -d "$first" -- "$module" > "$DLV_TMP/out" || die "cvs cannot check out $module at \${ref:-HEAD} from $root"
+[ -d "$first/CVS" ] || die "cvs checked out nothing: is $module a module of $root, and \${ref:-HEAD} a tag or branch of it?"
+for t in "$@"; do cp -a -- "$first" "$t"; done
+echo "rev=\${ref:-HEAD}"`,
+      [root, module, this.ctx.settings.ref, this.ctx.layout.trees, ...treeIds]
+    );
+    return { revision: value(r.stdout, "rev") || ref || "HEAD", repository: this.ctx.settings.repository };
+  }
+  async adopt(source, treeIds) {
+    const r = await this.cvs(
+      "adopt the existing CVS checkout",
+      `src=$1; shift
+[ -f "$src/CVS/Root" ] && [ -f "$src/CVS/Repository" ] || die "$src is not a CVS checkout (no CVS/Root): adopt it with method push, or check it out with init"
+tag=HEAD; if [ -f "$src/CVS/Tag" ]; then tag=$(cut -c2- "$src/CVS/Tag"); fi
+for t in "$@"; do cp -a -- "$src" "$t"; done
+echo "rev=$tag"; echo "repo=$(cat "$src/CVS/Root")#$(cat "$src/CVS/Repository")"`,
+      [source, ...treeIds.map((id) => this.ctx.layout.tree(id))]
+    );
+    return { revision: value(r.stdout, "rev"), repository: value(r.stdout, "repo") };
+  }
+  async update(tree, ref, paths, dryRun) {
+    const { root, module } = this.source();
+    const r = await this.cvs(
+      dryRun ? "compute the update (dry run)" : "update the work tree",
+      `tree=$1; root=$2; module=$3; ref=$4; dry=$5; shift 5
+cd "$tree"
+check_origin "$root" "$module"
+rf=(-A); [ -z "$ref" ] || [ "$ref" = HEAD ] || rf=(-r "$ref")
+cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err" || { cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"; }
+revisions "$DLV_TMP/n.out" > "$DLV_TMP/before"
+if [ "$dry" = 1 ]; then
+  printf 'out='; b64 "$DLV_TMP/n.out"; printf 'err='; b64 "$DLV_TMP/n.err"; printf 'before='; b64 "$DLV_TMP/before"; exit 0
+fi
+grep -E '^C ' "$DLV_TMP/n.out" | cut -c3- | tr '\\n' '\\0' > "$DLV_TMP/conflicts" || true
+sed -n 's/^cvs [a-z]*: conflict: .\\(.*\\). is .*/\\1/p' "$DLV_TMP/n.err" | tr '\\n' '\\0' >> "$DLV_TMP/conflicts" || true
+if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
+cvsc -q update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; die "cvs update failed"; }
+revisions "$DLV_TMP/out" > "$DLV_TMP/after"
+# cvs keeps the hand-made version of each file it merged as .#FILE.REVISION; it is in the drift patch already, and
+# must not be served: remove it.
+while IFS= read -r -d '' p && IFS= read -r -d '' was; do
+  b="$(dirname "$p")/.#$(basename "$p").$was"
+  if [ -n "$was" ] && [ -f "$b" ] && [ "$(entry_rev "$p")" != "$was" ]; then rm -f -- "$b"; fi
+done < "$DLV_TMP/before"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'before='; b64 "$DLV_TMP/before"; printf 'after='; b64 "$DLV_TMP/after"`,
+      [this.ctx.layout.tree(tree.id), root, module, ref, dryRun ? "1" : "0", ...paths]
+    );
+    const conflicts = nulField(r.stdout, "conflicts");
+    const rev = ref || "HEAD";
+    if (conflicts.length) throw new StepFailure(conflictMessage([...new Set(conflicts)], rev, tree.id));
+    const before = parseRevisions(field(r.stdout, "before"));
+    const after = dryRun ? void 0 : parseRevisions(field(r.stdout, "after"));
+    const parsed = parseCvsUpdate(field(r.stdout, "out"), field(r.stdout, "err"), before, after);
+    if (parsed.conflicts.length) {
+      throw new StepFailure(
+        `cvs left ${parsed.conflicts.length} file(s) of trees/${tree.id} in conflict when updating to ${rev}: ${parsed.conflicts.slice(0, 20).join(", ")}. Nothing was switched: the live tree is unchanged. Resolve them in trees/${tree.id} (the hand-made version is kept by cvs as .#FILE.REVISION), then run update again`
+      );
+    }
+    if (paths.length === 0) return { commit: rev, revision: rev, changes: parsed.changes };
+    return { commit: rev, revision: tree.revision, take: { paths, ref: rev, revision: rev }, changes: parsed.changes };
+  }
+  async drift(tree) {
+    const r = await this.cvs(
+      `look for hand-made changes in ${tree.id}`,
+      `cd "$1"
+cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; die "cvs cannot compare the tree with the repository: check repository and the credentials"; }
+while IFS= read -r line; do
+  if [[ $line == '? '* ]]; then p=\${line:2}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+done < "$DLV_TMP/out" > "$DLV_TMP/untracked"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
+      [this.ctx.layout.tree(tree.id)]
+    );
+    return parseCvsDrift(field(r.stdout, "out"), field(r.stdout, "err"), nulField(r.stdout, "untracked"));
+  }
+  async saveDrift(tree, files, dest) {
+    const pw = this.ctx.settings.repositoryPassword;
+    const line = pw ? cvsPassLine(this.source().root, pw) : null;
+    await saveDriftFiles(
+      this.ctx,
+      tree,
+      files,
+      dest,
+      CVS_PRELUDE,
+      'cvsc diff -uN -- "${tracked[@]}"',
+      line ? { stdinPrefix: line, secrets: pw ? [pw] : [] } : void 0
+    );
+  }
+  async afterSync(from, to, paths) {
+    if (paths.length === 0) return { revision: from.revision, head: from.head, paths: from.paths };
+    await this.cvs(
+      `record ${paths.length} path(s) in ${to.id}`,
+      `src=$1; dst=$2; shift 2
+for p in "$@"; do
+  d=$(dirname "$p"); n=$(basename "$p")
+  [ -f "$dst/$d/CVS/Entries" ] || continue
+  want=
+  if [ -f "$src/$d/CVS/Entries" ]; then
+    while IFS= read -r l; do
+      IFS=/ read -r a name rest <<< "$l"
+      if { [ -z "$a" ] || [ "$a" = D ]; } && [ "$name" = "$n" ]; then want=$l; break; fi
+    done < "$src/$d/CVS/Entries"
+  fi
+  {
+    while IFS= read -r l; do
+      IFS=/ read -r a name rest <<< "$l"
+      if { [ -z "$a" ] || [ "$a" = D ]; } && [ "$name" = "$n" ]; then continue; fi
+      printf '%s\\n' "$l"
+    done < "$dst/$d/CVS/Entries"
+    [ -z "$want" ] || printf '%s\\n' "$want"
+  } > "$dst/$d/CVS/Entries.dlv"
+  mv -f "$dst/$d/CVS/Entries.dlv" "$dst/$d/CVS/Entries"
+done`,
+      [this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), ...paths]
+    );
+    return { paths: [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] };
+  }
+  move(from, to) {
+    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
+  }
+  remove(id) {
+    return removeTree(this.ctx.sh, this.ctx.layout, id);
+  }
+  cleanHalfInit() {
+    return cleanTrees(this.ctx.sh, this.ctx.layout);
+  }
+};
+
+// src/vcs/push.ts
+import { Readable } from "node:stream";
+import { createGzip } from "node:zlib";
+
+// src/vcs/manifest.ts
+import { createHash as createHash2 } from "node:crypto";
+var escape = (p) => p.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+function unescape(p) {
+  return p.replace(/\\(\\|n|r)/g, (_, c) => c === "n" ? "\n" : c === "r" ? "\r" : "\\");
+}
+function serializeManifest(m) {
+  const lines = [`# delivery manifest 1 revision=${m.revision}${m.adopted ? " adopted" : ""}`];
+  for (const p of [...m.files.keys()].sort()) {
+    const f = m.files.get(p);
+    const special = /[\\\n\r]/.test(p);
+    lines.push(`${special ? "\\" : ""}${f.sha1} ${f.mode} ${special ? escape(p) : p}`);
+  }
+  return `${lines.join("\n")}
+`;
+}
+function parseManifest(text) {
+  const m = { revision: "", adopted: false, files: /* @__PURE__ */ new Map() };
+  for (const raw of text.split("\n")) {
+    if (raw === "") continue;
+    if (raw.startsWith("#")) {
+      const h = /revision=(\S*)/.exec(raw);
+      if (h) m.revision = h[1];
+      if (/\badopted\b/.test(raw)) m.adopted = true;
+      continue;
+    }
+    const special = raw.startsWith("\\");
+    const line = special ? raw.slice(1) : raw;
+    const x = /^([0-9a-f]{40}) (644|755|120000) (.+)$/.exec(line);
+    if (!x) throw new Error(`damaged manifest line: ${JSON.stringify(raw.slice(0, 80))}`);
+    m.files.set(special ? unescape(x[3]) : x[3], { sha1: x[1], mode: x[2] });
+  }
+  return m;
+}
+var same = (a, b) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode;
+function compareManifests(before, after, paths = [], keepDeleted = false) {
+  const c = emptyChanges();
+  for (const [p, f] of after) {
+    if (!inPaths(p, paths)) continue;
+    const was = before.get(p);
+    if (!was) c.added.push(p);
+    else if (!same(was, f)) c.modified.push(p);
+  }
+  if (!keepDeleted) {
+    for (const p of before.keys()) if (inPaths(p, paths) && !after.has(p)) c.deleted.push(p);
+  }
+  const added = /* @__PURE__ */ new Map();
+  for (const p of c.added.sort()) {
+    const k = `${after.get(p).sha1} ${after.get(p).mode}`;
+    added.set(k, [...added.get(k) ?? [], p]);
+  }
+  const stillDeleted = [];
+  const taken = /* @__PURE__ */ new Set();
+  for (const p of c.deleted.sort()) {
+    const f = before.get(p);
+    const to = added.get(`${f.sha1} ${f.mode}`)?.shift();
+    if (to) {
+      c.renamed.push({ from: p, to });
+      taken.add(to);
+    } else stillDeleted.push(p);
+  }
+  c.deleted = stillDeleted;
+  c.added = c.added.filter((p) => !taken.has(p));
+  c.modified.sort();
+  return c;
+}
+function manifestDrift(expected, actual) {
+  const out = [];
+  for (const [p, f] of expected) {
+    const a = actual.get(p);
+    if (!a) out.push({ path: p, status: "deleted" });
+    else if (a.mode === "120000" !== (f.mode === "120000")) out.push({ path: p, status: "type-changed" });
+    else if (!same(a, f)) out.push({ path: p, status: "modified" });
+  }
+  for (const p of actual.keys()) if (!expected.has(p)) out.push({ path: p, status: "untracked" });
+  return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+function parseScan(list, sums) {
+  const hashes = /* @__PURE__ */ new Map();
+  for (const raw of sums.split("\n")) {
+    if (!raw) continue;
+    const special = raw.startsWith("\\");
+    const line = special ? raw.slice(1) : raw;
+    const m = /^([0-9a-f]{40}) [ *](.*)$/.exec(line);
+    if (!m) continue;
+    const p = (special ? unescape(m[2]) : m[2]).replace(/^\.\//, "");
+    hashes.set(p, m[1]);
+  }
+  const files = /* @__PURE__ */ new Map();
+  const f = list.split("\0");
+  for (let i = 0; i + 2 < f.length; i += 3) {
+    const [kind, attr, rawPath] = [f[i], f[i + 1], f[i + 2]];
+    const p = rawPath.replace(/^\.\//, "");
+    if (kind === "l") files.set(p, { sha1: sha1(Buffer.from(attr, "utf8")), mode: "120000" });
+    else if (kind === "f") {
+      const h = hashes.get(p);
+      if (h) files.set(p, { sha1: h, mode: (parseInt(attr, 8) & 64) !== 0 ? "755" : "644" });
+    }
+  }
+  return files;
+}
+function sha1(data) {
+  return createHash2("sha1").update(data).digest("hex");
+}
+
+// src/vcs/tar.ts
+var BLOCK = 512;
+function octal(value2, width) {
+  return `${value2.toString(8).padStart(width - 1, "0")}\0`;
+}
+function header(name, type, size, mode, mtime, link = "") {
+  const h = Buffer.alloc(BLOCK);
+  h.write(name, 0, 100, "utf8");
+  h.write(octal(mode, 8), 100, "ascii");
+  h.write(octal(0, 8), 108, "ascii");
+  h.write(octal(0, 8), 116, "ascii");
+  h.write(octal(size, 12), 124, "ascii");
+  h.write(octal(mtime, 12), 136, "ascii");
+  h.write("        ", 148, "ascii");
+  h.write(type, 156, "ascii");
+  h.write(link, 157, 100, "utf8");
+  h.write("ustar\0", 257, "ascii");
+  h.write("00", 263, "ascii");
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "ascii");
+  return h;
+}
+function pad(size) {
+  const rest = size % BLOCK;
+  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
+}
+function paxRecord(key, value2) {
+  const body = ` ${key}=${value2}
+`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  return `${len}${body}`;
+}
+var plain = (s) => /^[\x20-\x7e]*$/.test(s) && Buffer.byteLength(s) < 100;
+function tarEntry(e) {
+  const parts = [];
+  const link = e.link ?? "";
+  if (!plain(e.path) || !plain(link)) {
+    let records = paxRecord("path", e.path);
+    if (e.link !== void 0 && !plain(link)) records += paxRecord("linkpath", link);
+    const body = Buffer.from(records, "utf8");
+    parts.push(header("PaxHeader", "x", body.length, 420, e.mtime), body, pad(body.length));
+  }
+  const name = plain(e.path) ? e.path : "long-name";
+  if (e.link !== void 0) {
+    parts.push(header(name, "2", 0, 511, e.mtime, plain(link) ? link : "long-link"));
+  } else {
+    const content = e.content ?? Buffer.alloc(0);
+    parts.push(header(name, "0", content.length, e.mode, e.mtime), content, pad(content.length));
+  }
+  return parts;
+}
+function tarEnd() {
+  return Buffer.alloc(BLOCK * 2);
+}
+
+// src/vcs/workspace.ts
+import { spawn } from "node:child_process";
+function git(dir, args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["-c", `safe.directory=${dir}`, "-C", dir, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } });
+    const out = [];
+    let err = "";
+    child.stdout.on("data", (d) => out.push(d));
+    child.stderr.on("data", (d) => err += d.toString());
+    child.on("error", (e) => reject(new Error(`git cannot run on the runner: ${e.message}`)));
+    child.on("close", (code2) => resolve({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: err }));
+    child.stdin.on("error", () => void 0);
+    child.stdin.end(input ?? "");
+  });
+}
+var Workspace = class {
+  constructor(dir) {
+    this.dir = dir;
+  }
+  dir;
+  reader;
+  /** The commit `ref` names ('' = HEAD); throws a sentence saying what to do. */
+  async resolve(ref) {
+    const r = await git(this.dir, ["rev-parse", "--verify", "-q", `${ref || "HEAD"}^{commit}`]);
+    if (r.code !== 0) {
+      const top = await git(this.dir, ["rev-parse", "--is-inside-work-tree"]);
+      if (top.code !== 0) {
+        throw new Error(`${this.dir} is not a git checkout on the runner: run actions/checkout before this step (method push sends the runner's checkout)`);
+      }
+      throw new Error(`'${ref || "HEAD"}' is not a commit of the checkout in ${this.dir}: fetch it (actions/checkout with fetch-depth or ref), or give another ref`);
+    }
+    return r.stdout.toString().trim();
+  }
+  /** Whether the checkout's history holds `commit` (a shallow clone may not). */
+  async has(commit) {
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return false;
+    return (await git(this.dir, ["cat-file", "-e", `${commit}^{commit}`])).code === 0;
+  }
+  /** The files of `commit` (submodules are not files: they are returned apart). */
+  async files(commit) {
+    const r = await git(this.dir, ["ls-tree", "-r", "-z", "--full-tree", commit]);
+    if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`);
+    const files = [];
+    const submodules = [];
+    for (const rec of r.stdout.toString("utf8").split("\0")) {
+      const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
+      if (!m) continue;
+      const [, mode, type, blob, path] = m;
+      if (type === "commit") submodules.push(path);
+      else if (type === "blob") files.push({ path, mode: mode === "120000" ? "120000" : mode === "100755" ? "755" : "644", blob });
+    }
+    return { files, submodules };
+  }
+  /** git's change list between two commits (renames as git finds them), within `paths`. */
+  async diff(from, to, paths) {
+    const r = await git(this.dir, ["diff", "--name-status", "-z", "-M", from, to, "--", ...paths]);
+    if (r.code !== 0) throw new Error(`git diff ${from} ${to} failed: ${r.stderr.trim()}`);
+    return parseNameStatusZ(r.stdout.toString("utf8"));
+  }
+  /** The content of a blob. */
+  read(blob) {
+    this.reader ??= new BlobReader(this.dir);
+    return this.reader.read(blob);
+  }
+  close() {
+    this.reader?.close();
+    this.reader = void 0;
+  }
+};
+var BlobReader = class {
+  child;
+  buf = Buffer.alloc(0);
+  queue = [];
+  failed;
+  constructor(dir) {
+    this.child = spawn("git", ["-c", `safe.directory=${dir}`, "-C", dir, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout.on("data", (d) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+      this.drain();
+    });
+    const fail = (e) => {
+      this.failed = e;
+      for (const w of this.queue.splice(0)) w.reject(e);
+    };
+    this.child.on("error", (e) => fail(new Error(`git cat-file cannot run on the runner: ${e.message}`)));
+    this.child.on("close", () => fail(new Error("git cat-file ended early")));
+    this.child.stdin.on("error", () => void 0);
+  }
+  read(blob) {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      this.child.stdin.write(`${blob}
+`);
+    });
+  }
+  drain() {
+    while (this.queue.length) {
+      const nl = this.buf.indexOf(10);
+      if (nl < 0) return;
+      const head = this.buf.subarray(0, nl).toString();
+      const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(head);
+      if (!m) {
+        this.queue.shift().reject(new Error(`git cat-file: ${head}`));
+        this.buf = this.buf.subarray(nl + 1);
+        continue;
+      }
+      const size = Number(m[2]);
+      if (this.buf.length < nl + 1 + size + 1) return;
+      const content = Buffer.from(this.buf.subarray(nl + 1, nl + 1 + size));
+      this.buf = this.buf.subarray(nl + 1 + size + 1);
+      this.queue.shift().resolve(content);
+    }
+  }
+  close() {
+    this.child.removeAllListeners("close");
+    this.child.stdin.end();
+  }
+};
+
+// src/vcs/push.ts
+var blobSha1 = /* @__PURE__ */ new Map();
+var BATCH = 64;
+var CHUNK = 256 * 1024;
+var SCAN = `tree=$1; mf=$2
+cd "$tree"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+find . -path ./.git -prune -o -type f -printf 'f\\0%m\\0%p\\0' -o -type l -printf 'l\\0%l\\0%p\\0' > "$tmp/list"
+find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha1sum -- > "$tmp/sums"
+printf 'list='; base64 -w0 < "$tmp/list"; echo
+printf 'sums='; base64 -w0 < "$tmp/sums"; echo
+if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasmanifest=1"; fi`;
+var APPLY = `tree=$1; mf=$2; stage=$3
+trap 'rm -rf -- "$stage"' EXIT
+rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
+tar -xz --no-same-owner -C "$stage" -f -
+[ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"
+if [ ! -d "$tree" ]; then
+  if [ -d "$stage/files" ]; then mv -T -- "$stage/files" "$tree"; else mkdir -p -- "$tree"; fi
+else
+  cd "$tree"
+  if [ -s "$stage/meta/deleted" ]; then
+    xargs -0 -r rm -rf -- < "$stage/meta/deleted"
+    while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
+  fi
+  if [ -d "$stage/files" ]; then
+    # Where a directory must become a file, or a file a directory, clear the way first.
+    (cd "$stage/files" && find . \\( -type f -o -type l \\) -print0) > "$stage/meta/list"
+    while IFS= read -r -d '' p; do
+      p=\${p#./}
+      if [ -d "$p" ] && [ ! -L "$p" ]; then rm -rf -- "$p"; fi
+      d=$p
+      while [[ $d == */* ]]; do d=\${d%/*}; if { [ -e "$d" ] || [ -L "$d" ]; } && { [ ! -d "$d" ] || [ -L "$d" ]; }; then rm -f -- "$d"; fi; done
+    done < "$stage/meta/list"
+    cp -a --remove-destination -- "$stage/files/." .
+  fi
+fi
+mv -f -- "$stage/meta/manifest" "$mf"
+rm -rf -- "$stage"`;
+var PushDriver = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  method = "push";
+  tools = ["tar", "gzip", "sha1sum"];
+  syncExcludes = [];
+  manifestPath(id) {
+    return `${this.ctx.layout.meta}/manifests/${id}`;
+  }
+  workspace() {
+    return new Workspace(this.ctx.settings.repository || this.ctx.settings.run.workspace);
+  }
+  get keep() {
+    return this.ctx.keep ?? this.ctx.settings.keep;
+  }
+  /** The tree's actual files and its manifest (null when it has none). */
+  async scan(id) {
+    const r = await this.ctx.sh.run(`read the files of ${id}`, SCAN, [this.ctx.layout.tree(id), this.manifestPath(id)]);
+    const actual = parseScan(field(r.stdout, "list"), field(r.stdout, "sums"));
+    const manifest = value(r.stdout, "hasmanifest") === "1" ? parseManifest(field(r.stdout, "manifest")) : null;
+    return { actual, manifest };
+  }
+  /** The commit's files within `paths`, with the SHA-1 of each content. */
+  async desired(ws, commit, paths) {
+    const all = await ws.files(commit);
+    if (all.submodules.length) {
+      this.ctx.log.warning(`method push does not send submodules (${all.submodules.slice(0, 5).join(", ")}${all.submodules.length > 5 ? ", ..." : ""}): their content is not part of the checkout's tree`);
+    }
+    const files = all.files.filter((f) => inPaths(f.path, paths));
+    const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))];
+    for (let i = 0; i < missing.length; i += BATCH) {
+      const batch = missing.slice(i, i + BATCH);
+      const contents = await Promise.all(batch.map((b) => ws.read(b)));
+      batch.forEach((b, k) => blobSha1.set(b, sha1(contents[k])));
+    }
+    const states = /* @__PURE__ */ new Map();
+    for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob), mode: f.mode });
+    return { files, states };
+  }
+  /** Sends `files` (their content from the checkout), the deletions and the new manifest into trees/<id>. */
+  async send(ws, id, files, deleted, manifest) {
+    const mtime = Math.floor(Date.now() / 1e3);
+    let failure;
+    async function* stream() {
+      try {
+        yield* entries();
+      } catch (e) {
+        failure = e;
+      }
+    }
+    async function* entries() {
+      let pending = [];
+      let size = 0;
+      const add = (parts) => {
+        for (const p of parts) {
+          pending.push(p);
+          size += p.length;
+        }
+      };
+      const flush = () => {
+        const out = Buffer.concat(pending);
+        pending = [];
+        size = 0;
+        return out;
+      };
+      for (let i = 0; i < files.length; i += BATCH) {
+        const batch = files.slice(i, i + BATCH);
+        const contents = await Promise.all(batch.map((f) => ws.read(f.blob)));
+        batch.forEach((f, k) => {
+          const content = contents[k];
+          add(
+            f.mode === "120000" ? tarEntry({ path: `files/${f.path}`, link: content.toString("utf8"), mode: 511, mtime }) : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === "755" ? 493 : 420, mtime })
+          );
+        });
+        if (size >= CHUNK) yield flush();
+      }
+      add(tarEntry({ path: "meta/deleted", content: Buffer.from(deleted.map((p) => `${p}\0`).join(""), "utf8"), mode: 420, mtime }));
+      add(tarEntry({ path: "meta/manifest", content: Buffer.from(serializeManifest(manifest), "utf8"), mode: 420, mtime }));
+      add([tarEnd()]);
+      yield flush();
+    }
+    try {
+      await this.ctx.sh.run(
+        `send ${files.length} file(s) and ${deleted.length} deletion(s) into ${id}`,
+        APPLY,
+        [this.ctx.layout.tree(id), this.manifestPath(id), `${this.ctx.layout.meta}/incoming-${id}`],
+        // Compressed (gzip level 1, cheap): source code shrinks several times, and the SSH channel is the bottleneck.
+        { stdin: Readable.from(stream()).pipe(createGzip({ level: 1 })) }
+      );
+    } finally {
+      if (failure) throw new StepFailure(`reading the checkout failed while sending (${failure.message}): nothing was changed in trees/${id}`);
+    }
+  }
+  sourceName(ws) {
+    const { repository, run } = this.ctx.settings;
+    if (repository) return repository;
+    return run.workflowRepository ? `${run.serverUrl}/${run.workflowRepository}` : ws.dir;
+  }
+  async init(treeIds) {
+    const ws = this.workspace();
+    try {
+      const commit = await this.resolve(ws, this.ctx.settings.ref);
+      const { files, states } = await this.desired(ws, commit, []);
+      const [first, ...others] = treeIds;
+      await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states });
+      if (others.length) {
+        await this.ctx.sh.run(
+          "copy the first tree into the others",
+          `root=$1; mfdir=$2; first=$3; shift 3
+for t in "$@"; do cp -a -- "$root/trees/$first" "$root/trees/$t"; cp -f -- "$mfdir/$first" "$mfdir/$t"; done`,
+          [this.ctx.layout.root, `${this.ctx.layout.meta}/manifests`, first, ...others]
+        );
+      }
+      return { revision: commit, repository: this.sourceName(ws) };
+    } finally {
+      ws.close();
+    }
+  }
+  async resolve(ws, ref) {
+    try {
+      return await ws.resolve(ref);
+    } catch (e) {
+      throw new StepFailure(e.message);
+    }
+  }
+  async adopt(source, treeIds) {
+    await this.ctx.sh.run(
+      "copy the existing directory into the trees",
+      `src=$1; shift
+[ -d "$src" ] || die "$src is not a directory"
+for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
+      [source, ...treeIds.map((id) => this.ctx.layout.tree(id))]
+    );
+    const { actual } = await this.scan(treeIds[0]);
+    for (const p of [...actual.keys()]) if (isKept(p, this.keep)) actual.delete(p);
+    const text = serializeManifest({ revision: "adopted", adopted: true, files: actual });
+    await this.ctx.sh.run(
+      "record what the adopted trees hold",
+      'mfdir=$1; shift; mkdir -p "$mfdir"; cat > "$mfdir/.tmp.$$"; for t in "$@"; do cp -f "$mfdir/.tmp.$$" "$mfdir/$t"; done; rm -f "$mfdir/.tmp.$$"',
+      [`${this.ctx.layout.meta}/manifests`, ...treeIds],
+      { stdin: text }
+    );
+    return { revision: "adopted", repository: this.ctx.settings.repository || source };
+  }
+  async update(tree, ref, paths, dryRun) {
+    const ws = this.workspace();
+    try {
+      const commit = await this.resolve(ws, ref);
+      const [{ files, states }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)]);
+      const before = manifest ?? { revision: tree.revision, adopted: true, files: new Map(actual) };
+      const sameState = (a, b) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode;
+      const send = files.filter((f) => !sameState(actual.get(f.path), states.get(f.path)));
+      const deleted = before.adopted ? [] : [...before.files.keys()].filter((p) => inPaths(p, paths) && !states.has(p) && !isKept(p, this.keep)).sort();
+      const after = new Map(before.files);
+      for (const p of before.files.keys()) if (inPaths(p, paths)) after.delete(p);
+      for (const [p, s] of states) after.set(p, s);
+      const next = paths.length ? { ...before, files: after } : { revision: commit, adopted: false, files: after };
+      const pure = !before.adopted && !tree.paths?.length && before.revision === tree.revision && before.revision !== commit;
+      let changes;
+      if (pure && await ws.has(before.revision)) changes = await ws.diff(before.revision, commit, paths);
+      else changes = compareManifests(before.files, states, paths, before.adopted);
+      if (before.adopted) {
+        const left = [...before.files.keys()].filter((p) => inPaths(p, paths) && !states.has(p));
+        if (left.length) {
+          this.ctx.log.warning(`${left.length} file(s) of the adopted tree are not in the commit and were left in place (untracked from now on): ${left.slice(0, 10).join(", ")}${left.length > 10 ? ", ..." : ""}`);
+        }
+      }
+      if (!dryRun) await this.send(ws, tree.id, send, deleted, next);
+      if (paths.length === 0) return { commit, revision: commit, changes };
+      return { commit, revision: tree.revision, take: { paths, ref: ref || commit, revision: commit }, changes };
+    } finally {
+      ws.close();
+    }
+  }
+  async drift(tree) {
+    const { actual, manifest } = await this.scan(tree.id);
+    if (!manifest) {
+      this.ctx.log.warning(`trees/${tree.id} has no manifest (${this.manifestPath(tree.id)}): its drift cannot be known`);
+      return [];
+    }
+    return manifestDrift(manifest.files, actual);
+  }
+  async saveDrift(tree, files, dest) {
+    const out = dest.replace(/\.patch$/, ".tar.gz");
+    const listing = files.map((f) => `${f.status}	${f.path}`).join("\n");
+    await this.ctx.sh.run(
+      `save the hand-made changes of ${tree.id}`,
+      `tree=$1; out=$2
+mkdir -p "$(dirname "$out")"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+IFS= read -r -d '' listing || true
+printf '%s\\n' "$listing" > "$tmp/DRIFT.txt"
+: > "$tmp/files"
+while IFS= read -r -d '' p; do if [ -e "$tree/$p" ] || [ -L "$tree/$p" ]; then printf '%s\\0' "$p" >> "$tmp/files"; fi; done
+tar czf "$out.tmp" -C "$tmp" DRIFT.txt -C "$tree" --null -T "$tmp/files"
+mv -f "$out.tmp" "$out"`,
+      [this.ctx.layout.tree(tree.id), out],
+      { stdin: `${listing}\0${files.map((f) => `${f.path}\0`).join("")}` }
+    );
+    return out;
+  }
+  async afterSync(from, to, paths) {
+    if (paths.length === 0) {
+      await this.ctx.sh.run(`record ${to.id} as a copy of ${from.id}`, 'if [ -f "$1" ]; then cp -f -- "$1" "$2.tmp" && mv -f -- "$2.tmp" "$2"; fi', [
+        this.manifestPath(from.id),
+        this.manifestPath(to.id)
+      ]);
+      return { revision: from.revision, head: from.head, paths: from.paths };
+    }
+    const r = await this.ctx.sh.run(`read the manifests of ${from.id} and ${to.id}`, 'for f in "$@"; do printf "m="; base64 -w0 < "$f" 2>/dev/null || true; echo; done', [
+      this.manifestPath(from.id),
+      this.manifestPath(to.id)
+    ]);
+    const [src, dst] = r.stdout.split("\n").filter((l) => l.startsWith("m=")).map((l) => parseManifest(Buffer.from(l.slice(2), "base64").toString("utf8")));
+    if (src && dst) {
+      for (const p of [...dst.files.keys()]) if (inPaths(p, paths)) dst.files.delete(p);
+      for (const [p, s] of src.files) if (inPaths(p, paths)) dst.files.set(p, s);
+      await this.ctx.sh.run(`record ${paths.length} path(s) in ${to.id}`, 'cat > "$1.tmp" && mv -f -- "$1.tmp" "$1"', [this.manifestPath(to.id)], {
+        stdin: serializeManifest(dst)
+      });
+    }
+    return { paths: [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] };
+  }
+  async move(from, to) {
+    await this.ctx.sh.run(
+      `rename tree ${from} to ${to}`,
+      // The manifest is copied to its new name first: a run cut at any point leaves the tree with a manifest
+      // under whichever id the next run reconciles it to.
+      `[ ! -e "$2" ] || die "$2 already exists"
+if [ -f "$3" ]; then cp -f -- "$3" "$4.tmp" && mv -f -- "$4.tmp" "$4"; fi
+mv -T -- "$1" "$2"
+rm -f -- "$3"`,
+      [this.ctx.layout.tree(from), this.ctx.layout.tree(to), this.manifestPath(from), this.manifestPath(to)]
+    );
+  }
+  async remove(id) {
+    await this.ctx.sh.run(`remove tree ${id}`, 'rm -rf -- "$1" "$2"', [this.ctx.layout.tree(id), this.manifestPath(id)]);
+  }
+  cleanHalfInit() {
+    return cleanTrees(this.ctx.sh, this.ctx.layout, [`${this.ctx.layout.meta}/manifests`]);
+  }
+};
+
+// src/vcs/svn-output.ts
+var UPDATE_LINE = /^([ ADUCGER])([ UCG])([ B])([ C]) (.+)$/;
+function parseSvnUpdate(out, dirs, gone) {
+  const changes = emptyChanges();
+  const conflicts = [];
+  const seen = /* @__PURE__ */ new Set();
+  const add = (list, p) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    list.push(p);
+  };
+  for (const line of out.split(/\r?\n/)) {
+    const skipped2 = /^Skipped '(.+)'( -- .*)?$/.exec(line);
+    if (skipped2) {
+      if (skipped2[2]?.includes("conflict")) conflicts.push(skipped2[1]);
+      continue;
+    }
+    const m = UPDATE_LINE.exec(line);
+    if (!m) continue;
+    const [, text, prop, , tree, path] = m;
+    if (text === "C" || prop === "C" || tree === "C") {
+      conflicts.push(path);
+      continue;
+    }
+    if (text === "D") {
+      const under = gone.filter((g) => g === path || g.startsWith(`${path}/`));
+      for (const g of under.length ? under : [path]) add(changes.deleted, g);
+      continue;
+    }
+    if (dirs.has(path) || path === ".") continue;
+    if (text === "A") add(changes.added, path);
+    else if (text !== " " || prop !== " ") add(changes.modified, path);
+  }
+  return { changes, conflicts };
+}
+var STATUS_LINE = /^([ ACDIMRX?!~])([ MC])([ L])([ +])([ SX])([ KOTB])([ C]) (.+)$/;
+function parseSvnStatus(out, untrackedFiles = []) {
+  const files = [];
+  const conflicts = [];
+  for (const line of out.split(/\r?\n/)) {
+    const m = STATUS_LINE.exec(line);
+    if (!m) continue;
+    const [, text, prop, , , , , tree, path] = m;
+    if (text === "X" || text === "I") continue;
+    if (text === "C" || prop === "C" || tree === "C") conflicts.push(path);
+    if (text === "?") {
+      const inside = untrackedFiles.filter((f) => f.startsWith(`${path}/`));
+      if (inside.length) for (const f of inside) files.push({ path: f, status: "untracked" });
+      else files.push({ path, status: "untracked" });
+    } else if (text === "!" || text === "D") files.push({ path, status: "deleted" });
+    else if (text === "~") files.push({ path, status: "type-changed" });
+    else if (text === "A") files.push({ path, status: "added" });
+    else if (text !== " " || prop !== " " || tree === "C") {
+      if (path !== ".") files.push({ path, status: "modified" });
+    }
+  }
+  return { files, conflicts };
+}
+function parseSvnSummarize(out, root) {
+  const entries = [];
+  const prefix = `${root.replace(/\/+$/, "")}/`;
+  for (const line of out.split(/\r?\n/)) {
+    const m = /^([ADMR ])([ M])\s+(\S.*)$/.exec(line);
+    if (!m) continue;
+    let path = m[3];
+    if (path.startsWith(prefix)) path = path.slice(prefix.length);
+    else if (/^[a-z+]+:\/\//.test(path)) continue;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+    }
+    entries.push({ kind: m[1] === " " ? "M" : m[1], path });
+  }
+  const parents = /* @__PURE__ */ new Set();
+  for (const e of entries) {
+    const parts = e.path.split("/");
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join("/"));
+  }
+  const changes = emptyChanges();
+  for (const e of entries) {
+    if (parents.has(e.path)) continue;
+    if (e.kind === "A") changes.added.push(e.path);
+    else if (e.kind === "D") changes.deleted.push(e.path);
+    else changes.modified.push(e.path);
+  }
+  return changes;
+}
+
+// src/vcs/svn.ts
+var SVN_PRELUDE = `${UTF8_LOCALE}export SVN_SSH="ssh -o BatchMode=yes"
+DLV_U=; DLV_P=
+if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
+shift
+SVN_OPTS=(--non-interactive --no-auth-cache --config-option servers:global:store-passwords=no --config-option servers:global:store-auth-creds=no --config-option config:miscellany:global-ignores=)
+if [ -n "$DLV_P" ]; then
+  v=$(svn --version --quiet)
+  case $v in 0.*|1.[0-9].*) die "svn $v on the server cannot take a password without showing it to other users (--password-from-stdin needs svn 1.10 or later): upgrade subversion";; esac
+fi
+svnr() {
+  local a=("\${SVN_OPTS[@]}")
+  [ -z "$DLV_U" ] || a+=(--username "$DLV_U")
+  if [ -n "$DLV_P" ]; then printf '%s\\n' "$DLV_P" | svn "\${a[@]}" --password-from-stdin "$@"
+  else svn "\${a[@]}" "$@" </dev/null; fi
+}
+svnl() { svn "\${SVN_OPTS[@]}" "$@" </dev/null; }
+# resolve_rev URL REF: the revision number REF ('' or HEAD: the youngest) names, checking that URL exists there.
+resolve_rev() {
+  local url=$1 ref=\${2:-HEAD} n
+  n=$(svnr info --show-item revision -- "$url@$ref" 2>"$DLV_TMP/info.err") || { cat "$DLV_TMP/info.err" >&2; die "cannot read $url at revision $ref: check repository, ref and the credentials"; }
+  printf '%s' "$n" | tr -d '[:space:]'
+}
+DLV_TMP=$(mktemp -d); trap 'rm -rf "$DLV_TMP"' EXIT
+b64() { base64 -w0 < "$1"; echo; }
+`;
+var PRECHECK = `precheck() {
+  local re='^([ ACDIMRX?!~])([ MC])[ L][ +][ SX][ KOTB]([ C]) (.+)$' line c1 c2 c7 p rev out
+  svnl status --ignore-externals -- "\${targets[@]}" > "$DLV_TMP/status" 2>/dev/null || true
+  while IFS= read -r line; do
+    [[ $line =~ $re ]] || continue
+    c1=\${BASH_REMATCH[1]}; c2=\${BASH_REMATCH[2]}; c7=\${BASH_REMATCH[3]}; p=\${BASH_REMATCH[4]}
+    if [ "$c1" = C ] || [ "$c2" = C ] || [ "$c7" = C ]; then printf '%s\\0' "$p"; continue; fi
+    case $c1 in
+      '?'|A)
+        # Something the update would add where a hand-made file already is.
+        if svnr info -- "$newroot/$p@$n" >/dev/null 2>&1; then printf '%s\\0' "$p"; fi ;;
+      M|R|' ')
+        { [ "$c1" = ' ' ] && [ "$c2" = ' ' ]; } && continue
+        [ -d "$p" ] && continue
+        rev=$(svnl info --show-item revision -- "$p@") || continue
+        [ "$rev" = "$n" ] && continue
+        if ! svnr info -- "$newroot/$p@$n" >/dev/null 2>&1; then printf '%s\\0' "$p"; continue; fi
+        # (No pipe into grep -q: under pipefail, svn killed by SIGPIPE would hide the answer.)
+        out=$(svnr merge --dry-run --allow-mixed-revisions -r "$rev:$n" -- "$newroot/$p@$n" "$p" 2>&1) || { printf '%s\\0' "$p"; continue; }
+        if grep -Eq '^(C|.C|...C) ' <<< "$out"; then printf '%s\\0' "$p"; fi ;;
+    esac
+  done < "$DLV_TMP/status"
+}
+`;
+var SvnDriver = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  method = "svn";
+  tools = ["svn"];
+  /** The working copy's metadata (one .svn at the root) is copied along by a whole syncback. */
+  syncExcludes = [];
+  /** Runs an svn script with the credentials (if any) on stdin. */
+  svn(what, script, args, withCredentials = true) {
+    const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings;
+    const cred = withCredentials && (u !== void 0 || p !== void 0);
+    return this.ctx.sh.run(what, SVN_PRELUDE + script, [cred ? "1" : "0", ...args], {
+      stdin: cred ? `${u ?? ""}
+${p ?? ""}
+` : void 0,
+      secrets: p ? [p] : []
+    });
+  }
+  async init(treeIds) {
+    const { repository, ref } = this.ctx.settings;
+    const r = await this.svn(
+      "check out the repository into the trees",
+      `url=$1; ref=$2; first=$3; shift 3
+n=$(resolve_rev "$url" "$ref")
+svnr checkout -q -r "$n" -- "$url@$n" "$first"
+for t in "$@"; do cp -a -- "$first" "$t"; done
+echo "rev=$n"`,
+      [repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))]
+    );
+    return { revision: value(r.stdout, "rev"), repository };
+  }
+  async adopt(source, treeIds) {
+    const r = await this.svn(
+      "adopt the existing svn working copy",
+      `src=$1; shift
+svnl info -- "$src@" >/dev/null 2>&1 || die "$src is not a Subversion working copy: adopt it with method push, or check it out with init"
+wcroot=$(svnl info --show-item wc-root -- "$src@")
+[ "$wcroot" = "$src" ] || die "$src lies inside the working copy $wcroot: adopt $wcroot"
+rev=$(svnl info --show-item revision -- "$src@"); url=$(svnl info --show-item url -- "$src@")
+for t in "$@"; do cp -a -- "$src" "$t"; done
+echo "rev=$rev"; echo "url=$url"`,
+      [source, ...treeIds.map((id) => this.ctx.layout.tree(id))],
+      false
+    );
+    return { revision: value(r.stdout, "rev"), repository: value(r.stdout, "url") };
+  }
+  async update(tree, ref, paths, dryRun) {
+    const { repository } = this.ctx.settings;
+    const r = await this.svn(
+      dryRun ? "compute the update (dry run)" : "update the work tree",
+      `${PRECHECK}${PUT_PATH}tree=$1; url=$2; ref=$3; base=$4; dry=$5; shift 5
+cd "$tree"
+n=$(resolve_rev "$url" "$ref")
+newroot=$(svnr info --show-item url -- "$url@$n")
+oldroot=$(svnl info --show-item url -- .@)
+switch=0; [ "$newroot" = "$oldroot" ] || switch=1
+if [ "$switch" = 1 ] && [ $# -gt 0 ]; then die "the work tree holds $oldroot, not $newroot: a partial update cannot change the branch; update the whole tree"; fi
+targets=(); for p in "$@"; do targets+=("$p@"); done; [ $# -gt 0 ] || targets=(.@)
+echo "rev=$n"; echo "switch=$switch"
+if [ "$dry" = 1 ]; then
+  if [ "$switch" = 1 ]; then svnr diff --summarize --old="$oldroot@$base" --new="$newroot@$n" > "$DLV_TMP/sum"
+  else svnr diff --summarize -r "$base:$n" -- "$oldroot@$n" > "$DLV_TMP/sum"; fi
+  echo "root=$oldroot"; echo "newroot=$newroot"; printf 'summary='; b64 "$DLV_TMP/sum"
+  exit 0
+fi
+if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
+if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
+# The files there are now: a deleted directory is printed as one line, its files are found here.
+for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
+run_update() {
+  if [ "$switch" = 1 ]; then svnr switch --accept postpone -r "$n" -- "$newroot@$n" .
+  else svnr update --accept postpone --parents -r "$n" -- "\${targets[@]}"; fi
+}
+if ! run_update > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
+  if grep -Eq 'E155004|E155037|svn cleanup' "$DLV_TMP/err"; then
+    svnl cleanup -- .@ && run_update > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; exit 1; }
+  else cat "$DLV_TMP/err" >&2; exit 1; fi
+fi
+re='^[ ADUCGER][ UCG][ B][ C] (.+)$'
+while IFS= read -r line; do
+  if [[ $line =~ $re ]] && [ -d "\${BASH_REMATCH[1]}" ] && [ ! -L "\${BASH_REMATCH[1]}" ]; then printf '%s\\0' "\${BASH_REMATCH[1]}"; fi
+done < "$DLV_TMP/out" > "$DLV_TMP/dirs"
+while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] || printf '%s\\0' "\${f#./}"; done < "$DLV_TMP/before" > "$DLV_TMP/gone"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf 'gone='; b64 "$DLV_TMP/gone"`,
+      [this.ctx.layout.tree(tree.id), repository, ref, tree.revision, dryRun ? "1" : "0", ...paths]
+    );
+    const rev = value(r.stdout, "rev");
+    const conflicts = nulField(r.stdout, "conflicts");
+    if (conflicts.length) throw new StepFailure(conflictMessage(conflicts, rev, tree.id));
+    let changes;
+    if (dryRun) {
+      const sum = field(r.stdout, "summary");
+      changes = parseSvnSummarize(sum, value(r.stdout, "switch") === "1" ? value(r.stdout, "newroot") : value(r.stdout, "root"));
+      if (value(r.stdout, "switch") === "1") {
+        const other = parseSvnSummarize(sum, value(r.stdout, "root"));
+        if (countAll(other) > countAll(changes)) changes = other;
+      }
+      for (const k of ["added", "modified", "deleted"]) changes[k] = changes[k].filter((p) => inPaths(p, paths));
+    } else {
+      const parsed = parseSvnUpdate(field(r.stdout, "out"), new Set(nulField(r.stdout, "dirs")), nulField(r.stdout, "gone"));
+      if (parsed.conflicts.length) {
+        throw new StepFailure(
+          `svn left ${parsed.conflicts.length} path(s) of trees/${tree.id} in conflict when updating to revision ${rev}: ${parsed.conflicts.slice(0, 20).join(", ")}. Nothing was switched: the live tree is unchanged. Resolve them in trees/${tree.id} (svn resolve, or svn revert to take the repository's version), then run update again`
+        );
+      }
+      changes = parsed.changes;
+    }
+    if (paths.length === 0) return { commit: rev, revision: rev, changes };
+    return { commit: rev, revision: tree.revision, take: { paths, ref: ref || "HEAD", revision: rev }, changes };
+  }
+  async checkReady(tree) {
+    const r = await this.svn(
+      `check that ${tree.id} has no conflicts`,
+      'cd "$1"; printf "status="; svnl status --ignore-externals -- .@ | base64 -w0; echo',
+      [this.ctx.layout.tree(tree.id)],
+      false
+    );
+    const { conflicts } = parseSvnStatus(field(r.stdout, "status"));
+    if (conflicts.length) {
+      throw new StepFailure(
+        `trees/${tree.id} has unresolved svn conflicts in ${conflicts.slice(0, 20).join(", ")}: it cannot go live. Resolve them there (svn resolve, or svn revert to take the repository's version), then run backtoprod again`
+      );
+    }
+  }
+  async drift(tree) {
+    const r = await this.svn(
+      `look for hand-made changes in ${tree.id}`,
+      `cd "$1"
+svnl status --ignore-externals -- .@ > "$DLV_TMP/st"
+while IFS= read -r line; do
+  if [[ $line == '?       '* ]]; then p=\${line:8}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+done < "$DLV_TMP/st" > "$DLV_TMP/untracked"
+printf 'status='; b64 "$DLV_TMP/st"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
+      [this.ctx.layout.tree(tree.id)],
+      false
+    );
+    return parseSvnStatus(field(r.stdout, "status"), nulField(r.stdout, "untracked")).files;
+  }
+  async saveDrift(tree, files, dest) {
+    await saveDriftFiles(this.ctx, tree, files, dest, SVN_PRELUDE, "svnl diff --git");
+  }
+  async afterSync(from, to, paths) {
+    if (paths.length === 0) return { revision: from.revision, head: from.head, paths: from.paths };
+    await this.svn(
+      `record ${paths.length} path(s) in ${to.id}`,
+      `${PUT_PATH}src=$1; dst=$2; shift 2
+for p in "$@"; do
+  cd "$dst"
+  if svnl info -- "$p@" >/dev/null 2>&1; then svnl revert -R -q -- "$p@"; fi
+  svnl status --no-ignore -- "$p@" 2>/dev/null | while IFS= read -r l; do case $l in '?       '*|'I       '*) rm -rf -- "\${l:8}";; esac; done
+  q=$p
+  until (cd "$src" && svnl info -- "$q@" >/dev/null 2>&1); do q=$(dirname "$q"); done
+  if [ "$q" = "$p" ]; then
+    (cd "$src" && svnl info -R --show-item revision -- "$p@") > "$DLV_TMP/revs"
+    declare -A at=()
+    while read -r r item; do
+      [ -n "$item" ] || continue
+      parent=$(dirname "$item")
+      if [ "$item" = "$p" ]; then svnr update -q --parents -r "$r" -- "$item@"
+      elif [ "\${at[$parent]:-}" != "$r" ]; then svnr update -q --parents -r "$r" -- "$item@"; fi
+      at[$item]=$r
+    done < "$DLV_TMP/revs"
+    unset at
+  else
+    r=$(cd "$src" && svnl info --show-item revision -- "$q@")
+    svnr update -q --parents -r "$r" -- "$p@"
+  fi
+  put_path "$src" "$dst" "$p"
+done`,
+      [this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), ...paths]
+    );
+    return { paths: [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] };
+  }
+  move(from, to) {
+    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
+  }
+  remove(id) {
+    return removeTree(this.ctx.sh, this.ctx.layout, id);
+  }
+  cleanHalfInit() {
+    return cleanTrees(this.ctx.sh, this.ctx.layout);
+  }
+};
+function countAll(c) {
+  return c.added.length + c.modified.length + c.deleted.length;
+}
+
 // src/vcs/index.ts
 function createDriver(method, ctx) {
   switch (method) {
     case "git":
       return new GitDriver(ctx);
+    case "svn":
+      return new SvnDriver(ctx);
+    case "cvs":
+      return new CvsDriver(ctx);
+    case "push":
+      return new PushDriver(ctx);
     default:
       throw new Error(`method ${method} is not available in this version`);
   }
@@ -23703,8 +25276,10 @@ async function openHost(settings, target, opts, report, held) {
   const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout);
   const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true });
   const method = p.state?.method ?? settings.method;
-  const vcs = createDriver(method, { sh, layout, settings, log });
+  const vcsCtx = { sh, layout, settings, log };
+  const vcs = createDriver(method, vcsCtx);
   const app = chooseApp(settings, p.state?.app, sh, layout);
+  vcsCtx.keep = [.../* @__PURE__ */ new Set([...app.keep, ...settings.keep])].sort();
   if (app.name === "moodle" && settings.webUser !== target.user) await sudoStep(report, login, target.user, /* @__PURE__ */ new Map([[settings.webUser, "web-user"]]));
   return {
     settings,
@@ -23717,7 +25292,7 @@ async function openHost(settings, target, opts, report, held) {
     report,
     probe: p,
     state: p.state,
-    keep: [.../* @__PURE__ */ new Set([...app.keep, ...settings.keep])].sort(),
+    keep: vcsCtx.keep,
     now: opts.now ?? (() => /* @__PURE__ */ new Date())
   };
 }
@@ -23972,8 +25547,8 @@ function mdEscape(s) {
 function code(s) {
   const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
   const fence = "`".repeat(longest + 1);
-  const pad = s.startsWith("`") || s.endsWith("`") ? " " : "";
-  return `${fence}${pad}${s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|")}${pad}${fence}`;
+  const pad2 = s.startsWith("`") || s.endsWith("`") ? " " : "";
+  return `${fence}${pad2}${s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|")}${pad2}${fence}`;
 }
 function block(text, lang = "") {
   const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));

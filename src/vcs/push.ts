@@ -1,0 +1,345 @@
+/**
+ * push: the server needs no access to the repository and no version control: the runner's git checkout (the
+ * workspace, or the directory `repository` names on the runner) is the source. Each tree has a manifest on the server
+ * (`.delivery/manifests/<tree-id>`: SHA-1 and mode of every file it should hold, and the revision). An update scans
+ * the tree's actual files (sha1sum), sends over the SSH connection, as one tar stream, only the files whose content or
+ * mode differs from the commit's, deletes the files the manifest lists that the commit no longer has (never an
+ * untracked or kept file), and records the new manifest. The change list is git's own diff when the runner's history
+ * holds the tree's revision, else the comparison of the checksums (renames: a deleted and an added file with the
+ * same content). Works with a shallow checkout.
+ */
+import { Readable } from 'node:stream'
+import { createGzip } from 'node:zlib'
+import type { DriftFile } from '../report/model.js'
+import type { TreeRecord } from '../remote/state.js'
+import { treeRevision } from '../remote/state.js'
+import { StepFailure } from '../steps/context.js'
+import { inPaths, isKept } from './changes.js'
+import { cleanTrees, field } from './common.js'
+import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
+import { value } from './git.js'
+import { compareManifests, type FileState, type Manifest, manifestDrift, parseManifest, parseScan, serializeManifest, sha1 } from './manifest.js'
+import { tarEnd, tarEntry } from './tar.js'
+import { type TreeFile, Workspace } from './workspace.js'
+
+/** SHA-1 of blob contents, by blob id: the same commit delivered to many hosts is read once. */
+const blobSha1 = new Map<string, string>()
+/** Blobs requested from git cat-file at once. */
+const BATCH = 64
+/** Bytes gathered before a write to the SSH channel. */
+const CHUNK = 256 * 1024
+
+/** Lists a tree's files and links with their hashes; prints the manifest too. Excludes a `.git` at the root. */
+const SCAN = `tree=$1; mf=$2
+cd "$tree"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+find . -path ./.git -prune -o -type f -printf 'f\\0%m\\0%p\\0' -o -type l -printf 'l\\0%l\\0%p\\0' > "$tmp/list"
+find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha1sum -- > "$tmp/sums"
+printf 'list='; base64 -w0 < "$tmp/list"; echo
+printf 'sums='; base64 -w0 < "$tmp/sums"; echo
+if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasmanifest=1"; fi`
+
+/**
+ * Applies a gzipped tar stream (stdin) of `files/<path>` members and `meta/deleted` (NUL-separated paths), `meta/manifest`:
+ * everything is received into a staging folder first, so a transfer cut midway changes nothing in the tree.
+ */
+const APPLY = `tree=$1; mf=$2; stage=$3
+trap 'rm -rf -- "$stage"' EXIT
+rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
+tar -xz --no-same-owner -C "$stage" -f -
+[ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"
+if [ ! -d "$tree" ]; then
+  if [ -d "$stage/files" ]; then mv -T -- "$stage/files" "$tree"; else mkdir -p -- "$tree"; fi
+else
+  cd "$tree"
+  if [ -s "$stage/meta/deleted" ]; then
+    xargs -0 -r rm -rf -- < "$stage/meta/deleted"
+    while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
+  fi
+  if [ -d "$stage/files" ]; then
+    # Where a directory must become a file, or a file a directory, clear the way first.
+    (cd "$stage/files" && find . \\( -type f -o -type l \\) -print0) > "$stage/meta/list"
+    while IFS= read -r -d '' p; do
+      p=\${p#./}
+      if [ -d "$p" ] && [ ! -L "$p" ]; then rm -rf -- "$p"; fi
+      d=$p
+      while [[ $d == */* ]]; do d=\${d%/*}; if { [ -e "$d" ] || [ -L "$d" ]; } && { [ ! -d "$d" ] || [ -L "$d" ]; }; then rm -f -- "$d"; fi; done
+    done < "$stage/meta/list"
+    cp -a --remove-destination -- "$stage/files/." .
+  fi
+fi
+mv -f -- "$stage/meta/manifest" "$mf"
+rm -rf -- "$stage"`
+
+export class PushDriver implements VcsDriver {
+  readonly method = 'push'
+  readonly tools = ['tar', 'gzip', 'sha1sum']
+  readonly syncExcludes: string[] = []
+
+  constructor(private readonly ctx: VcsContext) {}
+
+  private manifestPath(id: string): string {
+    return `${this.ctx.layout.meta}/manifests/${id}`
+  }
+
+  private workspace(): Workspace {
+    return new Workspace(this.ctx.settings.repository || this.ctx.settings.run.workspace)
+  }
+
+  private get keep(): string[] {
+    return this.ctx.keep ?? this.ctx.settings.keep
+  }
+
+  /** The tree's actual files and its manifest (null when it has none). */
+  private async scan(id: string): Promise<{ actual: Map<string, FileState>; manifest: Manifest | null }> {
+    const r = await this.ctx.sh.run(`read the files of ${id}`, SCAN, [this.ctx.layout.tree(id), this.manifestPath(id)])
+    const actual = parseScan(field(r.stdout, 'list'), field(r.stdout, 'sums'))
+    const manifest = value(r.stdout, 'hasmanifest') === '1' ? parseManifest(field(r.stdout, 'manifest')) : null
+    return { actual, manifest }
+  }
+
+  /** The commit's files within `paths`, with the SHA-1 of each content. */
+  private async desired(ws: Workspace, commit: string, paths: string[]): Promise<{ files: TreeFile[]; states: Map<string, FileState> }> {
+    const all = await ws.files(commit)
+    if (all.submodules.length) {
+      this.ctx.log.warning(`method push does not send submodules (${all.submodules.slice(0, 5).join(', ')}${all.submodules.length > 5 ? ', ...' : ''}): their content is not part of the checkout's tree`)
+    }
+    const files = all.files.filter((f) => inPaths(f.path, paths))
+    const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))]
+    // Requests are pipelined to git cat-file, a batch at a time.
+    for (let i = 0; i < missing.length; i += BATCH) {
+      const batch = missing.slice(i, i + BATCH)
+      const contents = await Promise.all(batch.map((b) => ws.read(b)))
+      batch.forEach((b, k) => blobSha1.set(b, sha1(contents[k])))
+    }
+    const states = new Map<string, FileState>()
+    for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob)!, mode: f.mode })
+    return { files, states }
+  }
+
+  /** Sends `files` (their content from the checkout), the deletions and the new manifest into trees/<id>. */
+  private async send(ws: Workspace, id: string, files: TreeFile[], deleted: string[], manifest: Manifest): Promise<void> {
+    const mtime = Math.floor(Date.now() / 1000)
+    // A failure while reading the checkout ends the stream early: the server then lacks meta/manifest and changes
+    // nothing; the failure itself is reported.
+    let failure: Error | undefined
+    async function* stream(): AsyncGenerator<Buffer> {
+      try {
+        yield* entries()
+      } catch (e) {
+        failure = e as Error
+      }
+    }
+    // Entries are gathered into chunks of at least CHUNK bytes: the SSH channel then carries few large packets
+    // rather than three small ones per file.
+    async function* entries(): AsyncGenerator<Buffer> {
+      let pending: Buffer[] = []
+      let size = 0
+      const add = (parts: Buffer[]) => {
+        for (const p of parts) {
+          pending.push(p)
+          size += p.length
+        }
+      }
+      const flush = () => {
+        const out = Buffer.concat(pending)
+        pending = []
+        size = 0
+        return out
+      }
+      for (let i = 0; i < files.length; i += BATCH) {
+        const batch = files.slice(i, i + BATCH)
+        const contents = await Promise.all(batch.map((f) => ws.read(f.blob)))
+        batch.forEach((f, k) => {
+          const content = contents[k]
+          add(
+            f.mode === '120000'
+              ? tarEntry({ path: `files/${f.path}`, link: content.toString('utf8'), mode: 0o777, mtime })
+              : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === '755' ? 0o755 : 0o644, mtime }),
+          )
+        })
+        if (size >= CHUNK) yield flush()
+      }
+      add(tarEntry({ path: 'meta/deleted', content: Buffer.from(deleted.map((p) => `${p}\0`).join(''), 'utf8'), mode: 0o644, mtime }))
+      add(tarEntry({ path: 'meta/manifest', content: Buffer.from(serializeManifest(manifest), 'utf8'), mode: 0o644, mtime }))
+      add([tarEnd()])
+      yield flush()
+    }
+    try {
+      await this.ctx.sh.run(
+        `send ${files.length} file(s) and ${deleted.length} deletion(s) into ${id}`,
+        APPLY,
+        [this.ctx.layout.tree(id), this.manifestPath(id), `${this.ctx.layout.meta}/incoming-${id}`],
+        // Compressed (gzip level 1, cheap): source code shrinks several times, and the SSH channel is the bottleneck.
+        { stdin: Readable.from(stream()).pipe(createGzip({ level: 1 })) },
+      )
+    } finally {
+      if (failure) throw new StepFailure(`reading the checkout failed while sending (${failure.message}): nothing was changed in trees/${id}`)
+    }
+  }
+
+  private sourceName(ws: Workspace): string {
+    const { repository, run } = this.ctx.settings
+    if (repository) return repository
+    return run.workflowRepository ? `${run.serverUrl}/${run.workflowRepository}` : ws.dir
+  }
+
+  async init(treeIds: string[]): Promise<InitResult> {
+    const ws = this.workspace()
+    try {
+      const commit = await this.resolve(ws, this.ctx.settings.ref)
+      const { files, states } = await this.desired(ws, commit, [])
+      const [first, ...others] = treeIds
+      await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states })
+      if (others.length) {
+        await this.ctx.sh.run(
+          'copy the first tree into the others',
+          `root=$1; mfdir=$2; first=$3; shift 3
+for t in "$@"; do cp -a -- "$root/trees/$first" "$root/trees/$t"; cp -f -- "$mfdir/$first" "$mfdir/$t"; done`,
+          [this.ctx.layout.root, `${this.ctx.layout.meta}/manifests`, first, ...others],
+        )
+      }
+      return { revision: commit, repository: this.sourceName(ws) }
+    } finally {
+      ws.close()
+    }
+  }
+
+  private async resolve(ws: Workspace, ref: string): Promise<string> {
+    try {
+      return await ws.resolve(ref)
+    } catch (e) {
+      throw new StepFailure((e as Error).message)
+    }
+  }
+
+  async adopt(source: string, treeIds: string[]): Promise<InitResult> {
+    await this.ctx.sh.run(
+      'copy the existing directory into the trees',
+      `src=$1; shift
+[ -d "$src" ] || die "$src is not a directory"
+for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
+      [source, ...treeIds.map((id) => this.ctx.layout.tree(id))],
+    )
+    // What the adopted tree holds is recorded as it is; no update ever deletes those files (they may not come from
+    // the repository): the first update leaves those the commit lacks in place, untracked.
+    const { actual } = await this.scan(treeIds[0])
+    for (const p of [...actual.keys()]) if (isKept(p, this.keep)) actual.delete(p)
+    const text = serializeManifest({ revision: 'adopted', adopted: true, files: actual })
+    await this.ctx.sh.run(
+      'record what the adopted trees hold',
+      'mfdir=$1; shift; mkdir -p "$mfdir"; cat > "$mfdir/.tmp.$$"; for t in "$@"; do cp -f "$mfdir/.tmp.$$" "$mfdir/$t"; done; rm -f "$mfdir/.tmp.$$"',
+      [`${this.ctx.layout.meta}/manifests`, ...treeIds],
+      { stdin: text },
+    )
+    return { revision: 'adopted', repository: this.ctx.settings.repository || source }
+  }
+
+  async update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult> {
+    const ws = this.workspace()
+    try {
+      const commit = await this.resolve(ws, ref)
+      const [{ files, states }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)])
+      const before: Manifest = manifest ?? { revision: tree.revision, adopted: true, files: new Map(actual) }
+      const sameState = (a?: FileState, b?: FileState) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode
+      const send = files.filter((f) => !sameState(actual.get(f.path), states.get(f.path)))
+      const deleted = before.adopted ? [] : [...before.files.keys()].filter((p) => inPaths(p, paths) && !states.has(p) && !isKept(p, this.keep)).sort()
+      const after = new Map(before.files)
+      for (const p of before.files.keys()) if (inPaths(p, paths)) after.delete(p)
+      for (const [p, s] of states) after.set(p, s)
+      const next: Manifest = paths.length ? { ...before, files: after } : { revision: commit, adopted: false, files: after }
+      const pure = !before.adopted && !tree.paths?.length && before.revision === tree.revision && before.revision !== commit
+      let changes
+      if (pure && (await ws.has(before.revision))) changes = await ws.diff(before.revision, commit, paths)
+      else changes = compareManifests(before.files, states, paths, before.adopted)
+      if (before.adopted) {
+        const left = [...before.files.keys()].filter((p) => inPaths(p, paths) && !states.has(p))
+        if (left.length) {
+          this.ctx.log.warning(`${left.length} file(s) of the adopted tree are not in the commit and were left in place (untracked from now on): ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', ...' : ''}`)
+        }
+      }
+      if (!dryRun) await this.send(ws, tree.id, send, deleted, next)
+      if (paths.length === 0) return { commit, revision: commit, changes }
+      return { commit, revision: tree.revision, take: { paths, ref: ref || commit, revision: commit }, changes }
+    } finally {
+      ws.close()
+    }
+  }
+
+  async drift(tree: TreeRecord): Promise<DriftFile[]> {
+    const { actual, manifest } = await this.scan(tree.id)
+    if (!manifest) {
+      this.ctx.log.warning(`trees/${tree.id} has no manifest (${this.manifestPath(tree.id)}): its drift cannot be known`)
+      return []
+    }
+    return manifestDrift(manifest.files, actual)
+  }
+
+  async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<string> {
+    // No repository content is on the server to diff against: the drifted files are kept as they are.
+    const out = dest.replace(/\.patch$/, '.tar.gz')
+    const listing = files.map((f) => `${f.status}\t${f.path}`).join('\n')
+    await this.ctx.sh.run(
+      `save the hand-made changes of ${tree.id}`,
+      `tree=$1; out=$2
+mkdir -p "$(dirname "$out")"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+IFS= read -r -d '' listing || true
+printf '%s\\n' "$listing" > "$tmp/DRIFT.txt"
+: > "$tmp/files"
+while IFS= read -r -d '' p; do if [ -e "$tree/$p" ] || [ -L "$tree/$p" ]; then printf '%s\\0' "$p" >> "$tmp/files"; fi; done
+tar czf "$out.tmp" -C "$tmp" DRIFT.txt -C "$tree" --null -T "$tmp/files"
+mv -f "$out.tmp" "$out"`,
+      [this.ctx.layout.tree(tree.id), out],
+      { stdin: `${listing}\0${files.map((f) => `${f.path}\0`).join('')}` },
+    )
+    return out
+  }
+
+  async afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>> {
+    if (paths.length === 0) {
+      await this.ctx.sh.run(`record ${to.id} as a copy of ${from.id}`, 'if [ -f "$1" ]; then cp -f -- "$1" "$2.tmp" && mv -f -- "$2.tmp" "$2"; fi', [
+        this.manifestPath(from.id),
+        this.manifestPath(to.id),
+      ])
+      return { revision: from.revision, head: from.head, paths: from.paths }
+    }
+    const r = await this.ctx.sh.run(`read the manifests of ${from.id} and ${to.id}`, 'for f in "$@"; do printf "m="; base64 -w0 < "$f" 2>/dev/null || true; echo; done', [
+      this.manifestPath(from.id),
+      this.manifestPath(to.id),
+    ])
+    const [src, dst] = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('m='))
+      .map((l) => parseManifest(Buffer.from(l.slice(2), 'base64').toString('utf8')))
+    if (src && dst) {
+      for (const p of [...dst.files.keys()]) if (inPaths(p, paths)) dst.files.delete(p)
+      for (const [p, s] of src.files) if (inPaths(p, paths)) dst.files.set(p, s)
+      await this.ctx.sh.run(`record ${paths.length} path(s) in ${to.id}`, 'cat > "$1.tmp" && mv -f -- "$1.tmp" "$1"', [this.manifestPath(to.id)], {
+        stdin: serializeManifest(dst),
+      })
+    }
+    return { paths: [...(to.paths ?? []), { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    await this.ctx.sh.run(
+      `rename tree ${from} to ${to}`,
+      // The manifest is copied to its new name first: a run cut at any point leaves the tree with a manifest
+      // under whichever id the next run reconciles it to.
+      `[ ! -e "$2" ] || die "$2 already exists"
+if [ -f "$3" ]; then cp -f -- "$3" "$4.tmp" && mv -f -- "$4.tmp" "$4"; fi
+mv -T -- "$1" "$2"
+rm -f -- "$3"`,
+      [this.ctx.layout.tree(from), this.ctx.layout.tree(to), this.manifestPath(from), this.manifestPath(to)],
+    )
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.ctx.sh.run(`remove tree ${id}`, 'rm -rf -- "$1" "$2"', [this.ctx.layout.tree(id), this.manifestPath(id)])
+  }
+
+  cleanHalfInit(): Promise<void> {
+    return cleanTrees(this.ctx.sh, this.ctx.layout, [`${this.ctx.layout.meta}/manifests`])
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Parsing of Subversion's output: `svn update` (what changed, what conflicted), `svn status` (drift) and
+ * `svn diff --summarize` (the dry run's list). Paths are those svn prints, relative to the working copy's root; svn
+ * forbids control characters in paths, so one line is one entry.
+ */
+import type { DriftFile, FileChanges } from '../report/model.js'
+import { emptyChanges } from '../report/model.js'
+
+/** `svn update` notification: text, property, lock and tree-conflict columns, a space, the path. */
+const UPDATE_LINE = /^([ ADUCGER])([ UCG])([ B])([ C]) (.+)$/
+
+export interface SvnUpdateResult {
+  changes: FileChanges
+  /** Paths svn left in conflict (text, property or tree), or skipped because they already were. */
+  conflicts: string[]
+}
+
+/**
+ * Parses `svn update` output. `dirs`: the printed paths that are directories after the update (they are not files
+ * and are left out); `gone`: files that existed before the update and no longer do (a deleted directory is printed
+ * as one line: its files are taken from here).
+ */
+export function parseSvnUpdate(out: string, dirs: ReadonlySet<string>, gone: readonly string[]): SvnUpdateResult {
+  const changes = emptyChanges()
+  const conflicts: string[] = []
+  const seen = new Set<string>()
+  const add = (list: string[], p: string) => {
+    if (seen.has(p)) return
+    seen.add(p)
+    list.push(p)
+  }
+  for (const line of out.split(/\r?\n/)) {
+    const skipped = /^Skipped '(.+)'( -- .*)?$/.exec(line)
+    if (skipped) {
+      if (skipped[2]?.includes('conflict')) conflicts.push(skipped[1])
+      continue
+    }
+    const m = UPDATE_LINE.exec(line)
+    if (!m) continue
+    const [, text, prop, , tree, path] = m
+    if (text === 'C' || prop === 'C' || tree === 'C') {
+      conflicts.push(path)
+      continue
+    }
+    if (text === 'D') {
+      const under = gone.filter((g) => g === path || g.startsWith(`${path}/`))
+      for (const g of under.length ? under : [path]) add(changes.deleted, g)
+      continue
+    }
+    if (dirs.has(path) || path === '.') continue
+    if (text === 'A') add(changes.added, path)
+    else if (text !== ' ' || prop !== ' ') add(changes.modified, path) // U, G (merged), E (existed), R (replaced), props
+  }
+  return { changes, conflicts }
+}
+
+/** `svn status` line: seven status columns, a space, the path. Tree-conflict detail lines do not match. */
+const STATUS_LINE = /^([ ACDIMRX?!~])([ MC])([ L])([ +])([ SX])([ KOTB])([ C]) (.+)$/
+
+export interface SvnStatus {
+  files: DriftFile[]
+  conflicts: string[]
+}
+
+/**
+ * Parses `svn status` output into drift entries. `untrackedFiles`: the files found inside unversioned directories
+ * (svn prints such a directory as one `?` line); they are listed one by one, as git does.
+ */
+export function parseSvnStatus(out: string, untrackedFiles: readonly string[] = []): SvnStatus {
+  const files: DriftFile[] = []
+  const conflicts: string[] = []
+  for (const line of out.split(/\r?\n/)) {
+    const m = STATUS_LINE.exec(line)
+    if (!m) continue
+    const [, text, prop, , , , , tree, path] = m
+    if (text === 'X' || text === 'I') continue
+    if (text === 'C' || prop === 'C' || tree === 'C') conflicts.push(path)
+    if (text === '?') {
+      const inside = untrackedFiles.filter((f) => f.startsWith(`${path}/`))
+      if (inside.length) for (const f of inside) files.push({ path: f, status: 'untracked' })
+      else files.push({ path, status: 'untracked' })
+    } else if (text === '!' || text === 'D') files.push({ path, status: 'deleted' })
+    else if (text === '~') files.push({ path, status: 'type-changed' })
+    else if (text === 'A') files.push({ path, status: 'added' })
+    else if (text !== ' ' || prop !== ' ' || tree === 'C') {
+      if (path !== '.') files.push({ path, status: 'modified' })
+    }
+  }
+  return { files, conflicts }
+}
+
+/**
+ * Parses `svn diff --summarize` between two revisions of a URL: `X       URL/path` lines. `root` is the URL printed
+ * for the tree's root (URL-encoded, as svn prints it). Entries that are parents of other entries are directories and
+ * are left out.
+ */
+export function parseSvnSummarize(out: string, root: string): FileChanges {
+  const entries: { kind: string; path: string }[] = []
+  const prefix = `${root.replace(/\/+$/, '')}/`
+  for (const line of out.split(/\r?\n/)) {
+    const m = /^([ADMR ])([ M])\s+(\S.*)$/.exec(line)
+    if (!m) continue
+    let path = m[3]
+    if (path.startsWith(prefix)) path = path.slice(prefix.length)
+    else if (/^[a-z+]+:\/\//.test(path)) continue
+    try {
+      path = decodeURIComponent(path)
+    } catch {
+      /* not encoded */
+    }
+    entries.push({ kind: m[1] === ' ' ? 'M' : m[1], path })
+  }
+  const parents = new Set<string>()
+  for (const e of entries) {
+    const parts = e.path.split('/')
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join('/'))
+  }
+  const changes = emptyChanges()
+  for (const e of entries) {
+    if (parents.has(e.path)) continue
+    if (e.kind === 'A') changes.added.push(e.path)
+    else if (e.kind === 'D') changes.deleted.push(e.path)
+    else changes.modified.push(e.path)
+  }
+  return changes
+}
