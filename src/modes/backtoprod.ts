@@ -5,7 +5,7 @@
  */
 import { UnsafeToGoBack } from '../app/app.js'
 import { treeRevision } from '../remote/state.js'
-import { type HostContext, journal, mustState, plan, StepFailure, step } from '../steps/context.js'
+import { type HostContext, journal, mustState, plan, step, StepFailure } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'

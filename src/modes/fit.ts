@@ -46,10 +46,15 @@ export function refusal(mode: Mode, p: Probe, root: string, session: 'auto' | 'r
       return s.state === 'delivering'
         ? null
         : `update changes the work tree, which exists only while delivering, and the state is production (live serves trees/${s.live}): run goback first, or deliver for the whole cycle`
-    case 'backtoprod':
+    case 'backtoprod': {
+      const u = s.state === 'delivering' ? s.trees[s.work ?? '']?.updating : undefined
+      if (u) {
+        return `the update of the work tree trees/${s.work} to ${u.ref || 'the default branch'} by run ${u.runId} did not finish, so the tree may be half updated: run update again (or deliver, which resumes), then backtoprod`
+      }
       return s.state === 'delivering'
         ? null
         : `backtoprod switches an updated work tree live, and the state is production (live serves trees/${s.live}): run goback and update first, or deliver for the whole cycle`
+    }
     default:
       return null
   }

@@ -18,6 +18,11 @@ export async function update(ctx: HostContext, tree?: TreeRecord, driftChecked =
   const { ref, paths, dryRun } = ctx.settings
   if (!driftChecked) await checkDrift(ctx, work, 'work')
   ctx.report.revisionBefore = treeRevision(work)
+  if (!dryRun) {
+    // Marked before the first file changes, cleared with the new record: a cut-off update is never switched live.
+    state.trees[work.id] = { ...work, updating: { runId: ctx.settings.run.runId, ref, at: ctx.now().toISOString() }, dirty: true }
+    await saveState(ctx, state)
+  }
   const res = await step(
     ctx,
     dryRun ? 'update (dry run)' : 'update',
@@ -37,12 +42,14 @@ export async function update(ctx: HostContext, tree?: TreeRecord, driftChecked =
   }
   const record: TreeRecord = {
     ...work,
+    updating: undefined,
     revision: res.revision,
     head: res.head,
     paths: res.take ? [...(work.paths ?? []), res.take] : undefined,
     dirty: true,
     updatedAt: ctx.now().toISOString(),
   }
+  delete record.updating
   if (!record.head) delete record.head
   if (!record.paths) delete record.paths
   state.trees[work.id] = record

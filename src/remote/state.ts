@@ -24,6 +24,11 @@ export interface TreeRecord {
   served: boolean
   /** Whether its content changed since it was last live (then it takes a new id before going live again). */
   dirty: boolean
+  /**
+   * Set while an update changes the tree (cleared when it finishes): a tree whose update was cut off part-way is never
+   * switched live until an update completes.
+   */
+  updating?: { runId: string; ref: string; at: string }
   /** Set while the tree is being renamed to this id (a run that dies mid-rename is reconciled by the next). */
   movingTo?: string
   updatedAt: string

@@ -180,6 +180,10 @@ describe('a connection cut in the middle of an update', () => {
       expect(post.code, post.stdout).toBe(0)
     }
     expect(await t.sh(`test -e ${t.root}/.delivery/lock || echo released`)).toContain('released')
+    // The work tree may be half updated: backtoprod refuses to put it live until an update completes.
+    const early = await runAction({ ...t.base, mode: 'backtoprod' })
+    expect(early.report?.outcome).toBe('refused')
+    expect(early.report?.hosts[0].error).toMatch(/did not finish, so the tree may be half updated: run update again \(or deliver, which resumes\)/)
     const next = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v3' })
     expect(next.code, next.stdout).toBe(0)
     const after = await readServerJson<{ state: string; live: string; trees: Record<string, { revision: string }> }>(t, `${t.root}/.delivery/state.json`)

@@ -23069,6 +23069,10 @@ async function update(ctx, tree, driftChecked = false) {
   const { ref, paths, dryRun } = ctx.settings;
   if (!driftChecked) await checkDrift(ctx, work, "work");
   ctx.report.revisionBefore = treeRevision(work);
+  if (!dryRun) {
+    state.trees[work.id] = { ...work, updating: { runId: ctx.settings.run.runId, ref, at: ctx.now().toISOString() }, dirty: true };
+    await saveState(ctx, state);
+  }
   const res = await step(
     ctx,
     dryRun ? "update (dry run)" : "update",
@@ -23088,12 +23092,14 @@ async function update(ctx, tree, driftChecked = false) {
   }
   const record = {
     ...work,
+    updating: void 0,
     revision: res.revision,
     head: res.head,
     paths: res.take ? [...work.paths ?? [], res.take] : void 0,
     dirty: true,
     updatedAt: ctx.now().toISOString()
   };
+  delete record.updating;
   if (!record.head) delete record.head;
   if (!record.paths) delete record.paths;
   state.trees[work.id] = record;
@@ -23175,8 +23181,13 @@ function refusal(mode, p, root, session = "auto") {
       return s.state === "production" ? null : `goback already happened: ${delivering}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`;
     case "update":
       return s.state === "delivering" ? null : `update changes the work tree, which exists only while delivering, and the state is production (live serves trees/${s.live}): run goback first, or deliver for the whole cycle`;
-    case "backtoprod":
+    case "backtoprod": {
+      const u = s.state === "delivering" ? s.trees[s.work ?? ""]?.updating : void 0;
+      if (u) {
+        return `the update of the work tree trees/${s.work} to ${u.ref || "the default branch"} by run ${u.runId} did not finish, so the tree may be half updated: run update again (or deliver, which resumes), then backtoprod`;
+      }
       return s.state === "delivering" ? null : `backtoprod switches an updated work tree live, and the state is production (live serves trees/${s.live}): run goback and update first, or deliver for the whole cycle`;
+    }
     default:
       return null;
   }
