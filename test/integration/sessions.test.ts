@@ -155,3 +155,35 @@ describe('delivery sessions', () => {
     expect(JSON.stringify(st.report?.hosts[0].status)).toMatch(/is not valid JSON/)
   })
 })
+
+describe('a session on two hosts', () => {
+  it('has one id on both, collects both hosts\' interventions run after run, and closes as one report', async () => {
+    const { startFleet } = await import('../helpers/fleet.js')
+    const fleet = await startFleet(2)
+    const repo2 = await makeMoodleRepo(fleet.servers[0].sshd.user)
+    try {
+      const base = { ...fleet.base, repository: repo2.dir }
+      expect((await runAction({ ...base, mode: 'init', ref: 'v1' })).code).toBe(0)
+      const open = await runAction({ ...base, mode: 'session-open', 'session-title': 'Two nodes' })
+      expect(open.code, open.stdout).toBe(0)
+      const id = open.outputs['session-id']
+      for (const s of fleet.servers) expect((await s.sh('cat .delivery/sessions/current')).trim()).toBe(id)
+      expect((await runAction({ ...base, mode: 'deliver', ref: 'v2', session: 'required', comment: 'run 1' })).code).toBe(0)
+      expect((await runAction({ ...base, mode: 'goback', session: 'required', comment: 'run 2' })).code).toBe(0)
+      const close = await runAction({ ...base, mode: 'session-close', 'session-output-state': 'v2 then back to v1' })
+      expect(close.code, close.stdout).toBe(0)
+      const s = close.report?.session as { interventions: { host: string; mode: string; comment: string }[]; files: { modified: string[] } }
+      expect(s.interventions.map((i) => `${i.host}|${i.mode}|${i.comment}`).sort()).toEqual(
+        fleet.servers.flatMap((srv) => [`${srv.label}|deliver|run 1`, `${srv.label}|goback|run 2`]).sort(),
+      )
+      expect(s.files.modified).toContain('mod/forum/lib.php')
+      for (const srv of fleet.servers) {
+        expect(await srv.sh('test -e .delivery/sessions/current || echo closed')).toContain('closed')
+        expect(JSON.parse(await srv.sh(`cat .delivery/sessions/${id}.json`)).status).toBe('closed')
+      }
+    } finally {
+      await fleet.stop()
+      await repo2.remove()
+    }
+  })
+})
