@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-YEVXC4Y5.js";
+} from "./chunks/chunk-AJKPNZFE.js";
 import "./chunks/chunk-Y54Y7Z3X.js";
 import "./chunks/chunk-YCTJSY7M.js";
 

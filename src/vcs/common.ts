@@ -43,6 +43,26 @@ export async function removeTree(sh: RemoteShell, layout: Layout, id: string): P
   await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)])
 }
 
+/**
+ * Base of the drivers whose trees are plain working copies (svn, cvs): a tree is renamed with mv (a working copy keeps
+ * no absolute path of itself) and removed with rm.
+ */
+export abstract class WorkingCopyTrees {
+  constructor(protected readonly ctx: VcsContext) {}
+
+  move(from: string, to: string): Promise<void> {
+    return moveTree(this.ctx.sh, this.ctx.layout, from, to)
+  }
+
+  remove(id: string): Promise<void> {
+    return removeTree(this.ctx.sh, this.ctx.layout, id)
+  }
+
+  cleanHalfInit(): Promise<void> {
+    return cleanTrees(this.ctx.sh, this.ctx.layout)
+  }
+}
+
 export async function cleanTrees(sh: RemoteShell, layout: Layout, extra: string[] = []): Promise<void> {
   await sh.run('clean a half-finished init', 'root=$1; shift; find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; for d in "$@"; do rm -rf -- "$d"; done', [
     layout.root,

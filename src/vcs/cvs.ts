@@ -9,9 +9,9 @@ import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'
-import { cleanTrees, conflictMessage, field, moveTree, nulField, removeTree, saveDriftFiles, UTF8_LOCALE } from './common.js'
+import { conflictMessage, field, nulField, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import { cvsPassLine, parseCvsDrift, parseCvsUpdate, parseRevisions } from './cvs-output.js'
-import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
+import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
 import { parseCvsSource } from './source.js'
 
@@ -53,13 +53,11 @@ check_origin() {
 }
 `
 
-export class CvsDriver implements VcsDriver {
+export class CvsDriver extends WorkingCopyTrees implements VcsDriver {
   readonly method = 'cvs'
   readonly tools = ['cvs']
   /** CVS keeps its metadata in a CVS/ folder of every directory: a syncback copies it along. */
   readonly syncExcludes: string[] = []
-
-  constructor(private readonly ctx: VcsContext) {}
 
   /** CVSROOT (with repository-username put in when it names no user) and module of `repository`. */
   private source(): { root: string; module: string } {
@@ -216,17 +214,5 @@ done`,
       [this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), ...paths],
     )
     return { paths: [...(to.paths ?? []), { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] }
-  }
-
-  move(from: string, to: string): Promise<void> {
-    return moveTree(this.ctx.sh, this.ctx.layout, from, to)
-  }
-
-  remove(id: string): Promise<void> {
-    return removeTree(this.ctx.sh, this.ctx.layout, id)
-  }
-
-  cleanHalfInit(): Promise<void> {
-    return cleanTrees(this.ctx.sh, this.ctx.layout)
   }
 }

@@ -11,8 +11,8 @@ import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'
 import { inPaths } from './changes.js'
-import { cleanTrees, conflictMessage, field, moveTree, nulField, PUT_PATH, removeTree, saveDriftFiles, UTF8_LOCALE } from './common.js'
-import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
+import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
+import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
 import { parseSvnStatus, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
 
@@ -73,13 +73,11 @@ const PRECHECK = `precheck() {
 }
 `
 
-export class SvnDriver implements VcsDriver {
+export class SvnDriver extends WorkingCopyTrees implements VcsDriver {
   readonly method = 'svn'
   readonly tools = ['svn']
   /** The working copy's metadata (one .svn at the root) is copied along by a whole syncback. */
   readonly syncExcludes: string[] = []
-
-  constructor(private readonly ctx: VcsContext) {}
 
   /** Runs an svn script with the credentials (if any) on stdin. */
   private svn(what: string, script: string, args: string[], withCredentials = true) {
@@ -254,18 +252,6 @@ done`,
       [this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), ...paths],
     )
     return { paths: [...(to.paths ?? []), { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] }
-  }
-
-  move(from: string, to: string): Promise<void> {
-    return moveTree(this.ctx.sh, this.ctx.layout, from, to)
-  }
-
-  remove(id: string): Promise<void> {
-    return removeTree(this.ctx.sh, this.ctx.layout, id)
-  }
-
-  cleanHalfInit(): Promise<void> {
-    return cleanTrees(this.ctx.sh, this.ctx.layout)
   }
 }
 

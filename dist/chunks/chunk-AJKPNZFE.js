@@ -23698,6 +23698,21 @@ async function moveTree(sh, layout, from, to) {
 async function removeTree(sh, layout, id) {
   await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)]);
 }
+var WorkingCopyTrees = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  move(from, to) {
+    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
+  }
+  remove(id) {
+    return removeTree(this.ctx.sh, this.ctx.layout, id);
+  }
+  cleanHalfInit() {
+    return cleanTrees(this.ctx.sh, this.ctx.layout);
+  }
+};
 async function cleanTrees(sh, layout, extra = []) {
   await sh.run("clean a half-finished init", 'root=$1; shift; find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; for d in "$@"; do rm -rf -- "$d"; done', [
     layout.root,
@@ -24122,11 +24137,7 @@ check_origin() {
   [ "$repo" = "$2" ] || [ "$repo" = "\${1##*:}/$2" ] || die "this tree holds module $repo, not $2: deliver the same module, or init a new layout"
 }
 `;
-var CvsDriver = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
+var CvsDriver = class extends WorkingCopyTrees {
   method = "cvs";
   tools = ["cvs"];
   /** CVS keeps its metadata in a CVS/ folder of every directory: a syncback copies it along. */
@@ -24277,15 +24288,6 @@ done`,
       [this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), ...paths]
     );
     return { paths: [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] };
-  }
-  move(from, to) {
-    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
-  }
-  remove(id) {
-    return removeTree(this.ctx.sh, this.ctx.layout, id);
-  }
-  cleanHalfInit() {
-    return cleanTrees(this.ctx.sh, this.ctx.layout);
   }
 };
 
@@ -24997,11 +24999,7 @@ var PRECHECK = `precheck() {
   done < "$DLV_TMP/status"
 }
 `;
-var SvnDriver = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
+var SvnDriver = class extends WorkingCopyTrees {
   method = "svn";
   tools = ["svn"];
   /** The working copy's metadata (one .svn at the root) is copied along by a whole syncback. */
@@ -25171,15 +25169,6 @@ done`,
       [this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), ...paths]
     );
     return { paths: [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] };
-  }
-  move(from, to) {
-    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
-  }
-  remove(id) {
-    return removeTree(this.ctx.sh, this.ctx.layout, id);
-  }
-  cleanHalfInit() {
-    return cleanTrees(this.ctx.sh, this.ctx.layout);
   }
 };
 function countAll(c) {
