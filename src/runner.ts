@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runHosts } from './engine.js'
+import { runHosts } from './fleet.js'
 import { type InputSource, type OutputName } from './inputs.js'
 import { createLogger, type Logger, type LogSink } from './log.js'
 import { renderHtml } from './report/html.js'

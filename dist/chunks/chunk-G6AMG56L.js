@@ -25252,6 +25252,10 @@ async function sudoStep(report, sh, login, needs) {
   report.steps.push({ name: "sudo", outcome: problem ? "failure" : "success", ms: Date.now() - started, detail });
   if (problem) throw new StepFailure(problem);
 }
+function describeError(err) {
+  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError;
+  return ours ? err.message : `${err.name}: ${err.message}`;
+}
 async function openHost(settings, target, opts, report, held) {
   const { log } = opts;
   const layout = new Layout(settings.path);
@@ -25385,7 +25389,7 @@ async function runHost(settings, target, opts, hooks = {}) {
   } catch (e) {
     const err = e;
     report.outcome = e instanceof Refusal ? "refused" : "failure";
-    report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError ? err.message : `${err.name}: ${err.message}`;
+    report.error = describeError(err);
     report.sessionId = ctx?.sessionId;
     if (ctx?.state) {
       report.stateAfter = ctx.state.state;
@@ -25416,6 +25420,8 @@ async function runHost(settings, target, opts, hooks = {}) {
   if (ctx) report.app = ctx.state?.app === "moodle" || ctx.app.name === "moodle" ? "moodle" : "none";
   return report;
 }
+
+// src/fleet.ts
 async function runNode(settings, target, opts, first) {
   const report = newHostReport(target.label);
   const held = {};
@@ -25471,7 +25477,7 @@ async function runNode(settings, target, opts, first) {
   } catch (e) {
     const err = e;
     report.outcome = "failure";
-    report.error = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof StateError ? err.message : `${err.name}: ${err.message}`;
+    report.error = describeError(err);
     opts.log.error(`${target.label}: ${report.error}`);
   } finally {
     await held.conn?.close();
