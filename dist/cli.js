@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-G6AMG56L.js";
+} from "./chunks/chunk-24ICCDS5.js";
 import "./chunks/chunk-Y54Y7Z3X.js";
 import "./chunks/chunk-YCTJSY7M.js";
 

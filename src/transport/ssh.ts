@@ -70,6 +70,9 @@ function openClient(
       if (auth.passphrase !== undefined) config.passphrase = auth.passphrase
     }
     if (auth.password !== undefined) config.password = auth.password
+    // Every command is a few small packets each way: without TCP_NODELAY, Nagle's algorithm and the server's delayed
+    // ACK hold many exchanges for ~40 ms each (measured: a 26-command delivery in 3.4 s instead of 0.6 s; bench/).
+    client.once('connect', () => client.setNoDelay(true))
     client.once('ready', () => {
       settled = true
       resolve(client)

@@ -139,6 +139,11 @@ describe('a connection cut in the middle of an update', () => {
   it('leaves live complete; the post step releases the lock; the next deliver finishes', async () => {
     const before = await readServerJson<{ live: string; trees: Record<string, { revision: string }> }>(t, `${t.root}/.delivery/state.json`)
     const inputs: Record<string, string> = { ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v3' }
+    // A git hook of the server's store that holds the checkout of the update for a while, so that the cut happens
+    // while the update runs there.
+    const hook = `${t.root}/.delivery/repo.git/hooks/post-checkout`
+    const hookMark = `${t.root}/.hook-ran`
+    await t.sh(`printf '#!/bin/sh\\ntouch ${hookMark}\\nsleep 20\\n' > ${hook} && chmod +x ${hook}`)
     const sink = memorySink()
     let locks: unknown[] = []
     let cut = false
@@ -157,13 +162,21 @@ describe('a connection cut in the middle of an update', () => {
         conn.exec = (what, line, params) => {
           const p = exec(what, line, params)
           if (what === 'update the work tree') {
-            cut = true
-            setTimeout(() => conn.destroy(), 50)
+            // Cut the connection once the update is under way on the server (the hook below holds it there).
+            void (async () => {
+              for (let i = 0; i < 300 && !(await t.sh(`test -e ${hookMark} && echo y || true`)).includes('y'); i++) await sleep(50)
+              cut = true
+              conn.destroy()
+            })()
           }
           return p
         }
       },
     })
+    await t.sh(`rm -f ${hook} ${hookMark}`)
+    // The update that outlived its connection was ended (its process group, recorded in the lock), not left to race
+    // the next run.
+    expect(await t.sh(`pgrep -u ${t.sshd.user} -fx 'sleep 20' || echo none`)).toContain('none')
     expect(cut).toBe(true)
     expect(result.exitCode).toBe(1)
     expect(result.report?.hosts[0].error).toMatch(/connection|closed/i)

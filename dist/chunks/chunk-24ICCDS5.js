@@ -21077,6 +21077,7 @@ function openClient(target, auth, hostKeys, timeoutMs, sock) {
       if (auth.passphrase !== void 0) config.passphrase = auth.passphrase;
     }
     if (auth.password !== void 0) config.password = auth.password;
+    client.once("connect", () => client.setNoDelay(true));
     client.once("ready", () => {
       settled = true;
       resolve(client);
