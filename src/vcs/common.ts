@@ -78,7 +78,7 @@ export const PUT_PATH = `put_path() {
   local s="$1/$3" d="$2/$3"
   if [ -d "$s" ] && [ ! -L "$s" ]; then
     mkdir -p "$d"
-    if command -v rsync >/dev/null 2>&1; then rsync -a --delete -- "$s/" "$d/"
+    if command -v rsync >/dev/null 2>&1; then rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
     else find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; (cd "$s" && tar cf - .) | (cd "$d" && tar xpf -); fi
   elif [ -e "$s" ] || [ -L "$s" ]; then
     mkdir -p "$(dirname "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"

@@ -195,3 +195,22 @@ describe('trees', () => {
     }
   })
 })
+
+describe('syncback compares exactly', () => {
+  it('copies a same-size change made within the same second (nanosecond timestamps)', async () => {
+    expect((await runAction({ ...t.base, mode: 'syncback' })).code).toBe(0)
+    const s = await state()
+    const live = `${t.root}/trees/${s.live}/mod/forum/lib.php`
+    const safe = `${t.root}/trees/${s.safe}/mod/forum/lib.php`
+    const [sec, ns] = (await t.sh(`stat -c '%Y %y' ${safe}`)).trim().split(' ').reduce<[string, string]>((acc, v, i) => (i === 0 ? [v, ''] : i === 2 ? [acc[0], v.split('.')[1] ?? '0'] : acc), ['', ''])
+    // Same size, same second, other content: only the nanoseconds tell the two files apart.
+    const content = await t.sh(`cat ${live}`)
+    const changed = content.replace(/[a-z]/, (c) => (c === 'z' ? 'y' : String.fromCharCode(c.charCodeAt(0) + 1)))
+    expect(changed.length).toBe(content.length)
+    await t.sh(`printf '%s' '${changed.replace(/'/g, "'\\''")}' > ${live} && touch -d "@${sec}.${String((Number(ns.slice(0, 9).padEnd(9, '0')) + 1) % 1e9).padStart(9, '0')}" ${live}`)
+    expect((await t.sh(`stat -c %Y ${live}`)).trim()).toBe(sec)
+    const r = await runAction({ ...t.base, mode: 'syncback' })
+    expect(r.code, r.stdout).toBe(0)
+    expect(await t.sh(`cat ${safe}`)).toBe(changed)
+  })
+})

@@ -22252,7 +22252,8 @@ var COPY_SCRIPT = `src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
 excl=(); for ((i = 0; i < nexcl; i++)); do excl+=("$1"); shift; done
 changed=0
 if command -v rsync >/dev/null 2>&1; then
-  args=(-a --delete --out-format='%i %n')
+  # Nanosecond mtimes (--modify-window=-1): with whole seconds, a same-size change made within the second is missed.
+  args=(-a --delete --modify-window=-1 --out-format='%i %n')
   [ "$dry" = 1 ] && args+=(--dry-run)
   for e in "\${excl[@]}"; do args+=(--exclude="$e"); done
   if [ $# -eq 0 ]; then
@@ -22311,8 +22312,8 @@ for k in "$@"; do
   if [ -d "$s" ] && [ ! -L "$s" ]; then
     mkdir -p "$d"
     if command -v rsync >/dev/null 2>&1; then
-      [ -z "$(rsync -a --delete --dry-run --out-format=%n "$s/" "$d/")" ] && continue
-      rsync -a --delete "$s/" "$d/"
+      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n "$s/" "$d/")" ] && continue
+      rsync -a --delete --modify-window=-1 "$s/" "$d/"
     else rm -rf "$d"; cp -a "$s" "$d"; fi
   else
     if [ -e "$d" ] && cmp -s "$s" "$d" && [ "$(stat -c '%a %g' "$s")" = "$(stat -c '%a %g' "$d")" ]; then continue; fi
@@ -23724,7 +23725,7 @@ var PUT_PATH = `put_path() {
   local s="$1/$3" d="$2/$3"
   if [ -d "$s" ] && [ ! -L "$s" ]; then
     mkdir -p "$d"
-    if command -v rsync >/dev/null 2>&1; then rsync -a --delete -- "$s/" "$d/"
+    if command -v rsync >/dev/null 2>&1; then rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
     else find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; (cd "$s" && tar cf - .) | (cd "$d" && tar xpf -); fi
   elif [ -e "$s" ] || [ -L "$s" ]; then
     mkdir -p "$(dirname "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
