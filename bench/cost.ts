@@ -160,7 +160,7 @@ async function main() {
     '',
     table(['system', 'files', 'changed', 'total', 'start', 'checks', 'syncback', 'goback', 'update', 'backtoprod', 'other'], phaseRows),
   ].join('\n')
-  const file = writeResults('cost', { options: o, machine: info, loads, setup, summary, runs })
+  const file = writeResults('cost', { options: o, clis: CLIS, machine: info, loads, setup, summary, runs })
   process.stdout.write(`\n${md}\n\nsetup: ${JSON.stringify(setup, null, 1)}\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }
 

@@ -10,7 +10,10 @@
  * Operations per round: deliver (a change of `--change` files), goback, backtoprod; the order of the two systems
  * alternates between rounds.
  *
+ * Several builds of the CLI can be measured in the same run, each on its own delivery root and site (`--cli`).
+ *
  *   node bench/run.mjs outage [--files 10000] [--rounds 5] [--rate 200] [--change 10] [--pre 500] [--post 3000]
+ *                             [--cli Delivery=dist/cli.js,…]
  */
 import { mkdtemp, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -19,15 +22,16 @@ import { addVerdicts, classify, failedText, type Segment, type Verdict } from '.
 import { startLoad } from './lib/load.js'
 import { SEED, type ServerState, type Site, stamps, startSite } from './lib/site.js'
 import { makeTreeRepo, type TreeRepo } from './lib/tree.js'
-import { defer, load, machine, median, options, runMain, say, secs, sh, sleep, table, writeResults } from './lib/util.js'
+import { clis, defer, load, machine, median, options, runMain, say, secs, sh, sleep, table, writeResults } from './lib/util.js'
 import { startWeb } from './lib/web.js'
 
-const o = options({ files: '10000', rounds: '5', rate: '200', change: '10', pre: '500', post: '3000' })
+const o = options({ files: '10000', rounds: '5', rate: '200', change: '10', pre: '500', post: '3000', cli: 'Delivery=dist/cli.js' })
+const CLIS = clis(o.cli)
 const rate = Number(o.rate)
 
 type Op = 'deliver' | 'goback' | 'backtoprod'
 interface Measure {
-  system: 'delivery' | 'seed'
+  system: string
   op: Op
   round: number
   ms: number
@@ -46,16 +50,16 @@ async function underLoad(port: number, fn: () => Promise<void>) {
 }
 
 /** The delivery: one CLI run under load; the timeline from the journal's switch events and the switch steps' times. */
-async function ours(site: Site, repo: TreeRepo, web: number, op: Op, round: number, ref: string): Promise<Measure> {
-  const before: ServerState = await site.state()
-  const seen = (await site.journal()).length
+async function ours(site: Site, cli: { name: string; path: string; root: string }, repo: TreeRepo, web: number, op: Op, round: number, ref: string): Promise<Measure> {
+  const before: ServerState = await site.state(cli.root)
+  const seen = (await site.journal(cli.root)).length
   let run: Awaited<ReturnType<Site['cli']>> | undefined
   const samples = await underLoad(web, async () => {
-    run = await site.cli({ mode: op, repository: repo.dir, ref, app: 'none' })
+    run = await site.cli({ mode: op, repository: repo.dir, ref, app: 'none', path: cli.root }, cli.path)
   })
   if (!run) throw new Error('no run')
-  const after: ServerState = await site.state()
-  const switches = (await site.journal()).slice(seen).filter((e) => e.event === 'switch')
+  const after: ServerState = await site.state(cli.root)
+  const switches = (await site.journal(cli.root)).slice(seen).filter((e) => e.event === 'switch')
   const switchMs = (run.report?.hosts[0]?.steps ?? []).filter((s) => s.name === 'switch').map((s) => s.ms)
   const label = (id: string) => repo.labels.get((after.trees[id] ?? before.trees[id])?.revision ?? '') ?? '?'
   const timeline: Segment[] = []
@@ -70,7 +74,7 @@ async function ours(site: Site, repo: TreeRepo, web: number, op: Op, round: numb
   timeline.push({ from, to: Infinity, tree, label: label(tree) })
   const ok = run.code === 0
   return {
-    system: 'delivery',
+    system: cli.name,
     op,
     round,
     ms: run.ms,
@@ -125,12 +129,17 @@ async function main() {
   defer(() => sh(`rm -rf ${seedDir}`))
   await chmod(seedDir, 0o755)
   await sh(`chown ${site.user}: ${seedDir}`)
-  const web = await startWeb([{ root: `${site.root}/live` }, { root: `${seedDir}/live` }], site.user)
+  const systems: { name: string; path: string; root: string }[] = []
+  for (const c of CLIS) systems.push({ ...c, root: await site.makeRoot(c.name.replace(/[^A-Za-z0-9-]/g, '-')) })
+  const web = await startWeb([...systems.map((c) => ({ root: `${c.root}/live` })), { root: `${seedDir}/live` }], site.user)
   defer(() => web.stop())
+  const seedPort = web.ports[systems.length]
   const measures: Measure[] = []
   {
-    const init = await site.cli({ mode: 'init', repository: repo.dir, ref: repo.head, app: 'none' })
-    if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`)
+    for (const c of systems) {
+      const init = await site.cli({ mode: 'init', repository: repo.dir, ref: repo.head, app: 'none', path: c.root }, c.path)
+      if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`)
+    }
     const r = await runAs(site.user, 'set -e; cd "$1"; git clone -q "$2" live; cp -R live save', { args: [seedDir, repo.dir] })
     if (r.code !== 0) throw new Error(`seed setup failed: ${r.stderr}`)
     const labels = { live: 'c0', save: 'c0', work: 'c0' }
@@ -143,12 +152,14 @@ async function main() {
     for (let round = 1; round <= Number(o.rounds); round++) {
       const ref = await repo.change(Number(o.change))
       const refLabel = repo.labels.get(ref) ?? '?'
-      const order: ('delivery' | 'seed')[] = round % 2 ? ['delivery', 'seed'] : ['seed', 'delivery']
+      const names = [...systems.map((c) => c.name), 'seed']
+      const order = round % 2 ? names : [...names].reverse()
       for (const system of order) {
+        const i = systems.findIndex((c) => c.name === system)
         for (const op of ['deliver', 'goback', 'backtoprod'] as Op[]) {
-          const m = system === 'delivery'
-            ? await ours(site, repo, web.ports[0], op, round, ref)
-            : await seed(site, seedDir, labels, web.ports[1], op, round, ref, refLabel)
+          const m = i >= 0
+            ? await ours(site, systems[i], repo, web.ports[i], op, round, ref)
+            : await seed(site, seedDir, labels, seedPort, op, round, ref, refLabel)
           measures.push(m)
           say(`round ${round} ${system} ${op}: ${secs(m.ms)} s, ${m.verdict.requests} requests, failed ${failedText(m.verdict)}, mixed ${m.verdict.mixed}${m.ok ? '' : `, RUN FAILED: ${m.error}`}`)
         }
@@ -158,17 +169,17 @@ async function main() {
   }
   const rows: (string | number)[][] = []
   const summary: Record<string, unknown>[] = []
-  for (const system of ['delivery', 'seed'] as const) {
+  for (const system of [...systems.map((c) => c.name), 'seed']) {
     for (const op of ['deliver', 'goback', 'backtoprod'] as Op[]) {
       const ms = measures.filter((m) => m.system === system && m.op === op)
       const v = addVerdicts(ms.map((m) => m.verdict))
       const runsWithBad = ms.filter((m) => m.verdict.failedTotal + m.verdict.mixed > 0).length
-      rows.push([system === 'delivery' ? 'Delivery' : 'seed (cp -R + mv)', op, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(median(ms.map((m) => m.ms))), v.requests, failedText(v), v.mixed, `${runsWithBad}/${ms.length}`, v.notSent])
+      rows.push([system === 'seed' ? 'seed (cp -R + mv)' : system, op, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(median(ms.map((m) => m.ms))), v.requests, failedText(v), v.mixed, `${runsWithBad}/${ms.length}`, v.notSent])
       summary.push({ system, op, runs: ms.length, medianMs: median(ms.map((m) => m.ms)), ...v })
     }
   }
   const md = table(['system', 'operation', 'runs', 'succeeded', 'median time (s)', 'requests', 'failed', 'mixed', 'runs with failed or mixed', 'not sent'], rows)
-  const file = writeResults('outage', { options: o, machine: info, loads, tree: { files: repo.files.length, bytes: repo.bytes }, summary, measures })
+  const file = writeResults('outage', { options: o, clis: CLIS, machine: info, loads, tree: { files: repo.files.length, bytes: repo.bytes }, summary, measures })
   process.stdout.write(`\n${md}\n\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }
 

@@ -6,7 +6,7 @@
 //   node bench/variant.mjs --name nodelay --patch bench/patches/ssh-nodelay.patch
 //   node bench/variant.mjs --name moodle --ref moodle
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -31,5 +31,6 @@ for (const p of values.patch) run('git', ['apply', '--unsafe-paths', `--director
 run(process.execPath, ['scripts/build.mjs'], { cwd: dir })
 const cli = join(dir, 'dist', 'cli.js')
 if (!existsSync(cli)) throw new Error(`the build made no ${cli}`)
+writeFileSync(join(dir, 'variant.json'), `${JSON.stringify({ ref: values.ref, commit, patches: values.patch })}\n`)
 process.stdout.write(`${cli}\n`)
 process.stderr.write(`built ${values.ref} (${commit.slice(0, 12)})${values.patch.length ? ` + ${values.patch.join(', ')}` : ''} into ${dir}\n`)

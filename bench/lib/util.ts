@@ -3,6 +3,7 @@
  * clock as `date +%s.%N` and the journal's ISO times on this machine), statistics, the machine's description and load,
  * options from the command line, and the results file.
  */
+import { execFileSync } from 'node:child_process'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -69,12 +70,20 @@ export const list = (s: string): number[] => s.split(',').filter(Boolean).map(Nu
  * The CLIs to measure, from `--cli NAME=PATH,NAME=PATH` (default `Delivery=dist/cli.js`): each is measured on its own
  * delivery root, side by side with the baseline, in the same run.
  */
-export function clis(spec: string): { name: string; path: string }[] {
+export function clis(spec: string): { name: string; path: string; build: unknown }[] {
   return spec.split(',').filter(Boolean).map((item) => {
     const i = item.indexOf('=')
     const name = i > 0 ? item.slice(0, i) : 'Delivery'
-    const path = i > 0 ? item.slice(i + 1) : item
-    return { name, path: path.startsWith('/') ? path : join(ROOT, path) }
+    const rel = i > 0 ? item.slice(i + 1) : item
+    const path = rel.startsWith('/') ? rel : join(ROOT, rel)
+    // A build made by bench/variant.mjs says what it was built from; dist/ is this checkout's.
+    let build: unknown
+    try {
+      build = readJson(join(dirname(path), '..', 'variant.json'))
+    } catch {
+      build = { checkout: ROOT, commit: execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD']).toString().trim() }
+    }
+    return { name, path, build }
   })
 }
 
