@@ -75,6 +75,18 @@ interface Measure {
   /** The longest and the median host, by the sum of its steps (ms). */
   hostMsMax: number
   hostMsMedian: number
+  /** CPU time of the CLI process (user + system), ms: the runner's own work (ssh2 is pure JavaScript here). */
+  runnerCpuMs: number
+  /** Share of the machine's CPU time that was busy during the run (every process: the servers, the runner, others). */
+  machineBusy: number
+}
+
+/** Busy and total CPU time of the whole machine so far (jiffies, /proc/stat). */
+function cpuStat(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f
+  const busy = user + nice + system + irq + softirq + steal
+  return { busy, total: busy + idle + iowait }
 }
 
 async function main() {
@@ -107,8 +119,8 @@ async function main() {
   defer(() => repo.remove())
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, RUNNER_TEMP: base, USER: 'bench' }
   const deliver = (c: (typeof CLIS)[number], mode: string, count: number, ref: string) =>
-    timed(process.execPath, [
-      c.path, '--mode', mode, '--hosts', hosts.slice(0, count).map((h) => `${USER}@127.0.0.1:${h.port}`).join(','),
+    timed('/usr/bin/time', [
+      '-f', 'DLVCPU %U %S', process.execPath, c.path, '--mode', mode, '--hosts', hosts.slice(0, count).map((h) => `${USER}@127.0.0.1:${h.port}`).join(','),
       '--private-key-file', join(base, 'id_ed25519'), '--known-hosts-file', join(base, 'known_hosts'),
       '--path', join(mount, c.name.replace(/[^A-Za-z0-9-]/g, '-')), '--repository', repo.dir, '--ref', ref, '--app', 'none', '--web-user', USER,
     ], { env, cwd: base })
@@ -123,8 +135,11 @@ async function main() {
       for (const c of r % 2 ? CLIS : [...CLIS].reverse()) {
         const ref = await repo.change(Number(o.change))
         const before = hosts.map(connections)
+        const cpu0 = cpuStat()
         const res = await deliver(c, 'deliver', count, ref)
+        const cpu1 = cpuStat()
         const after = hosts.map(connections)
+        const runnerCpu = /DLVCPU ([\d.]+) ([\d.]+)/.exec(res.stderr)
         const m = /^report-json=(.+)$/m.exec(res.stdout)
         const report = m ? (JSON.parse(await readFile(m[1].trim(), 'utf8')) as ReportJson) : undefined
         const hostMs = (report?.hosts ?? []).map((h) => h.steps.reduce((a, s) => a + s.ms, 0))
@@ -138,6 +153,8 @@ async function main() {
           connections: after.slice(0, count).map((a, i) => a - before[i]),
           hostMsMax: max(hostMs),
           hostMsMedian: median(hostMs),
+          runnerCpuMs: runnerCpu ? (Number(runnerCpu[1]) + Number(runnerCpu[2])) * 1000 : NaN,
+          machineBusy: (cpu1.busy - cpu0.busy) / (cpu1.total - cpu0.total),
         }
         measures.push(ms)
         say(`run ${r}, ${c.name}, ${count} host(s): ${secs(ms.ms)} s, connections per host ${[...new Set(ms.connections)].join('/')}${ms.ok ? '' : `, FAILED: ${ms.error}`}`)
@@ -153,11 +170,11 @@ async function main() {
       const ms = measures.filter((m) => m.cli === c.name && m.hosts === count)
       const t = median(ms.map((m) => m.ms))
       const conns = ms.flatMap((m) => m.connections)
-      rows.push([c.name, count, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(t), ratio(t, one), secs(median(ms.map((m) => m.hostMsMedian))), secs(median(ms.map((m) => m.hostMsMax))), `${Math.min(...conns)}–${Math.max(...conns)}`])
-      summary.push({ cli: c.name, hosts: count, runs: ms.length, medianMs: t, overOneHost: t / one, connectionsMin: Math.min(...conns), connectionsMax: Math.max(...conns) })
+      rows.push([c.name, count, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(t), ratio(t, one), secs(median(ms.map((m) => m.hostMsMedian))), secs(median(ms.map((m) => m.hostMsMax))), secs(median(ms.map((m) => m.runnerCpuMs))), `${(100 * median(ms.map((m) => m.machineBusy))).toFixed(0)} %`, `${Math.min(...conns)}–${Math.max(...conns)}`])
+      summary.push({ cli: c.name, hosts: count, runs: ms.length, medianMs: t, overOneHost: t / one, runnerCpuMs: median(ms.map((m) => m.runnerCpuMs)), machineBusy: median(ms.map((m) => m.machineBusy)), connectionsMin: Math.min(...conns), connectionsMax: Math.max(...conns) })
     }
   }
-  const md = table(['system', 'hosts', 'runs', 'succeeded', 'total (s, median)', 'over 1 host', 'per-host steps (s, median host)', 'slowest host (s)', 'connections per host'], rows)
+  const md = table(['system', 'hosts', 'runs', 'succeeded', 'total (s, median)', 'over 1 host', 'per-host steps (s, median host)', 'slowest host (s)', 'runner CPU (s)', 'machine CPU busy', 'connections per host'], rows)
   const file = writeResults('fleet', { options: o, clis: CLIS, machine: info, loads, summary, measures })
   process.stdout.write(`\n${md}\n\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }
