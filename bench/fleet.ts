@@ -10,6 +10,7 @@
  * parallel here as it is across real servers, so the ratio measures the orchestration plus that contention.
  *
  *   node bench/run.mjs fleet [--hosts 1,4,16] [--files 2000] [--change 10] [--runs 3] [--cli NAME=PATH,…]
+ *                            [--out fleet]   (the name of the results file: bench/results/OUT.json)
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
@@ -90,7 +91,7 @@ function cpuStat(): { busy: number; total: number } {
 }
 
 async function main() {
-  const o = options({ hosts: '1,4,16', files: '2000', change: '10', runs: '3', cli: 'Delivery=dist/cli.js' })
+  const o = options({ hosts: '1,4,16', files: '2000', change: '10', runs: '3', cli: 'Delivery=dist/cli.js', out: 'fleet' })
   const CLIS = clis(o.cli)
   const sizes = list(o.hosts)
   const n = Math.max(...sizes)
@@ -175,7 +176,7 @@ async function main() {
     }
   }
   const md = table(['system', 'hosts', 'runs', 'succeeded', 'total (s, median)', 'over 1 host', 'per-host steps (s, median host)', 'slowest host (s)', 'runner CPU (s)', 'machine CPU busy', 'connections per host'], rows)
-  const file = writeResults('fleet', { options: o, clis: CLIS, machine: info, loads, summary, measures })
+  const file = writeResults(o.out, { options: o, clis: CLIS, machine: info, loads, summary, measures })
   process.stdout.write(`\n${md}\n\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }
 

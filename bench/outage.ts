@@ -174,11 +174,11 @@ async function main() {
       const ms = measures.filter((m) => m.system === system && m.op === op)
       const v = addVerdicts(ms.map((m) => m.verdict))
       const runsWithBad = ms.filter((m) => m.verdict.failedTotal + m.verdict.mixed > 0).length
-      rows.push([system === 'seed' ? 'seed (cp -R + mv)' : system, op, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(median(ms.map((m) => m.ms))), v.requests, failedText(v), v.mixed, `${runsWithBad}/${ms.length}`, v.notSent])
+      rows.push([system === 'seed' ? 'seed (cp -R + mv)' : system, op, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(median(ms.map((m) => m.ms))), v.requests, failedText(v), `${v.mixed}${v.torn ? ` (${v.torn} torn)` : ''}`, `${runsWithBad}/${ms.length}`, v.notSent])
       summary.push({ system, op, runs: ms.length, medianMs: median(ms.map((m) => m.ms)), ...v })
     }
   }
-  const md = table(['system', 'operation', 'runs', 'succeeded', 'median time (s)', 'requests', 'failed', 'mixed', 'runs with failed or mixed', 'not sent'], rows)
+  const md = table(['system', 'operation', 'runs', 'succeeded', 'median time (s)', 'requests', 'failed', 'mixed (of which torn)', 'runs with failed or mixed', 'not sent'], rows)
   const file = writeResults('outage', { options: o, clis: CLIS, machine: info, loads, tree: { files: repo.files.length, bytes: repo.bytes }, summary, measures })
   process.stdout.write(`\n${md}\n\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }

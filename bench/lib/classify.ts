@@ -25,6 +25,8 @@ export interface Verdict {
   failed: Record<string, number>
   failedTotal: number
   mixed: number
+  /** Of the mixed: responses whose two PHP files came from different commits (a request that ran across a swap). */
+  torn: number
   /** Requests the generator could not send (too many in flight): a sign of an overloaded machine, not of the site. */
   notSent: number
   /** Send times (epoch ms) of the first and last failed or mixed request, if any. */
@@ -37,7 +39,7 @@ export interface Verdict {
 const PAGE = /^tree=(\S+) index=(\S+) lib=(\S+)/
 
 export function classify(samples: Sample[], timeline: Segment[]): Verdict {
-  const v: Verdict = { requests: 0, ok: 0, failed: {}, failedTotal: 0, mixed: 0, notSent: 0, examples: [] }
+  const v: Verdict = { requests: 0, ok: 0, failed: {}, failedTotal: 0, mixed: 0, torn: 0, notSent: 0, examples: [] }
   const bad = (s: Sample, what: string) => {
     v.firstBad = Math.min(v.firstBad ?? Infinity, s.t0)
     v.lastBad = Math.max(v.lastBad ?? -Infinity, s.t0)
@@ -65,6 +67,7 @@ export function classify(samples: Sample[], timeline: Segment[]): Verdict {
     const fits = index === lib && possible.some((seg) => seg.tree === tree && seg.label === index)
     if (!fits) {
       v.mixed++
+      if (index !== lib) v.torn++
       bad(s, `mixed: ${s.body.trim()} while live could be ${possible.map((p) => `${p.tree}@${p.label}`).join(' or ')}`)
     } else v.ok++
   }
@@ -73,12 +76,13 @@ export function classify(samples: Sample[], timeline: Segment[]): Verdict {
 
 /** Adds up verdicts. */
 export function addVerdicts(vs: Verdict[]): Verdict {
-  const out: Verdict = { requests: 0, ok: 0, failed: {}, failedTotal: 0, mixed: 0, notSent: 0, examples: [] }
+  const out: Verdict = { requests: 0, ok: 0, failed: {}, failedTotal: 0, mixed: 0, torn: 0, notSent: 0, examples: [] }
   for (const v of vs) {
     out.requests += v.requests
     out.ok += v.ok
     out.failedTotal += v.failedTotal
     out.mixed += v.mixed
+    out.torn += v.torn
     out.notSent += v.notSent
     for (const [k, n] of Object.entries(v.failed)) out.failed[k] = (out.failed[k] ?? 0) + n
     for (const e of v.examples) if (out.examples.length < 8) out.examples.push(e)
