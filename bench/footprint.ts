@@ -3,14 +3,16 @@
  * CLI's process start to its first remote command. The sshd runs every command through a `ForceCommand` wrapper that
  * writes `date +%s%N` before running the command unchanged, so the first stamp after the process was started marks
  * the first remote command (the probe); both clocks are this machine's. For reference: `node -e 0`, and
- * `node dist/cli.js --version` (process start to exit, no connection).
+ * `node dist/cli.js --version` (process start to exit, no connection). Also counted with the same wrapper: the remote
+ * commands (SSH exec requests) of one `deliver` of a small tree, and the connections it opened.
  *
- *   node bench/run.mjs footprint [--runs 10] [--cli NAME=PATH,…]
+ *   node bench/run.mjs footprint [--runs 10] [--files 500] [--cli NAME=PATH,…]
  */
 import { readdirSync, statSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { startSite, timed } from './lib/site.js'
+import { makeTreeRepo } from './lib/tree.js'
 import { clis, defer, load, machine, median, min, max, options, runMain, say, sh, table, writeResults } from './lib/util.js'
 
 function files(dir: string): { path: string; bytes: number }[] {
@@ -30,7 +32,7 @@ function files(dir: string): { path: string; bytes: number }[] {
 const ms = (x: number) => `${x.toFixed(0)} ms`
 
 async function main() {
-  const o = options({ runs: '10', cli: 'Delivery=dist/cli.js' })
+  const o = options({ runs: '10', files: '500', cli: 'Delivery=dist/cli.js' })
   const CLIS = clis(o.cli)
   const info = await machine()
   const loads = [load()]
@@ -43,6 +45,8 @@ async function main() {
   const site = await startSite({ extraConfig: `ForceCommand ${wrapper}` })
   defer(() => site.stop())
   await sh(`touch ${stampFile} && chown ${site.user}: ${stampFile}`)
+  const repo = await makeTreeRepo(site.user, Number(o.files))
+  defer(() => repo.remove())
   const stamps = async () => (await readFile(stampFile, 'utf8')).split('\n').filter(Boolean).map((l) => Number(BigInt(l) / 1000n) / 1000)
 
   const sizes: Record<string, unknown>[] = []
@@ -71,14 +75,25 @@ async function main() {
       first.push(s[0] - r.t0)
       total.push(r.ms)
     }
-    startRows.push([c.name, ms(median(nodeBare)), ms(median(version)), `${ms(median(first))} (${ms(min(first))}–${ms(max(first))})`, ms(median(total))])
-    sizes[sizes.length - 1].startup = { nodeBareMs: nodeBare, versionMs: version, firstRemoteCommandMs: first, statusTotalMs: total }
+    // One deliver of a small tree: how many remote commands and connections it takes.
+    const root = await site.makeRoot(`foot-${c.name.replace(/[^A-Za-z0-9-]/g, '-')}`)
+    const init = await site.cli({ mode: 'init', repository: repo.dir, ref: repo.head, app: 'none', path: root }, c.path)
+    if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`)
+    const ref = await repo.change(10)
+    const n0 = (await stamps()).length
+    const c0 = site.target.sshd.connectionCount()
+    const d = await site.cli({ mode: 'deliver', repository: repo.dir, ref, app: 'none', path: root }, c.path)
+    if (d.code !== 0) throw new Error(`deliver failed: ${d.stderr}`)
+    const commands = (await stamps()).length - n0
+    const conns = site.target.sshd.connectionCount() - c0
+    startRows.push([c.name, ms(median(nodeBare)), ms(median(version)), `${ms(median(first))} (${ms(min(first))}–${ms(max(first))})`, ms(median(total)), `${commands} commands, ${conns} connection(s), ${ms(d.ms)}`])
+    sizes[sizes.length - 1].startup = { nodeBareMs: nodeBare, versionMs: version, firstRemoteCommandMs: first, statusTotalMs: total, deliver: { commands, connections: conns, ms: d.ms } }
     say(`${c.name}: first remote command after ${ms(median(first))}`)
   }
   const md = [
     table(['system', 'files in dist/', 'size', 'of which .js', 'gzip -9 of dist/', 'largest files'], rows),
     '',
-    table(['system', '`node -e 0`', '`cli.js --version`', 'process start → first remote command (median, min–max)', '`--mode status` total'], startRows),
+    table(['system', '`node -e 0`', '`cli.js --version`', 'process start → first remote command (median, min–max)', '`--mode status` total', `one deliver (${o.files} files, 10 changed)`], startRows),
   ].join('\n')
   const file = writeResults('footprint', { options: o, clis: CLIS, machine: info, loads: [...loads, load()], sizes })
   process.stdout.write(`\n${md}\n\nresults: ${file}\n`)
