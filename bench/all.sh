@@ -18,6 +18,7 @@ if git rev-parse -q --verify "$ref^{commit}" >/dev/null; then
 fi
 # run LOG NAME OPTIONS...: runs benchmark NAME, its output also in bench/results/LOG.log
 run() { local log=$1; shift; echo "== $*"; node bench/run.mjs "$@" 2>&1 | tee "bench/results/$log.log"; }
+run exec-latency exec-latency --runs 20
 run footprint footprint --runs 10 --cli "$clis"
 run outage outage --files 10000 --rounds 5 --rate 200 --cli "$clis"
 run maintenance maintenance --files 2000 --rounds 3 --rate 50 --cli "$mclis"
