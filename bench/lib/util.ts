@@ -81,7 +81,7 @@ export function clis(spec: string): { name: string; path: string; build: unknown
     try {
       build = readJson(join(dirname(path), '..', 'variant.json'))
     } catch {
-      build = { checkout: ROOT, commit: execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD']).toString().trim() }
+      build = { checkout: 'this checkout', commit: execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD']).toString().trim() }
     }
     return { name, path, build }
   })
