@@ -16,7 +16,6 @@
  *                             [--cli Delivery=dist/cli.js,…]
  */
 import { mkdtemp, chmod } from 'node:fs/promises'
-import { join } from 'node:path'
 import { runAs } from '../test/helpers/proc.js'
 import { addVerdicts, classify, failedText, type Segment, type Verdict } from './lib/classify.js'
 import { startLoad } from './lib/load.js'
