@@ -257,19 +257,20 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       report.appVersionBefore = (await app.version(before.trees[before.live]))?.release
     }
     await runMode(ctx)
-    if (ctx.state) {
-      const audit = await auditPermissions(ctx, ctx.state.live)
-      if (report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note }
-    }
-    await hooks.afterMode?.(ctx)
     const after = ctx.state
+    // The permission audit and the version of the live tree are independent reads: made at once.
+    const auditing = after ? auditPermissions(ctx, after.live) : undefined
+    // init detects the application: read the version with the driver it chose.
+    const appAfter = after && settings.app === 'auto' && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app
+    const versioning = after ? appAfter.version(after.trees[after.live]) : undefined
+    const [audit, version] = await Promise.all([auditing, versioning])
+    if (audit && report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note }
+    await hooks.afterMode?.(ctx)
     if (after) {
       report.stateAfter = after.state
       report.liveTreeAfter = after.live
       if (settings.mode !== 'update' && !settings.dryRun) report.revisionAfter = treeRevision(after.trees[after.live])
-      // init detects the application: read the version with the driver it chose.
-      const appAfter = settings.app === 'auto' && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app
-      report.appVersionAfter = (await appAfter.version(after.trees[after.live]))?.release
+      report.appVersionAfter = version?.release
     }
     report.commit = ctx.commit
     report.sessionId = ctx.sessionId

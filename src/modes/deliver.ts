@@ -19,13 +19,19 @@ export async function deliver(ctx: HostContext): Promise<void> {
   }
   // Everything that can fail before a change is checked first: the ref can be had, and (as the live tree becomes
   // the work tree) the live tree's hand-made changes, so that on-drift: fail stops before anything changes.
+  // The three are independent reads, run at once (each on its own channel of the one connection).
   const live = state.trees[state.live]
   const fetch = ctx.vcs.fetch?.bind(ctx.vcs)
-  if (!ctx.settings.dryRun && fetch) {
-    ctx.commit = await step(ctx, 'fetch', () => fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || 'default branch'} is ${c}`)
-  }
-  await checkDrift(ctx, live, 'live')
-  await syncback(ctx, [], false)
+  const checks = await Promise.allSettled([
+    !ctx.settings.dryRun && fetch ? step(ctx, 'fetch', () => fetch(ctx.settings.ref), (c) => `${ctx.settings.ref || 'default branch'} is ${c}`) : undefined,
+    checkDrift(ctx, live, 'live'),
+    checkDrift(ctx, state.trees[state.safe], 'safe'),
+  ])
+  const failed = checks.find((c) => c.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  const fetched = (checks[0] as PromiseFulfilledResult<string | undefined>).value
+  if (fetched) ctx.commit = fetched
+  await syncback(ctx, [], false, true)
   if (ctx.settings.dryRun) {
     await goback(ctx)
     await update(ctx, live, true)

@@ -6,12 +6,12 @@ import { type HostContext, journal, mustState, plan, saveState, step } from '../
 import { copyTree } from '../steps/copy.js'
 import { checkDrift } from '../steps/drift.js'
 
-export async function syncback(ctx: HostContext, paths: string[], supersave: boolean): Promise<void> {
+export async function syncback(ctx: HostContext, paths: string[], supersave: boolean, safeChecked = false): Promise<void> {
   const state = mustState(ctx)
   const live = state.trees[state.live]
   const safe = state.trees[state.safe]
   const what = paths.length ? paths.join(', ') : 'the whole tree'
-  await checkDrift(ctx, safe, 'safe')
+  if (!safeChecked) await checkDrift(ctx, safe, 'safe')
   const dry = ctx.settings.dryRun
   const changed = await step(
     ctx,
