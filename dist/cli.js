@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-7GXWK3UK.js";
+} from "./chunks/chunk-54MJZD5E.js";
 import "./chunks/chunk-Y54Y7Z3X.js";
 import "./chunks/chunk-YCTJSY7M.js";
 

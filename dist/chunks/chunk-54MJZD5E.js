@@ -23034,12 +23034,12 @@ async function goback(ctx) {
 }
 
 // src/modes/syncback.ts
-async function syncback(ctx, paths, supersave) {
+async function syncback(ctx, paths, supersave, safeChecked = false) {
   const state = mustState(ctx);
   const live = state.trees[state.live];
   const safe = state.trees[state.safe];
   const what = paths.length ? paths.join(", ") : "the whole tree";
-  await checkDrift(ctx, safe, "safe");
+  if (!safeChecked) await checkDrift(ctx, safe, "safe");
   const dry = ctx.settings.dryRun;
   const changed = await step(
     ctx,
@@ -23133,11 +23133,16 @@ async function deliver(ctx) {
   }
   const live = state.trees[state.live];
   const fetch2 = ctx.vcs.fetch?.bind(ctx.vcs);
-  if (!ctx.settings.dryRun && fetch2) {
-    ctx.commit = await step(ctx, "fetch", () => fetch2(ctx.settings.ref), (c) => `${ctx.settings.ref || "default branch"} is ${c}`);
-  }
-  await checkDrift(ctx, live, "live");
-  await syncback(ctx, [], false);
+  const checks = await Promise.allSettled([
+    !ctx.settings.dryRun && fetch2 ? step(ctx, "fetch", () => fetch2(ctx.settings.ref), (c) => `${ctx.settings.ref || "default branch"} is ${c}`) : void 0,
+    checkDrift(ctx, live, "live"),
+    checkDrift(ctx, state.trees[state.safe], "safe")
+  ]);
+  const failed = checks.find((c) => c.status === "rejected");
+  if (failed) throw failed.reason;
+  const fetched = checks[0].value;
+  if (fetched) ctx.commit = fetched;
+  await syncback(ctx, [], false, true);
   if (ctx.settings.dryRun) {
     await goback(ctx);
     await update(ctx, live, true);
@@ -25371,18 +25376,18 @@ async function runHost(settings, target, opts, hooks = {}) {
       report.appVersionBefore = (await app.version(before.trees[before.live]))?.release;
     }
     await runMode(ctx);
-    if (ctx.state) {
-      const audit = await auditPermissions(ctx, ctx.state.live);
-      if (report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note };
-    }
-    await hooks.afterMode?.(ctx);
     const after = ctx.state;
+    const auditing = after ? auditPermissions(ctx, after.live) : void 0;
+    const appAfter = after && settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
+    const versioning = after ? appAfter.version(after.trees[after.live]) : void 0;
+    const [audit, version] = await Promise.all([auditing, versioning]);
+    if (audit && report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note };
+    await hooks.afterMode?.(ctx);
     if (after) {
       report.stateAfter = after.state;
       report.liveTreeAfter = after.live;
       if (settings.mode !== "update" && !settings.dryRun) report.revisionAfter = treeRevision(after.trees[after.live]);
-      const appAfter = settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
-      report.appVersionAfter = (await appAfter.version(after.trees[after.live]))?.release;
+      report.appVersionAfter = version?.release;
     }
     report.commit = ctx.commit;
     report.sessionId = ctx.sessionId;
