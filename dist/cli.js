@@ -7,8 +7,8 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-54MJZD5E.js";
-import "./chunks/chunk-Y54Y7Z3X.js";
+} from "./chunks/chunk-6LKZWANX.js";
+import "./chunks/chunk-HQL633MN.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,11 +1,11 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-F7R3OAOA.js";
-import "./chunks/chunk-54MJZD5E.js";
+} from "./chunks/chunk-L6HHXCMN.js";
+import "./chunks/chunk-6LKZWANX.js";
 import "./chunks/chunk-TXOZJV2J.js";
 import "./chunks/chunk-ECYSG4TQ.js";
-import "./chunks/chunk-Y54Y7Z3X.js";
+import "./chunks/chunk-HQL633MN.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/main.ts

@@ -4,7 +4,7 @@
  * the open session). A cut connection leaves at worst a partial last line in the .jsonl file, which readers skip and
  * report; it never breaks the next run.
  */
-import type { FileChanges } from '../report/model.js'
+import type { SessionIntervention } from '../report/model.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import { maskSecrets } from '../transport/run.js'
@@ -25,23 +25,11 @@ export interface SessionRecord {
   followup?: string
 }
 
-export interface Intervention {
-  at: string
+/** One intervention as the server keeps it: what the session report shows, plus the run and the revisions. */
+export interface Intervention extends SessionIntervention {
   runId: string
-  actor: string
-  runUrl: string
-  mode: string
-  host: string
-  ref: string
-  commit: string
-  paths: string[]
-  comment: string
-  outcome: string
-  error?: string
   revisionBefore?: string
   revisionAfter?: string
-  rolledBack?: boolean
-  files: FileChanges
 }
 
 export interface SessionData {

@@ -19,7 +19,7 @@ import {
   shortRev,
   siteName,
   verdict
-} from "./chunk-Y54Y7Z3X.js";
+} from "./chunk-HQL633MN.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts

@@ -319,22 +319,8 @@ function unionChanges(sets) {
   }
   return out;
 }
-function view(i) {
-  return {
-    at: i.at,
-    actor: i.actor,
-    runUrl: i.runUrl,
-    mode: i.mode,
-    host: i.host,
-    ref: i.ref,
-    commit: i.commit,
-    paths: i.paths ?? [],
-    comment: i.comment ?? "",
-    outcome: i.outcome,
-    error: i.error,
-    rolledBack: i.rolledBack,
-    files: i.files
-  };
+function view({ runId: _r, revisionBefore: _b, revisionAfter: _a, ...i }) {
+  return { ...i, paths: i.paths ?? [], comment: i.comment ?? "" };
 }
 function buildSessionReport(data) {
   if (data.length === 0) return void 0;

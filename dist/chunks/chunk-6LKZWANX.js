@@ -25,7 +25,7 @@ import {
   shortRepository,
   shortRev,
   verdict
-} from "./chunk-Y54Y7Z3X.js";
+} from "./chunk-HQL633MN.js";
 import {
   __commonJS,
   __require,
@@ -25791,7 +25791,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-IUALD5OE.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-ZZLJESTA.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
