@@ -7,7 +7,7 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-6LKZWANX.js";
+} from "./chunks/chunk-YBFFJ447.js";
 import "./chunks/chunk-HQL633MN.js";
 import "./chunks/chunk-YCTJSY7M.js";
 

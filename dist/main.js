@@ -1,8 +1,8 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-L6HHXCMN.js";
-import "./chunks/chunk-6LKZWANX.js";
+} from "./chunks/chunk-I3QX6DKC.js";
+import "./chunks/chunk-YBFFJ447.js";
 import "./chunks/chunk-TXOZJV2J.js";
 import "./chunks/chunk-ECYSG4TQ.js";
 import "./chunks/chunk-HQL633MN.js";

@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-L6HHXCMN.js";
+} from "./chunks/chunk-I3QX6DKC.js";
 import {
   JumpTunnel,
   Layout,
@@ -10,7 +10,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-6LKZWANX.js";
+} from "./chunks/chunk-YBFFJ447.js";
 import {
   getInput,
   getState,

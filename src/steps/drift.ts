@@ -8,6 +8,8 @@ import type { TreeRecord } from '../remote/state.js'
 import { isKept } from '../vcs/changes.js'
 import { type HostContext, StepFailure, step } from './context.js'
 
+const ROLE_ORDER = ['live', 'safe', 'work']
+
 /** Looks for drift in a tree; saves it (outside a dry run). Returns the report entry, or null when clean. */
 export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: string, save = !ctx.settings.dryRun): Promise<DriftReport | null> {
   return step(
@@ -24,6 +26,8 @@ export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: strin
         if (typeof saved === 'string') entry.patch = saved
       }
       ctx.report.drift.push(entry)
+      // Checks may run at once (deliver): keep the report's order stable, live before safe before work.
+      ctx.report.drift.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role))
       const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(', ')
       const more = files.length > 20 ? ` and ${files.length - 20} more` : ''
       const msg = `${files.length} file(s) of the ${role} tree ${tree.id} were changed by hand on the server: ${list}${more}`

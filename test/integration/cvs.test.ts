@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { type CvsRepo, makeCvsMoodle, type Pserver, startPserver } from '../helpers/cvsrepo.js'
+import { sleep } from '../helpers/proc.js'
 
 interface State {
   state: string
@@ -130,6 +131,7 @@ describe('method cvs over a real sshd', () => {
     expect(await cvsStatus(s.work!)).toBe('')
     expect((await runAction({ ...t.base, mode: 'backtoprod' })).code).toBe(0)
     s = await state()
+    await sleep(1100) // a hand edit in a later second than the update (CVS compares whole seconds)
     await t.sh(`echo '// hand fix' >> ${t.root}/live/mod/forum/lib.php`)
     const sb = await runAction({ ...t.base, mode: 'syncback', paths: 'mod/forum' })
     expect(sb.code, sb.stdout).toBe(0)
@@ -141,6 +143,9 @@ describe('method cvs over a real sshd', () => {
   })
 
   it('merges hand-made changes cvs can merge, and refuses one that would conflict, before touching anything', async () => {
+    // CVS tells a changed file by its mtime against the second recorded in CVS/Entries: a hand edit made within the
+    // same second as the last update would look unchanged to it (and to its drift check). People edit later.
+    await sleep(1100)
     await t.sh(`echo '// local' >> ${t.root}/live/README.txt`)
     await t.sh(`printf '<?php\\n$CFG->setupversion = 99;\\n' > ${t.root}/live/lib/setup.php`)
     const before = await state()

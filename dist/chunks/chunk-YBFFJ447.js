@@ -22984,6 +22984,7 @@ function inPaths(path, paths) {
 }
 
 // src/steps/drift.ts
+var ROLE_ORDER = ["live", "safe", "work"];
 async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
   return step(
     ctx,
@@ -22999,6 +23000,7 @@ async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
         if (typeof saved === "string") entry.patch = saved;
       }
       ctx.report.drift.push(entry);
+      ctx.report.drift.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
       const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(", ");
       const more = files.length > 20 ? ` and ${files.length - 20} more` : "";
       const msg = `${files.length} file(s) of the ${role} tree ${tree.id} were changed by hand on the server: ${list}${more}`;
