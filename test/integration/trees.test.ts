@@ -110,9 +110,12 @@ describe('trees', () => {
     const s = await state()
     await t.sh(`echo '// again' >> ${t.root}/trees/${s.live}/mod/forum/view.php`)
     const before = await fingerprint()
+    const treesSum = () => t.sh(`cd ${t.root} && readlink live && find trees -type f -not -path '*/.git' -print0 | sort -z | xargs -0 md5sum | md5sum`)
+    const treesBefore = await treesSum()
     const r = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v2', 'on-drift': 'fail', 'dry-run': 'true' })
     expect(r.code).toBe(1)
     expect(r.report?.hosts[0].error).toMatch(/on-drift is fail, so nothing was changed/)
+    expect(await fingerprint()).toBe(before)
     const real = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v2', 'on-drift': 'fail' })
     expect(real.code).toBe(1)
     expect(real.report?.hosts[0].error).toMatch(/mod\/forum\/view\.php.*on-drift is fail, so nothing was changed \(the changes are saved in .*\.patch\)/)
@@ -120,7 +123,8 @@ describe('trees', () => {
     expect(after.live).toBe(s.live)
     expect(after.state).toBe('production')
     expect(real.report?.hosts[0].steps.map((x) => x.name)).not.toContain('syncback')
-    void before
+    // The trees and live are as they were (only the patch and the journal were written).
+    expect(await treesSum()).toBe(treesBefore)
     await t.sh(`cd ${t.root}/trees/${s.live} && git checkout -q -- mod/forum/view.php && rm -f local_hack.php`)
   })
 
