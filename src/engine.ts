@@ -18,7 +18,8 @@ import { status } from './modes/status.js'
 import { syncback } from './modes/syncback.js'
 import { update } from './modes/update.js'
 import { type HostReport, newHostReport } from './report/model.js'
-import { acquireLock, Layout, type LockInfo, type Probe, probe, releaseLock } from './remote/server.js'
+import { acquireLock, describeHolder, HeldLock, LockLostError, releaseLock } from './remote/lock.js'
+import { Layout, type Probe, probe } from './remote/server.js'
 import { RemoteShell } from './remote/shell.js'
 import { StateError, treeRevision } from './remote/state.js'
 import { probeSudo, sudoProblem } from './remote/sudo.js'
@@ -83,12 +84,6 @@ async function runMode(ctx: HostContext): Promise<void> {
   }
 }
 
-function lockJson(info: Omit<LockInfo, 'pid'>): { before: string; after: string; full: string } {
-  const body = JSON.stringify(info)
-  const before = `${body.slice(0, -1)},"pid":`
-  return { before, after: '}', full: `${before}0}` }
-}
-
 function chooseApp(settings: Settings, stateApp: string | undefined, sh: RemoteShell, layout: Layout): AppDriver {
   const app = settings.app === 'auto' ? (stateApp ?? 'none') : settings.app
   return app === 'moodle' ? new MoodleApp(sh, layout) : new NoApp()
@@ -129,7 +124,7 @@ async function sudoStep(report: HostReport, sh: RemoteShell, login: string, need
  */
 /** An error as the report says it: our own errors by their message, anything unexpected with its kind. */
 export function describeError(err: Error): string {
-  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError
+  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError || err instanceof LockLostError
   return ours ? err.message : `${err.name}: ${err.message}`
 }
 
@@ -193,11 +188,20 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
   const held: Held = {}
   let ctx: HostContext | undefined
   let locked = false
+  let lock: HeldLock | undefined
   try {
     ctx = await openHost(settings, target, opts, report, held)
     const { sh, vcs, app } = ctx
     const method = vcs.method
     let p: Probe = ctx.probe
+    const writes = WRITING_MODES.includes(settings.mode) && !settings.dryRun
+    // A live run holds the lock: say so first, before any advice about the state it is changing.
+    if (writes && p.lock && p.lock.runId !== settings.run.runId && p.lockAgeS < settings.lockTimeoutS) {
+      const after = refusal(settings.mode, p, settings.path, settings.session)
+      throw new StepFailure(
+        `${settings.path} is locked by ${describeHolder(p.lock)}, whose last sign of life was ${p.lockAgeS} s ago: that run is active. Wait for it to end (or cancel it); the lock is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s)${after ? `. Then: ${after}` : ''}`,
+      )
+    }
     if (p.state && p.state.method !== settings.method && ['update', 'deliver'].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`,
@@ -210,7 +214,6 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     if (missing.length && ['init', 'update', 'deliver'].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(', ')}, needed by method ${method}: install it on the server`)
     }
-    const writes = WRITING_MODES.includes(settings.mode) && !settings.dryRun
     if (p.lock && (!writes || settings.dryRun)) {
       const stale = p.lockAgeS >= settings.lockTimeoutS
       const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, ${p.lockAgeS} s ago)${stale ? ', stale: a real run would take it over' : ''}`
@@ -218,21 +221,22 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       if (settings.mode !== 'status') log.warning(msg)
     }
     if (writes) {
-      const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, startedAt: now().toISOString(), mode: settings.mode }
-      const json = lockJson(info)
+      const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode }
       const started = Date.now()
-      const res = await acquireLock(sh, layout, { ...info, pid: 0 }, settings.lockTimeoutS)
+      const res = await acquireLock(sh, layout, info, settings.lockTimeoutS)
       if (!res.acquired) {
         const h = res.holder
         throw new StepFailure(
           h
-            ? `${settings.path} is locked by run ${h.runId} of ${h.actor} on ${h.host} (mode ${h.mode ?? '?'}, started ${h.startedAt}, ${res.ageS} s ago); it will be taken over after lock-timeout (${settings.lockTimeoutS} s). Wait for that run, or cancel it`
+            ? `${settings.path} is locked by ${describeHolder(h)}, whose last sign of life was ${res.ageS} s ago; it is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s). Wait for that run, or cancel it`
             : `${settings.path} is locked (${res.ageS} s ago) and the lock file cannot be read: check ${layout.lock}`,
         )
       }
       locked = true
       opts.onLock?.(target, true)
-      sh.lock = { path: layout.lock, jsonBefore: json.before, jsonAfter: json.after }
+      lock = new HeldLock(sh, layout, settings.run.runId, res.takenOver, (m) => log.warning(m))
+      sh.guard = lock.guard
+      lock.start()
       report.steps.push({ name: 'lock', outcome: 'success', ms: Date.now() - started, detail: res.takenOver ? `took over the stale lock of run ${res.takenOver.runId}` : undefined })
       if (res.takenOver) {
         log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`)
@@ -290,7 +294,12 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     log.error(`${target.label}: ${report.error}`)
   } finally {
     const conn = held.conn
-    if (locked && conn && ctx) {
+    await lock?.stop()
+    if (locked && conn && ctx && lock?.lost !== undefined) {
+      // Another run holds the lock now: write nothing more (no journal line, no release of its lock).
+      log.error(`${target.label}: this run lost its lock${lock.lost ? ` to ${describeHolder(lock.lost)}` : ''}; it changed nothing after noticing`)
+      opts.onLock?.(target, false)
+    } else if (locked && conn && ctx) {
       const lost = conn.lost
       if (lost) {
         await cleanupAfterLoss(settings, target, layout, log)

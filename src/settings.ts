@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
 import { newSessionId } from './session/sessions.js'
+import { HEARTBEAT_S, MIN_LOCK_TIMEOUT_S } from './remote/lock.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
 import { checkSource } from './vcs/source.js'
 import {
@@ -403,7 +404,17 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     adopt,
     onDrift: take(() => parseEnum('on-drift', orDefault('on-drift', 'warn'), ['warn', 'fail'] as const), 'warn'),
     comment: raw.comment.trim().slice(0, 4096),
-    lockTimeoutS: take(() => parseInteger('lock-timeout', orDefault('lock-timeout', '1800'), 0, 31 * 86400, ' of seconds'), 1800),
+    lockTimeoutS: take(() => {
+      const n = parseInteger('lock-timeout', orDefault('lock-timeout', '1800'), 0, 31 * 86400, ' of seconds')
+      if (n < MIN_LOCK_TIMEOUT_S) {
+        throw new InputError(
+          'lock-timeout',
+          `${n} s is too short to be safe: a running delivery shows life every ${HEARTBEAT_S} s, and a lock that shows none for lock-timeout is taken over (the holder's commands are ended)`,
+          `Give at least ${MIN_LOCK_TIMEOUT_S} (the default, 1800, suits most sites)`,
+        )
+      }
+      return n
+    }, 1800),
     dryRun: take(() => parseBool('dry-run', orDefault('dry-run', 'false')), false),
     app: take(() => parseEnum('app', orDefault('app', 'auto'), ['auto', 'moodle', 'none'] as const), 'auto'),
     php: take(() => {

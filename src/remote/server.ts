@@ -4,7 +4,25 @@
  */
 import { LAYOUT_VERSION, parseState, type ServerState, StateError } from './state.js'
 import { maskSecrets } from '../transport/run.js'
+import { type LockInfo, lockLostFrom, mineMarker, OWN_LOCK, parseLock } from './lock.js'
 import { q, type RemoteShell } from './shell.js'
+
+export { acquireLock, type LockInfo, type LockResult, releaseLock } from './lock.js'
+
+/** The arguments that make a command check the lock first (`own_lock "$A" "$B"`): empty when no lock is held. */
+function guardArgs(sh: RemoteShell): [string, string] {
+  return sh.guard ? [sh.guard.path, mineMarker(sh.guard.runId)] : ['', '']
+}
+
+/** Runs a command that changes what the run's lock protects: on the server, it first checks the lock is still ours. */
+async function guarded(sh: RemoteShell, what: string, script: string, args: string[], stdin?: string): Promise<void> {
+  const guard = guardArgs(sh)
+  try {
+    await sh.run(what, `${OWN_LOCK}own_lock "$1" "$2"; shift 2\n${script}`, [...guard, ...args], stdin === undefined ? {} : { stdin })
+  } catch (e) {
+    throw lockLostFrom(e, sh.label, what)
+  }
+}
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -44,15 +62,6 @@ export class Layout {
   get reports() {
     return `${this.meta}/reports`
   }
-}
-
-export interface LockInfo {
-  runId: string
-  actor: string
-  host: string
-  pid: number
-  startedAt: string
-  mode?: string
 }
 
 export interface Probe {
@@ -122,14 +131,7 @@ export async function probe(sh: RemoteShell, layout: Layout): Promise<Probe> {
     }
   }
   const lockText = unb64(f.get('lock'))
-  let lock: LockInfo | null = null
-  if (lockText !== null) {
-    try {
-      lock = JSON.parse(lockText) as LockInfo
-    } catch {
-      lock = { runId: '?', actor: '?', host: '?', pid: 0, startedAt: '?' }
-    }
-  }
+  const lock: LockInfo | null = lockText !== null ? parseLock(lockText) : null
   const now = Number(f.get('now') ?? '0')
   const tools: Record<string, boolean> = {}
   for (const [k, v] of f) if (k.startsWith('tool.')) tools[k.slice(5)] = v === '1'
@@ -155,12 +157,7 @@ export async function probe(sh: RemoteShell, layout: Layout): Promise<Probe> {
 export async function writeState(sh: RemoteShell, layout: Layout, state: ServerState): Promise<void> {
   state.layout = LAYOUT_VERSION
   const text = `${JSON.stringify(state, null, 2)}\n`
-  await sh.run(
-    'write state.json',
-    `tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f "$tmp" "$1"`,
-    [layout.state],
-    { stdin: text },
-  )
+  await guarded(sh, 'write state.json', `tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`, [layout.state], text)
 }
 
 export interface JournalEntry {
@@ -179,112 +176,16 @@ export async function appendJournal(sh: RemoteShell, layout: Layout, entry: Jour
   })
 }
 
-export type LockResult =
-  | { acquired: true; takenOver?: LockInfo }
-  | { acquired: false; holder: LockInfo | null; ageS: number; text: string }
-
-/** Ends the process group recorded in a lock's JSON ($1) if it still runs a command of that lock's run. */
-const END_GROUP = `end_group() {
-  local pid run
-  pid=$(printf '%s' "$1" | sed -n 's/.*"pid":\\([0-9][0-9]*\\).*/\\1/p')
-  run=$(printf '%s' "$1" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
-  if [ -n "$pid" ] && [ "$pid" -gt 1 ] && [ -n "$run" ] && pgrep -g "$pid" -f "delivery:$run" >/dev/null 2>&1; then
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for i in 1 2 3 4 5 6 7 8 9 10; do pgrep -g "$pid" >/dev/null 2>&1 || break; sleep 0.5; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    echo "killed=$pid"
-  fi
-}
-`
-
-const LOCK_SCRIPT = `${END_GROUP}lock=$1; json=$2; stale=$3
-mkdir -p "$(dirname "$lock")"
-try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
-if try_take; then echo acquired; exit 0; fi
-age=$(( $(date +%s) - $(stat -c %Y "$lock" 2>/dev/null || date +%s) ))
-if [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
-  # Stale: move the old lock aside (only one taker can win this rename), end its process group, take it.
-  aside="$lock.stale.$$"
-  if mv "$lock" "$aside" 2>/dev/null; then
-    old=$(cat "$aside")
-    end_group "$old"
-    if try_take; then printf 'takenover\\n'; printf '%s' "$old" | base64 -w0; echo; rm -f "$aside"; exit 0; fi
-    mv "$aside" "$lock.stale" 2>/dev/null || true
-  fi
-fi
-echo held
-echo "age=$age"
-base64 -w0 < "$lock" 2>/dev/null || true
-echo
-`
-
-/**
- * Takes the lock atomically (a file created exclusively). A lock older than `staleS` seconds is taken over: its
- * holder's process group, if still running, is ended first. `staleS` < 0 never takes over.
- */
-export async function acquireLock(sh: RemoteShell, layout: Layout, info: LockInfo, staleS: number): Promise<LockResult> {
-  const json = JSON.stringify(info)
-  const r = await sh.run('take the lock', LOCK_SCRIPT, [layout.lock, json, String(staleS)])
-  const lines = r.stdout.split('\n')
-  if (lines.includes('acquired')) return { acquired: true }
-  const t = lines.indexOf('takenover')
-  if (t >= 0) {
-    let old: LockInfo
-    try {
-      old = JSON.parse(Buffer.from(lines[t + 1] ?? '', 'base64').toString('utf8')) as LockInfo
-    } catch {
-      old = { runId: '?', actor: '?', host: '?', pid: 0, startedAt: '?' }
-    }
-    return { acquired: true, takenOver: old }
-  }
-  const age = Number((lines.find((l) => l.startsWith('age=')) ?? 'age=0').slice(4))
-  const i = lines.findIndex((l) => l.startsWith('age='))
-  const text = Buffer.from(lines[i + 1] ?? '', 'base64').toString('utf8')
-  let holder: LockInfo | null = null
-  try {
-    holder = JSON.parse(text) as LockInfo
-  } catch {
-    holder = null
-  }
-  return { acquired: false, holder, ageS: age, text }
-}
-
-/** Releases the lock if it is ours (after ending any of our process groups still running). */
-export async function releaseLock(sh: RemoteShell, layout: Layout, runId: string, endGroups = false): Promise<boolean> {
-  // This command must not record itself in the lock: the lock's pid names the group a post step may have to end.
-  const saved = sh.lock
-  sh.lock = undefined
-  try {
-    return await releaseLockScript(sh, layout, runId, endGroups)
-  } finally {
-    sh.lock = saved
-  }
-}
-
-async function releaseLockScript(sh: RemoteShell, layout: Layout, runId: string, endGroups: boolean): Promise<boolean> {
-  const r = await sh.run(
-    'release the lock',
-    `${END_GROUP}lock=$1; mine=$2; self=$3
-[ -f "$lock" ] || { echo absent; exit 0; }
-if grep -qF "$mine" "$lock"; then
-  text=$(cat "$lock")
-  [ "$self" = 1 ] || end_group "$text"
-  rm -f "$lock"; echo released
-else echo other; fi`,
-    [layout.lock, `"runId":${JSON.stringify(runId)}`, endGroups ? '0' : '1'],
-  )
-  return r.stdout.includes('released')
-}
-
 /** Atomically points `live` at trees/<id>: a fresh symlink renamed over the old one (rename(2)). */
 export async function switchLive(sh: RemoteShell, layout: Layout, treeId: string): Promise<void> {
-  await sh.run(
+  await guarded(
+    sh,
     `switch live to ${treeId}`,
     `root=$1; id=$2
 [ -d "$root/trees/$id" ] || die "trees/$id does not exist"
 tmp="$root/.live.tmp.$$"
 ln -s "trees/$id" "$tmp"
-mv -T "$tmp" "$root/live"
+mv -T -- "$tmp" "$root/live"
 [ "$(readlink "$root/live")" = "trees/$id" ] || die "live does not point at trees/$id after the switch"`,
     [layout.root, treeId],
   )

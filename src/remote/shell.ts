@@ -1,11 +1,13 @@
 /**
- * How a script reaches the server: `bash -c SCRIPT delivery:RUNID ARGS...`, every word quoted with shell-quote, run in
- * a process group of its own (setsid) whose id is written into the lock while the lock is held, as the code owner
- * (`sudo -n -u`) when one is set. The marker `delivery:RUNID` in the command line lets a takeover find the group.
+ * How a script reaches the server: `bash -c SCRIPT delivery:RUNID#N ARGS...`, every word quoted with shell-quote, run in
+ * a process group of its own (setsid), as the code owner (`sudo -n -u`) when one is set. The marker names the run and
+ * the command: a takeover or the post step ends every group of a run by it, and a command that times out has its own
+ * group ended over a new channel (closing a channel does not end a command that runs without a pty).
  */
 import { quote } from 'shell-quote'
 import type { SshConnection } from '../transport/ssh.js'
-import type { RunParams, RunResult, Transport } from '../transport/run.js'
+import { type RunParams, type RunResult, TimeoutError, type Transport } from '../transport/run.js'
+import { END_RUN, type LockGuard, LockLostError } from './lock.js'
 
 /** Quotes words for a POSIX shell. */
 export function q(...words: string[]): string {
@@ -26,9 +28,19 @@ export interface ShellOptions {
   setsid: boolean
 }
 
+export interface ShellParams extends RunParams {
+  /** Runs even after the run lost its lock (releasing, the heartbeat itself). */
+  unguarded?: boolean
+  /** false: no process group of its own (short commands). */
+  group?: boolean
+}
+
+/** Numbers the commands of this process: with the run id, each command's marker is unique. */
+let sequence = 0
+
 export class RemoteShell implements Transport {
-  /** When set, every command records its process group in this lock file (while the lock names our run). */
-  lock?: { path: string; jsonBefore: string; jsonAfter: string }
+  /** Set while the run holds the lock: state writes and switches check it on the server; once lost, nothing runs. */
+  guard?: LockGuard
 
   constructor(
     private readonly conn: SshConnection,
@@ -47,32 +59,45 @@ export class RemoteShell implements Transport {
     return this.opts.runId
   }
 
-  /** The command line for a script, as the given user (default: the code owner when set). */
-  commandLine(script: string, args: string[], as?: { user?: string; group?: boolean }): string {
+  /** The command line for a script, as the given user (default: the code owner when set), marked `marker`. */
+  commandLine(script: string, args: string[], as?: { user?: string; group?: boolean }, marker = `delivery:${this.opts.runId}`): string {
     const user = as && 'user' in as ? as.user : this.opts.sudoUser
     const words: string[] = []
     if (this.opts.setsid && as?.group !== false) words.push('setsid', '-w')
     if (user) words.push('sudo', '-n', '-u', user, '--')
-    words.push('bash', '-c', this.preamble() + PRELUDE + script, `delivery:${this.opts.runId}`, ...args)
+    words.push('bash', '-c', PRELUDE + script, marker, ...args)
     return q(...words)
   }
 
-  private preamble(): string {
-    if (!this.lock) return ''
-    const { path, jsonBefore, jsonAfter } = this.lock
-    const mine = `"runId":${JSON.stringify(this.opts.runId)}`
-    return `__pg=$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null || echo 0)
-{ if grep -qF ${q(mine)} ${q(path)}; then printf '%s%s%s' ${q(jsonBefore)} "$__pg" ${q(jsonAfter)} > ${q(`${path}.pid`)}.$$ && mv -f ${q(`${path}.pid`)}.$$ ${q(path)}; fi; } 2>/dev/null || true
-`
-  }
-
-  run(what: string, script: string, args: string[] = [], params: RunParams = {}): Promise<RunResult> {
-    return this.conn.exec(what, this.commandLine(script, args), params)
+  run(what: string, script: string, args: string[] = [], params: ShellParams = {}): Promise<RunResult> {
+    return this.exec(this.opts.sudoUser, what, script, args, params)
   }
 
   /** Runs a script as another user (Moodle's CLI as the web user), or as the login user with `user: undefined`. */
-  runAs(user: string | undefined, what: string, script: string, args: string[] = [], params: RunParams = {}): Promise<RunResult> {
-    return this.conn.exec(what, this.commandLine(script, args, { user }), params)
+  runAs(user: string | undefined, what: string, script: string, args: string[] = [], params: ShellParams = {}): Promise<RunResult> {
+    return this.exec(user, what, script, args, params)
+  }
+
+  private async exec(user: string | undefined, what: string, script: string, args: string[], params: ShellParams): Promise<RunResult> {
+    if (this.guard && this.guard.lost !== undefined && !params.unguarded) throw new LockLostError(this.label, this.guard.lost, what)
+    const marker = `delivery:${this.opts.runId}#${++sequence}`
+    try {
+      return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), params)
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e
+      throw new TimeoutError(e.host, what, e.stdout, `${e.stderr}; ${await this.endCommand(user, marker)}`, e.timeoutMs)
+    }
+  }
+
+  /** Ends the process group of a command that timed out, over a new channel; says what became of it. */
+  private async endCommand(user: string | undefined, marker: string): Promise<string> {
+    try {
+      const r = await this.conn.exec('end a command that timed out', this.commandLine(`${END_RUN}end_marker "$1"`, [marker.slice('delivery:'.length)], { user, group: false }), { timeoutMs: 60_000 })
+      const ended = /ended=\s*(\S.*)?$/m.exec(r.stdout)?.[1]?.trim()
+      return ended ? `its process group on the server (${ended}) was ended` : 'it had already ended on the server'
+    } catch (e) {
+      return `its process group on the server could not be ended (${(e as Error).message}): it may still run`
+    }
   }
 
   /** A TCP stream from the server to host:port over the SSH connection (see SshConnection.forwardOut). */

@@ -6,7 +6,11 @@ import type { Readable } from 'node:stream'
 export interface RunParams {
   /** Data written to the command's standard input (then closed). */
   stdin?: string | Buffer | Readable
-  /** Milliseconds before the command is abandoned (its process group is then killed by the next command). */
+  /**
+   * Milliseconds before the command is stopped: the channel is closed and the command fails with TimeoutError. Closing
+   * the channel does not end the command on the server (sshd leaves a command without a pty running): the remote
+   * shell (src/remote/shell.ts) then ends the command's whole process group over a new channel.
+   */
   timeoutMs?: number
   /** Do not throw on a non-zero exit code. */
   nothrow?: boolean
@@ -14,6 +18,61 @@ export interface RunParams {
   secrets?: string[]
   /** Called with each chunk of standard output as it arrives. */
   onStdout?: (chunk: Buffer) => void
+  /**
+   * Bytes of each output stream kept in memory: the head and the tail are kept, what lies between is dropped and
+   * replaced by a line saying how much. Default: OUTPUT_KEEP_BYTES for stderr; for stdout, which callers parse,
+   * a command printing more than OUTPUT_KEEP_BYTES fails (a parser never sees a cut text) unless `keepBytes` is given.
+   */
+  keepBytes?: number
+}
+
+/** Default bytes of one output stream kept per command (head and tail). */
+export const OUTPUT_KEEP_BYTES = 64 * 1024 * 1024
+
+/**
+ * Keeps the first and last `limit / 2` bytes of a stream and counts what lies between: remote output is never held
+ * whole in memory, whatever a command prints.
+ */
+export class BoundedOutput {
+  private head: Buffer[] = []
+  private headLen = 0
+  private tail: Buffer[] = []
+  private tailLen = 0
+  dropped = 0
+
+  constructor(private readonly limit: number) {}
+
+  push(d: Buffer): void {
+    const half = Math.floor(this.limit / 2)
+    if (this.headLen < half) {
+      const take = d.subarray(0, half - this.headLen)
+      this.head.push(take)
+      this.headLen += take.length
+      d = d.subarray(take.length)
+      if (!d.length) return
+    }
+    this.tail.push(d)
+    this.tailLen += d.length
+    while (this.tailLen > this.limit - half && this.tail.length) {
+      const over = this.tailLen - (this.limit - half)
+      const first = this.tail[0]
+      if (first.length <= over) {
+        this.tail.shift()
+        this.tailLen -= first.length
+        this.dropped += first.length
+      } else {
+        this.tail[0] = first.subarray(over)
+        this.tailLen -= over
+        this.dropped += over
+      }
+    }
+  }
+
+  text(): string {
+    const head = Buffer.concat(this.head).toString('utf8')
+    const tail = Buffer.concat(this.tail).toString('utf8')
+    return this.dropped ? `${head}\n[... ${this.dropped} bytes of output dropped ...]\n${tail}` : head + tail
+  }
 }
 
 export interface RunResult {
@@ -47,6 +106,14 @@ export class RunError extends Error {
     const tail = stderr.trim().split('\n').slice(-15).join('\n')
     super(`${what} failed (exit code ${code})${tail ? `: ${tail}` : ''}`)
     this.name = 'RunError'
+  }
+}
+
+/** A command stopped at its timeout (code 124); `ended` says what became of its process group on the server. */
+export class TimeoutError extends RunError {
+  constructor(host: string, what: string, stdout: string, stderr: string, readonly timeoutMs: number) {
+    super(host, what, 124, stdout, stderr)
+    this.name = 'TimeoutError'
   }
 }
 

@@ -8,7 +8,7 @@ import ssh2 from 'ssh2'
 import type { ClientChannel, ConnectConfig } from 'ssh2'
 import type { HostTarget, SshAuth } from '../settings.js'
 import { type HostKeyPolicy, verifyHostKey } from './hostkeys.js'
-import { ConnectionError, maskSecrets, RunError, type RunParams, type RunResult } from './run.js'
+import { BoundedOutput, ConnectionError, maskSecrets, OUTPUT_KEEP_BYTES, RunError, type RunParams, type RunResult, TimeoutError } from './run.js'
 
 const { Client } = ssh2
 
@@ -256,8 +256,8 @@ export class SshConnection {
           reject(new ConnectionError(this.label, `${what}: ${maskSecrets(err.message, secrets)}`, true))
           return
         }
-        const out: Buffer[] = []
-        const errOut: Buffer[] = []
+        const out = new BoundedOutput(params.keepBytes ?? OUTPUT_KEEP_BYTES)
+        const errOut = new BoundedOutput(params.keepBytes ?? OUTPUT_KEEP_BYTES)
         let code: number | null = null
         let signal: string | undefined
         let timer: NodeJS.Timeout | undefined
@@ -266,10 +266,14 @@ export class SshConnection {
         const finish = () => {
           if (timer) clearTimeout(timer)
           this.client.removeListener('close', onClientGone)
-          const stdout = maskSecrets(Buffer.concat(out).toString('utf8'), secrets)
-          const stderr = maskSecrets(Buffer.concat(errOut).toString('utf8'), secrets)
+          const stdout = maskSecrets(out.text(), secrets)
+          const stderr = maskSecrets(errOut.text(), secrets)
           if (timedOut) {
-            reject(new RunError(this.label, what, 124, stdout, `${stderr}\ntimed out after ${params.timeoutMs} ms`))
+            reject(new TimeoutError(this.label, what, stdout, `${stderr}\ntimed out after ${(params.timeoutMs ?? 0) / 1000} s`, params.timeoutMs ?? 0))
+            return
+          }
+          if (out.dropped && params.keepBytes === undefined && code !== null) {
+            reject(new RunError(this.label, what, code, '', `${stderr}\nthe command printed ${out.dropped + OUTPUT_KEEP_BYTES} bytes, more than the ${OUTPUT_KEEP_BYTES} kept in memory per command`))
             return
           }
           if (code === null) {

@@ -371,8 +371,10 @@ chmod +x ${shim3}/tar`)
     expect(await t3.sh(`cat ${t3.root}/.delivery/manifests/${work}`)).toBe(manifestBefore)
     expect(await t3.sh(`cd ${t3.root}/trees/${work} && find . -type f -print0 | sort -z | xargs -0 sha1sum`)).toBe(filesBefore)
     await rm(dir, { recursive: true, force: true })
-    // The killed run's lock is taken over (lock-timeout 0), and the delivery resumes: update, then backtoprod.
-    const again = await act3({ mode: 'deliver', 'lock-timeout': '0' }, repo.commits.v3)
+    // The killed runner's heartbeat stopped: once its lock shows no life for lock-timeout (an hour, here made to have
+    // passed), it is taken over, and the delivery resumes: update, then backtoprod.
+    await t3.sh(`touch -c -d '2 hours ago' ${t3.root}/.delivery/lock`)
+    const again = await act3({ mode: 'deliver', 'lock-timeout': '3600' }, repo.commits.v3)
     expect(again.code, again.stdout).toBe(0)
     expect(await t3.sh(`cat ${t3.root}/live/lib/setup.php`)).toContain('setupversion = 3')
   })
