@@ -297,7 +297,12 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     await lock?.stop()
     if (locked && conn && ctx && lock?.lost !== undefined) {
       // Another run holds the lock now: write nothing more (no journal line, no release of its lock).
-      log.error(`${target.label}: this run lost its lock${lock.lost ? ` to ${describeHolder(lock.lost)}` : ''}; it changed nothing after noticing`)
+      const lostError = new LockLostError(target.label, lock.lost, 'its next change')
+      if (report.outcome === 'success') {
+        report.outcome = 'failure'
+        report.error = lostError.message
+      }
+      log.error(lostError.message)
       opts.onLock?.(target, false)
     } else if (locked && conn && ctx) {
       const lost = conn.lost

@@ -51,7 +51,7 @@ export class LockLostError extends Error {
     what: string,
   ) {
     super(
-      `${host}: this run lost its lock ${holder ? `to ${describeHolder(holder)}` : '(the lock file is gone)'}; it stopped before ${what} and changed nothing more. Check the state with mode status`,
+      `this run lost its lock ${holder ? `to ${describeHolder(holder)}` : '(the lock file is gone)'}; it stopped before ${what} and changed nothing more. Check the state with mode status`,
     )
     this.name = 'LockLostError'
   }
@@ -130,17 +130,18 @@ export type LockResult =
 const LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
 mkdir -p -- "$(dirname -- "$lock")"
 try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
-if try_take; then echo acquired; exit 0; fi
-seen_m=$(stat -c %Y -- "$lock" 2>/dev/null || true)
-seen=$(base64 -w0 < "$lock" 2>/dev/null || true)
-now=$(date +%s)
-age=$(( now - \${seen_m:-$now} ))
-if [ -n "$seen_m" ] && [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
-  # Stale: move it aside (one taker wins this rename), then check that what was moved is the lock seen stale (a
-  # racing taker may have replaced it by its own fresh lock meanwhile; a heartbeat may have refreshed it): put it
-  # back otherwise.
-  aside="$lock.taking.$$"
-  if mv -- "$lock" "$aside" 2>/dev/null; then
+# A lock that vanishes for an instant (another taker at work) is read again: a few rounds at most.
+for round in 1 2 3 4 5 6 7 8 9 10; do
+  if try_take; then echo acquired; exit 0; fi
+  seen_m=$(stat -c %Y -- "$lock" 2>/dev/null) || { sleep 0.2; continue; }
+  seen=$(base64 -w0 < "$lock" 2>/dev/null) || { sleep 0.2; continue; }
+  age=$(( $(date +%s) - seen_m ))
+  if [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
+    # Stale: move it aside (one taker wins this rename), then check that what was moved is the lock seen stale (a
+    # racing taker may have replaced it by its own fresh lock meanwhile; a heartbeat may have refreshed it): put it
+    # back otherwise, and look again.
+    aside="$lock.taking.$$"
+    mv -- "$lock" "$aside" 2>/dev/null || { sleep 0.2; continue; }
     if [ "$(stat -c %Y -- "$aside")" = "$seen_m" ] && [ "$(base64 -w0 < "$aside")" = "$seen" ]; then
       run=$(base64 -d <<< "$seen" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
       [ -n "$run" ] && end_run "$run" >/dev/null
@@ -150,13 +151,12 @@ if [ -n "$seen_m" ] && [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
       ln -- "$aside" "$lock" 2>/dev/null || true
       rm -f -- "$aside"
     fi
+    continue
   fi
-fi
-m=$(stat -c %Y -- "$lock" 2>/dev/null || echo "$now")
-echo held
-echo "age=$(( $(date +%s) - m ))"
-base64 -w0 < "$lock" 2>/dev/null || true
-echo
+  printf 'held\\nage=%s\\n%s\\n' "$age" "$seen"
+  exit 0
+done
+printf 'held\\nage=0\\n\\n'
 `
 
 /**

@@ -94,7 +94,7 @@ export class RemoteShell implements Transport {
     try {
       const r = await this.conn.exec('end a command that timed out', this.commandLine(`${END_RUN}end_marker "$1"`, [marker.slice('delivery:'.length)], { user, group: false }), { timeoutMs: 60_000 })
       const ended = /ended=\s*(\S.*)?$/m.exec(r.stdout)?.[1]?.trim()
-      return ended ? `its process group on the server (${ended}) was ended` : 'it had already ended on the server'
+      return ended ? `its process group on the server was ended (groups ${ended})` : 'it had already ended on the server'
     } catch (e) {
       return `its process group on the server could not be ended (${(e as Error).message}): it may still run`
     }

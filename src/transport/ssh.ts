@@ -263,7 +263,10 @@ export class SshConnection {
         let timer: NodeJS.Timeout | undefined
         let timedOut = false
         const onClientGone = () => finish()
+        let done = false
         const finish = () => {
+          if (done) return
+          done = true
           if (timer) clearTimeout(timer)
           this.client.removeListener('close', onClientGone)
           const stdout = maskSecrets(out.text(), secrets)
@@ -304,6 +307,9 @@ export class SshConnection {
               /* the server may not support signals */
             }
             stream.close()
+            // sshd closes the channel only once the command ends, which a command without a pty may never do: fail
+            // now, and let the caller end the command's process group on the server.
+            finish()
           }, params.timeoutMs)
         }
         const input = params.stdin
