@@ -26,7 +26,7 @@ import { probeSudo, sudoProblem } from './remote/sudo.js'
 import type { HostTarget, Settings } from './settings.js'
 import { type HostContext, journal, Refusal, StepFailure } from './steps/context.js'
 import { auditPermissions } from './steps/permissions.js'
-import { reconcile } from './steps/switch.js'
+import { needsReconcile, reconcile } from './steps/switch.js'
 import { ConnectionError, RunError } from './transport/run.js'
 import { JumpTunnel, SshConnection } from './transport/ssh.js'
 import type { VcsContext } from './vcs/driver.js'
@@ -208,7 +208,8 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       )
     }
     const refused = refusal(settings.mode, p, settings.path, settings.session)
-    if (refused) throw new Refusal(refused)
+    // A run that died between a change and its record: the mode's fit is judged after reconcile, under the lock.
+    if (refused && !(writes && p.state && needsReconcile(p, p.state))) throw new Refusal(refused)
     if (p.stateError && settings.mode !== 'status') throw new StepFailure(p.stateError)
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false)
     if (missing.length && ['init', 'update', 'deliver'].includes(settings.mode)) {
@@ -246,11 +247,15 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       ctx.probe = p
       ctx.state = p.state
       const again = refusal(settings.mode, p, settings.path, settings.session)
-      if (again) throw new Refusal(again)
+      if (again && !(p.state && needsReconcile(p, p.state))) throw new Refusal(again)
       if (p.stateError) throw new StepFailure(p.stateError)
       if (res.takenOver) await journal(ctx, 'lock-takeover', { from: res.takenOver })
       await journal(ctx, 'start', { ref: settings.ref, paths: settings.paths, comment: settings.comment || undefined, runUrl: settings.run.runUrl || undefined, trigger: settings.run.event })
       if (ctx.state) await reconcile(ctx, ctx.state)
+      if (again) {
+        const fits = refusal(settings.mode, { ...p, state: ctx.state }, settings.path, settings.session)
+        if (fits) throw new Refusal(fits)
+      }
       if (INTERVENTION_MODES.includes(settings.mode) && p.session) ctx.sessionId = p.session
     }
     const before = ctx.state

@@ -3,7 +3,7 @@
  * served takes a fresh id (a new real path) before it goes live again. Every change is written to state.json before
  * the next one starts, so a run that dies at any instant leaves a state the next run can reconcile.
  */
-import { liveTreeId, switchLive } from '../remote/server.js'
+import { liveTreeId, type Probe, switchLive } from '../remote/server.js'
 import { newTreeId, type ServerState, StateError } from '../remote/state.js'
 import { type HostContext, journal, saveState, step } from './context.js'
 import { syncKeep } from './copy.js'
@@ -65,6 +65,14 @@ export async function switchTo(
     },
     () => `live: trees/${from} -> trees/${id}`,
   )
+}
+
+/**
+ * Whether what is on disk differs from state.json in a way `reconcile` settles (a run died between a change and its
+ * record): a mode's fit is then judged on the reconciled state, under the lock.
+ */
+export function needsReconcile(probe: Probe, state: ServerState): boolean {
+  return Object.values(state.trees).some((t) => t.movingTo) || !probe.liveExists || liveTreeId(probe) !== state.live
 }
 
 /**
