@@ -39,7 +39,7 @@ export const INPUTS = {
   adopt: { description: 'init only: absolute path of an existing code directory on the server to copy in' },
   'on-drift': { default: 'warn', description: 'warn | fail, when files were changed by hand on the server' },
   comment: { description: 'Recorded with the intervention' },
-  'lock-timeout': { default: '1800', description: 'Seconds after which a lock is stale and taken over' },
+  'lock-timeout': { default: '1800', description: 'Seconds a lock may show no sign of life (the heartbeat of its run) before it is stale and taken over; at least 30' },
   'dry-run': { default: 'false', description: 'Report what the mode would do; change nothing' },
   app: { default: 'auto', description: 'auto | moodle | none' },
   php: { default: 'php', description: 'PHP binary on the server' },

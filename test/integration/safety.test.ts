@@ -164,9 +164,15 @@ describe('a connection cut in the middle of an update', () => {
           if (what === 'update the work tree') {
             // Cut the connection once the update is under way on the server (the hook below holds it there).
             void (async () => {
-              for (let i = 0; i < 300 && !(await t.sh(`test -e ${hookMark} && echo y || true`)).includes('y'); i++) await sleep(50)
-              cut = true
-              conn.destroy()
+              for (let i = 0; i < 300; i++) {
+                if ((await t.sh(`test -e ${hookMark} && echo y || true`)).includes('y')) {
+                  // The update is under way on the server (its hook runs): cut now, and only now.
+                  cut = true
+                  conn.destroy()
+                  return
+                }
+                await sleep(50)
+              }
             })()
           }
           return p

@@ -24,8 +24,17 @@ afterAll(async () => {
 
 describe('switching live under a reader', () => {
   it('never makes a file disappear or appear partial', async () => {
-    const versions = new Set<string>()
-    for (const v of ['v1', 'v2', 'v3']) versions.add(await repo.exec(`git show ${v}:mod/forum/lib.php`))
+    // lib.php differs between v1 and v2 (v3 keeps v2's); view.php between v1 and v3 (v2 keeps v1's).
+    const libs = new Map<string, string>()
+    for (const v of ['v1', 'v2']) libs.set(await repo.exec(`git show ${v}:mod/forum/lib.php`), v)
+    const views = new Map<string, string>()
+    for (const v of ['v1', 'v3']) views.set(await repo.exec(`git show ${v}:mod/forum/view.php`), v)
+    // What the reader saw, in order (each change once): it must have seen every switch happen under it.
+    const seenLib: string[] = []
+    const seenView: string[] = []
+    const note = (seen: string[], v: string) => {
+      if (seen[seen.length - 1] !== v) seen.push(v)
+    }
     let reads = 0
     let realReads = 0
     const misses: string[] = []
@@ -34,7 +43,13 @@ describe('switching live under a reader', () => {
       while (running) {
         try {
           const text = await readFile(`${t.root}/live/mod/forum/lib.php`, 'utf8')
-          if (!versions.has(text)) misses.push(`unexpected content: ${text.slice(0, 40)}`)
+          const lib = libs.get(text)
+          if (!lib) misses.push(`unexpected content: ${text.slice(0, 40)}`)
+          else note(seenLib, lib)
+          const viewText = await readFile(`${t.root}/live/mod/forum/view.php`, 'utf8')
+          const view = views.get(viewText)
+          if (!view) misses.push(`unexpected content: ${viewText.slice(0, 40)}`)
+          else note(seenView, view)
           reads++
           // As nginx with $realpath_root: resolve the tree once, then read inside it.
           const tree = await realpath(`${t.root}/live`)
@@ -64,6 +79,9 @@ describe('switching live under a reader', () => {
       await reader
     }
     expect(misses).toEqual([])
+    // Served in turn: v1; deliver v2; goback: v1; backtoprod: v2; deliver v3; goback: v2; update v1 and backtoprod: v1.
+    expect(seenLib).toEqual(['v1', 'v2', 'v1', 'v2', 'v1'])
+    expect(seenView).toEqual(['v1', 'v3', 'v1'])
     expect(reads).toBeGreaterThan(sequence.length)
     expect(realReads).toBeGreaterThan(0)
   })
