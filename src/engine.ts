@@ -150,7 +150,7 @@ export async function openHost(settings: Settings, target: HostTarget, opts: Eng
   const login = new RemoteShell(conn, { runId: settings.run.runId, setsid: false })
   if (owner) await sudoStep(report, login, target.user, new Map([[owner, 'sudo-user']]))
   const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout)
-  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true })
+  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true, timeoutMs: settings.commandTimeoutMs })
   const method = p.state?.method ?? settings.method
   const vcsCtx: VcsContext = { sh, layout, settings, log }
   const vcs = createDriver(method, vcsCtx)

@@ -23,6 +23,7 @@ export const INPUTS = {
   'jump-host': { description: 'Bastion [user@]host[:port] the connections go through' },
   'jump-private-key': { secret: true, description: 'Private key for the jump host (default: private-key)' },
   timeout: { default: '30', description: 'Seconds to connect and authenticate' },
+  'command-timeout': { default: '3600', description: 'Seconds a server command may run (fetch, update, copy, push transfer) unless it has a bound of its own; past it, the command is ended on the server' },
   'sudo-user': { description: 'Code owner that tree and state commands run as (sudo -n -u)' },
   'web-user': { default: 'www-data', description: "The user PHP serves the site as; Moodle's CLI runs as it" },
   strategy: { default: 'parallel', description: 'parallel | rolling | canary across hosts' },

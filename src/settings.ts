@@ -96,6 +96,8 @@ export interface Settings {
   hostKeys: HostKeyPolicy
   jump?: { target: HostTarget; auth: SshAuth }
   timeoutMs: number
+  /** Bound of a server command that has none of its own (`command-timeout`), in ms. */
+  commandTimeoutMs: number
   sudoUser?: string
   webUser: string
   strategy: 'parallel' | 'rolling' | 'canary'
@@ -388,6 +390,7 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     hostKeys: { knownHosts, fingerprints, insecure },
     jump,
     timeoutMs: timeoutS * 1000,
+    commandTimeoutMs: take(() => parseInteger('command-timeout', orDefault('command-timeout', '3600'), 60, 7 * 86400, ' of seconds'), 3600) * 1000,
     sudoUser,
     webUser,
     strategy,

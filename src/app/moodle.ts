@@ -65,6 +65,16 @@ interface CliResult {
   stdout: string
 }
 
+/** Calls `each` with every complete line of a stream of chunks (long output reaches the log as it comes). */
+function lineWise(each: (line: string) => void): (chunk: Buffer) => void {
+  let rest = ''
+  return (chunk) => {
+    const lines = (rest + chunk.toString('utf8')).split('\n')
+    rest = lines.pop() ?? ''
+    for (const l of lines) if (l.trim()) each(l.trimEnd())
+  }
+}
+
 export class MoodleApp implements AppDriver {
   readonly name = 'moodle'
   readonly keep = ['config.php']
@@ -100,7 +110,7 @@ if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/
    * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with the `php` input's binary, as
    * the web user. Never throws for the script's own exit code; throws when sudo refuses.
    */
-  async cli(ctx: HostContext, dir: string, script: string, args: string[], timeoutMs = 600_000): Promise<CliResult> {
+  async cli(ctx: HostContext, dir: string, script: string, args: string[], timeoutMs = 600_000, stream?: (line: string) => void): Promise<CliResult> {
     const { webUser, php } = ctx.settings
     const user = webUser === ctx.target.user ? undefined : webUser
     const r = await ctx.sh.runAs(
@@ -112,7 +122,7 @@ if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/a
 cd "$d"
 exec "$php" "$f" "$@"`,
       [dir, script, php, ...args],
-      { nothrow: true, timeoutMs },
+      { nothrow: true, timeoutMs, ...(stream ? { onStdout: lineWise(stream), keepBytes: 1024 * 1024 } : {}) },
     )
     const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith('\n') ? '\n' : ''}${r.stderr}` : ''}`.trim()
     if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
@@ -293,7 +303,7 @@ exec "$php" "$f" "$@"`,
         ctx,
         'upgrade',
         async () => {
-          const r = await this.cli(ctx, dir, 'upgrade.php', args, 4 * 3600_000).catch((e: Error) => ({ code: -1, out: e.message, stdout: '' }))
+          const r = await this.cli(ctx, dir, 'upgrade.php', args, 4 * 3600_000, (line) => ctx.log.info(`${ctx.target.label}: upgrade: ${line}`)).catch((e: Error) => ({ code: -1, out: e.message, stdout: '' }))
           ctx.report.upgradeOutput = r.out
           if (r.code !== 0) {
             failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`

@@ -26,6 +26,8 @@ export interface ShellOptions {
   sudoUser?: string
   /** Whether `setsid` exists on the server (probed once). */
   setsid: boolean
+  /** Bound of a command that gives none (`command-timeout`), in ms; none when unset. */
+  timeoutMs?: number
 }
 
 export interface ShellParams extends RunParams {
@@ -82,7 +84,8 @@ export class RemoteShell implements Transport {
     if (this.guard && this.guard.lost !== undefined && !params.unguarded) throw new LockLostError(this.label, this.guard.lost, what)
     const marker = `delivery:${this.opts.runId}#${++sequence}`
     try {
-      return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), params)
+      const bounded = params.timeoutMs === undefined && this.opts.timeoutMs ? { ...params, timeoutMs: this.opts.timeoutMs } : params
+      return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), bounded)
     } catch (e) {
       if (!(e instanceof TimeoutError)) throw e
       throw new TimeoutError(e.host, what, e.stdout, `${e.stderr}; ${await this.endCommand(user, marker)}`, e.timeoutMs)

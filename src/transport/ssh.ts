@@ -306,6 +306,7 @@ export class SshConnection {
             } catch {
               /* the server may not support signals */
             }
+            if (params.stdin && typeof params.stdin !== 'string' && !Buffer.isBuffer(params.stdin)) params.stdin.unpipe(stream)
             stream.close()
             // sshd closes the channel only once the command ends, which a command without a pty may never do: fail
             // now, and let the caller end the command's process group on the server.
