@@ -184,10 +184,11 @@ class Cluster {
     if (bad.length) {
       sw.forEach((e, i) => (this.errs[i] = e))
       // Before the upgrade: the switched nodes go back, and the site comes out of maintenance.
+      const inMaintenance = sp.maintenance
       const stuck = await this.switchBack(`${labels(nodes, bad)} failed its switch`)
       await lead.app.cancelSwitch(lead, sp)
       return this.failRest(
-        `switched back: ${labels(nodes, bad)} failed its switch before the upgrade; ${stuck ? `${stuck}. The other nodes serve` : 'every node serves'} the code it served before, the database was not upgraded${sp.maintenance ? ', and the site is out of maintenance again' : ''}`,
+        `switched back: ${labels(nodes, bad)} failed its switch before the upgrade; ${stuck ? `${stuck}. The other nodes serve` : 'every node serves'} the code it served before, the database was not upgraded${inMaintenance ? (sp.maintenance ? ', but maintenance mode could not be turned off' : ', and the site is out of maintenance again') : ''}`,
       )
     }
     try {
@@ -453,6 +454,7 @@ cd -- "$d"
 exec "$php" -r '
 define("CLI_SCRIPT", true);
 define("ABORT_AFTER_CONFIG", true);
+$CFG = new stdClass();
 ob_start();
 require "./config.php";
 ob_end_clean();
