@@ -2,7 +2,7 @@
  * The engine: for each host, connect once, check sudo, look at the server, check that the mode fits, take the lock, run
  * the mode's steps, audit the live tree's permissions, record the outcome, release the lock. Hosts run in parallel (or
  * rolling, or canary), each with its own connection, lock and report section; with shared-code the first host
- * delivers and the others run the per-node steps.
+ * delivers and the others run the per-node steps; with cluster, src/cluster.ts runs the nodes as one site.
  */
 import { type AppDriver, NoApp } from './app/app.js'
 import { MoodleApp } from './app/moodle.js'
@@ -175,8 +175,10 @@ export async function openHost(settings: Settings, target: HostTarget, opts: Eng
 }
 
 /** Extra work done on the first host while it still holds its lock (shared-code runs the other nodes there). */
-interface HostHooks {
+export interface HostHooks {
   afterMode?: (ctx: HostContext) => Promise<void>
+  /** Runs in place of the mode, under the lock (a cluster's node waits there for the coordinated sequence). */
+  mode?: (ctx: HostContext) => Promise<void>
 }
 
 /** Runs the mode on one host. Never throws: the outcome and error are in the returned report. */
@@ -265,7 +267,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       report.revisionBefore = treeRevision(before.trees[before.live])
       report.appVersionBefore = (await app.version(before.trees[before.live]))?.release
     }
-    await runMode(ctx)
+    await (hooks.mode ?? runMode)(ctx)
     const after = ctx.state
     // The permission audit and the version of the live tree are independent reads: made at once.
     const auditing = after ? auditPermissions(ctx, after.live) : undefined

@@ -1,7 +1,8 @@
 /**
- * Many hosts: the strategies (parallel, rolling, canary, bounded by max-parallel), and shared code, where the first
- * host delivers to the code volume and the others run the per-node steps.
+ * Many hosts: the strategies (parallel, rolling, canary, bounded by max-parallel), shared code, where the first
+ * host delivers to the code volume and the others run the per-node steps, and clusters (src/cluster.ts).
  */
+import { CLUSTER_MODES, runCluster } from './cluster.js'
 import { type EngineOptions, describeError, type Held, type HostResult, openHost, runHost } from './engine.js'
 import { newHostReport } from './report/model.js'
 import { liveTreeId, probe, type Probe } from './remote/server.js'
@@ -131,7 +132,10 @@ export async function runHosts(settings: Settings, opts: EngineOptions): Promise
     opts.log.warning('strategy canary without health-url: the canary host is judged by its run alone; give health-url to check the site it serves')
   }
   try {
-    if (settings.sharedCode && hosts.length > 1 && settings.mode !== 'status') {
+    if (settings.cluster && hosts.length > 1 && CLUSTER_MODES.includes(settings.mode)) {
+      // The nodes of one site: one coordinated sequence (src/cluster.ts).
+      await runCluster(settings, o, results)
+    } else if (settings.sharedCode && hosts.length > 1 && settings.mode !== 'status') {
       // One code volume: the first host runs the mode; the others, while its lock is held, the per-node steps.
       const nodes = all.slice(1)
       results[0] = await runHost(settings, hosts[0], o, {

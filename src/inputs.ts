@@ -29,6 +29,7 @@ export const INPUTS = {
   strategy: { default: 'parallel', description: 'parallel | rolling | canary across hosts' },
   'max-parallel': { default: '0', description: 'At most this many hosts at once (0: no bound)' },
   'shared-code': { default: 'false', description: 'The hosts serve one code volume: deliver once, run per-node steps on each' },
+  cluster: { default: 'false', description: 'The hosts are nodes of one Moodle site (one database, one moodledata, code on each): one coordinated delivery' },
   path: { description: 'The delivery root on the server (absolute)' },
   method: { default: 'git', description: 'git | svn | cvs | push' },
   repository: { description: 'Code source (default: the workflow repository for git)' },

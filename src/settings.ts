@@ -103,6 +103,8 @@ export interface Settings {
   strategy: 'parallel' | 'rolling' | 'canary'
   maxParallel: number
   sharedCode: boolean
+  /** The hosts are the web nodes of one site (one database, one moodledata, code on each): see src/cluster.ts. */
+  cluster: boolean
   path: string
   method: Method
   /** The code source; '' when it is to come from the adopted tree (init with adopt). */
@@ -339,6 +341,16 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
   const strategy = take(() => parseEnum('strategy', orDefault('strategy', 'parallel'), ['parallel', 'rolling', 'canary'] as const), 'parallel')
   const maxParallel = take(() => parseInteger('max-parallel', orDefault('max-parallel', '0'), 0, 1000), 0)
   const sharedCode = take(() => parseBool('shared-code', orDefault('shared-code', 'false')), false)
+  const cluster = take(() => parseBool('cluster', orDefault('cluster', 'false')), false)
+  if (cluster && sharedCode) {
+    errors.push(
+      new InputError(
+        'cluster',
+        'is true together with shared-code: true',
+        "Choose one: cluster: true when each node holds its own copy of the code (one database, one moodledata), shared-code: true when the nodes serve one code volume",
+      ),
+    )
+  }
 
   const path = take(() => {
     if (!raw.path.trim()) throw new InputError('path', 'is required', 'Give the delivery root on the server, e.g. /srv/moodle')
@@ -396,6 +408,7 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     strategy,
     maxParallel,
     sharedCode,
+    cluster,
     path,
     method,
     repository,

@@ -57,8 +57,11 @@ export interface AppDriver {
   beforeSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<SwitchPlan>
   /** The switch itself failed after `beforeSwitch`: undo what it prepared (the old tree is still live). */
   cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
-  /** backtoprod, after the switch: upgrade, caches, maintenance off. Throws UnsafeToGoBack after a database change. */
-  afterSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
+  /**
+   * backtoprod, after the switch: upgrade, caches, maintenance off. Throws UnsafeToGoBack after a database change.
+   * `nodes` (a cluster's per-node steps) runs after the purge, before maintenance off; its failure is the purge's.
+   */
+  afterSwitch(ctx: HostContext, plan: SwitchPlan, nodes?: () => Promise<void>): Promise<void>
   /**
    * A step after `afterSwitch` (after-switch, health) failed once the database had changed: make the site safe (Moodle:
    * maintenance on again) and return what an operator must do.

@@ -292,7 +292,7 @@ exec "$php" "$f" "$@"`,
     }
   }
 
-  async afterSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void> {
+  async afterSwitch(ctx: HostContext, plan: SwitchPlan, nodes?: () => Promise<void>): Promise<void> {
     const p = plan as MoodlePlan
     const dir = this.liveDir(ctx)
     if (p.upgrade) {
@@ -331,6 +331,7 @@ exec "$php" "$f" "$@"`,
     }
     let purgeError: Error | undefined
     await this.must(ctx, 'purge caches', dir, 'purge_caches.php', []).catch((e: Error) => (purgeError = e))
+    if (nodes) await nodes().catch((e: Error) => (purgeError = purgeError ? new Error(`${purgeError.message}; ${e.message}`) : e))
     // Maintenance off and cron back on run once the upgrade succeeded, also when the purge failed.
     const problems: string[] = []
     if (p.maintenance) {

@@ -10,12 +10,20 @@ import { syncback } from './syncback.js'
 import { update } from './update.js'
 
 export async function deliver(ctx: HostContext): Promise<void> {
+  if (await prepareDelivery(ctx)) await backtoprod(ctx)
+}
+
+/**
+ * deliver up to its backtoprod: the work tree updated while the site serves (a cluster's nodes each run this, then
+ * switch together). Returns whether backtoprod is to follow (not in a dry run, which has planned it).
+ */
+export async function prepareDelivery(ctx: HostContext): Promise<boolean> {
   const state = mustState(ctx)
   if (state.state === 'delivering') {
     plan(ctx, 'resume the delivery in progress: update, then backtoprod')
     await update(ctx)
-    await backtoprod(ctx)
-    return
+    if (ctx.settings.dryRun) await backtoprod(ctx)
+    return !ctx.settings.dryRun
   }
   // Everything that can fail before a change is checked first: the ref can be had, and (as the live tree becomes
   // the work tree) the live tree's hand-made changes, so that on-drift: fail stops before anything changes.
@@ -36,9 +44,9 @@ export async function deliver(ctx: HostContext): Promise<void> {
     await goback(ctx)
     await update(ctx, live, true)
     plan(ctx, `switch live back to trees/${live.id}, updated, under a fresh id; the copy that served meanwhile becomes the safe tree`)
-    return
+    return false
   }
   await goback(ctx)
   await update(ctx, undefined, true)
-  await backtoprod(ctx)
+  return true
 }

@@ -11,6 +11,7 @@ import { sessionFacts } from './session.js'
 import {
   beforeAfter,
   changeCounts,
+  clusterPart,
   componentsOf,
   fileRows,
   formatMs,
@@ -149,6 +150,7 @@ function hostSection(host: HostReport, opts: HtmlOptions): SafeHtml {
     ['Revision', beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
     ['Application', beforeAfter(h.appVersionBefore, h.appVersionAfter)],
     ['Health check', health],
+    ['Cluster', clusterPart(h)],
   ])
   const steps = h.steps.length
     ? html`<h3 style="${S.h3}">Steps</h3>${dataTable(

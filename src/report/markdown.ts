@@ -6,7 +6,7 @@
 import { countComponents } from './components.js'
 import type { HostReport, Outcome, Report } from './model.js'
 import { sessionFacts } from './session.js'
-import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
+import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
 
 export const SUMMARY_LIMIT = 1024 * 1024
 
@@ -85,6 +85,7 @@ function hostSection(h: HostReport, maxFiles: number, maxComponents: number): st
     ['Revision', beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
     ['Application', beforeAfter(h.appVersionBefore, h.appVersionAfter)],
     ['Health check', health],
+    ['Cluster', clusterPart(h)],
   ]
   const rows = facts.filter((r): r is [string, string] => r[1] !== undefined)
   if (rows.length) out.push(table(['', ''], rows.map(([k, v]) => [k, mdEscape(v)])))

@@ -82,6 +82,16 @@ export interface PermissionAudit {
   note?: string
 }
 
+/** `cluster: true`: a node's part in the coordinated sequence over the nodes of one site. */
+export interface ClusterReport {
+  /** `site`: this node ran the site-wide steps (maintenance, cron, upgrade, purge); `node`: only its own. */
+  role: 'site' | 'node'
+  /** The node that ran the site-wide steps. */
+  site: string
+  /** The node that ran the database upgrade, when one ran. */
+  upgradedBy?: string
+}
+
 export interface HostReport {
   /** `user@host:port` as given. */
   host: string
@@ -114,6 +124,8 @@ export interface HostReport {
   /** The first findings of the permission audit (see `permissionAudit` for the counts). */
   permissions?: PermissionFinding[]
   permissionAudit?: PermissionAudit
+  /** `cluster: true` (deliver, backtoprod, goback): this node's part; its steps are `steps`. */
+  cluster?: ClusterReport
 }
 
 export interface Report {

@@ -5,7 +5,7 @@
 import { countComponents } from './components.js'
 import type { HostReport, Report } from './model.js'
 import { sessionFacts } from './session.js'
-import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
+import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
 
 export interface TextOptions {
   /** List at most this many files per host; above it, only the counts (by component for Moodle). Default: all. */
@@ -66,6 +66,7 @@ function hostPart(h: HostReport, opts: TextOptions): string {
       ['Revision', beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
       ['Application', beforeAfter(h.appVersionBefore, h.appVersionAfter)],
       ['Health check', h.health ? `${h.health.url}: ${h.health.ok ? 'ok' : 'failed'}${h.health.detail ? `, ${h.health.detail}` : ''} (expected ${h.health.expect})` : undefined],
+      ['Cluster', clusterPart(h)],
     ]),
   )
   if (h.plan?.length) out.push('', 'Dry run: the mode would', ...h.plan.map((p) => `  - ${p}`))

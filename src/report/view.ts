@@ -137,6 +137,14 @@ export function beforeAfter(before: string | undefined, after: string | undefine
   return `${short(before)} → ${short(after)}`
 }
 
+/** A cluster node's part: where the site-wide steps and the upgrade ran (undefined outside a cluster). */
+export function clusterPart(h: HostReport): string | undefined {
+  const c = h.cluster
+  if (!c) return undefined
+  const where = c.role === 'site' ? 'this node ran the site-wide steps' : `node; site-wide steps on ${c.site}`
+  return `${where}${c.upgradedBy ? `; the upgrade ran on ${c.upgradedBy === h.host ? 'this node' : c.upgradedBy}` : ''}`
+}
+
 /** The session's files as a host section shows files (grouped by component when any host is Moodle). */
 export function sessionFilesHost(r: Report, s: SessionReport): HostReport {
   return { ...newHostReport('session'), files: s.files, app: r.hosts.some((h) => h.app === 'moodle') ? 'moodle' : 'none' }

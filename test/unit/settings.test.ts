@@ -59,6 +59,13 @@ describe('settings', () => {
     }
   })
 
+  it('cluster is a boolean, and not together with shared-code', () => {
+    expect(read({ cluster: 'true' }).cluster).toBe(true)
+    expect(read({}).cluster).toBe(false)
+    expect(() => read({ cluster: 'yes' })).toThrow(/Input 'cluster': "yes" is not a boolean/)
+    expect(() => read({ cluster: 'true', 'shared-code': 'true' })).toThrow(/Input 'cluster': is true together with shared-code: true\. Choose one: cluster: true when each node holds its own copy/)
+  })
+
   it('a host without a user and no username is refused, naming both fixes', () => {
     expect(() => read({ username: '', hosts: 'web1' })).toThrow(/names no user and 'username' is empty.*Give 'username' or write user@host/)
   })

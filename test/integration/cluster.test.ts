@@ -1,0 +1,264 @@
+/**
+ * A web cluster: three real sshd nodes, each with its own delivery root at the same path (a mount namespace each, as
+ * separate machines), sharing one moodledata and one "database" (the Moodle CLI fixture keeps both in the shared
+ * dataroot: test/fixtures/moodle-cli). Each node has its own local cache and alternative component cache. The
+ * fixture's call log, on the shared side, records which node ran each call and where every node's `live` pointed at
+ * that moment: it proves that the upgrade ran once, with every node switched, between maintenance on and off.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { existsSync, readFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, runAction } from '../helpers/action.js'
+import { type Fleet, startFleet } from '../helpers/fleet.js'
+import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
+import { run } from '../helpers/proc.js'
+import { makeUser } from '../helpers/sshd.js'
+
+const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
+const WEB = 'dlvweb'
+const SUDOERS = `/etc/sudoers.d/dlv-cluster-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+const CLI = ['upgrade.php', 'maintenance.php', 'purge_caches.php', 'cron.php', 'cfg.php', 'alternative_component_cache.php', 'fixture_lib.php']
+
+interface Call {
+  seq: number
+  script: string
+  args: string[]
+  user: string
+  tree: string
+  node?: string
+  nodes?: Record<string, string | null>
+}
+
+const versionPhp = (version: string, release: string, branch: string) =>
+  `<?php\ndefined('MOODLE_INTERNAL') || die();\n\n$version  = ${version};\n$release  = '${release}';\n$branch   = '${branch}';\n$maturity = MATURITY_STABLE;\n`
+const V42 = versionPhp('2023042400.00', '4.2 (Build: 20230424)', '402')
+const V43 = versionPhp('2023100900.00', '4.3 (Build: 20231009)', '403')
+
+function tree(version: string, index: string): Record<string, string> {
+  const files: Record<string, string> = {
+    '.gitignore': '/config.php\n',
+    'version.php': version,
+    'lib/setup.php': "<?php\ndefined('MOODLE_INTERNAL') || die();\n",
+    'index.php': index,
+  }
+  for (const f of CLI) files[`admin/cli/${f}`] = readFileSync(`${FIXTURE}/admin/cli/${f}`, 'utf8')
+  return files
+}
+
+let fleet: Fleet
+let repo: GitRepo
+let health: http.Server
+let healthUrl: string
+let data: string
+const c: Record<string, string> = {}
+const NODES = ['node1', 'node2', 'node3']
+
+const calls = async (): Promise<Call[]> =>
+  existsSync(`${data}/fixture-calls.jsonl`) ? (await readFile(`${data}/fixture-calls.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Call) : []
+const names = (cs: Call[]) => cs.map((x) => `${x.node} ${x.script}${x.args.length ? ` ${x.args.join(' ')}` : ''}`)
+const lives = () => Promise.all(fleet.servers.map(async (s) => (await run('realpath', [`${s.dir}/live`], { check: true })).stdout.trim()))
+const states = () => Promise.all(fleet.servers.map(async (s) => JSON.parse(await readFile(`${s.dir}/.delivery/state.json`, 'utf8')) as { state: string; live: string }))
+const dbVersion = async () => (await readFile(`${data}/fixture-db-version`, 'utf8')).trim()
+const maintenance = () => existsSync(`${data}/climaintenance.html`)
+const localCache = (i: number) => `${data}-local${i + 1}`
+const componentCache = (i: number) => `${data}-components${i + 1}/cache.php`
+let inputs: Record<string, string>
+
+beforeAll(async () => {
+  fleet = await startFleet(3, { allowTcpForwarding: true })
+  await makeUser(WEB)
+  await writeFile(SUDOERS, `${fleet.servers[0].sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
+  repo = await makePlainGitRepo(fleet.servers[0].sshd.user, tree(V42, "<?php\necho 'Moodle 4.2';\n"))
+  c.v42 = repo.head
+  c.v42b = await repo.commit('4.2 code-only change', { 'index.php': "<?php\necho 'Moodle 4.2, fixed';\n" })
+  c.v43 = await repo.commit('4.3', tree(V43, "<?php\necho 'Moodle 4.3';\n"))
+  health = http.createServer((_req, res) => res.writeHead(200).end('ok'))
+  await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve))
+  healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/`
+  // One shared moodledata (and database); a local cache and a component cache of its own on each node.
+  data = `${fleet.path}-moodledata`
+  await run('install', ['-d', '-o', WEB, '-m', '0755', data], { check: true })
+  await writeFile(`${data}/fixture-db-version`, '2023042400.00')
+  await run('chown', [WEB, `${data}/fixture-db-version`], { check: true })
+  for (let i = 0; i < 3; i++) {
+    await run('install', ['-d', '-o', WEB, '-m', '0755', localCache(i), `${data}-components${i + 1}`], { check: true })
+  }
+  inputs = { ...fleet.base, app: 'auto', 'web-user': WEB, repository: repo.dir, cluster: 'true' }
+  const init = await runAction({ ...inputs, mode: 'init', ref: c.v42 })
+  expect(init.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+  const everyLive = Object.fromEntries(fleet.servers.map((s, i) => [NODES[i], `${s.dir}/live`]))
+  for (const [i, s] of fleet.servers.entries()) {
+    const config = [
+      '<?php',
+      `$CFG->dataroot = '${data}';`,
+      `$CFG->localcachedir = '${localCache(i)}';`,
+      `$CFG->alternative_component_cache = '${componentCache(i)}';`,
+      `$CFG->fixturenode = '${NODES[i]}';`,
+      `$CFG->fixturenodes = ${JSON.stringify(everyLive).replace(/^\{/, '[').replace(/\}$/, ']').replace(/":"/g, '" => "')};`,
+      '',
+    ].join('\n')
+    for (const t of await readdir(`${s.dir}/trees`)) await writeFile(`${s.dir}/trees/${t}/config.php`, config)
+    await run('chown', ['-R', `${s.sshd.user}:${s.sshd.user}`, `${s.dir}/trees`], { check: true })
+  }
+}, 180_000)
+
+afterAll(async () => {
+  await rm(SUDOERS, { force: true })
+  await fleet?.stop()
+  await repo?.remove()
+  await new Promise((resolve) => health?.close(resolve))
+  if (data) for (const d of [data, ...[0, 1, 2].flatMap((i) => [localCache(i), `${data}-components${i + 1}`])]) await rm(d, { recursive: true, force: true })
+})
+
+describe('cluster: the nodes of one Moodle site', () => {
+  it('refuses cluster together with shared-code before connecting', async () => {
+    const before = fleet.servers.map((s) => s.sshd.connectionCount())
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v42b, 'shared-code': 'true' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/Input 'cluster': is true together with shared-code: true\. Choose one/)
+    expect(fleet.servers.map((s) => s.sshd.connectionCount())).toEqual(before)
+  })
+
+  it('code-only delivery: no maintenance, every node switched (rolling), shared caches purged once, each node its own', async () => {
+    for (let i = 0; i < 3; i++) await run('install', ['-o', WEB, '/dev/null', `${localCache(i)}/stale`], { check: true })
+    const before = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v42b, strategy: 'rolling', 'health-url': healthUrl })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    expect(r.code).toBe(0)
+    const after = await lives()
+    after.forEach((l, i) => expect(l).not.toBe(before[i]))
+    const made = names((await calls()).slice(n)).filter((x) => !x.includes('--help'))
+    expect(made.filter((x) => x.includes('maintenance.php') || x.includes('cron.php'))).toEqual([])
+    // Asked once, of the first node's work tree; the full purge once, when every node served the new code.
+    expect(made.filter((x) => x.includes('upgrade.php'))).toEqual(['node1 upgrade.php --is-pending'])
+    expect(made.filter((x) => x.includes('purge_caches.php')).sort()).toEqual(['node1 purge_caches.php --other', 'node1 purge_caches.php', 'node2 purge_caches.php --other', 'node3 purge_caches.php --other'].sort())
+    const full = (await calls()).slice(n).find((x) => x.script === 'purge_caches.php' && !x.args.length)!
+    expect(Object.values(full.nodes!)).toEqual(after)
+    expect(made.filter((x) => x.includes('alternative_component_cache.php')).sort()).toEqual(NODES.map((x) => `${x} alternative_component_cache.php --rebuild`))
+    for (let i = 0; i < 3; i++) {
+      expect(existsSync(`${localCache(i)}/stale`)).toBe(false)
+      // Written from inside the node, where its root is at the one path.
+      expect(readFileSync(componentCache(i), 'utf8').trim()).toBe(`${fleet.path}/trees/${basename(after[i])}`)
+    }
+    expect((await calls()).slice(n).every((x) => x.user === WEB)).toBe(true)
+    for (const [i, h] of r.report!.hosts.entries()) {
+      expect(h.cluster).toEqual({ role: i === 0 ? 'site' : 'node', site: fleet.servers[0].label })
+      expect(h.steps.filter((s) => s.name === 'switch' || s.name === 'health').map((s) => s.outcome)).toEqual(['success', 'success', 'success'])
+    }
+    expect(r.report?.hosts[1].steps.some((s) => s.name === 'upgrade check')).toBe(false)
+  })
+
+  it('goback switches every node', async () => {
+    const before = await lives()
+    const r = await runAction({ ...inputs, mode: 'goback' })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    const after = await lives()
+    after.forEach((l, i) => expect(l).not.toBe(before[i]))
+    for (const s of await states()) expect(s.state).toBe('delivering')
+    for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain("'Moodle 4.2'")
+  })
+
+  it('a node failing before the switch leaves every node on the old code and the site out of maintenance', async () => {
+    const third = fleet.servers[2]
+    // Hand-made change in the third node's work tree, with on-drift: fail: that node stops in its update.
+    const st = (await states())[2] as { work?: string }
+    await third.sh(`echo '<?php // by hand' > trees/${st.work}/hotfix.php`)
+    const before = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'on-drift': 'fail' })
+    await third.sh(`rm trees/${st.work}/hotfix.php`)
+    expect(r.code).toBe(1)
+    expect(r.report?.hosts[2].error).toMatch(/drift|changed by hand/i)
+    for (const h of r.report!.hosts.slice(0, 2)) expect(h.error).toMatch(new RegExp(`not switched: ${third.label.replace(/[.]/g, '\\.')} failed before the switch`))
+    expect(await lives()).toEqual(before)
+    const made = (await calls()).slice(n)
+    expect(made.filter((x) => x.script === 'maintenance.php' || x.script === 'cron.php' || x.args.includes('--non-interactive'))).toEqual([])
+    expect(maintenance()).toBe(false)
+    expect(await dbVersion()).toBe('2023042400.00')
+  })
+
+  it('a node failing its switch after others switched, before the upgrade: the switched ones go back, maintenance off', async () => {
+    const third = fleet.servers[2]
+    // The third node's delivery root cannot take the new `live` link.
+    await run('chmod', ['a-w', third.dir], { check: true })
+    const before = await lives()
+    const n = (await calls()).length
+    let r
+    try {
+      r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43 })
+    } finally {
+      await run('chmod', ['u+w', third.dir], { check: true })
+    }
+    expect(r.code).toBe(1)
+    expect(r.report?.hosts[2].error).toMatch(/switch live/)
+    for (const h of r.report!.hosts.slice(0, 2)) {
+      expect(h.error).toMatch(/switched back: .* failed its switch before the upgrade; every node serves the code it served before, the database was not upgraded, and the site is out of maintenance again/)
+      expect(h.rolledBack).toBe(true)
+      expect(h.steps.filter((s) => s.name === 'switch').map((s) => s.outcome)).toEqual(['success', 'success'])
+    }
+    expect(await lives()).toEqual(before)
+    const made = names((await calls()).slice(n)).filter((x) => / (maintenance|cron)\.php |--non-interactive/.test(x) && !x.includes('--help'))
+    expect(made).toEqual(['node1 maintenance.php --enable', 'node1 cron.php --disable-wait', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
+    expect(maintenance()).toBe(false)
+    expect(await dbVersion()).toBe('2023042400.00')
+    for (const s of await states()) expect(s.state).toBe('delivering')
+  })
+
+  it('upgrade: maintenance on once, every node switched, the upgrade once on the first node, maintenance off once, health on each', async () => {
+    const before = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'health-url': healthUrl })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    expect(r.code).toBe(0)
+    const after = await lives()
+    after.forEach((l, i) => expect(l).not.toBe(before[i]))
+    const made = (await calls()).slice(n).filter((x) => !x.args.includes('--help'))
+    const site = made.filter((x) => ['maintenance.php', 'cron.php', 'upgrade.php'].includes(x.script) || (x.script === 'purge_caches.php' && !x.args.length))
+    expect(names(site)).toEqual([
+      'node1 upgrade.php --is-pending',
+      'node1 upgrade.php --is-maintenance-required',
+      'node1 maintenance.php --enable',
+      'node1 cron.php --disable-wait',
+      'node1 upgrade.php --non-interactive',
+      'node1 purge_caches.php',
+      'node1 maintenance.php --disable',
+      'node1 cron.php --enable',
+    ])
+    const at = (script: string, arg: string) => made.find((x) => x.script === script && x.args.includes(arg))!
+    // Maintenance went on while every node served the old code; the upgrade ran once every node served the new code.
+    expect(Object.values(at('maintenance.php', '--enable').nodes!)).toEqual(before)
+    expect(Object.values(at('upgrade.php', '--non-interactive').nodes!)).toEqual(after)
+    expect(Object.values(at('maintenance.php', '--disable').nodes!)).toEqual(after)
+    // Each node rebuilt its component cache after its switch, before the upgrade; the others purged their local cache.
+    const rebuilt = made.filter((x) => x.script === 'alternative_component_cache.php')
+    expect(rebuilt.map((x) => x.node).sort()).toEqual(NODES)
+    for (const x of rebuilt) expect(x.seq).toBeLessThan(at('upgrade.php', '--non-interactive').seq)
+    const local = made.filter((x) => x.script === 'purge_caches.php' && x.args.includes('--other'))
+    expect(local.map((x) => x.node).sort()).toEqual(['node2', 'node3'])
+    for (const x of local) expect(x.seq).toBeLessThan(at('maintenance.php', '--disable').seq)
+    expect(await dbVersion()).toBe('2023100900.00')
+    expect(maintenance()).toBe(false)
+    for (const [i, h] of r.report!.hosts.entries()) {
+      expect(h.cluster).toEqual({ role: i === 0 ? 'site' : 'node', site: fleet.servers[0].label, upgradedBy: fleet.servers[0].label })
+      expect(h.steps.find((s) => s.name === 'health')?.outcome).toBe('success')
+      expect(h.steps.some((s) => s.name === 'upgrade')).toBe(i === 0)
+    }
+    expect(r.outputs['app-version-after']).toBe('4.3 (Build: 20231009)')
+  })
+
+  it('goback across the upgrade is refused once for the cluster (the database is newer), and nothing moves', async () => {
+    const before = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'goback' })
+    expect(r.code).toBe(1)
+    expect(r.report?.outcome).toBe('refused')
+    expect(r.report?.hosts[0].error).toMatch(/older than the database/)
+    expect(r.report?.hosts[1].error).toMatch(/goback refused on .* for the cluster/)
+    expect(names((await calls()).slice(n))).toEqual(['node1 cfg.php --name=version'])
+    expect(await lives()).toEqual(before)
+  })
+})
