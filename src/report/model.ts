@@ -114,6 +114,19 @@ export interface HostReport {
   /** The first findings of the permission audit (see `permissionAudit` for the counts). */
   permissions?: PermissionFinding[]
   permissionAudit?: PermissionAudit
+  /** How the SSH user became each other user (sudo-user, web-user): the command form used and the rule allowing it. */
+  sudo?: SudoUse[]
+}
+
+/** One user the run became through sudo. */
+export interface SudoUse {
+  user: string
+  /** The input naming that user. */
+  input: string
+  /** The only form of command run as that user, e.g. `sudo -n -u www-data /usr/bin/php SCRIPT ARGS...`. */
+  command: string
+  /** A sudoers line that allows exactly that (the narrowest rule the run needs). */
+  rule: string
 }
 
 export interface Report {
