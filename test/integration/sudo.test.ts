@@ -163,6 +163,11 @@ describe('sudo mode', () => {
     const next = await moodle.commit('a forum fix', { 'mod/forum/lib.php': '<?php\n// fixed\n' })
     const r = await runAction({ ...t.base, path: moodleRoot, mode: 'deliver', repository: moodle.dir, ref: next })
     expect(r.code, r.stdout).toBe(0)
+    // The report says which form of command ran as each user, and the rule that allows it.
+    expect((r.report!.hosts[0] as { sudo?: unknown }).sudo).toEqual([
+      { user: OWNER, input: 'sudo-user', command: `sudo -n -u ${OWNER} -- bash -c SCRIPT ARGS...`, rule: `dlvtest ALL=(${OWNER}) NOPASSWD: ALL` },
+      { user: WEB, input: 'web-user', command: `sudo -n -u ${WEB} /usr/bin/php SCRIPT ARGS...`, rule: `dlvtest ALL=(${WEB}) NOPASSWD: /usr/bin/php` },
+    ])
     const log = (await asRoot(`cat ${scratch}/moodledata/cli.log`)).trim().split('\n')
     expect(log.length).toBeGreaterThan(0)
     expect(log.every((l) => l.startsWith(`${WEB} `)), log.join('\n')).toBe(true)
