@@ -63,7 +63,7 @@ export function sudoProblem(login: string, needs: Map<string, string>, verdicts:
   return (
     `the SSH user ${login} may not run commands as ${missing.join(' and ')} through sudo without a password: ${each}. Nothing was changed. ` +
     `Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} ` +
-    `(every command the action runs through sudo is bash, so ${sudoersLine(login, missing, '/usr/bin/bash')} works too; it is not narrower in effect: what limits the account is the list of users it may become)`
+    `(every command the action runs as ${missing.join(' and ')} is bash, so ${sudoersLine(login, missing, '/usr/bin/bash')} works too; it is not narrower in effect: what limits the account is the list of users it may become)`
   )
 }
 
