@@ -125,7 +125,7 @@ export interface SudoUse {
   input: string
   /** The only form of command run as that user, e.g. `sudo -n -u www-data /usr/bin/php SCRIPT ARGS...`. */
   command: string
-  /** A sudoers line that allows exactly that (the narrowest rule the run needs). */
+  /** A sudoers line that allows it (for the web user, the narrowest: PHP alone). */
   rule: string
 }
 
