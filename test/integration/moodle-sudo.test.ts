@@ -204,6 +204,24 @@ describe('Moodle with only the php sudoers rule (real sudo)', () => {
     expect(await s.calls()).toEqual([])
   })
 
+  it('a php-cli without the posix functions: the preflight proves the web user from /proc/self/status', async () => {
+    const s = await site()
+    // A PHP the way some distributions build php-cli: posix_geteuid() missing (here: disabled).
+    const dir = `/tmp/dlv-php-noposix-${randomBytes(4).toString('hex')}`
+    cleanup.push(dir)
+    await run('install', ['-d', '-m', '0755', dir], { check: true })
+    await writeFile(`${dir}/php`, `#!/bin/sh\nexec ${PHP} -d disable_functions=posix_geteuid,posix_getuid "$@"\n`, { mode: 0o755 })
+    expect((await run(`${dir}/php`, ['-r', 'echo function_exists("posix_geteuid") ? "posix" : "none";'])).stdout).toBe('none')
+    await setSudoers(`${t.sshd.user} ALL=(${WEB}) NOPASSWD: ${PHP}, ${dir}/php`)
+    try {
+      const r = await runAction({ ...s.inputs, mode: 'status', php: `${dir}/php` })
+      expect(hostOf(r).error).toBeUndefined()
+      expect(hostOf(r).sudo?.[0].rule).toBe(`${t.sshd.user} ALL=(${WEB}) NOPASSWD: ${dir}/php`)
+    } finally {
+      await setSudoers(`${t.sshd.user} ALL=(${WEB}) NOPASSWD: ${PHP}`)
+    }
+  })
+
   it('a rule for another program is refused before anything changes, naming the php rule to add', async () => {
     const s = await site()
     await setSudoers(`${t.sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/bash`)
