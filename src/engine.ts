@@ -22,7 +22,7 @@ import { acquireLock, describeHolder, HeldLock, LockLostError, releaseLock } fro
 import { Layout, type Probe, probe } from './remote/server.js'
 import { RemoteShell } from './remote/shell.js'
 import { StateError, treeRevision } from './remote/state.js'
-import { probeSudo, sudoProblem } from './remote/sudo.js'
+import { phpCommandForm, phpProblem, probePhpAs, probeSudo, sudoersLine, sudoProblem } from './remote/sudo.js'
 import type { HostTarget, Settings } from './settings.js'
 import { type HostContext, journal, Refusal, StepFailure } from './steps/context.js'
 import { auditPermissions } from './steps/permissions.js'
@@ -116,6 +116,23 @@ async function sudoStep(report: HostReport, sh: RemoteShell, login: string, need
   const detail = problem ?? `${login} may become ${[...needs.keys()].join(', ')} through sudo -n`
   report.steps.push({ name: 'sudo', outcome: problem ? 'failure' : 'success', ms: Date.now() - started, detail })
   if (problem) throw new StepFailure(problem)
+  for (const [user, input] of needs) (report.sudo ??= []).push({ user, input, command: `sudo -n -u ${user} -- bash -c SCRIPT ARGS...`, rule: sudoersLine(login, [user]) })
+}
+
+/** Checks, as the SSH user, that `sudo -n -u WEB PHP` runs PHP as the web user; returns PHP's absolute path. */
+async function phpSudoStep(report: HostReport, sh: RemoteShell, login: string, webUser: string, php: string): Promise<string> {
+  const started = Date.now()
+  const v = await probePhpAs(sh, webUser, php)
+  const ms = Date.now() - started
+  if (v.kind !== 'ok') {
+    const problem = phpProblem(login, webUser, v) as string
+    report.steps.push({ name: 'sudo', outcome: 'failure', ms, detail: problem })
+    throw new StepFailure(problem)
+  }
+  const command = phpCommandForm(webUser, v.php)
+  report.steps.push({ name: 'sudo', outcome: 'success', ms, detail: `${login} may run ${command}` })
+  ;(report.sudo ??= []).push({ user: webUser, input: 'web-user', command, rule: sudoersLine(login, [webUser], v.php) })
+  return v.php
 }
 
 /**
@@ -156,8 +173,8 @@ export async function openHost(settings: Settings, target: HostTarget, opts: Eng
   const vcs = createDriver(method, vcsCtx)
   const app = chooseApp(settings, p.state?.app, sh, layout)
   vcsCtx.keep = [...new Set([...app.keep, ...settings.keep])].sort()
-  // Moodle's CLI runs as the web user: check now, not after the switch, that the SSH user may become it.
-  if (app.name === 'moodle' && settings.webUser !== target.user) await sudoStep(report, login, target.user, new Map([[settings.webUser, 'web-user']]))
+  // Moodle's CLI runs as the web user: check now, not after the switch, that the SSH user may run PHP as it.
+  if (app instanceof MoodleApp && settings.webUser !== target.user) app.php = await phpSudoStep(report, login, target.user, settings.webUser, settings.php)
   return {
     settings,
     target,

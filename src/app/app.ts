@@ -14,6 +14,8 @@ export interface AppVersion {
   branch?: string
   /** Moodle 5.1+: the web root is `public/`. */
   publicRoot?: boolean
+  /** Moodle's `$maturity` (MATURITY_ALPHA 50, BETA 100, RC 150, STABLE 200), when version.php sets it. */
+  maturity?: number
 }
 
 /** What the app decided before a switch; handed back after it. */

@@ -2,7 +2,7 @@
  * Moodle: `config.php` kept in both trees, the code version read from `version.php`, and the CLI steps around a switch:
  * ask the work tree whether an upgrade is pending (and whether it needs maintenance mode), before-upgrade, maintenance
  * on, cron held, [switch], upgrade, purge caches, maintenance off, cron back on. Moodle's CLI runs as the web user (it
- * writes into moodledata), through `sudo -n -u` unless the web user is the login user. Moodle 5.1+ keeps its web root
+ * writes into moodledata), as `sudo -n -u WEB PHP SCRIPT ARGS...` unless the web user is the login user. Moodle 5.1+ keeps its web root
  * and CLI under `public/` (config.php stays at the root).
  */
 import type { HostContext } from '../steps/context.js'
@@ -10,6 +10,7 @@ import { Refusal, StepFailure, skipped, step } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { syncKeep } from '../steps/copy.js'
 import type { RemoteShell } from '../remote/shell.js'
+import { sudoersLine } from '../remote/sudo.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
 import { type AppDriver, type AppVersion, type SwitchPlan, UnsafeToGoBack } from './app.js'
@@ -20,8 +21,13 @@ export function parseVersionPhp(text: string): AppVersion | undefined {
   const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1]
   const release = str('release')
   if (!version || !release) return undefined
-  return { release, version, branch: str('branch') }
+  const m = /\$maturity\s*=\s*([A-Z_]+|[0-9]+)\s*;/.exec(text)?.[1]
+  const maturity = m === undefined ? undefined : (MATURITY[m] ?? (/^[0-9]+$/.test(m) ? Number(m) : undefined))
+  return { release, version, branch: str('branch'), ...(maturity === undefined ? {} : { maturity }) }
 }
+
+/** Moodle's maturity levels (lib/setuplib.php). */
+const MATURITY: Record<string, number> = { MATURITY_ALPHA: 50, MATURITY_BETA: 100, MATURITY_RC: 150, MATURITY_STABLE: 200 }
 
 /** `4.3 (Build: 20231009) (2023100900.00)`: a version as the report shows it. */
 export function describeVersion(v: AppVersion | undefined): string {
@@ -50,8 +56,12 @@ export function decideMaintenance(setting: 'auto' | 'always' | 'never', pending:
 export interface MoodlePlan extends SwitchPlan {
   /** upgrade.php said maintenance is not required: run it with `--maintenance=false` (no outage). */
   outageless: boolean
-  /** Cron was disabled before the switch (`cron.php --disable-wait`). */
+  /** Cron was disabled before the switch (`cron.php --disable-wait`) by this delivery: it turns it back on. */
   cronHeld: boolean
+  /** The site's admin had put it in maintenance mode before the delivery (CLI or web): it stays so. */
+  adminMaintenance?: 'cli' | 'web'
+  /** The site's admin had disabled cron: it stays disabled. */
+  adminCronOff?: boolean
   /** `before-upgrade` ran (and succeeded). */
   beforeUpgrade: boolean
   from?: AppVersion
@@ -107,30 +117,92 @@ if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/
   }
 
   /**
-   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with the `php` input's binary, as
-   * the web user. Never throws for the script's own exit code; throws when sudo refuses.
+   * PHP as the web user may run it: the absolute path the sudo preflight resolved (`command -v` as the SSH user), which
+   * is the path a sudoers rule names. Unset when the web user is the SSH user (then the `php` input as given).
+   */
+  php?: string
+
+  /**
+   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with PHP, as the web user. The
+   * script's path is chosen first, as the code owner (who can read the trees); then the SSH user runs exactly
+   * `sudo -n -u WEB PHP SCRIPT ARGS...` (the argv a php-only sudoers rule allows; nothing runs as the web user through
+   * a shell), in its own process group like every command, from the tree's root when the SSH user may enter it, else
+   * from `/` (Moodle's scripts find config.php from `__DIR__`, not from the working directory). Never throws for the
+   * script's own exit code; throws when sudo refuses.
    */
   async cli(ctx: HostContext, dir: string, script: string, args: string[], timeoutMs = 600_000, stream?: (line: string) => void): Promise<CliResult> {
-    const { webUser, php } = ctx.settings
-    const user = webUser === ctx.target.user ? undefined : webUser
-    const r = await ctx.sh.runAs(
-      user,
-      `moodle ${script}${args.length ? ` ${args.join(' ')}` : ''} as ${webUser}`,
-      `d=$1; s=$2; php=$3; shift 3
+    const what = `moodle ${script}${args.length ? ` ${args.join(' ')}` : ''} as ${ctx.settings.webUser}`
+    const found = await ctx.sh.run(
+      `find admin/cli/${script} in ${dir}`,
+      `d=$1; s=$2
 if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/admin/cli/$s"; fi
-[ -f "$f" ] || { echo "no $f" >&2; exit 127; }
-cd "$d"
-exec "$php" "$f" "$@"`,
-      [dir, script, php, ...args],
+if [ -f "$f" ]; then printf 'cli=%s\n' "$f"; else echo "no $f" >&2; fi`,
+      [dir, script],
+    )
+    const file = /^cli=(.*)$/m.exec(found.stdout)?.[1]
+    if (!file) return { code: 127, out: found.stderr.trim(), stdout: '' }
+    return this.runPhp(ctx, dir, what, [file, ...args], timeoutMs, stream)
+  }
+
+  /**
+   * Runs PHP with `argv` as the web user (`sudo -n -u WEB PHP ARGV...`), from `dir` when the SSH user may enter it.
+   * Never throws for PHP's own exit code; throws when sudo refuses.
+   */
+  private async runPhp(ctx: HostContext, dir: string, what: string, argv: string[], timeoutMs: number, stream?: (line: string) => void): Promise<CliResult> {
+    const { webUser } = ctx.settings
+    const user = webUser === ctx.target.user ? undefined : webUser
+    const php = this.php ?? ctx.settings.php
+    const r = await ctx.sh.runAs(
+      undefined,
+      what,
+      `d=$1; php=$2; u=$3; shift 3
+cd -- "$d" 2>/dev/null || cd /
+if [ -n "$u" ]; then set -- sudo -n -u "$u" -- "$php" "$@"; else set -- "$php" "$@"; fi
+rc=0; "$@" || rc=$?
+exit "$rc"`,
+      [dir, php, user ?? '', ...argv],
       { nothrow: true, timeoutMs, ...(stream ? { onStdout: lineWise(stream), keepBytes: 1024 * 1024 } : {}) },
     )
     const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith('\n') ? '\n' : ''}${r.stderr}` : ''}`.trim()
     if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
       throw new StepFailure(
-        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split('\n')[0]}. Allow the login user ${ctx.target.user} to run commands as ${webUser} without a password (sudoers: ${ctx.target.user} ALL=(${webUser}) NOPASSWD: ALL), or set web-user`,
+        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split('\n')[0]}. Allow the login user ${ctx.target.user} to run PHP as ${webUser} without a password (sudoers: ${sudoersLine(ctx.target.user, [webUser], php)}), or set web-user`,
       )
     }
     return { code: r.code, out, stdout: r.stdout }
+  }
+
+  /**
+   * Whether the site is in maintenance mode by its admin's choice: CLI maintenance (`climaintenance.html` in moodledata,
+   * which only the web user may read: PHP reads config.php as Moodle's own bootstrap does and stops right after it) and
+   * the web setting `maintenance_enabled` (`cfg.php`).
+   */
+  private async readMaintenance(ctx: HostContext, dir: string): Promise<{ cli: boolean; web: boolean }> {
+    const cli = await this.cliMaintenanceFile(ctx, dir, 'read')
+    const w = await this.cli(ctx, dir, 'cfg.php', ['--name=maintenance_enabled'], 120_000)
+    if (w.code !== 0 && w.code !== 3) {
+      throw new StepFailure(`cannot tell whether the site is in maintenance mode: cfg.php --name=maintenance_enabled failed (exit code ${w.code})${w.out ? `: ${tail(w.out)}` : ''}`)
+    }
+    return { cli, web: w.code === 0 && w.stdout.trim() === '1' }
+  }
+
+  /** Whether `climaintenance.html` is in moodledata; `end` removes it first (`maintenance.php --disable` less the web setting). */
+  private async cliMaintenanceFile(ctx: HostContext, dir: string, action: 'read' | 'end'): Promise<boolean> {
+    const f = await this.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ['-r', CLI_MAINTENANCE, '--', `${dir}/config.php`, action], 120_000)
+    const on = /^climaintenance=([01])$/m.exec(f.stdout)?.[1]
+    if (f.code !== 0 || on === undefined) {
+      throw new StepFailure(`cannot tell whether the site is in CLI maintenance mode: PHP could not read ${dir}/config.php and moodledata as ${ctx.settings.webUser} (exit code ${f.code})${f.out ? `: ${tail(f.out)}` : ''}`)
+    }
+    return on === '1'
+  }
+
+  /** Whether cron is enabled: the setting cron_enabled as cron.php reads it (unset or 0: disabled). */
+  private async cronEnabled(ctx: HostContext, dir: string): Promise<boolean> {
+    const r = await this.cli(ctx, dir, 'cfg.php', ['--name=cron_enabled'], 120_000)
+    if (r.code !== 0 && r.code !== 3) {
+      throw new StepFailure(`cannot tell whether cron is enabled: cfg.php --name=cron_enabled failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
+    }
+    return r.code === 0 && !['', '0'].includes(r.stdout.trim())
   }
 
   /** Runs a CLI script that must succeed, as a named step. */
@@ -209,6 +281,12 @@ exec "$php" "$f" "$@"`,
           ? `database upgrade pending (${describeVersion(from)} -> ${describeVersion(to)}); maintenance ${r.required === undefined ? 'assumed required (upgrade.php cannot tell)' : r.required ? 'required' : 'not required'}`
           : 'no database upgrade pending: code-only switch',
     )
+    if (pending && ctx.settings.upgrade && to.maturity !== undefined && to.maturity < MATURITY.MATURITY_STABLE) {
+      const level = Object.keys(MATURITY).find((k) => MATURITY[k] === to.maturity) ?? `maturity ${to.maturity}`
+      throw new Refusal(
+        `the work tree's code (${describeVersion(to)}) is ${level}, not a stable release: Moodle's upgrade.php refuses to upgrade to it (without --allow-unstable), which would leave the new code live on the old database. Nothing was switched: deliver a stable release`,
+      )
+    }
     if (pending && !ctx.settings.upgrade) {
       throw new Refusal(
         `the work tree's code (${describeVersion(to)}) needs a database upgrade and upgrade is false: switching would serve it on the old database (Moodle then answers every page with its upgrade screen). Nothing was switched: run backtoprod with upgrade: true, or deliver code that needs no upgrade`,
@@ -222,7 +300,7 @@ exec "$php" "$f" "$@"`,
     const m = decideMaintenance(ctx.settings.maintenance, pending, required)
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on`,
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
     ]
   }
 
@@ -232,21 +310,38 @@ exec "$php" "$f" "$@"`,
     plan.upgrade = pending
     plan.outageless = pending && required === false && ctx.settings.maintenance !== 'always'
     const maintenance = decideMaintenance(ctx.settings.maintenance, pending, required)
+    // The admin's own state, read before anything changes it: a site the admin keeps in maintenance stays so, cron the
+    // admin disabled stays disabled; the delivery restores only what it changed.
+    if (maintenance || ctx.settings.healthUrl) {
+      const m = await step(ctx, 'maintenance state', () => this.readMaintenance(ctx, liveDir), (m) =>
+        m.cli ? 'in CLI maintenance mode (set by the admin): it stays on' : m.web ? 'in maintenance mode set on the web (maintenance_enabled, by the admin): it stays on' : 'not in maintenance mode',
+      )
+      plan.adminMaintenance = m.cli ? 'cli' : m.web ? 'web' : undefined
+      if (plan.adminMaintenance) {
+        ctx.maintenanceKept = `the site's admin keeps it in ${plan.adminMaintenance === 'cli' ? 'CLI maintenance mode' : 'maintenance mode (maintenance_enabled)'}, which this delivery leaves on`
+      }
+    }
+    if (pending && (await this.supports(ctx, liveDir, 'cron.php', '--disable-wait'))) {
+      plan.adminCronOff = !(await step(ctx, 'cron state', () => this.cronEnabled(ctx, liveDir), (on) => (on ? 'cron enabled' : 'cron disabled (by the admin): it stays disabled')))
+    }
     try {
       if (pending && ctx.settings.beforeUpgrade) {
         await runHook(ctx, 'before-upgrade', ctx.settings.beforeUpgrade)
         plan.beforeUpgrade = true
       }
-      if (maintenance) {
+      if (maintenance && plan.adminMaintenance === 'cli') {
+        skipped(ctx, 'maintenance on', 'the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery')
+      } else if (maintenance) {
         await this.must(ctx, 'maintenance on', liveDir, 'maintenance.php', ['--enable'])
         plan.maintenance = true
       } else {
         skipped(ctx, 'maintenance on', ctx.settings.maintenance === 'never' ? 'maintenance: never' : pending ? 'the upgrade does not require maintenance mode' : 'no upgrade: code-only switch')
       }
       if (pending) {
-        if (await this.supports(ctx, liveDir, 'cron.php', '--disable-wait')) {
-          // --disable-wait disables cron first, then waits: after a failure cron may be off, so turn it back on.
-          plan.cronHeld = true
+        if (plan.adminCronOff !== undefined) {
+          // --disable-wait disables cron first, then waits: after a failure cron may be off, so turn it back on (unless
+          // the admin had it off: then it only waits for the running tasks).
+          plan.cronHeld = !plan.adminCronOff
           await this.must(ctx, 'cron hold', liveDir, 'cron.php', ['--disable-wait'], 900_000)
         } else {
           skipped(ctx, 'cron hold', 'cron.php of the live tree has no --disable-wait (Moodle before 4.2)')
@@ -275,14 +370,34 @@ exec "$php" "$f" "$@"`,
     }
   }
 
+  /**
+   * Ends the maintenance mode this delivery turned on. A site its admin had in web maintenance (`maintenance_enabled`,
+   * which `maintenance.php --enable` clears) gets that setting back first, then the CLI maintenance file goes: visitors
+   * never see the site open in between.
+   */
+  private async maintenanceOff(ctx: HostContext, p: MoodlePlan, dir: string): Promise<void> {
+    if (p.adminMaintenance === 'web') {
+      await step(
+        ctx,
+        'maintenance off',
+        async () => {
+          const r = await this.cli(ctx, dir, 'cfg.php', ['--name=maintenance_enabled', '--set=1'], 120_000)
+          if (r.code !== 0) throw new StepFailure(`cfg.php --name=maintenance_enabled --set=1 failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
+          await this.cliMaintenanceFile(ctx, dir, 'end')
+        },
+        () => "CLI maintenance off; the admin's maintenance mode (maintenance_enabled) stays on",
+      )
+    } else {
+      await this.must(ctx, 'maintenance off', dir, 'maintenance.php', ['--disable'])
+    }
+    p.maintenance = false
+  }
+
   async cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void> {
     const p = plan as MoodlePlan
     const dir = this.liveDir(ctx)
     if (p.maintenance) {
-      await this.must(ctx, 'maintenance off', dir, 'maintenance.php', ['--disable']).then(
-        () => (p.maintenance = false),
-        (e: Error) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`),
-      )
+      await this.maintenanceOff(ctx, p, dir).catch((e: Error) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`))
     }
     if (p.cronHeld) {
       await this.must(ctx, 'cron on', dir, 'cron.php', ['--enable']).then(
@@ -316,7 +431,7 @@ exec "$php" "$f" "$@"`,
       if (failure) {
         // A half-upgraded database can be served by no code: an upgrade that ran without maintenance mode (not
         // required) gets it now, unless maintenance: never.
-        if (!p.maintenance && ctx.settings.maintenance !== 'never') {
+        if (!p.maintenance && p.adminMaintenance !== 'cli' && ctx.settings.maintenance !== 'never') {
           await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
             () => (p.maintenance = true),
             (e: Error) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`),
@@ -324,7 +439,7 @@ exec "$php" "$f" "$@"`,
         }
         const restore = this.restoreAfterFailedUpgrade(ctx, p, dir)
         throw new UnsafeToGoBack(
-          `${failure}. The database may be half-upgraded: the site ${p.maintenance ? 'stays in maintenance mode' : `is NOT in maintenance mode (${ctx.settings.maintenance === 'never' ? 'maintenance: never' : 'it could not be turned on'})`} and will not go back by itself`,
+          `${failure}. The database may be half-upgraded: the site ${p.maintenance || p.adminMaintenance === 'cli' ? 'stays in maintenance mode' : `is NOT in maintenance mode (${ctx.settings.maintenance === 'never' ? 'maintenance: never' : 'it could not be turned on'})`} and will not go back by itself`,
           restore,
         )
       }
@@ -334,12 +449,7 @@ exec "$php" "$f" "$@"`,
     if (nodes) await nodes().catch((e: Error) => (purgeError = purgeError ? new Error(`${purgeError.message}; ${e.message}`) : e))
     // Maintenance off and cron back on run once the upgrade succeeded, also when the purge failed.
     const problems: string[] = []
-    if (p.maintenance) {
-      await this.must(ctx, 'maintenance off', dir, 'maintenance.php', ['--disable']).then(
-        () => (p.maintenance = false),
-        (e: Error) => problems.push(e.message),
-      )
-    }
+    if (p.maintenance) await this.maintenanceOff(ctx, p, dir).catch((e: Error) => problems.push(e.message))
     if (p.cronHeld) {
       await this.must(ctx, 'cron on', dir, 'cron.php', ['--enable']).then(
         () => (p.cronHeld = false),
@@ -367,7 +477,8 @@ exec "$php" "$f" "$@"`,
     const p = plan as MoodlePlan
     const dir = this.liveDir(ctx)
     let held = ''
-    if (ctx.settings.maintenance !== 'never') {
+    if (p.adminMaintenance === 'cli') held = 'The site stays in the maintenance mode its admin had set. '
+    else if (ctx.settings.maintenance !== 'never') {
       await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
         () => {
           p.maintenance = true
@@ -387,20 +498,35 @@ exec "$php" "$f" "$@"`,
 
   /** What an operator types to run a CLI script as the web user. */
   private command(ctx: HostContext, dir: string, script: string, args: string, publicRoot = false): string {
-    return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/${publicRoot ? 'public/' : ''}admin/cli/${script}${args ? ` ${args}` : ''}`
+    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? 'public/' : ''}admin/cli/${script}${args ? ` ${args}` : ''}`
   }
 
   private restoreAfterFailedUpgrade(ctx: HostContext, p: MoodlePlan, dir: string): string {
     const safe = ctx.state ? `trees/${ctx.state.safe}` : 'the safe tree'
     const safeDir = ctx.state ? this.layout.tree(ctx.state.safe) : dir
+    // Only what the delivery changed: a site its admin kept in CLI maintenance stays in it; web maintenance comes back.
     const off = (d: string, pub?: boolean) =>
-      `${this.command(ctx, d, 'maintenance.php', '--disable', pub)}${p.cronHeld ? ` and ${this.command(ctx, d, 'cron.php', '--enable', pub)}` : ''}`
+      [
+        p.adminMaintenance === 'cli' ? '' : this.command(ctx, d, 'maintenance.php', '--disable', pub),
+        p.adminMaintenance === 'web' ? this.command(ctx, d, 'cfg.php', '--name=maintenance_enabled --set=1', pub) : '',
+        p.cronHeld ? this.command(ctx, d, 'cron.php', '--enable', pub) : '',
+      ]
+        .filter(Boolean)
+        .join(' and ') || 'leave maintenance mode on, as the admin had it'
     return [
       `Either fix the cause and finish the upgrade: ${this.command(ctx, dir, 'upgrade.php', '--non-interactive', p.to?.publicRoot)}, then ${off(dir, p.to?.publicRoot)}.`,
       `Or restore the database and moodledata from the backup taken before the upgrade${p.beforeUpgrade ? ` (before-upgrade: ${ctx.settings.beforeUpgrade})` : ''}, run mode goback (live back to ${safe}, ${describeVersion(p.from)}), then ${off(safeDir, p.from?.publicRoot)}.`,
     ].join(' ')
   }
 }
+
+/**
+ * PHP run as the web user: reads config.php as Moodle's own scripts do, stopping right after it (ABORT_AFTER_CONFIG),
+ * then tells whether `climaintenance.html` (CLI maintenance mode) is in moodledata; with `end`, removes it first.
+ */
+const CLI_MAINTENANCE = `define("CLI_SCRIPT", true); define("ABORT_AFTER_CONFIG", true); $CFG = new stdClass(); require $argv[1];
+$f = $CFG->dataroot . "/climaintenance.html"; if (($argv[2] ?? "") === "end" && file_exists($f)) { unlink($f); }
+echo "climaintenance=", file_exists($f) ? 1 : 0, "\\n";`
 
 function tail(out: string): string {
   return out.trim().split('\n').slice(-15).join('\n')

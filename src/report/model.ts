@@ -126,6 +126,19 @@ export interface HostReport {
   permissionAudit?: PermissionAudit
   /** `cluster: true` (deliver, backtoprod, goback): this node's part; its steps are `steps`. */
   cluster?: ClusterReport
+  /** How the SSH user became each other user (sudo-user, web-user): the command form used and the rule allowing it. */
+  sudo?: SudoUse[]
+}
+
+/** One user the run became through sudo. */
+export interface SudoUse {
+  user: string
+  /** The input naming that user. */
+  input: string
+  /** The only form of command run as that user, e.g. `sudo -n -u www-data /usr/bin/php SCRIPT ARGS...`. */
+  command: string
+  /** A sudoers line that allows it (for the web user, the narrowest: PHP alone). */
+  rule: string
 }
 
 export interface Report {

@@ -48,6 +48,8 @@ export interface HostContext {
   sessionId?: string
   /** session-open / session-close: the session as it stands after the run. */
   sessionData?: SessionData
+  /** The site stays in maintenance mode after this run, as its admin set it (why): the health check cannot judge it. */
+  maintenanceKept?: string
   now(): Date
 }
 

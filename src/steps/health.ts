@@ -11,7 +11,7 @@ import { isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import type { HealthReport } from '../report/model.js'
-import { type HostContext, StepFailure, step } from './context.js'
+import { type HostContext, StepFailure, skipped, step } from './context.js'
 
 const PROBE = `url=$1; php=$2; body=$(mktemp); trap 'rm -f "$body"' EXIT
 if command -v curl >/dev/null 2>&1; then
@@ -85,10 +85,15 @@ export function getOverStream(url: URL, stream: Duplex, timeoutMs = ATTEMPT_MS):
 }
 
 /** Probes `health-url` until it answers as expected or the attempts run out; throws StepFailure on failure. */
-export async function healthCheck(ctx: HostContext, opts: HealthOptions = {}): Promise<HealthReport> {
+export async function healthCheck(ctx: HostContext, opts: HealthOptions = {}): Promise<HealthReport | undefined> {
   const url = ctx.settings.healthUrl as string
   const { status, text } = ctx.settings.healthExpect
   const expect = `${status}${text ? ` ${text}` : ''}`
+  if (ctx.maintenanceKept) {
+    // Every visitor gets the maintenance page: the answer says nothing of the code delivered.
+    skipped(ctx, 'health', `not checked: ${ctx.maintenanceKept}`)
+    return undefined
+  }
   const attempts = opts.attempts ?? 5
   const interval = opts.intervalMs ?? 3000
   const started = Date.now()

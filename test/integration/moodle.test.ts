@@ -71,6 +71,7 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   t = await startTarget({ allowTcpForwarding: true })
   await makeUser(WEB)
+  // A wider rule than PHP alone keeps working (test/integration/moodle-sudo.test.ts holds only the php rule).
   await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
   repo = await makePlainGitRepo(t.sshd.user, tree(V42, ok('Moodle 4.2 front page')))
   c.v42 = repo.head
@@ -184,12 +185,14 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const after = await s.live()
     expect(after).not.toBe(before)
     const calls = backtoprodCalls(await s.calls())
-    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'purge_caches.php'])
+    // The maintenance state is read (the admin's maintenance would stay, and skip the health check): none here.
+    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'cfg.php --name=maintenance_enabled', 'purge_caches.php'])
     // Asked of the work tree while the safe tree served; the purge ran in the new tree once it was live.
     const served = await s.safe()
     expect(calls[0]).toMatchObject({ live: served, user: WEB })
     expect(calls[0].tree).not.toBe(served)
-    expect(calls[1]).toMatchObject({ tree: after, live: after, user: WEB })
+    expect(calls[1]).toMatchObject({ tree: served, live: served, user: WEB })
+    expect(calls[2]).toMatchObject({ tree: after, live: after, user: WEB })
     expect((await s.calls()).every((x) => x.user === WEB)).toBe(true)
     expect(hostOf(r).health).toMatchObject({ ok: true, status: 200, via: 'ssh-forward' })
     expect(r.outputs['app-version-before']).toBe('4.2 (Build: 20230424)')
@@ -218,8 +221,10 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
       'upgrade.php --is-pending',
       'upgrade.php --help',
       'upgrade.php --is-maintenance-required',
-      'maintenance.php --enable',
+      'cfg.php --name=maintenance_enabled',
       'cron.php --help',
+      'cfg.php --name=cron_enabled',
+      'maintenance.php --enable',
       'cron.php --disable-wait',
       'upgrade.php --non-interactive',
       'purge_caches.php',
@@ -227,12 +232,13 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
       'cron.php --enable',
     ])
     expect(calls.every((x) => x.user === WEB)).toBe(true)
-    // Maintenance and the cron hold through the old tree before the switch; everything after it in the new tree.
+    // The admin's state read, maintenance and the cron hold through the old tree before the switch; everything after
+    // it in the new tree.
     const served = await s.safe()
     expect(served).not.toBe(after)
     expect(before).not.toBe(after)
-    for (const x of calls.slice(3, 6)) expect(x).toMatchObject({ tree: served, live: served })
-    for (const x of calls.slice(6)) expect(x).toMatchObject({ tree: after, live: after })
+    for (const x of calls.slice(3, 8)) expect(x).toMatchObject({ tree: served, live: served })
+    for (const x of calls.slice(8)) expect(x).toMatchObject({ tree: after, live: after })
     expect(await s.dbVersion()).toBe('2023100900.00')
     expect(s.maintenance()).toBe(false)
     expect(existsSync(`${s.data}/fixture-cron-disabled`)).toBe(false)
@@ -283,7 +289,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const s = await site(c.v42, '2023042400.00')
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42b, maintenance: 'always' })
     expect(r.code).toBe(0)
-    expect(names(backtoprodCalls(await s.calls()))).toEqual(['upgrade.php --is-pending', 'maintenance.php --enable', 'purge_caches.php', 'maintenance.php --disable'])
+    expect(names(backtoprodCalls(await s.calls()))).toEqual(['upgrade.php --is-pending', 'cfg.php --name=maintenance_enabled', 'maintenance.php --enable', 'purge_caches.php', 'maintenance.php --disable'])
     const n = (await s.calls()).length
     const r2 = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, maintenance: 'never' })
     expect(r2.code).toBe(0)
@@ -300,8 +306,9 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(names(backtoprodCalls(await s.calls()))).toEqual([
       'upgrade.php --is-pending',
       'upgrade.php --help',
-      'maintenance.php --enable',
+      'cfg.php --name=maintenance_enabled',
       'cron.php --help',
+      'maintenance.php --enable',
       'upgrade.php --non-interactive',
       'purge_caches.php',
       'maintenance.php --disable',
@@ -326,7 +333,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(h.steps.find((x) => x.name === 'upgrade')?.outcome).toBe('failure')
     expect(h.steps.find((x) => x.name === 'health')).toBeUndefined()
     expect(h.upgradeOutput).toContain('simulated failure')
-    expect(h.restore).toContain(`sudo -u ${WEB} php ${live}/admin/cli/upgrade.php --non-interactive`)
+    expect(h.restore).toContain(`sudo -u ${WEB} /usr/bin/php ${live}/admin/cli/upgrade.php --non-interactive`)
     expect(h.restore).toContain('maintenance.php --disable')
     expect(h.restore).toContain('cron.php --enable')
     expect(h.restore).toMatch(/restore the database.*before-upgrade: true.*run mode goback/)
@@ -374,9 +381,9 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(live).not.toBe(live0) // the safe copy took a new id (fresh path) when it went live during deliver's goback
     const calls = backtoprodCalls(await s.calls())
     // Before going back by itself, it checks that the safe tree can serve the database (cfg.php through the live tree).
-    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'purge_caches.php', 'cfg.php --name=version', 'purge_caches.php'])
-    expect(calls[3]).toMatchObject({ tree: live, live })
-    expect(calls[1].tree).not.toBe(live)
+    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'cfg.php --name=maintenance_enabled', 'purge_caches.php', 'cfg.php --name=version', 'purge_caches.php'])
+    expect(calls[4]).toMatchObject({ tree: live, live })
+    expect(calls[2].tree).not.toBe(live)
     // after-switch ran after every switch: deliver's goback, backtoprod's switch, and the automatic goback.
     expect(readFileSync(`${s.root}/after-switch.log`, 'utf8')).toBe('switched\nswitched\nswitched\n')
     const st = JSON.parse(await readFile(`${s.root}/.delivery/state.json`, 'utf8')) as { state: string }
@@ -422,7 +429,8 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(r.code).toBe(1)
     const live = await s.live()
     const calls = backtoprodCalls(await s.calls())
-    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
+    // Only reads before before-upgrade: the admin's maintenance and cron state.
+    expect(names(calls)).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required', 'cfg.php --name=maintenance_enabled', 'cron.php --help', 'cfg.php --name=cron_enabled'])
     expect(calls[0].tree).not.toBe(live)
     expect(hostOf(r).steps.find((x) => x.name === 'before-upgrade')?.outcome).toBe('failure')
     expect(hostOf(r).steps.filter((x) => x.name === 'switch')).toHaveLength(1) // deliver's goback only
@@ -448,7 +456,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(hostOf(r).steps.find((x) => x.name === 'fresh path')?.outcome).toBe('failure')
     const live = await s.live()
     const calls = backtoprodCalls(await s.calls())
-    expect(names(calls).slice(3)).toEqual(['maintenance.php --enable', 'cron.php --help', 'cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(names(calls).slice(3)).toEqual(['cfg.php --name=maintenance_enabled', 'cron.php --help', 'cfg.php --name=cron_enabled', 'maintenance.php --enable', 'cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
     for (const x of calls.slice(-2)) expect(x).toMatchObject({ tree: live, live })
     expect(s.maintenance()).toBe(false)
     expect(existsSync(`${s.data}/fixture-cron-disabled`)).toBe(false)
@@ -485,7 +493,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const live = await s.live()
     const r = await runAction({ ...s.inputs, mode: 'goback', 'web-user': 'dlvweb2' })
     expect(r.code).toBe(1)
-    expect(hostOf(r).error).toMatch(/may not run commands as dlvweb2 .*NOPASSWD/)
+    expect(hostOf(r).error).toMatch(/may not run \/usr\/bin\/php as web-user dlvweb2 .*NOPASSWD: \/usr\/bin\/php/)
     expect(await s.live()).toBe(live)
   })
 

@@ -1,7 +1,7 @@
 /**
  * Sudo mode against a real sshd and the real sudo: the SSH user `dlvtest` logs in; the code owner `dlvowner` owns the
  * delivery root (mode 0750: the SSH user cannot even read it) and every tree and state command runs as it through
- * `sudo -n -u`; Moodle's CLI runs as the web user `dlvsudoweb`. A missing sudoers rule is refused before anything changes,
+ * `sudo -n -u`; Moodle's CLI runs as the web user `dlvsudoweb` with a rule for PHP alone. A missing sudoers rule is refused before anything changes,
  * with the line to add.
  */
 import { randomBytes } from 'node:crypto'
@@ -152,16 +152,22 @@ describe('sudo mode', () => {
     expect(refused.code, JSON.stringify(refused.report?.hosts[0].steps)).toBe(1)
     const host = refused.report!.hosts[0]
     expect(host.error).toContain(`web-user ${WEB}`)
-    expect(host.error).toContain(`dlvtest ALL=(${WEB}) NOPASSWD: ALL`)
+    expect(host.error).toContain(`dlvtest ALL=(${WEB}) NOPASSWD: /usr/bin/php (`)
     expect(host.steps.map((s) => `${s.name}:${s.outcome}`)).toEqual(['connect:success', 'sudo:success', 'sudo:failure'])
     expect(await snapshot(moodleRoot)).toBe(before)
 
-    await setSudoers([`dlvtest ALL=(${OWNER},${WEB}) NOPASSWD: ALL`])
+    // The rules a careful admin writes: the code owner for the action's scripts, PHP alone as the web user.
+    await setSudoers([`dlvtest ALL=(${OWNER}) NOPASSWD: ALL`, `dlvtest ALL=(${WEB}) NOPASSWD: /usr/bin/php`])
     const init = await runAction({ ...t.base, path: moodleRoot, mode: 'init', repository: moodle.dir, app: 'moodle' })
     expect(init.code, init.stdout).toBe(0)
     const next = await moodle.commit('a forum fix', { 'mod/forum/lib.php': '<?php\n// fixed\n' })
     const r = await runAction({ ...t.base, path: moodleRoot, mode: 'deliver', repository: moodle.dir, ref: next })
     expect(r.code, r.stdout).toBe(0)
+    // The report says which form of command ran as each user, and the rule that allows it.
+    expect((r.report!.hosts[0] as { sudo?: unknown }).sudo).toEqual([
+      { user: OWNER, input: 'sudo-user', command: `sudo -n -u ${OWNER} -- bash -c SCRIPT ARGS...`, rule: `dlvtest ALL=(${OWNER}) NOPASSWD: ALL` },
+      { user: WEB, input: 'web-user', command: `sudo -n -u ${WEB} /usr/bin/php SCRIPT ARGS...`, rule: `dlvtest ALL=(${WEB}) NOPASSWD: /usr/bin/php` },
+    ])
     const log = (await asRoot(`cat ${scratch}/moodledata/cli.log`)).trim().split('\n')
     expect(log.length).toBeGreaterThan(0)
     expect(log.every((l) => l.startsWith(`${WEB} `)), log.join('\n')).toBe(true)

@@ -3,7 +3,7 @@
  * (The real sudo is exercised in test/integration/sudo.test.ts.)
  */
 import { describe, expect, it } from 'vitest'
-import { sudoersLine, sudoProblem } from '../../src/remote/sudo.js'
+import { phpCommandForm, phpProblem, sudoersLine, sudoProblem } from '../../src/remote/sudo.js'
 
 const needs = new Map([
   ['moodlecode', 'sudo-user'],
@@ -51,5 +51,32 @@ describe('sudo preflight verdicts', () => {
   it('writes sudoers lines', () => {
     expect(sudoersLine('deploy', ['moodlecode'])).toBe('deploy ALL=(moodlecode) NOPASSWD: ALL')
     expect(sudoersLine('deploy', ['a', 'b'], '/usr/bin/bash')).toBe('deploy ALL=(a,b) NOPASSWD: /usr/bin/bash')
+  })
+})
+
+describe('web-user preflight verdicts (PHP only)', () => {
+  it('is content when PHP ran as the web user', () => {
+    expect(phpProblem('deploy', 'www-data', { kind: 'ok', php: '/usr/bin/php' })).toBeNull()
+    expect(phpCommandForm('www-data', '/usr/bin/php')).toBe('sudo -n -u www-data /usr/bin/php SCRIPT ARGS...')
+  })
+
+  it('names the narrow php rule for the php given, what sudo said, and that ALL works too', () => {
+    const p = phpProblem('deploy', 'www-data', { kind: 'refused', php: '/usr/bin/php8.2', detail: 'sudo: a password is required' })
+    expect(p).toContain('the SSH user deploy may not run /usr/bin/php8.2 as web-user www-data through sudo without a password (sudo said: sudo: a password is required)')
+    expect(p).toContain('Nothing was changed')
+    expect(p).toContain('(visudo -f /etc/sudoers.d/delivery): deploy ALL=(www-data) NOPASSWD: /usr/bin/php8.2 (')
+    expect(p).toContain('always as sudo -n -u www-data /usr/bin/php8.2 SCRIPT ARGS...')
+    expect(p).toContain('deploy ALL=(www-data) NOPASSWD: ALL works too')
+    expect(p).not.toContain('bash')
+  })
+
+  it('refuses a php that is not found, or not an absolute path, naming the input', () => {
+    expect(phpProblem('deploy', 'www-data', { kind: 'no-php', php: 'php9' })).toMatch(/^php: the SSH user deploy finds no program php9 on the server .*give php as an absolute path/)
+    expect(phpProblem('deploy', 'www-data', { kind: 'not-absolute', php: 'php', found: 'php' })).toMatch(/^php: php is php for the SSH user deploy \(command -v\), not a program with an absolute path.*sudoers rules name programs by their full path/)
+  })
+
+  it('says to install sudo, or that the web user does not exist', () => {
+    expect(phpProblem('deploy', 'www-data', { kind: 'no-sudo' })).toMatch(/^web-user needs sudo, which is not installed .*deploy ALL=\(www-data\) NOPASSWD: \/usr\/bin\/php/)
+    expect(phpProblem('deploy', 'www-dat', { kind: 'no-user', php: 'php' })).toMatch(/^web-user www-dat does not exist on the server/)
   })
 })

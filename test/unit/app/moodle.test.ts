@@ -17,8 +17,13 @@ $maturity = MATURITY_STABLE;            // This version's maturity level.
 `
 
 describe('parseVersionPhp', () => {
-  it("reads $version, $release and $branch of Moodle's own version.php", () => {
-    expect(parseVersionPhp(REAL_43)).toEqual({ version: '2023100900.00', release: '4.3 (Build: 20231009)', branch: '403' })
+  it("reads $version, $release, $branch and $maturity of Moodle's own version.php", () => {
+    expect(parseVersionPhp(REAL_43)).toEqual({ version: '2023100900.00', release: '4.3 (Build: 20231009)', branch: '403', maturity: 200 })
+  })
+  it('reads each maturity level (upgrade.php refuses those below MATURITY_STABLE without --allow-unstable)', () => {
+    const at = (m: string) => parseVersionPhp(REAL_43.replace('MATURITY_STABLE', m))?.maturity
+    expect([at('MATURITY_ALPHA'), at('MATURITY_BETA'), at('MATURITY_RC'), at('150')]).toEqual([50, 100, 150, 150])
+    expect(parseVersionPhp(REAL_43.replace(/\$maturity.*\n/, ''))?.maturity).toBeUndefined()
   })
   it('takes double quotes and a version without decimals', () => {
     expect(parseVersionPhp('<?php $version = 2025100600; $release = "5.1dev (Build: 20251006)"; $branch = "501";')).toEqual({

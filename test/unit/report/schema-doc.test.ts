@@ -38,6 +38,7 @@ describe('the report.json schema in the README', () => {
       permissions: [{ path: 'x', problem: 'world-writable' }],
       permissionAudit: { webUser: 'www-data', tree: 't', total: 1, counts: { 'world-writable': 1 }, truncated: false, note: 'n' },
       cluster: { role: 'site', site: 'h', upgradedBy: 'h' },
+      sudo: [{ user: 'www-data', input: 'web-user', command: 'sudo -n -u www-data /usr/bin/php SCRIPT ARGS...', rule: 'deploy ALL=(www-data) NOPASSWD: /usr/bin/php' }],
     })
     if (h.health) h.health.via = 'ssh'
     const files = { added: ['a'], modified: [], deleted: [], renamed: [{ from: 'b', to: 'c' }] }
