@@ -14,7 +14,7 @@ import { renderMarkdown } from './report/markdown.js'
 import { countChangedPaths, overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/model.js'
 import { readSettings, type Settings } from './settings.js'
 import type { HostTarget } from './settings.js'
-import { maskSecrets } from './transport/run.js'
+import { maskValues } from './secrets.js'
 import type { SshConnection } from './transport/ssh.js'
 import { InputErrors } from './validate.js'
 import { VERSION } from './version.js'
@@ -56,16 +56,17 @@ function reportDirFor(settings: Settings): string {
   return join(settings.run.reportRoot, `delivery-report-${settings.run.job}-${settings.mode}-${stamp}`)
 }
 
-/** Writes report.json, report.md and report.html into `dir`, masked; returns their paths and the Markdown. */
+/** Writes report.json, report.md and report.html into `dir`, masked (inside values); returns their paths and the Markdown. */
 export function writeReportFiles(report: Report, dir: string, secrets: string[]): { json: string; md: string; html: string; markdown: string } {
   mkdirSync(dir, { recursive: true })
   const json = join(dir, 'report.json')
   const md = join(dir, 'report.md')
   const html = join(dir, 'report.html')
-  const markdown = maskSecrets(renderMarkdown(report), secrets)
-  writeFileSync(json, maskSecrets(renderJson(report), secrets))
+  const masked = maskValues(report, secrets)
+  const markdown = renderMarkdown(masked)
+  writeFileSync(json, renderJson(masked))
   writeFileSync(md, markdown)
-  writeFileSync(html, maskSecrets(renderHtml(report), secrets))
+  writeFileSync(html, renderHtml(masked))
   return { json, md, html, markdown }
 }
 

@@ -266,10 +266,13 @@ export class SshConnection {
         const finish = () => {
           if (timer) clearTimeout(timer)
           this.client.removeListener('close', onClientGone)
-          const stdout = maskSecrets(Buffer.concat(out).toString('utf8'), secrets)
-          const stderr = maskSecrets(Buffer.concat(errOut).toString('utf8'), secrets)
+          // What a command prints is data (state.json, versions, lists) and is returned as it is: a short secret such
+          // as `1` must not change it. Errors are masked, and so is whatever goes into logs, reports and files.
+          const stdout = Buffer.concat(out).toString('utf8')
+          const stderr = Buffer.concat(errOut).toString('utf8')
+          const failed = (code: number, err: string) => new RunError(this.label, what, code, maskSecrets(stdout, secrets), maskSecrets(err, secrets))
           if (timedOut) {
-            reject(new RunError(this.label, what, 124, stdout, `${stderr}\ntimed out after ${params.timeoutMs} ms`))
+            reject(failed(124, `${stderr}\ntimed out after ${params.timeoutMs} ms`))
             return
           }
           if (code === null) {
@@ -277,7 +280,7 @@ export class SshConnection {
             reject(new ConnectionError(this.label, `${what}: ${why}`, true))
             return
           }
-          if (code !== 0 && !params.nothrow) reject(new RunError(this.label, what, code, stdout, stderr))
+          if (code !== 0 && !params.nothrow) reject(failed(code, stderr))
           else resolve({ code, stdout, stderr })
         }
         this.client.once('close', onClientGone)
