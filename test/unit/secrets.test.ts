@@ -2,7 +2,7 @@
  * Secrets in inputs: never shown by a validation error, whatever the problem; credentials refused in any URL; secrets
  * written into hook text recognised; and masking inside values keeps JSON well formed however short the secret.
  */
-import ssh2 from 'ssh2'
+import ssh2, { type ParsedKey } from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import { type InputName, SECRET_INPUTS } from '../../src/inputs.js'
 import { maskSecrets, maskValues, secretsInCommand } from '../../src/secrets.js'
@@ -67,8 +67,9 @@ describe('a secret input is never shown by a validation error', () => {
   }
 
   it('a private key that is not a key, cannot be read, or is public: the message shows none of it', () => {
-    const pub = ssh2.utils.parseKey(keyText)
-    const pubText = Array.isArray(pub) ? '' : `${pub.type} ${pub.getPublicSSH().toString('base64')}`
+    const parsed = ssh2.utils.parseKey(keyText)
+    const pub = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey
+    const pubText = `${pub.type} ${pub.getPublicSSH().toString('base64')}`
     const broken = keyText.replace(keyBody, `${keyBody.slice(0, 20)}!!${keyBody.slice(22)}`)
     for (const name of ['private-key', 'jump-private-key'] as const) {
       for (const value of [pubText, broken, keyText.replace('OPENSSH PRIVATE', 'RSA PRIVATE'), `-----BEGIN OPENSSH PRIVATE KEY-----\n${keyBody}\n`]) {
