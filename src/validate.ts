@@ -70,6 +70,21 @@ export function credentialsIn(value: string): string | undefined {
   return undefined
 }
 
+/**
+ * `value` without the credentials `credentialsIn` finds: the user part of a URL (an ssh URL keeps its login name), the
+ * `user:password@` of an scp-like address. For locations read from a server (an adopted checkout's origin).
+ */
+export function withoutCredentials(value: string): string {
+  if (!credentialsIn(value)) return value
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(value)
+  if (m) {
+    const user = m[2].split(':')[0]
+    const keep = user && SSH_SCHEMES.includes(m[1].slice(0, -2).toLowerCase()) ? `${user}@` : ''
+    return `${m[1]}${keep}${value.slice(m[0].length)}`
+  }
+  return value.replace(/^[^/@:\s]*:[^/@\s]*@/, '')
+}
+
 /** Checks every raw value: no NUL byte and a bounded size; single-line unless allowed. A secret's value is never shown. */
 export function checkRaw(name: InputName, value: string, opts: { multiline?: boolean; max?: number; secret?: boolean } = {}): void {
   const max = opts.max ?? MAX_VALUE

@@ -74,6 +74,26 @@ describe('short secrets', () => {
   })
 })
 
+describe('credentials read from the server', () => {
+  it("an adopted checkout's origin holding a token is recorded without it, anywhere", async () => {
+    const token = 'Tok3n-Adopt-99x'
+    const site = `/tmp/dlv-adopt-cred-${process.pid}`
+    const root = `${t.root}-adopt`
+    try {
+      await t.sh(`rm -rf ${site} && mkdir -p ${site} && cd ${site} && git init -q -b main && echo '<?php' > index.php && git add -A && git -c user.name=a -c user.email=a@b commit -qm one && git remote add origin https://deploy:${token}@git.example.org/site.git`)
+      const r = await runAction({ ...t.base, path: root, repository: '', mode: 'init', adopt: site })
+      expect(r.code, r.stdout).toBe(0)
+      expect(r.stdout).toMatch(/::warning::.*origin holds credentials; recorded without them as https:\/\/git\.example\.org\/site\.git/)
+      const state = await readServerJson<{ repository: string }>(t, `${root}/.delivery/state.json`)
+      expect(state.repository).toBe('https://git.example.org/site.git')
+      const onServer = await t.sh(`cat ${root}/.delivery/state.json ${root}/.delivery/journal.jsonl; git --git-dir=${root}/.delivery/repo.git config --list`)
+      expect([onServer, ...Object.values(r.reportFiles), r.summary, r.stdout].join('\n')).not.toContain(token)
+    } finally {
+      await t.sh(`rm -rf ${site} ${root}`)
+    }
+  })
+})
+
 describe('secrets in hook text', () => {
   it('a password written into after-switch is masked in the report files, the summary, the log and the email', async () => {
     const pw = 'Hook-Pass-42x'

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { type InputName, SECRET_INPUTS } from '../../src/inputs.js'
 import { maskSecrets, maskValues, secretsInCommand } from '../../src/secrets.js'
 import { readSettings, type Settings } from '../../src/settings.js'
-import { InputErrors } from '../../src/validate.js'
+import { InputErrors, withoutCredentials } from '../../src/validate.js'
 
 const key = ssh2.utils.generateKeyPairSync('ed25519').private
 const base: Partial<Record<InputName, string>> = {
@@ -129,6 +129,16 @@ describe('credentials in a URL are refused for every scheme, and never shown', (
       ['svn', 'https://svn.example.org/r/trunk'],
     ]) {
       expect(read({ method, repository, ref: '' }).repository, repository).toBe(repository)
+    }
+  })
+
+  it('a location read from a server loses its credentials, an ssh login name stays', () => {
+    expect(withoutCredentials(`https://deploy:${pw}@git.example.org/site.git`)).toBe('https://git.example.org/site.git')
+    expect(withoutCredentials(`https://${pw}@github.com/x/y`)).toBe('https://github.com/x/y')
+    expect(withoutCredentials(`ssh://git:${pw}@host/r.git`)).toBe('ssh://git@host/r.git')
+    expect(withoutCredentials(`u:${pw}@host:x/y.git`)).toBe('host:x/y.git')
+    for (const kept of ['ssh://git@github.com/x/y.git', 'git@github.com:x/y.git', 'https://github.com/x/y.git', '/srv/git/site.git']) {
+      expect(withoutCredentials(kept)).toBe(kept)
     }
   })
 
