@@ -40,7 +40,7 @@ export function hideCredentials(value: string): string {
   return value
     .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, '$1***@')
     .replace(/^(:[a-z]+(?:;[^:]*)?:)[^@/:]*:[^@/]*@/i, '$1***@')
-    .replace(/^[^/@:\s]*:[^/@\s]*@/, '***@')
+    .replace(/^[^/@:\s]+:[^/@\s]*@/, '***@')
 }
 
 const SSH_SCHEMES = ['ssh:', 'git+ssh:', 'ssh+git:', 'svn+ssh:']

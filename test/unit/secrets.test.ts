@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { type InputName, SECRET_INPUTS } from '../../src/inputs.js'
 import { maskSecrets, maskValues, secretsInCommand } from '../../src/secrets.js'
 import { readSettings, type Settings } from '../../src/settings.js'
-import { InputErrors, withoutCredentials } from '../../src/validate.js'
+import { InputErrors, show, withoutCredentials } from '../../src/validate.js'
 
 const key = ssh2.utils.generateKeyPairSync('ed25519').private
 const base: Partial<Record<InputName, string>> = {
@@ -140,6 +140,14 @@ describe('credentials in a URL are refused for every scheme, and never shown', (
     for (const kept of ['ssh://git@github.com/x/y.git', 'git@github.com:x/y.git', 'https://github.com/x/y.git', '/srv/git/site.git']) {
       expect(withoutCredentials(kept)).toBe(kept)
     }
+  })
+
+  it('a value shown back hides what could be credentials, and only that', () => {
+    expect(show(`https://u:${pw}@h/r x`)).toBe('"https://***@h/r x"')
+    expect(show(`:pserver:u:${pw}@cvs.example.org:/cvs`)).toBe('":pserver:***@cvs.example.org:/cvs"')
+    expect(show(`u:${pw}@host:x.git`)).toBe('"***@host:x.git"')
+    expect(show(':pserver:anonymous@cvs.example.org:/cvs#m')).toBe('":pserver:anonymous@cvs.example.org:/cvs#m"')
+    expect(show('deploy@web1.example.org:2222')).toBe('"deploy@web1.example.org:2222"')
   })
 
   it('a URL with credentials is not shown whatever else is wrong with it', () => {
