@@ -39,11 +39,13 @@ export const MAX_VALUE = 64 * 1024
 export function hideCredentials(value: string): string {
   return value
     .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, '$1***@')
-    .replace(/^(:[a-z]+(?:;[^:]*)?:)[^@/:]*:[^@/]*@/i, '$1***@')
-    .replace(/^[^/@:\s]+:[^/@\s]*@/, '***@')
+    .replace(CVS_PASSWORD, '$1***@')
+    .replace(SCP_PASSWORD, '***@')
 }
 
 const SSH_SCHEMES = ['ssh:', 'git+ssh:', 'ssh+git:', 'svn+ssh:']
+const CVS_PASSWORD = /^(:[a-z]+(?:;[^:]*)?:)([^@/:]*):[^@/]*@/i
+const SCP_PASSWORD = /^[^/@:\s]+:[^/@\s]*@/
 
 /**
  * Why a repository location holds credentials, or undefined. Any URL with a password is refused, whatever its scheme
@@ -66,13 +68,15 @@ export function credentialsIn(value: string): string | undefined {
     if (u.username && !SSH_SCHEMES.includes(scheme[1].toLowerCase())) return `holds a user name or token in the ${scheme[1]}// URL`
     return undefined
   }
-  if (/^[^/@:\s]*:[^/@\s]*@/.test(v)) return 'holds a password in the address (user:password@host)'
+  if (CVS_PASSWORD.test(v)) return 'holds a password in the CVSROOT'
+  if (SCP_PASSWORD.test(v)) return 'holds a password in the address (user:password@host)'
   return undefined
 }
 
 /**
  * `value` without the credentials `credentialsIn` finds: the user part of a URL (an ssh URL keeps its login name), the
- * `user:password@` of an scp-like address. For locations read from a server (an adopted checkout's origin).
+ * `user:password@` of an scp-like address, the password of a CVSROOT. For locations read from a server (an adopted
+ * checkout's origin).
  */
 export function withoutCredentials(value: string): string {
   if (!credentialsIn(value)) return value
@@ -82,7 +86,8 @@ export function withoutCredentials(value: string): string {
     const keep = user && SSH_SCHEMES.includes(m[1].slice(0, -2).toLowerCase()) ? `${user}@` : ''
     return `${m[1]}${keep}${value.slice(m[0].length)}`
   }
-  return value.replace(/^[^/@:\s]*:[^/@\s]*@/, '')
+  if (CVS_PASSWORD.test(value)) return value.replace(CVS_PASSWORD, '$1$2@')
+  return value.replace(SCP_PASSWORD, '')
 }
 
 /** Checks every raw value: no NUL byte and a bounded size; single-line unless allowed. A secret's value is never shown. */

@@ -137,7 +137,8 @@ describe('credentials in a URL are refused for every scheme, and never shown', (
     expect(withoutCredentials(`https://${pw}@github.com/x/y`)).toBe('https://github.com/x/y')
     expect(withoutCredentials(`ssh://git:${pw}@host/r.git`)).toBe('ssh://git@host/r.git')
     expect(withoutCredentials(`u:${pw}@host:x/y.git`)).toBe('host:x/y.git')
-    for (const kept of ['ssh://git@github.com/x/y.git', 'git@github.com:x/y.git', 'https://github.com/x/y.git', '/srv/git/site.git']) {
+    expect(withoutCredentials(`:pserver:anon:${pw}@cvs.example.org:/cvs#m`)).toBe(':pserver:anon@cvs.example.org:/cvs#m')
+    for (const kept of ['ssh://git@github.com/x/y.git', 'git@github.com:x/y.git', 'https://github.com/x/y.git', '/srv/git/site.git', ':pserver:anonymous@cvs.example.org:/cvs#m', ':ext:deploy@host:/cvs#m']) {
       expect(withoutCredentials(kept)).toBe(kept)
     }
   })
