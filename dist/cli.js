@@ -7,8 +7,8 @@ import {
   VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-YBFFJ447.js";
-import "./chunks/chunk-HQL633MN.js";
+} from "./chunks/chunk-LLBUXDXE.js";
+import "./chunks/chunk-KAHITVDF.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,10 +1,11 @@
 /**
  * The CLI's argument parsing (node:util parseArgs, one option per input plus its -file variant) and run.
  */
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { type InputName, INPUT_NAMES, INPUTS, OUTPUTS } from './inputs.js'
 import { consoleSink } from './log.js'
+import { renderTerminal, wantsColour } from './report/terminal.js'
 import { runDelivery } from './runner.js'
 import { VERSION } from './version.js'
 
@@ -24,7 +25,8 @@ ${lines.join('\n')}
 
 Any option also exists as --NAME-file PATH (the value is read from the file), and as the environment variable
 DELIVERY_NAME (upper case, - as _), for secrets. --verbose prints debug messages; --help, --version.
-Outputs are printed as name=value lines on stdout after the report.
+The report is printed on stdout (in colour on a terminal, unless NO_COLOR is set); outputs follow it as name=value
+lines. In a GitHub Actions step, the report's Markdown also goes to the job summary ($GITHUB_STEP_SUMMARY).
 Exit codes: 0 success, 1 failure or refusal, 2 invalid input.
 `
 }
@@ -83,8 +85,12 @@ export async function cliMain(argv: string[], env: NodeJS.ProcessEnv = process.e
       if (n in OUTPUTS) outputs.push(`${n}=${v}`)
     },
     setSecret: () => {},
+    // The Markdown is for GitHub's job summary; a person at a terminal reads the text rendering.
     summary: (md) => {
-      process.stdout.write(md)
+      if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, md)
+    },
+    show: (report, dir) => {
+      process.stdout.write(renderTerminal(report, { colour: wantsColour(process.stdout, env), reportDir: dir }))
     },
   })
   if (outputs.length) process.stdout.write(`\n${outputs.join('\n')}\n`)

@@ -14,7 +14,7 @@ import { renderMarkdown } from './report/markdown.js'
 import { countChangedPaths, overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/model.js'
 import { readSettings, type Settings } from './settings.js'
 import type { HostTarget } from './settings.js'
-import { maskSecrets } from './transport/run.js'
+import { maskValues } from './secrets.js'
 import type { SshConnection } from './transport/ssh.js'
 import { InputErrors } from './validate.js'
 import { VERSION } from './version.js'
@@ -30,6 +30,8 @@ export interface RunnerIO {
   setSecret(value: string): void
   /** Appends Markdown to the job summary. */
   summary?(markdown: string): Promise<void> | void
+  /** Shows the report (masked) to a person: the CLI prints it on the terminal. */
+  show?(report: Report, reportDir: string): void
   /** Remembers which hosts hold our lock, for the post step. */
   saveLocks?(hosts: HostTarget[]): void
   /** Test hook: see EngineOptions.onConnected. */
@@ -56,17 +58,18 @@ function reportDirFor(settings: Settings): string {
   return join(settings.run.reportRoot, `delivery-report-${settings.run.job}-${settings.mode}-${stamp}`)
 }
 
-/** Writes report.json, report.md and report.html into `dir`, masked; returns their paths and the Markdown. */
-export function writeReportFiles(report: Report, dir: string, secrets: string[]): { json: string; md: string; html: string; markdown: string } {
+/** Writes report.json, report.md and report.html into `dir`, masked (inside values); returns their paths, the Markdown and the masked report. */
+export function writeReportFiles(report: Report, dir: string, secrets: string[]): { json: string; md: string; html: string; markdown: string; masked: Report } {
   mkdirSync(dir, { recursive: true })
   const json = join(dir, 'report.json')
   const md = join(dir, 'report.md')
   const html = join(dir, 'report.html')
-  const markdown = maskSecrets(renderMarkdown(report), secrets)
-  writeFileSync(json, maskSecrets(renderJson(report), secrets))
+  const masked = maskValues(report, secrets)
+  const markdown = renderMarkdown(masked)
+  writeFileSync(json, renderJson(masked))
   writeFileSync(md, markdown)
-  writeFileSync(html, maskSecrets(renderHtml(report), secrets))
-  return { json, md, html, markdown }
+  writeFileSync(html, renderHtml(masked))
+  return { json, md, html, markdown, masked }
 }
 
 export async function runDelivery(io: RunnerIO): Promise<RunResult> {
@@ -150,6 +153,7 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
   out('app-version-before', first?.appVersionBefore)
   out('app-version-after', first?.appVersionAfter)
   await io.summary?.(files.markdown)
+  io.show?.(files.masked, dir)
   out('artifact-id', (await notify.finish(report, dir, [files.json, files.md, files.html]))?.toString())
   const exitCode = report.outcome === 'success' ? 0 : 1
   if (exitCode) log.error(`${settings.mode} ${report.outcome}${report.dryRun ? ' (dry run)' : ''}: see the report in ${dir}`)

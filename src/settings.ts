@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
+import { maskSecrets, secretsInCommand } from './secrets.js'
 import { newSessionId } from './session/sessions.js'
 import { HEARTBEAT_S, MIN_LOCK_TIMEOUT_S } from './remote/lock.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
 import { checkSource } from './vcs/source.js'
 import {
   checkRaw,
+  credentialsIn,
   InputError,
   InputErrors,
   parseAbsolutePath,
@@ -189,7 +191,9 @@ function checkPrivateKey(name: InputName, key: string, passphrase: string | unde
         `Give the key's passphrase in '${passphraseInput}'`,
       )
     }
-    throw new InputError(name, `cannot be read (${parsed.message})`, 'Give an OpenSSH or PEM private key (ed25519, ecdsa or RSA)')
+    // The parser's message names the problem; masked all the same, as nothing of a key may be shown.
+    const why = maskSecrets(parsed.message, [text]).slice(0, 200)
+    throw new InputError(name, `cannot be read (${why})`, 'Give an OpenSSH or PEM private key (ed25519, ecdsa or RSA)')
   }
   const k = Array.isArray(parsed) ? parsed[0] : parsed
   if (!k || !k.isPrivateKey()) throw new InputError(name, 'holds a public key, not a private one', 'Give the private key file')
@@ -226,7 +230,7 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
   for (const name of INPUT_NAMES) {
     const value = input(name)
     try {
-      checkRaw(name, value, { multiline: MULTILINE.includes(name), max: LARGE[name] })
+      checkRaw(name, value, { multiline: MULTILINE.includes(name), max: LARGE[name], secret: SECRET_INPUTS.includes(name) })
       raw[name] = value
     } catch (e) {
       errors.push(e as InputError)
@@ -383,9 +387,10 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
       new InputError('repository', `is required for mode ${mode} with method ${method}`, 'Give the repository URL (or adopt an existing tree with init)'),
     )
   }
-  if (method !== 'push' && /^(https?|svn):\/\/[^/]*@/.test(repository)) {
+  const credentials = method === 'git' || method === 'svn' ? credentialsIn(repository) : undefined
+  if (credentials) {
     errors.push(
-      new InputError('repository', 'holds credentials in the URL', "Put them in 'repository-username' and 'repository-password'"),
+      new InputError('repository', `${credentials}: credentials in the URL would be stored in state, journal and reports and seen in the server's process list`, "Put them in 'repository-username' and 'repository-password' (an ssh URL keeps its login name: ssh://git@host/repo)"),
     )
   }
 
@@ -483,8 +488,8 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     secrets: [],
   }
 
-  if (settings.healthUrl && /^https?:\/\/[^/]*@/.test(raw['health-url'].trim())) {
-    errors.push(new InputError('health-url', 'holds credentials', 'Give a URL without user:password'))
+  for (const name of ['health-url', 'environment-url'] as const) {
+    if (opt(name) && credentialsIn(raw[name])) errors.push(new InputError(name, 'holds credentials in the URL', 'Give a URL without user:password@'))
   }
   if (mode === 'session-open' && !settings.sessionTitle) {
     errors.push(new InputError('session-title', 'is required by mode session-open', 'Give a short title for the session'))
@@ -523,6 +528,8 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
 
   settings.secrets = SECRET_INPUTS.map((n) => raw[n]).filter((s) => s.trim() !== '')
   if (settings.githubToken) settings.secrets.push(settings.githubToken)
+  // Credentials written into the commands' text are masked in reports, mail, journal and logs like secret inputs.
+  for (const text of [settings.beforeUpgrade, settings.afterSwitch]) if (text) settings.secrets.push(...secretsInCommand(text))
   if (errors.length > 0) throw new InputErrors(errors)
   return settings
 }

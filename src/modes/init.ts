@@ -6,6 +6,7 @@ import { looksLikeMoodle } from '../app/app.js'
 import { LAYOUT_VERSION, newTreeId, type ServerState } from '../remote/state.js'
 import { switchLive } from '../remote/server.js'
 import { type HostContext, journal, plan, saveState, step } from '../steps/context.js'
+import { withoutCredentials } from '../validate.js'
 
 export async function init(ctx: HostContext): Promise<void> {
   const { settings, layout } = ctx
@@ -28,6 +29,11 @@ export async function init(ctx: HostContext): Promise<void> {
     (r) => `${source} -> trees/${ids[0]}, trees/${ids[1]} at ${r.revision}`,
   )
   ctx.commit = result.revision
+  // An adopted checkout's origin may hold a token (https://user:TOKEN@host/...): it is never recorded.
+  const repository = withoutCredentials(result.repository)
+  if (repository !== result.repository) {
+    ctx.log.warning(`${ctx.target.label}: the adopted checkout's origin holds credentials; recorded without them as ${repository}. Give them as repository-username and repository-password`)
+  }
   let app = settings.app as string
   if (app === 'auto') app = (await looksLikeMoodle(ctx.sh, layout.tree(ids[0]))) ? 'moodle' : 'none'
   const at = now.toISOString()
@@ -38,7 +44,7 @@ export async function init(ctx: HostContext): Promise<void> {
     safe: ids[1],
     trees: Object.fromEntries(ids.map((id, i) => [id, { id, revision: result.revision, served: i === 0, dirty: false, updatedAt: at }])),
     method: settings.method,
-    repository: result.repository,
+    repository,
     ref: settings.ref,
     app,
     updatedAt: at,

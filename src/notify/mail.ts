@@ -11,6 +11,7 @@ import type { Outcome, Report } from '../report/model.js'
 import { renderText } from '../report/text.js'
 import { refName, shortRepository, siteName } from '../report/view.js'
 import type { MailSettings } from '../settings.js'
+import { maskValues } from '../secrets.js'
 import { maskSecrets } from '../transport/run.js'
 
 /** Above this many changed files on a host, the body gives counts per component, not the list. */
@@ -43,11 +44,12 @@ export const MAIL_ATTACHMENT_LIMIT = 10 * 1024 * 1024
  * would pass MAIL_ATTACHMENT_LIMIT (a delivery of some 100,000 files), report.html is left out, then report.json, and
  * the body says where the full report is.
  */
-export function composeReportMail(r: Report, secrets: readonly string[]): ReportMail {
-  const mask = (s: string) => maskSecrets(s, secrets)
+export function composeReportMail(report: Report, secrets: readonly string[]): ReportMail {
+  // Masked inside the values, so every rendering (JSON, HTML with its escapes, text) is masked and stays well formed.
+  const r = maskValues(report, secrets)
   const attachments = [
-    { filename: 'report.json', content: mask(renderJson(r)), contentType: 'application/json; charset=utf-8' },
-    { filename: 'report.html', content: mask(renderHtml(r)), contentType: 'text/html; charset=utf-8' },
+    { filename: 'report.json', content: renderJson(r), contentType: 'application/json; charset=utf-8' },
+    { filename: 'report.html', content: renderHtml(r), contentType: 'text/html; charset=utf-8' },
   ]
   const size = () => attachments.reduce((t, a) => t + Buffer.byteLength(a.content), 0)
   while (attachments.length && size() > MAIL_ATTACHMENT_LIMIT) attachments.pop()
@@ -59,10 +61,10 @@ export function composeReportMail(r: Report, secrets: readonly string[]): Report
         ? `the attached report.json lists them all, as does ${where}`
         : `the report files are too large to attach; ${where} holds them`
   return {
-    subject: mask(mailSubject(r)),
-    text: mask(renderText(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note })),
+    subject: mailSubject(r),
+    text: renderText(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note }),
     // No folding in the body: mail clients do not all open <details>.
-    html: mask(renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5000, foldAbove: Infinity })),
+    html: renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5000, foldAbove: Infinity }),
     attachments,
   }
 }

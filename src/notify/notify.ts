@@ -78,7 +78,10 @@ export async function startNotifications(ctx: NotifyContext): Promise<Notificati
           fromActions: ctx.fromActions,
           runUrl: settings.run.runUrl || undefined,
         })
-        if (artifact.skipped) log.notice(`report artifact not uploaded: ${artifact.skipped}; the report files are in ${dir}`)
+        // The CLI never uploads one, and names the report folder at the end of every run.
+        if (artifact.skipped) {
+          if (ctx.fromActions) log.notice(`report artifact not uploaded: ${artifact.skipped}; the report files are in ${dir}`)
+        }
         else if (artifact.error) log.warning(`report artifact ${artifact.name} not uploaded: ${artifact.error}; the report files are in ${dir}`)
         else if (artifact.id !== undefined) {
           report.artifact = { name: artifact.name, id: artifact.id, url: artifact.url }

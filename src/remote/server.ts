@@ -3,7 +3,7 @@
  * probing, the state file, the journal, the lock, and the atomic switch of `live`.
  */
 import { LAYOUT_VERSION, parseState, type ServerState, StateError } from './state.js'
-import { maskSecrets } from '../transport/run.js'
+import { maskValues } from '../secrets.js'
 import { type LockInfo, lockLostFrom, mineMarker, OWN_LOCK, parseLock } from './lock.js'
 import { q, type RemoteShell } from './shell.js'
 
@@ -172,7 +172,7 @@ export interface JournalEntry {
 /** Appends one line to the journal (never rewritten); secrets are masked before anything leaves the runner. */
 export async function appendJournal(sh: RemoteShell, layout: Layout, entry: JournalEntry, secrets: readonly string[] = []): Promise<void> {
   await sh.run('append to the journal', `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${maskSecrets(JSON.stringify(entry), secrets)}\n`,
+    stdin: `${JSON.stringify(maskValues(entry, secrets))}\n`,
   })
 }
 

@@ -1,9 +1,10 @@
 /**
  * The plain-text rendering of a report: the email's text alternative (for mail clients that show no HTML, and for
- * filters and archives). Same order as the other renderings: outcome first, the run, the hosts, one part per host.
+ * filters and archives), and the CLI's output on a terminal (terminal.ts adds colour through `paint`). Same order as
+ * the other renderings: outcome first, the run, the hosts, one part per host.
  */
 import { countComponents } from './components.js'
-import type { HostReport, Report } from './model.js'
+import type { HostReport, Outcome, Report } from './model.js'
 import { sessionFacts } from './session.js'
 import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
 
@@ -14,7 +15,18 @@ export interface TextOptions {
   fullListNote?: string
   /** Characters of upgrade output kept (its end). Default 5000. */
   outputLimit?: number
+  /** Styles for a terminal; plain text without. */
+  paint?: Paint
 }
+
+/** How a terminal shows emphasis: outcomes in their colour, headings bold, the less important dim. */
+export interface Paint {
+  outcome(o: Outcome, text: string): string
+  heading(text: string): string
+  dim(text: string): string
+}
+
+const PLAIN: Paint = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t }
 
 /** Two columns: keys padded to the longest; rows without a value left out. */
 function keyValues(rows: [string, string | undefined][], indent = ''): string[] {
@@ -35,7 +47,7 @@ function files(h: HostReport, opts: TextOptions): string[] {
   const total = rowCount(h.files)
   if (total === 0) return []
   const groups = componentsOf(h)
-  const out = ['', `Changed files: ${changeCounts(h.files)}`]
+  const out = ['', `${(opts.paint ?? PLAIN).heading('Changed files')}: ${changeCounts(h.files)}`]
   const limit = opts.fileLimit ?? Infinity
   if (total > limit) {
     if (groups) {
@@ -54,8 +66,9 @@ function files(h: HostReport, opts: TextOptions): string[] {
 }
 
 function hostPart(h: HostReport, opts: TextOptions): string {
-  const out: string[] = [`== ${h.host}: ${h.outcome}${h.rolledBack ? ' (rolled back)' : ''} ==`]
-  if (h.error) out.push(`Error: ${h.error}`)
+  const p = opts.paint ?? PLAIN
+  const out: string[] = [p.outcome(h.outcome, `== ${h.host}: ${h.outcome}${h.rolledBack ? ' (rolled back)' : ''} ==`)]
+  if (h.error) out.push(p.outcome('failure', `Error: ${h.error}`))
   if (h.message && h.message !== h.error) out.push(h.message)
   if (h.restore) out.push(`To restore by hand: ${h.restore}`)
   if (h.rolledBack) out.push('Rolled back: a step after the switch failed, so live went back to the safe tree by itself.')
@@ -69,11 +82,14 @@ function hostPart(h: HostReport, opts: TextOptions): string {
       ['Cluster', clusterPart(h)],
     ]),
   )
-  if (h.plan?.length) out.push('', 'Dry run: the mode would', ...h.plan.map((p) => `  - ${p}`))
-  if (h.steps.length) out.push('', 'Steps', ...columns(h.steps.map((s) => [s.name, s.outcome, formatMs(s.ms), s.detail ?? ''])))
+  if (h.plan?.length) out.push('', p.heading('Dry run: the mode would'), ...h.plan.map((x) => `  - ${x}`))
+  if (h.steps.length) {
+    const rows = columns(h.steps.map((s) => [s.name, s.outcome, formatMs(s.ms), s.detail ?? '']))
+    out.push('', p.heading('Steps'), ...rows.map((r, i) => (h.steps[i].outcome === 'success' ? r : h.steps[i].outcome === 'skipped' ? p.dim(r) : p.outcome(h.steps[i].outcome, r))))
+  }
   out.push(...files(h, opts))
   for (const d of h.drift) {
-    out.push('', `Drift: ${d.files.length} file(s) of the ${d.role} tree ${d.tree} were changed on the server by hand${d.patch ? `; saved in ${d.patch}` : ''}`)
+    out.push('', `${p.heading('Drift')}: ${d.files.length} file(s) of the ${d.role} tree ${d.tree} were changed on the server by hand${d.patch ? `; saved in ${d.patch}` : ''}`)
     const limit = opts.fileLimit ?? Infinity
     out.push(...d.files.slice(0, Number.isFinite(limit) ? limit : undefined).map((f) => `  ${f.status} ${f.path}`))
     if (d.files.length > limit) out.push(`  … and ${d.files.length - limit} more`)
@@ -82,16 +98,17 @@ function hostPart(h: HostReport, opts: TextOptions): string {
     const limit = opts.outputLimit ?? 5000
     out.push('', `Upgrade output${h.upgradeOutput.length > limit ? ` (last ${limit} characters)` : ''}:`, h.upgradeOutput.slice(-limit).trimEnd())
   }
-  if (h.permissions?.length) out.push('', 'Permission findings', ...h.permissions.map((p) => `  ${p.problem} ${p.path}`))
-  if (h.status) out.push('', 'Status', JSON.stringify(h.status, null, 2))
+  if (h.permissions?.length) out.push('', p.heading('Permission findings'), ...h.permissions.map((f) => `  ${f.problem} ${f.path}`))
+  if (h.status) out.push('', p.heading('Status'), JSON.stringify(h.status, null, 2))
   return out.join('\n')
 }
 
 function sessionPart(r: Report, opts: TextOptions): string[] {
   const s = r.session
   if (!s) return []
-  const out = ['', `== Session: ${s.title} ==`, ...keyValues(sessionFacts(s).filter(([k]) => k !== 'Session').concat([['Id', `${s.id} (${s.status})`]]))]
-  out.push('', 'Interventions')
+  const p = opts.paint ?? PLAIN
+  const out = ['', p.heading(`== Session: ${s.title} ==`), ...keyValues(sessionFacts(s).filter(([k]) => k !== 'Session').concat([['Id', `${s.id} (${s.status})`]]))]
+  out.push('', p.heading('Interventions'))
   if (s.interventions.length === 0) out.push('  none yet')
   else {
     out.push(
@@ -106,11 +123,12 @@ function sessionPart(r: Report, opts: TextOptions): string[] {
 
 /** Renders the report as plain text. */
 export function renderText(r: Report, opts: TextOptions = {}): string {
+  const p = opts.paint ?? PLAIN
   const head = `Delivery ${headline(r)}: ${shortRepository(r.repository) || r.hosts[0]?.host || ''}`
   const out = [
-    head,
+    p.heading(p.outcome(r.outcome, head)),
     '='.repeat(Math.min(head.length, 78)),
-    verdict(r),
+    p.outcome(r.outcome, verdict(r)),
     '',
     ...keyValues([
       ['Repository', r.repository],
@@ -127,11 +145,11 @@ export function renderText(r: Report, opts: TextOptions = {}): string {
     ]),
     ...sessionPart(r, opts),
     '',
-    'Hosts',
+    p.heading('Hosts'),
     ...columns(r.hosts.map((h) => [h.host, h.outcome + (h.rolledBack ? ' (rolled back)' : ''), beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? '–', `${rowCount(h.files)} file(s)`])),
     '',
     ...r.hosts.map((h) => `${hostPart(h, opts)}\n`),
-    `-- ${r.tool.name} ${r.tool.version}, report schema ${r.schemaVersion}, finished ${r.finishedAt}`,
+    p.dim(`-- ${r.tool.name} ${r.tool.version}, report schema ${r.schemaVersion}, finished ${r.finishedAt}`),
   ]
   return `${out.join('\n')}\n`
 }

@@ -7,7 +7,7 @@
 import type { SessionIntervention } from '../report/model.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
-import { maskSecrets } from '../transport/run.js'
+import { maskValues } from '../secrets.js'
 
 export interface SessionRecord {
   id: string
@@ -124,14 +124,14 @@ mv -f "$d/$id.json.tmp.$$" "$d/$id.json"
 if [ "$status" = open ]; then printf '%s\\n' "$id" > "$d/current.tmp.$$" && mv -f "$d/current.tmp.$$" "$d/current"
 elif [ -f "$d/current" ] && [ "$(cat "$d/current")" = "$id" ]; then rm -f "$d/current"; fi`,
     [layout.sessions, record.id, record.status],
-    { stdin: `${maskSecrets(JSON.stringify(record, null, 2), secrets)}\n` },
+    { stdin: `${JSON.stringify(maskValues(record, secrets), null, 2)}\n` },
   )
 }
 
 /** Appends one intervention to the session's line file. */
 export async function appendIntervention(sh: RemoteShell, layout: Layout, id: string, i: Intervention, secrets: readonly string[]): Promise<void> {
   await sh.run(`record the intervention in session ${id}`, `cat >> "$1/$2.jsonl"`, [layout.sessions, id], {
-    stdin: `${maskSecrets(JSON.stringify(i), secrets)}\n`,
+    stdin: `${JSON.stringify(maskValues(i, secrets))}\n`,
   })
 }
 

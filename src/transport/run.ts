@@ -81,18 +81,8 @@ export interface RunResult {
   stderr: string
 }
 
-/** Replaces every secret (and each of its lines, for multi-line secrets) with ***. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let out = text
-  const pieces = new Set<string>()
-  for (const s of secrets) {
-    if (!s) continue
-    pieces.add(s)
-    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim())
-  }
-  for (const p of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(p).join('***')
-  return out
-}
+// Masking lives with the rest of what is secret; the transport masks its errors with it.
+export { maskSecrets } from '../secrets.js'
 
 /** A remote command that failed: host, what it was doing, exit code, and its error output (secrets masked). */
 export class RunError extends Error {

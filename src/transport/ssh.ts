@@ -269,14 +269,17 @@ export class SshConnection {
           done = true
           if (timer) clearTimeout(timer)
           this.client.removeListener('close', onClientGone)
-          const stdout = maskSecrets(out.text(), secrets)
-          const stderr = maskSecrets(errOut.text(), secrets)
+          // What a command prints is data (state.json, versions, lists) and is returned as it is: a short secret such
+          // as `1` must not change it. Errors are masked, and so is whatever goes into logs, reports and files.
+          const stdout = out.text()
+          const stderr = errOut.text()
+          const failed = (code: number, err: string) => new RunError(this.label, what, code, maskSecrets(stdout, secrets), maskSecrets(err, secrets))
           if (timedOut) {
-            reject(new TimeoutError(this.label, what, stdout, `${stderr}\ntimed out after ${(params.timeoutMs ?? 0) / 1000} s`, params.timeoutMs ?? 0))
+            reject(new TimeoutError(this.label, what, maskSecrets(stdout, secrets), maskSecrets(`${stderr}\ntimed out after ${(params.timeoutMs ?? 0) / 1000} s`, secrets), params.timeoutMs ?? 0))
             return
           }
           if (out.dropped && params.keepBytes === undefined && code !== null) {
-            reject(new RunError(this.label, what, code, '', `${stderr}\nthe command printed ${out.dropped + OUTPUT_KEEP_BYTES} bytes, more than the ${OUTPUT_KEEP_BYTES} kept in memory per command`))
+            reject(failed(code, `${stderr}\nthe command printed ${out.dropped + OUTPUT_KEEP_BYTES} bytes, more than the ${OUTPUT_KEEP_BYTES} kept in memory per command`))
             return
           }
           if (code === null) {
@@ -284,7 +287,7 @@ export class SshConnection {
             reject(new ConnectionError(this.label, `${what}: ${why}`, true))
             return
           }
-          if (code !== 0 && !params.nothrow) reject(new RunError(this.label, what, code, stdout, stderr))
+          if (code !== 0 && !params.nothrow) reject(failed(code, stderr))
           else resolve({ code, stdout, stderr })
         }
         this.client.once('close', onClientGone)

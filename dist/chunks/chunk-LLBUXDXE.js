@@ -1,12 +1,16 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
+  BoundedOutput,
   ConnectionError,
   KIND_LETTER,
+  OUTPUT_KEEP_BYTES,
   REPORT_SCHEMA_VERSION,
   RunError,
+  TimeoutError,
   beforeAfter,
   buildSessionReport,
   changeCounts,
+  clusterPart,
   componentsOf,
   countChangedPaths,
   countComponents,
@@ -25,16 +29,16 @@ import {
   shortRepository,
   shortRev,
   verdict
-} from "./chunk-HQL633MN.js";
+} from "./chunk-KAHITVDF.js";
 import {
   __commonJS,
   __require,
   __toESM
 } from "./chunk-YCTJSY7M.js";
 
-// node_modules/shell-quote/quote.js
+// ../../main/node_modules/shell-quote/quote.js
 var require_quote = __commonJS({
-  "node_modules/shell-quote/quote.js"(exports, module) {
+  "../../main/node_modules/shell-quote/quote.js"(exports, module) {
     "use strict";
     var OPS = (
       /** @type {const} */
@@ -126,9 +130,9 @@ var require_quote = __commonJS({
   }
 });
 
-// node_modules/shell-quote/parse.js
+// ../../main/node_modules/shell-quote/parse.js
 var require_parse = __commonJS({
-  "node_modules/shell-quote/parse.js"(exports, module) {
+  "../../main/node_modules/shell-quote/parse.js"(exports, module) {
     "use strict";
     var CONTROL = (
       /** @type {const} */
@@ -493,18 +497,18 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/shell-quote/index.js
+// ../../main/node_modules/shell-quote/index.js
 var require_shell_quote = __commonJS({
-  "node_modules/shell-quote/index.js"(exports) {
+  "../../main/node_modules/shell-quote/index.js"(exports) {
     "use strict";
     exports.quote = require_quote();
     exports.parse = require_parse();
   }
 });
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -516,9 +520,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -556,9 +560,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -624,9 +628,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -789,9 +793,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -1032,9 +1036,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors();
     var types = require_types();
     var Reader = require_reader();
@@ -1056,9 +1060,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -1068,9 +1072,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init2) {
@@ -3288,9 +3292,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -4548,9 +4552,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -4940,9 +4944,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -5264,9 +5268,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __dlvFilenameValue !== "undefined") _scriptDir = _scriptDir || __dlvFilenameValue;
@@ -5692,9 +5696,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -7016,9 +7020,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -8257,9 +8261,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
@@ -9085,9 +9089,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -9309,9 +9313,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -10216,9 +10220,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -10235,9 +10239,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -11822,9 +11826,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -11877,9 +11881,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -13442,9 +13446,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert = __require("assert");
     var { inspect } = __require("util");
@@ -13539,9 +13543,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -16593,9 +16597,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -16829,9 +16833,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -17109,9 +17113,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash3,
@@ -18918,9 +18922,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -18990,9 +18994,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -20166,9 +20170,9 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -20588,9 +20592,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -20636,6 +20640,205 @@ var require_lib2 = __commonJS({
   }
 });
 
+// src/remote/lock.ts
+var HEARTBEAT_S = 5;
+var MIN_LOCK_TIMEOUT_S = 6 * HEARTBEAT_S;
+var LOCK_LOST_CODE = 75;
+var UNKNOWN = { runId: "?", actor: "?", host: "?", pid: 0, startedAt: "?" };
+function parseLock(text) {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === "object" && typeof v.runId === "string" ? v : UNKNOWN;
+  } catch {
+    return UNKNOWN;
+  }
+}
+function describeHolder(h) {
+  return `run ${h.runId} of ${h.actor} on ${h.host} (mode ${h.mode ?? "?"}, started ${h.startedAt})`;
+}
+var LockLostError = class extends Error {
+  constructor(host, holder, what) {
+    super(
+      `this run lost its lock ${holder ? `to ${describeHolder(holder)}` : "(the lock file is gone)"}; it stopped before ${what} and changed nothing more. Check the state with mode status`
+    );
+    this.host = host;
+    this.holder = holder;
+    this.name = "LockLostError";
+  }
+  host;
+  holder;
+};
+var mineMarker = (runId) => `"runId":${JSON.stringify(runId)}`;
+var OWN_LOCK = `own_lock() {
+  [ -n "$1" ] || return 0
+  local i=0
+  while [ ! -e "$1" ] && [ "$i" -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+  if ! grep -qF -- "$2" "$1" 2>/dev/null; then
+    printf 'lock-lost:%s\\n' "$(base64 -w0 < "$1" 2>/dev/null || true)" >&2
+    exit ${LOCK_LOST_CODE}
+  fi
+}
+`;
+var END_RUN = `pgid_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f3; }
+groups_of() {
+  local run=$1 exact=$2 me f a g out=' '
+  me=$(pgid_of $$)
+  for f in $(grep -lzF -e "delivery:$run" /proc/[0-9]*/cmdline 2>/dev/null); do
+    while IFS= read -r -d '' a; do
+      case "$a" in
+        "delivery:$run") ;;
+        "delivery:$run#"*) [ "$exact" = 1 ] && continue ;;
+        *) continue ;;
+      esac
+      g=$(pgid_of "$(basename "$(dirname "$f")")")
+      if [ -n "$g" ] && [ "$g" -gt 1 ] && [ "$g" != "$me" ]; then case "$out" in *" $g "*) ;; *) out="$out$g " ;; esac; fi
+      break
+    done < "$f" 2>/dev/null || true
+  done
+  printf '%s' "$out"
+}
+end_groups() {
+  local gs=$1 g i alive
+  [ -n "\${gs// /}" ] || return 0
+  for g in $gs; do kill -TERM -- "-$g" 2>/dev/null || true; done
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    alive=0
+    for g in $gs; do kill -0 -- "-$g" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for g in $gs; do kill -KILL -- "-$g" 2>/dev/null || true; done
+  echo "ended=$gs"
+}
+end_run() { end_groups "$(groups_of "$1" 0)"; }
+end_marker() { end_groups "$(groups_of "$1" 1)"; }
+`;
+var LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
+mkdir -p -- "$(dirname -- "$lock")"
+try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
+# A lock that vanishes for an instant (another taker at work) is read again: a few rounds at most.
+for round in 1 2 3 4 5 6 7 8 9 10; do
+  if try_take; then echo acquired; exit 0; fi
+  seen_m=$(stat -c %Y -- "$lock" 2>/dev/null) || { sleep 0.2; continue; }
+  seen=$(base64 -w0 < "$lock" 2>/dev/null) || { sleep 0.2; continue; }
+  age=$(( $(date +%s) - seen_m ))
+  if [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
+    # Stale: move it aside (one taker wins this rename), then check that what was moved is the lock seen stale (a
+    # racing taker may have replaced it by its own fresh lock meanwhile; a heartbeat may have refreshed it): put it
+    # back otherwise, and look again.
+    aside="$lock.taking.$$"
+    mv -- "$lock" "$aside" 2>/dev/null || { sleep 0.2; continue; }
+    if [ "$(stat -c %Y -- "$aside")" = "$seen_m" ] && [ "$(base64 -w0 < "$aside")" = "$seen" ]; then
+      run=$(base64 -d <<< "$seen" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
+      [ -n "$run" ] && end_run "$run" >/dev/null
+      if try_take; then printf 'takenover\\n%s\\n' "$seen"; rm -f -- "$aside"; exit 0; fi
+      mv -f -- "$aside" "$lock.stale" 2>/dev/null || true
+    else
+      ln -- "$aside" "$lock" 2>/dev/null || true
+      rm -f -- "$aside"
+    fi
+    continue
+  fi
+  printf 'held\\nage=%s\\n%s\\n' "$age" "$seen"
+  exit 0
+done
+printf 'held\\nage=0\\n\\n'
+`;
+async function acquireLock(sh, layout, info, staleS) {
+  const r = await sh.run("take the lock", LOCK_SCRIPT, [layout.lock, JSON.stringify(info), String(staleS)]);
+  const lines = r.stdout.split("\n");
+  if (lines.includes("acquired")) return { acquired: true };
+  const t = lines.indexOf("takenover");
+  if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? "", "base64").toString("utf8")) };
+  const i = lines.findIndex((l) => l.startsWith("age="));
+  const ageS = i >= 0 ? Number(lines[i].slice(4)) : 0;
+  const text = Buffer.from(lines[i + 1] ?? "", "base64").toString("utf8");
+  const holder = parseLock(text);
+  return { acquired: false, holder: holder === UNKNOWN ? null : holder, ageS, text };
+}
+async function releaseLock(sh, layout, runId, endGroups = false) {
+  const r = await sh.run(
+    "release the lock",
+    `${END_RUN}lock=$1; mine=$2; run=$3; ends=$4
+[ -f "$lock" ] || { echo absent; exit 0; }
+if grep -qF -- "$mine" "$lock"; then
+  [ "$ends" = 1 ] && end_run "$run"
+  rm -f -- "$lock"; echo released
+else echo other; fi`,
+    [layout.lock, mineMarker(runId), runId, endGroups ? "1" : "0"],
+    { unguarded: true }
+  );
+  return r.stdout.includes("released");
+}
+var BEAT = `lock=$1; mine=$2
+for i in 1 2 3; do
+  if grep -qF -- "$mine" "$lock" 2>/dev/null; then touch -c -- "$lock"; echo alive; exit 0; fi
+  sleep 0.3
+done
+echo lost
+base64 -w0 < "$lock" 2>/dev/null || true
+echo
+`;
+var HeldLock = class {
+  constructor(sh, layout, runId, takenOver, warn, intervalMs = HEARTBEAT_S * 1e3) {
+    this.sh = sh;
+    this.takenOver = takenOver;
+    this.warn = warn;
+    this.intervalMs = intervalMs;
+    this.guard = { path: layout.lock, runId };
+  }
+  sh;
+  takenOver;
+  warn;
+  intervalMs;
+  guard;
+  timer;
+  beating;
+  stopped = false;
+  start() {
+    this.schedule();
+  }
+  schedule() {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.beating = this.beat().finally(() => {
+        this.beating = void 0;
+        this.schedule();
+      });
+    }, this.intervalMs);
+    this.timer.unref?.();
+  }
+  async beat() {
+    if (this.guard.lost !== void 0) return;
+    try {
+      const r = await this.sh.run("keep the lock alive", BEAT, [this.guard.path, mineMarker(this.guard.runId)], { timeoutMs: 6e4, unguarded: true, group: false });
+      const lines = r.stdout.split("\n");
+      if (lines.includes("lost")) {
+        const text = Buffer.from(lines[lines.indexOf("lost") + 1] ?? "", "base64").toString("utf8");
+        this.guard.lost = text ? parseLock(text) : null;
+        this.warn(`${this.sh.label}: the lock is no longer this run's (${this.guard.lost ? `held by ${describeHolder(this.guard.lost)}` : "the lock file is gone"}): stopping`);
+      }
+    } catch (e) {
+      if (!this.stopped) this.warn(`${this.sh.label}: the lock's heartbeat failed: ${e.message}`);
+    }
+  }
+  get lost() {
+    return this.guard.lost;
+  }
+  /** Stops the heartbeat (waiting for a beat under way). */
+  async stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.beating;
+  }
+};
+function lockLostFrom(e, host, what) {
+  if (!(e instanceof RunError) || e.code !== LOCK_LOST_CODE) return e;
+  const m = /lock-lost:(\S*)/.exec(e.stderr);
+  const text = m?.[1] ? Buffer.from(m[1], "base64").toString("utf8") : "";
+  return new LockLostError(host, text ? parseLock(text) : null, what);
+}
+
 // src/remote/shell.ts
 var import_shell_quote = __toESM(require_shell_quote(), 1);
 function q(...words) {
@@ -20645,6 +20848,7 @@ var PRELUDE = `set -euo pipefail
 umask 022
 die() { printf '%s\\n' "$*" >&2; exit 3; }
 `;
+var sequence = 0;
 var RemoteShell = class {
   constructor(conn, opts) {
     this.conn = conn;
@@ -20652,8 +20856,8 @@ var RemoteShell = class {
   }
   conn;
   opts;
-  /** When set, every command records its process group in this lock file (while the lock names our run). */
-  lock;
+  /** Set while the run holds the lock: state writes and switches check it on the server; once lost, nothing runs. */
+  guard;
   get label() {
     return this.conn.label;
   }
@@ -20663,29 +20867,42 @@ var RemoteShell = class {
   get runId() {
     return this.opts.runId;
   }
-  /** The command line for a script, as the given user (default: the code owner when set). */
-  commandLine(script, args, as) {
+  /** The command line for a script, as the given user (default: the code owner when set), marked `marker`. */
+  commandLine(script, args, as, marker = `delivery:${this.opts.runId}`) {
     const user = as && "user" in as ? as.user : this.opts.sudoUser;
     const words = [];
     if (this.opts.setsid && as?.group !== false) words.push("setsid", "-w");
     if (user) words.push("sudo", "-n", "-u", user, "--");
-    words.push("bash", "-c", this.preamble() + PRELUDE + script, `delivery:${this.opts.runId}`, ...args);
+    words.push("bash", "-c", PRELUDE + script, marker, ...args);
     return q(...words);
   }
-  preamble() {
-    if (!this.lock) return "";
-    const { path, jsonBefore, jsonAfter } = this.lock;
-    const mine = `"runId":${JSON.stringify(this.opts.runId)}`;
-    return `__pg=$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null || echo 0)
-{ if grep -qF ${q(mine)} ${q(path)}; then printf '%s%s%s' ${q(jsonBefore)} "$__pg" ${q(jsonAfter)} > ${q(`${path}.pid`)}.$$ && mv -f ${q(`${path}.pid`)}.$$ ${q(path)}; fi; } 2>/dev/null || true
-`;
-  }
   run(what, script, args = [], params = {}) {
-    return this.conn.exec(what, this.commandLine(script, args), params);
+    return this.exec(this.opts.sudoUser, what, script, args, params);
   }
   /** Runs a script as another user (Moodle's CLI as the web user), or as the login user with `user: undefined`. */
   runAs(user, what, script, args = [], params = {}) {
-    return this.conn.exec(what, this.commandLine(script, args, { user }), params);
+    return this.exec(user, what, script, args, params);
+  }
+  async exec(user, what, script, args, params) {
+    if (this.guard && this.guard.lost !== void 0 && !params.unguarded) throw new LockLostError(this.label, this.guard.lost, what);
+    const marker = `delivery:${this.opts.runId}#${++sequence}`;
+    try {
+      const bounded = params.timeoutMs === void 0 && this.opts.timeoutMs ? { ...params, timeoutMs: this.opts.timeoutMs } : params;
+      return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), bounded);
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      throw new TimeoutError(e.host, what, e.stdout, `${e.stderr}; ${await this.endCommand(user, marker)}`, e.timeoutMs);
+    }
+  }
+  /** Ends the process group of a command that timed out, over a new channel; says what became of it. */
+  async endCommand(user, marker) {
+    try {
+      const r = await this.conn.exec("end a command that timed out", this.commandLine(`${END_RUN}end_marker "$1"`, [marker.slice("delivery:".length)], { user, group: false }), { timeoutMs: 6e4 });
+      const ended = /ended=\s*(\S.*)?$/m.exec(r.stdout)?.[1]?.trim();
+      return ended ? `its process group on the server was ended (groups ${ended})` : "it had already ended on the server";
+    } catch (e) {
+      return `its process group on the server could not be ended (${e.message}): it may still run`;
+    }
   }
   /** A TCP stream from the server to host:port over the SSH connection (see SshConnection.forwardOut). */
   forward(host, port) {
@@ -20740,6 +20957,18 @@ function treeRevision(t) {
 }
 
 // src/remote/server.ts
+function guardArgs(sh) {
+  return sh.guard ? [sh.guard.path, mineMarker(sh.guard.runId)] : ["", ""];
+}
+async function guarded(sh, what, script, args, stdin) {
+  const guard = guardArgs(sh);
+  try {
+    await sh.run(what, `${OWN_LOCK}own_lock "$1" "$2"; shift 2
+${script}`, [...guard, ...args], stdin === void 0 ? {} : { stdin });
+  } catch (e) {
+    throw lockLostFrom(e, sh.label, what);
+  }
+}
 var Layout = class {
   constructor(root) {
     this.root = root;
@@ -20822,14 +21051,7 @@ async function probe(sh, layout) {
     }
   }
   const lockText = unb64(f.get("lock"));
-  let lock = null;
-  if (lockText !== null) {
-    try {
-      lock = JSON.parse(lockText);
-    } catch {
-      lock = { runId: "?", actor: "?", host: "?", pid: 0, startedAt: "?" };
-    }
-  }
+  const lock = lockText !== null ? parseLock(lockText) : null;
   const now = Number(f.get("now") ?? "0");
   const tools = {};
   for (const [k, v] of f) if (k.startsWith("tool.")) tools[k.slice(5)] = v === "1";
@@ -20854,12 +21076,7 @@ async function writeState(sh, layout, state) {
   state.layout = LAYOUT_VERSION;
   const text = `${JSON.stringify(state, null, 2)}
 `;
-  await sh.run(
-    "write state.json",
-    `tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f "$tmp" "$1"`,
-    [layout.state],
-    { stdin: text }
-  );
+  await guarded(sh, "write state.json", `tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`, [layout.state], text);
 }
 async function appendJournal(sh, layout, entry, secrets = []) {
   await sh.run("append to the journal", `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
@@ -20867,95 +21084,15 @@ async function appendJournal(sh, layout, entry, secrets = []) {
 `
   });
 }
-var END_GROUP = `end_group() {
-  local pid run
-  pid=$(printf '%s' "$1" | sed -n 's/.*"pid":\\([0-9][0-9]*\\).*/\\1/p')
-  run=$(printf '%s' "$1" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
-  if [ -n "$pid" ] && [ "$pid" -gt 1 ] && [ -n "$run" ] && pgrep -g "$pid" -f "delivery:$run" >/dev/null 2>&1; then
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for i in 1 2 3 4 5 6 7 8 9 10; do pgrep -g "$pid" >/dev/null 2>&1 || break; sleep 0.5; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    echo "killed=$pid"
-  fi
-}
-`;
-var LOCK_SCRIPT = `${END_GROUP}lock=$1; json=$2; stale=$3
-mkdir -p "$(dirname "$lock")"
-try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
-if try_take; then echo acquired; exit 0; fi
-age=$(( $(date +%s) - $(stat -c %Y "$lock" 2>/dev/null || date +%s) ))
-if [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
-  # Stale: move the old lock aside (only one taker can win this rename), end its process group, take it.
-  aside="$lock.stale.$$"
-  if mv "$lock" "$aside" 2>/dev/null; then
-    old=$(cat "$aside")
-    end_group "$old"
-    if try_take; then printf 'takenover\\n'; printf '%s' "$old" | base64 -w0; echo; rm -f "$aside"; exit 0; fi
-    mv "$aside" "$lock.stale" 2>/dev/null || true
-  fi
-fi
-echo held
-echo "age=$age"
-base64 -w0 < "$lock" 2>/dev/null || true
-echo
-`;
-async function acquireLock(sh, layout, info, staleS) {
-  const json = JSON.stringify(info);
-  const r = await sh.run("take the lock", LOCK_SCRIPT, [layout.lock, json, String(staleS)]);
-  const lines = r.stdout.split("\n");
-  if (lines.includes("acquired")) return { acquired: true };
-  const t = lines.indexOf("takenover");
-  if (t >= 0) {
-    let old;
-    try {
-      old = JSON.parse(Buffer.from(lines[t + 1] ?? "", "base64").toString("utf8"));
-    } catch {
-      old = { runId: "?", actor: "?", host: "?", pid: 0, startedAt: "?" };
-    }
-    return { acquired: true, takenOver: old };
-  }
-  const age = Number((lines.find((l) => l.startsWith("age=")) ?? "age=0").slice(4));
-  const i = lines.findIndex((l) => l.startsWith("age="));
-  const text = Buffer.from(lines[i + 1] ?? "", "base64").toString("utf8");
-  let holder = null;
-  try {
-    holder = JSON.parse(text);
-  } catch {
-    holder = null;
-  }
-  return { acquired: false, holder, ageS: age, text };
-}
-async function releaseLock(sh, layout, runId, endGroups = false) {
-  const saved = sh.lock;
-  sh.lock = void 0;
-  try {
-    return await releaseLockScript(sh, layout, runId, endGroups);
-  } finally {
-    sh.lock = saved;
-  }
-}
-async function releaseLockScript(sh, layout, runId, endGroups) {
-  const r = await sh.run(
-    "release the lock",
-    `${END_GROUP}lock=$1; mine=$2; self=$3
-[ -f "$lock" ] || { echo absent; exit 0; }
-if grep -qF "$mine" "$lock"; then
-  text=$(cat "$lock")
-  [ "$self" = 1 ] || end_group "$text"
-  rm -f "$lock"; echo released
-else echo other; fi`,
-    [layout.lock, `"runId":${JSON.stringify(runId)}`, endGroups ? "0" : "1"]
-  );
-  return r.stdout.includes("released");
-}
 async function switchLive(sh, layout, treeId) {
-  await sh.run(
+  await guarded(
+    sh,
     `switch live to ${treeId}`,
     `root=$1; id=$2
 [ -d "$root/trees/$id" ] || die "trees/$id does not exist"
 tmp="$root/.live.tmp.$$"
 ln -s "trees/$id" "$tmp"
-mv -T "$tmp" "$root/live"
+mv -T -- "$tmp" "$root/live"
 [ "$(readlink "$root/live")" = "trees/$id" ] || die "live does not point at trees/$id after the switch"`,
     [layout.root, treeId]
   );
@@ -21236,21 +21373,29 @@ var SshConnection = class _SshConnection {
           reject(new ConnectionError(this.label, `${what}: ${maskSecrets(err.message, secrets)}`, true));
           return;
         }
-        const out = [];
-        const errOut = [];
+        const out = new BoundedOutput(params.keepBytes ?? OUTPUT_KEEP_BYTES);
+        const errOut = new BoundedOutput(params.keepBytes ?? OUTPUT_KEEP_BYTES);
         let code2 = null;
         let signal;
         let timer;
         let timedOut = false;
         const onClientGone = () => finish();
+        let done = false;
         const finish = () => {
+          if (done) return;
+          done = true;
           if (timer) clearTimeout(timer);
           this.client.removeListener("close", onClientGone);
-          const stdout = maskSecrets(Buffer.concat(out).toString("utf8"), secrets);
-          const stderr = maskSecrets(Buffer.concat(errOut).toString("utf8"), secrets);
+          const stdout = maskSecrets(out.text(), secrets);
+          const stderr = maskSecrets(errOut.text(), secrets);
           if (timedOut) {
-            reject(new RunError(this.label, what, 124, stdout, `${stderr}
-timed out after ${params.timeoutMs} ms`));
+            reject(new TimeoutError(this.label, what, stdout, `${stderr}
+timed out after ${(params.timeoutMs ?? 0) / 1e3} s`, params.timeoutMs ?? 0));
+            return;
+          }
+          if (out.dropped && params.keepBytes === void 0 && code2 !== null) {
+            reject(new RunError(this.label, what, code2, "", `${stderr}
+the command printed ${out.dropped + OUTPUT_KEEP_BYTES} bytes, more than the ${OUTPUT_KEEP_BYTES} kept in memory per command`));
             return;
           }
           if (code2 === null) {
@@ -21279,7 +21424,9 @@ timed out after ${params.timeoutMs} ms`));
               stream.signal("TERM");
             } catch {
             }
+            if (params.stdin && typeof params.stdin !== "string" && !Buffer.isBuffer(params.stdin)) params.stdin.unpipe(stream);
             stream.close();
+            finish();
           }, params.timeoutMs);
         }
         const input = params.stdin;
@@ -21369,11 +21516,13 @@ var INPUTS = {
   "jump-host": { description: "Bastion [user@]host[:port] the connections go through" },
   "jump-private-key": { secret: true, description: "Private key for the jump host (default: private-key)" },
   timeout: { default: "30", description: "Seconds to connect and authenticate" },
+  "command-timeout": { default: "3600", description: "Seconds a server command may run (fetch, update, copy, push transfer) unless it has a bound of its own; past it, the command is ended on the server" },
   "sudo-user": { description: "Code owner that tree and state commands run as (sudo -n -u)" },
   "web-user": { default: "www-data", description: "The user PHP serves the site as; Moodle's CLI runs as it" },
   strategy: { default: "parallel", description: "parallel | rolling | canary across hosts" },
   "max-parallel": { default: "0", description: "At most this many hosts at once (0: no bound)" },
   "shared-code": { default: "false", description: "The hosts serve one code volume: deliver once, run per-node steps on each" },
+  cluster: { default: "false", description: "The hosts are nodes of one Moodle site (one database, one moodledata, code on each): one coordinated delivery" },
   path: { description: "The delivery root on the server (absolute)" },
   method: { default: "git", description: "git | svn | cvs | push" },
   repository: { description: "Code source (default: the workflow repository for git)" },
@@ -21385,7 +21534,7 @@ var INPUTS = {
   adopt: { description: "init only: absolute path of an existing code directory on the server to copy in" },
   "on-drift": { default: "warn", description: "warn | fail, when files were changed by hand on the server" },
   comment: { description: "Recorded with the intervention" },
-  "lock-timeout": { default: "1800", description: "Seconds after which a lock is stale and taken over" },
+  "lock-timeout": { default: "1800", description: "Seconds a lock may show no sign of life (the heartbeat of its run) before it is stale and taken over; at least 30" },
   "dry-run": { default: "false", description: "Report what the mode would do; change nothing" },
   app: { default: "auto", description: "auto | moodle | none" },
   php: { default: "php", description: "PHP binary on the server" },
@@ -21963,6 +22112,16 @@ function readSettings(input, env = process.env, fromActions = true) {
   const strategy = take(() => parseEnum("strategy", orDefault("strategy", "parallel"), ["parallel", "rolling", "canary"]), "parallel");
   const maxParallel = take(() => parseInteger("max-parallel", orDefault("max-parallel", "0"), 0, 1e3), 0);
   const sharedCode = take(() => parseBool("shared-code", orDefault("shared-code", "false")), false);
+  const cluster = take(() => parseBool("cluster", orDefault("cluster", "false")), false);
+  if (cluster && sharedCode) {
+    errors.push(
+      new InputError(
+        "cluster",
+        "is true together with shared-code: true",
+        "Choose one: cluster: true when each node holds its own copy of the code (one database, one moodledata), shared-code: true when the nodes serve one code volume"
+      )
+    );
+  }
   const path = take(() => {
     if (!raw.path.trim()) throw new InputError("path", "is required", "Give the delivery root on the server, e.g. /srv/moodle");
     return parseAbsolutePath("path", raw.path);
@@ -22009,11 +22168,13 @@ function readSettings(input, env = process.env, fromActions = true) {
     hostKeys: { knownHosts, fingerprints, insecure },
     jump,
     timeoutMs: timeoutS * 1e3,
+    commandTimeoutMs: take(() => parseInteger("command-timeout", orDefault("command-timeout", "3600"), 60, 7 * 86400, " of seconds"), 3600) * 1e3,
     sudoUser,
     webUser,
     strategy,
     maxParallel,
     sharedCode,
+    cluster,
     path,
     method,
     repository,
@@ -22025,7 +22186,17 @@ function readSettings(input, env = process.env, fromActions = true) {
     adopt,
     onDrift: take(() => parseEnum("on-drift", orDefault("on-drift", "warn"), ["warn", "fail"]), "warn"),
     comment: raw.comment.trim().slice(0, 4096),
-    lockTimeoutS: take(() => parseInteger("lock-timeout", orDefault("lock-timeout", "1800"), 0, 31 * 86400, " of seconds"), 1800),
+    lockTimeoutS: take(() => {
+      const n = parseInteger("lock-timeout", orDefault("lock-timeout", "1800"), 0, 31 * 86400, " of seconds");
+      if (n < MIN_LOCK_TIMEOUT_S) {
+        throw new InputError(
+          "lock-timeout",
+          `${n} s is too short to be safe: a running delivery shows life every ${HEARTBEAT_S} s, and a lock that shows none for lock-timeout is taken over (the holder's commands are ended)`,
+          `Give at least ${MIN_LOCK_TIMEOUT_S} (the default, 1800, suits most sites)`
+        );
+      }
+      return n;
+    }, 1800),
     dryRun: take(() => parseBool("dry-run", orDefault("dry-run", "false")), false),
     app: take(() => parseEnum("app", orDefault("app", "auto"), ["auto", "moodle", "none"]), "auto"),
     php: take(() => {
@@ -22331,14 +22502,94 @@ done`,
   return r.stdout.split("\n").filter((l) => l.startsWith("copied=")).map((l) => l.slice(7));
 }
 
+// src/remote/sudo.ts
+var SCRIPT = `command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
+for u in "$@"; do
+  if out=$(cd / && sudo -n -u "$u" -- bash -c 'id -un' 2>&1 </dev/null); then r=ok; else r=no; fi
+  printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
+done`;
+var SUDOERS_FILE = "/etc/sudoers.d/delivery";
+function sudoersLine(login, users, command = "ALL") {
+  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command}`;
+}
+async function probeSudo(sh, users) {
+  const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
+  if (r.stdout.split("\n").includes("nosudo")) return "no-sudo";
+  const verdicts = [];
+  for (const line of r.stdout.split("\n")) {
+    const [result, user, detail = ""] = line.split("	");
+    if (!user) continue;
+    const ok = result === "ok" && detail.trim() === user;
+    verdicts.push({ user, ok, detail: detail.trim() });
+  }
+  for (const u of users) if (!verdicts.some((v) => v.user === u)) verdicts.push({ user: u, ok: false, detail: "no answer" });
+  return verdicts;
+}
+function sudoProblem(login, needs, verdicts) {
+  const users = [...needs.keys()];
+  if (verdicts === "no-sudo") {
+    const inputs = [...new Set(needs.values())];
+    return `${inputs.join(" and ")} ${inputs.length > 1 ? "need" : "needs"} sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, users)}. Nothing was changed`;
+  }
+  const refused = verdicts.filter((v) => !v.ok && needs.has(v.user));
+  if (refused.length === 0) return null;
+  const each2 = refused.map((v) => `${needs.get(v.user)} ${v.user}${v.detail ? ` (sudo said: ${v.detail})` : ""}`).join("; ");
+  const missing = refused.map((v) => v.user);
+  return `the SSH user ${login} may not run commands as ${missing.join(" and ")} through sudo without a password: ${each2}. Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} (every command the action runs as ${missing.join(" and ")} is bash, so ${sudoersLine(login, missing, "/usr/bin/bash")} works too; it is not narrower in effect: what limits the account is the list of users it may become)`;
+}
+var PHP_EUID = `echo "euid=", function_exists("posix_geteuid") ? posix_geteuid() : (preg_match("/^Uid:\\s+\\d+\\s+(\\d+)/m", (string) @file_get_contents("/proc/self/status"), $m) ? $m[1] : "?"), "\\n";`;
+var PHP_SCRIPT = `u=$1; php=$2; code=$3
+command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
+p=$(command -v -- "$php" 2>/dev/null) || { echo nophp; exit 0; }
+case $p in /*) ;; *) printf 'notabs\\t%s\\n' "$p"; exit 0 ;; esac
+want=$(id -u -- "$u" 2>/dev/null) || { echo nouser; exit 0; }
+if out=$(cd / && sudo -n -u "$u" -- "$p" -r "$code" 2>&1 </dev/null); then r=ok; else r=no; fi
+got=$(printf '%s\\n' "$out" | sed -n 's/^euid=\\([0-9][0-9]*\\)$/\\1/p' | tail -1)
+printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$r" "$p" "$want" "$got" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"`;
+async function probePhpAs(sh, user, php) {
+  const r = await sh.runAs(void 0, `check that PHP may run as ${user}`, PHP_SCRIPT, [user, php, PHP_EUID], { nothrow: true });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (line === "nosudo") return { kind: "no-sudo" };
+  if (line === "nophp") return { kind: "no-php", php };
+  if (line === "nouser") return { kind: "no-user", php };
+  const f = line.split("	");
+  if (f[0] === "notabs") return { kind: "not-absolute", php, found: f[1] ?? "" };
+  if (f[0] === "ok" && f[3] !== "" && f[3] === f[2]) return { kind: "ok", php: f[1] };
+  const detail = f[0] === "ok" ? `PHP ran, but as uid ${f[3] || "?"}, not ${user}'s ${f[2]}` : (f[4] ?? r.stderr).trim() || "no answer";
+  return { kind: "refused", php: f[1] || php, detail };
+}
+function phpCommandForm(user, php) {
+  return `sudo -n -u ${user} ${php} SCRIPT ARGS...`;
+}
+function phpProblem(login, user, v) {
+  const why = `Moodle's CLI runs as web-user ${user}, always as ${phpCommandForm(user, v.kind === "ok" || v.kind === "refused" ? v.php : "/usr/bin/php")}`;
+  switch (v.kind) {
+    case "ok":
+      return null;
+    case "no-sudo":
+      return `web-user needs sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], "/usr/bin/php")} (the full path of the php input's binary). Nothing was changed`;
+    case "no-php":
+      return `php: the SSH user ${login} finds no program ${v.php} on the server (command -v ${v.php}): install PHP's command line (apt-get install php-cli) or give php as an absolute path, e.g. /usr/bin/php8.2. Nothing was changed`;
+    case "not-absolute":
+      return `php: ${v.php} is ${v.found} for the SSH user ${login} (command -v), not a program with an absolute path, and sudoers rules name programs by their full path: give php as an absolute path, e.g. /usr/bin/php. Nothing was changed`;
+    case "no-user":
+      return `web-user ${user} does not exist on the server: give the user the web server runs PHP as (e.g. www-data). Nothing was changed`;
+    case "refused":
+      return `the SSH user ${login} may not run ${v.php} as web-user ${user} through sudo without a password (sudo said: ${v.detail}). Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], v.php)} (${why}: nothing else runs as ${user}; a wider rule such as ${sudoersLine(login, [user])} works too)`;
+  }
+}
+
 // src/app/moodle.ts
 function parseVersionPhp(text) {
   const str = (name) => new RegExp(`\\$${name}\\s*=\\s*(['"])([^'"]*)\\1`).exec(text)?.[2];
   const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1];
   const release = str("release");
   if (!version || !release) return void 0;
-  return { release, version, branch: str("branch") };
+  const m = /\$maturity\s*=\s*([A-Z_]+|[0-9]+)\s*;/.exec(text)?.[1];
+  const maturity = m === void 0 ? void 0 : MATURITY[m] ?? (/^[0-9]+$/.test(m) ? Number(m) : void 0);
+  return { release, version, branch: str("branch"), ...maturity === void 0 ? {} : { maturity } };
 }
+var MATURITY = { MATURITY_ALPHA: 50, MATURITY_BETA: 100, MATURITY_RC: 150, MATURITY_STABLE: 200 };
 function describeVersion(v) {
   return v ? `${v.release} (${v.version})` : "unknown";
 }
@@ -22355,6 +22606,14 @@ function decideMaintenance(setting, pending, required) {
   if (setting === "always") return true;
   if (setting === "never") return false;
   return pending && required !== false;
+}
+function lineWise(each2) {
+  let rest = "";
+  return (chunk) => {
+    const lines = (rest + chunk.toString("utf8")).split("\n");
+    rest = lines.pop() ?? "";
+    for (const l of lines) if (l.trim()) each2(l.trimEnd());
+  };
 }
 var MoodleApp = class {
   constructor(sh, layout) {
@@ -22385,30 +22644,88 @@ if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/
     return this.layout.tree(ctx.state.live);
   }
   /**
-   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with the `php` input's binary, as
-   * the web user. Never throws for the script's own exit code; throws when sudo refuses.
+   * PHP as the web user may run it: the absolute path the sudo preflight resolved (`command -v` as the SSH user), which
+   * is the path a sudoers rule names. Unset when the web user is the SSH user (then the `php` input as given).
    */
-  async cli(ctx, dir, script, args, timeoutMs = 6e5) {
-    const { webUser, php } = ctx.settings;
-    const user = webUser === ctx.target.user ? void 0 : webUser;
-    const r = await ctx.sh.runAs(
-      user,
-      `moodle ${script}${args.length ? ` ${args.join(" ")}` : ""} as ${webUser}`,
-      `d=$1; s=$2; php=$3; shift 3
+  php;
+  /**
+   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with PHP, as the web user. The
+   * script's path is chosen first, as the code owner (who can read the trees); then the SSH user runs exactly
+   * `sudo -n -u WEB PHP SCRIPT ARGS...` (the argv a php-only sudoers rule allows; nothing runs as the web user through
+   * a shell), in its own process group like every command, from the tree's root when the SSH user may enter it, else
+   * from `/` (Moodle's scripts find config.php from `__DIR__`, not from the working directory). Never throws for the
+   * script's own exit code; throws when sudo refuses.
+   */
+  async cli(ctx, dir, script, args, timeoutMs = 6e5, stream) {
+    const what = `moodle ${script}${args.length ? ` ${args.join(" ")}` : ""} as ${ctx.settings.webUser}`;
+    const found = await ctx.sh.run(
+      `find admin/cli/${script} in ${dir}`,
+      `d=$1; s=$2
 if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/admin/cli/$s"; fi
-[ -f "$f" ] || { echo "no $f" >&2; exit 127; }
-cd "$d"
-exec "$php" "$f" "$@"`,
-      [dir, script, php, ...args],
-      { nothrow: true, timeoutMs }
+if [ -f "$f" ]; then printf 'cli=%s
+' "$f"; else echo "no $f" >&2; fi`,
+      [dir, script]
+    );
+    const file = /^cli=(.*)$/m.exec(found.stdout)?.[1];
+    if (!file) return { code: 127, out: found.stderr.trim(), stdout: "" };
+    return this.runPhp(ctx, dir, what, [file, ...args], timeoutMs, stream);
+  }
+  /**
+   * Runs PHP with `argv` as the web user (`sudo -n -u WEB PHP ARGV...`), from `dir` when the SSH user may enter it.
+   * Never throws for PHP's own exit code; throws when sudo refuses.
+   */
+  async runPhp(ctx, dir, what, argv, timeoutMs, stream) {
+    const { webUser } = ctx.settings;
+    const user = webUser === ctx.target.user ? void 0 : webUser;
+    const php = this.php ?? ctx.settings.php;
+    const r = await ctx.sh.runAs(
+      void 0,
+      what,
+      `d=$1; php=$2; u=$3; shift 3
+cd -- "$d" 2>/dev/null || cd /
+if [ -n "$u" ]; then set -- sudo -n -u "$u" -- "$php" "$@"; else set -- "$php" "$@"; fi
+rc=0; "$@" || rc=$?
+exit "$rc"`,
+      [dir, php, user ?? "", ...argv],
+      { nothrow: true, timeoutMs, ...stream ? { onStdout: lineWise(stream), keepBytes: 1024 * 1024 } : {} }
     );
     const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith("\n") ? "\n" : ""}${r.stderr}` : ""}`.trim();
     if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
       throw new StepFailure(
-        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split("\n")[0]}. Allow the login user ${ctx.target.user} to run commands as ${webUser} without a password (sudoers: ${ctx.target.user} ALL=(${webUser}) NOPASSWD: ALL), or set web-user`
+        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split("\n")[0]}. Allow the login user ${ctx.target.user} to run PHP as ${webUser} without a password (sudoers: ${sudoersLine(ctx.target.user, [webUser], php)}), or set web-user`
       );
     }
     return { code: r.code, out, stdout: r.stdout };
+  }
+  /**
+   * Whether the site is in maintenance mode by its admin's choice: CLI maintenance (`climaintenance.html` in moodledata,
+   * which only the web user may read: PHP reads config.php as Moodle's own bootstrap does and stops right after it) and
+   * the web setting `maintenance_enabled` (`cfg.php`).
+   */
+  async readMaintenance(ctx, dir) {
+    const cli = await this.cliMaintenanceFile(ctx, dir, "read");
+    const w = await this.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled"], 12e4);
+    if (w.code !== 0 && w.code !== 3) {
+      throw new StepFailure(`cannot tell whether the site is in maintenance mode: cfg.php --name=maintenance_enabled failed (exit code ${w.code})${w.out ? `: ${tail(w.out)}` : ""}`);
+    }
+    return { cli, web: w.code === 0 && w.stdout.trim() === "1" };
+  }
+  /** Whether `climaintenance.html` is in moodledata; `end` removes it first (`maintenance.php --disable` less the web setting). */
+  async cliMaintenanceFile(ctx, dir, action) {
+    const f = await this.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ["-r", CLI_MAINTENANCE, "--", `${dir}/config.php`, action], 12e4);
+    const on = /^climaintenance=([01])$/m.exec(f.stdout)?.[1];
+    if (f.code !== 0 || on === void 0) {
+      throw new StepFailure(`cannot tell whether the site is in CLI maintenance mode: PHP could not read ${dir}/config.php and moodledata as ${ctx.settings.webUser} (exit code ${f.code})${f.out ? `: ${tail(f.out)}` : ""}`);
+    }
+    return on === "1";
+  }
+  /** Whether cron is enabled: the setting cron_enabled as cron.php reads it (unset or 0: disabled). */
+  async cronEnabled(ctx, dir) {
+    const r = await this.cli(ctx, dir, "cfg.php", ["--name=cron_enabled"], 12e4);
+    if (r.code !== 0 && r.code !== 3) {
+      throw new StepFailure(`cannot tell whether cron is enabled: cfg.php --name=cron_enabled failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
+    }
+    return r.code === 0 && !["", "0"].includes(r.stdout.trim());
   }
   /** Runs a CLI script that must succeed, as a named step. */
   async must(ctx, name, dir, script, args, timeoutMs) {
@@ -22477,6 +22794,12 @@ exec "$php" "$f" "$@"`,
       },
       (r) => r.pending ? `database upgrade pending (${describeVersion(from)} -> ${describeVersion(to)}); maintenance ${r.required === void 0 ? "assumed required (upgrade.php cannot tell)" : r.required ? "required" : "not required"}` : "no database upgrade pending: code-only switch"
     );
+    if (pending && ctx.settings.upgrade && to.maturity !== void 0 && to.maturity < MATURITY.MATURITY_STABLE) {
+      const level = Object.keys(MATURITY).find((k) => MATURITY[k] === to.maturity) ?? `maturity ${to.maturity}`;
+      throw new Refusal(
+        `the work tree's code (${describeVersion(to)}) is ${level}, not a stable release: Moodle's upgrade.php refuses to upgrade to it (without --allow-unstable), which would leave the new code live on the old database. Nothing was switched: deliver a stable release`
+      );
+    }
     if (pending && !ctx.settings.upgrade) {
       throw new Refusal(
         `the work tree's code (${describeVersion(to)}) needs a database upgrade and upgrade is false: switching would serve it on the old database (Moodle then answers every page with its upgrade screen). Nothing was switched: run backtoprod with upgrade: true, or deliver code that needs no upgrade`
@@ -22489,7 +22812,7 @@ exec "$php" "$f" "$@"`,
     const m = decideMaintenance(ctx.settings.maintenance, pending, required);
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ", in maintenance mode (maintenance: always)" : ""}`];
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on`
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`
     ];
   }
   async beforeSwitch(ctx, work, live) {
@@ -22498,20 +22821,37 @@ exec "$php" "$f" "$@"`,
     plan2.upgrade = pending;
     plan2.outageless = pending && required === false && ctx.settings.maintenance !== "always";
     const maintenance = decideMaintenance(ctx.settings.maintenance, pending, required);
+    if (maintenance || ctx.settings.healthUrl) {
+      const m = await step(
+        ctx,
+        "maintenance state",
+        () => this.readMaintenance(ctx, liveDir),
+        (m2) => m2.cli ? "in CLI maintenance mode (set by the admin): it stays on" : m2.web ? "in maintenance mode set on the web (maintenance_enabled, by the admin): it stays on" : "not in maintenance mode"
+      );
+      plan2.adminMaintenance = m.cli ? "cli" : m.web ? "web" : void 0;
+      if (plan2.adminMaintenance) {
+        ctx.maintenanceKept = `the site's admin keeps it in ${plan2.adminMaintenance === "cli" ? "CLI maintenance mode" : "maintenance mode (maintenance_enabled)"}, which this delivery leaves on`;
+      }
+    }
+    if (pending && await this.supports(ctx, liveDir, "cron.php", "--disable-wait")) {
+      plan2.adminCronOff = !await step(ctx, "cron state", () => this.cronEnabled(ctx, liveDir), (on) => on ? "cron enabled" : "cron disabled (by the admin): it stays disabled");
+    }
     try {
       if (pending && ctx.settings.beforeUpgrade) {
         await runHook(ctx, "before-upgrade", ctx.settings.beforeUpgrade);
         plan2.beforeUpgrade = true;
       }
-      if (maintenance) {
+      if (maintenance && plan2.adminMaintenance === "cli") {
+        skipped(ctx, "maintenance on", "the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery");
+      } else if (maintenance) {
         await this.must(ctx, "maintenance on", liveDir, "maintenance.php", ["--enable"]);
         plan2.maintenance = true;
       } else {
         skipped(ctx, "maintenance on", ctx.settings.maintenance === "never" ? "maintenance: never" : pending ? "the upgrade does not require maintenance mode" : "no upgrade: code-only switch");
       }
       if (pending) {
-        if (await this.supports(ctx, liveDir, "cron.php", "--disable-wait")) {
-          plan2.cronHeld = true;
+        if (plan2.adminCronOff !== void 0) {
+          plan2.cronHeld = !plan2.adminCronOff;
           await this.must(ctx, "cron hold", liveDir, "cron.php", ["--disable-wait"], 9e5);
         } else {
           skipped(ctx, "cron hold", "cron.php of the live tree has no --disable-wait (Moodle before 4.2)");
@@ -22538,14 +22878,33 @@ exec "$php" "$f" "$@"`,
       );
     }
   }
+  /**
+   * Ends the maintenance mode this delivery turned on. A site its admin had in web maintenance (`maintenance_enabled`,
+   * which `maintenance.php --enable` clears) gets that setting back first, then the CLI maintenance file goes: visitors
+   * never see the site open in between.
+   */
+  async maintenanceOff(ctx, p, dir) {
+    if (p.adminMaintenance === "web") {
+      await step(
+        ctx,
+        "maintenance off",
+        async () => {
+          const r = await this.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled", "--set=1"], 12e4);
+          if (r.code !== 0) throw new StepFailure(`cfg.php --name=maintenance_enabled --set=1 failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
+          await this.cliMaintenanceFile(ctx, dir, "end");
+        },
+        () => "CLI maintenance off; the admin's maintenance mode (maintenance_enabled) stays on"
+      );
+    } else {
+      await this.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]);
+    }
+    p.maintenance = false;
+  }
   async cancelSwitch(ctx, plan2) {
     const p = plan2;
     const dir = this.liveDir(ctx);
     if (p.maintenance) {
-      await this.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]).then(
-        () => p.maintenance = false,
-        (e) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`)
-      );
+      await this.maintenanceOff(ctx, p, dir).catch((e) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`));
     }
     if (p.cronHeld) {
       await this.must(ctx, "cron on", dir, "cron.php", ["--enable"]).then(
@@ -22554,7 +22913,7 @@ exec "$php" "$f" "$@"`,
       );
     }
   }
-  async afterSwitch(ctx, plan2) {
+  async afterSwitch(ctx, plan2, nodes) {
     const p = plan2;
     const dir = this.liveDir(ctx);
     if (p.upgrade) {
@@ -22565,7 +22924,7 @@ exec "$php" "$f" "$@"`,
         ctx,
         "upgrade",
         async () => {
-          const r = await this.cli(ctx, dir, "upgrade.php", args, 4 * 36e5).catch((e) => ({ code: -1, out: e.message, stdout: "" }));
+          const r = await this.cli(ctx, dir, "upgrade.php", args, 4 * 36e5, (line) => ctx.log.info(`${ctx.target.label}: upgrade: ${line}`)).catch((e) => ({ code: -1, out: e.message, stdout: "" }));
           ctx.report.upgradeOutput = r.out;
           if (r.code !== 0) {
             failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`;
@@ -22576,7 +22935,7 @@ exec "$php" "$f" "$@"`,
         () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? " (no maintenance needed: --maintenance=false)" : ""}`
       ).catch(() => void 0);
       if (failure) {
-        if (!p.maintenance && ctx.settings.maintenance !== "never") {
+        if (!p.maintenance && p.adminMaintenance !== "cli" && ctx.settings.maintenance !== "never") {
           await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
             () => p.maintenance = true,
             (e) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`)
@@ -22584,20 +22943,16 @@ exec "$php" "$f" "$@"`,
         }
         const restore = this.restoreAfterFailedUpgrade(ctx, p, dir);
         throw new UnsafeToGoBack(
-          `${failure}. The database may be half-upgraded: the site ${p.maintenance ? "stays in maintenance mode" : `is NOT in maintenance mode (${ctx.settings.maintenance === "never" ? "maintenance: never" : "it could not be turned on"})`} and will not go back by itself`,
+          `${failure}. The database may be half-upgraded: the site ${p.maintenance || p.adminMaintenance === "cli" ? "stays in maintenance mode" : `is NOT in maintenance mode (${ctx.settings.maintenance === "never" ? "maintenance: never" : "it could not be turned on"})`} and will not go back by itself`,
           restore
         );
       }
     }
     let purgeError;
     await this.must(ctx, "purge caches", dir, "purge_caches.php", []).catch((e) => purgeError = e);
+    if (nodes) await nodes().catch((e) => purgeError = purgeError ? new Error(`${purgeError.message}; ${e.message}`) : e);
     const problems = [];
-    if (p.maintenance) {
-      await this.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]).then(
-        () => p.maintenance = false,
-        (e) => problems.push(e.message)
-      );
-    }
+    if (p.maintenance) await this.maintenanceOff(ctx, p, dir).catch((e) => problems.push(e.message));
     if (p.cronHeld) {
       await this.must(ctx, "cron on", dir, "cron.php", ["--enable"]).then(
         () => p.cronHeld = false,
@@ -22622,7 +22977,8 @@ exec "$php" "$f" "$@"`,
     const p = plan2;
     const dir = this.liveDir(ctx);
     let held = "";
-    if (ctx.settings.maintenance !== "never") {
+    if (p.adminMaintenance === "cli") held = "The site stays in the maintenance mode its admin had set. ";
+    else if (ctx.settings.maintenance !== "never") {
       await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
         () => {
           p.maintenance = true;
@@ -22640,18 +22996,25 @@ exec "$php" "$f" "$@"`,
   }
   /** What an operator types to run a CLI script as the web user. */
   command(ctx, dir, script, args, publicRoot = false) {
-    return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
+    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
   }
   restoreAfterFailedUpgrade(ctx, p, dir) {
     const safe = ctx.state ? `trees/${ctx.state.safe}` : "the safe tree";
     const safeDir = ctx.state ? this.layout.tree(ctx.state.safe) : dir;
-    const off = (d, pub) => `${this.command(ctx, d, "maintenance.php", "--disable", pub)}${p.cronHeld ? ` and ${this.command(ctx, d, "cron.php", "--enable", pub)}` : ""}`;
+    const off = (d, pub) => [
+      p.adminMaintenance === "cli" ? "" : this.command(ctx, d, "maintenance.php", "--disable", pub),
+      p.adminMaintenance === "web" ? this.command(ctx, d, "cfg.php", "--name=maintenance_enabled --set=1", pub) : "",
+      p.cronHeld ? this.command(ctx, d, "cron.php", "--enable", pub) : ""
+    ].filter(Boolean).join(" and ") || "leave maintenance mode on, as the admin had it";
     return [
       `Either fix the cause and finish the upgrade: ${this.command(ctx, dir, "upgrade.php", "--non-interactive", p.to?.publicRoot)}, then ${off(dir, p.to?.publicRoot)}.`,
       `Or restore the database and moodledata from the backup taken before the upgrade${p.beforeUpgrade ? ` (before-upgrade: ${ctx.settings.beforeUpgrade})` : ""}, run mode goback (live back to ${safe}, ${describeVersion(p.from)}), then ${off(safeDir, p.from?.publicRoot)}.`
     ].join(" ");
   }
 };
+var CLI_MAINTENANCE = `define("CLI_SCRIPT", true); define("ABORT_AFTER_CONFIG", true); $CFG = new stdClass(); require $argv[1];
+$f = $CFG->dataroot . "/climaintenance.html"; if (($argv[2] ?? "") === "end" && file_exists($f)) { unlink($f); }
+echo "climaintenance=", file_exists($f) ? 1 : 0, "\\n";`;
 function tail(out) {
   return out.trim().split("\n").slice(-15).join("\n");
 }
@@ -22719,6 +23082,10 @@ async function healthCheck(ctx, opts = {}) {
   const url = ctx.settings.healthUrl;
   const { status: status2, text } = ctx.settings.healthExpect;
   const expect = `${status2}${text ? ` ${text}` : ""}`;
+  if (ctx.maintenanceKept) {
+    skipped(ctx, "health", `not checked: ${ctx.maintenanceKept}`);
+    return void 0;
+  }
   const attempts = opts.attempts ?? 5;
   const interval = opts.intervalMs ?? 3e3;
   const started = Date.now();
@@ -22824,6 +23191,9 @@ async function switchTo(ctx, state, id, roles) {
     },
     () => `live: trees/${from} -> trees/${id}`
   );
+}
+function needsReconcile(probe2, state) {
+  return Object.values(state.trees).some((t) => t.movingTo) || !probe2.liveExists || liveTreeId(probe2) !== state.live;
 }
 async function reconcile(ctx, state) {
   const fixed = [];
@@ -23126,12 +23496,15 @@ async function update(ctx, tree, driftChecked = false) {
 
 // src/modes/deliver.ts
 async function deliver(ctx) {
+  if (await prepareDelivery(ctx)) await backtoprod(ctx);
+}
+async function prepareDelivery(ctx) {
   const state = mustState(ctx);
   if (state.state === "delivering") {
     plan(ctx, "resume the delivery in progress: update, then backtoprod");
     await update(ctx);
-    await backtoprod(ctx);
-    return;
+    if (ctx.settings.dryRun) await backtoprod(ctx);
+    return !ctx.settings.dryRun;
   }
   const live = state.trees[state.live];
   const fetch2 = ctx.vcs.fetch?.bind(ctx.vcs);
@@ -23149,11 +23522,11 @@ async function deliver(ctx) {
     await goback(ctx);
     await update(ctx, live, true);
     plan(ctx, `switch live back to trees/${live.id}, updated, under a fresh id; the copy that served meanwhile becomes the safe tree`);
-    return;
+    return false;
   }
   await goback(ctx);
   await update(ctx, void 0, true);
-  await backtoprod(ctx);
+  return true;
 }
 
 // src/modes/fit.ts
@@ -23372,42 +23745,6 @@ async function status(ctx) {
   await checkDrift(ctx, live, "live", false);
   const roles = s.state === "production" ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`;
   ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}`;
-}
-
-// src/remote/sudo.ts
-var SCRIPT = `command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
-for u in "$@"; do
-  if out=$(cd / && sudo -n -u "$u" -- bash -c 'id -un' 2>&1 </dev/null); then r=ok; else r=no; fi
-  printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
-done`;
-var SUDOERS_FILE = "/etc/sudoers.d/delivery";
-function sudoersLine(login, users, command = "ALL") {
-  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command}`;
-}
-async function probeSudo(sh, users) {
-  const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
-  if (r.stdout.split("\n").includes("nosudo")) return "no-sudo";
-  const verdicts = [];
-  for (const line of r.stdout.split("\n")) {
-    const [result, user, detail = ""] = line.split("	");
-    if (!user) continue;
-    const ok = result === "ok" && detail.trim() === user;
-    verdicts.push({ user, ok, detail: detail.trim() });
-  }
-  for (const u of users) if (!verdicts.some((v) => v.user === u)) verdicts.push({ user: u, ok: false, detail: "no answer" });
-  return verdicts;
-}
-function sudoProblem(login, needs, verdicts) {
-  const users = [...needs.keys()];
-  if (verdicts === "no-sudo") {
-    const inputs = [...new Set(needs.values())];
-    return `${inputs.join(" and ")} ${inputs.length > 1 ? "need" : "needs"} sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, users)}. Nothing was changed`;
-  }
-  const refused = verdicts.filter((v) => !v.ok && needs.has(v.user));
-  if (refused.length === 0) return null;
-  const each = refused.map((v) => `${needs.get(v.user)} ${v.user}${v.detail ? ` (sudo said: ${v.detail})` : ""}`).join("; ");
-  const missing = refused.map((v) => v.user);
-  return `the SSH user ${login} may not run commands as ${missing.join(" and ")} through sudo without a password: ${each}. Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} (every command the action runs through sudo is bash, so ${sudoersLine(login, missing, "/usr/bin/bash")} works too; it is not narrower in effect: what limits the account is the list of users it may become)`;
 }
 
 // src/steps/permissions.ts
@@ -25229,11 +25566,6 @@ async function runMode(ctx) {
       throw new StepFailure(`mode ${settings.mode} is not available in this version`);
   }
 }
-function lockJson(info) {
-  const body = JSON.stringify(info);
-  const before = `${body.slice(0, -1)},"pid":`;
-  return { before, after: "}", full: `${before}0}` };
-}
 function chooseApp(settings, stateApp, sh, layout) {
   const app = settings.app === "auto" ? stateApp ?? "none" : settings.app;
   return app === "moodle" ? new MoodleApp(sh, layout) : new NoApp();
@@ -25260,9 +25592,24 @@ async function sudoStep(report, sh, login, needs) {
   const detail = problem ?? `${login} may become ${[...needs.keys()].join(", ")} through sudo -n`;
   report.steps.push({ name: "sudo", outcome: problem ? "failure" : "success", ms: Date.now() - started, detail });
   if (problem) throw new StepFailure(problem);
+  for (const [user, input] of needs) (report.sudo ??= []).push({ user, input, command: `sudo -n -u ${user} -- bash -c SCRIPT ARGS...`, rule: sudoersLine(login, [user]) });
+}
+async function phpSudoStep(report, sh, login, webUser, php) {
+  const started = Date.now();
+  const v = await probePhpAs(sh, webUser, php);
+  const ms = Date.now() - started;
+  if (v.kind !== "ok") {
+    const problem = phpProblem(login, webUser, v);
+    report.steps.push({ name: "sudo", outcome: "failure", ms, detail: problem });
+    throw new StepFailure(problem);
+  }
+  const command = phpCommandForm(webUser, v.php);
+  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command}` });
+  (report.sudo ??= []).push({ user: webUser, input: "web-user", command, rule: sudoersLine(login, [webUser], v.php) });
+  return v.php;
 }
 function describeError(err) {
-  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError;
+  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError || err instanceof LockLostError;
   return ours ? err.message : `${err.name}: ${err.message}`;
 }
 async function openHost(settings, target, opts, report, held) {
@@ -25287,13 +25634,13 @@ async function openHost(settings, target, opts, report, held) {
   const login = new RemoteShell(conn, { runId: settings.run.runId, setsid: false });
   if (owner) await sudoStep(report, login, target.user, /* @__PURE__ */ new Map([[owner, "sudo-user"]]));
   const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout);
-  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true });
+  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true, timeoutMs: settings.commandTimeoutMs });
   const method = p.state?.method ?? settings.method;
   const vcsCtx = { sh, layout, settings, log };
   const vcs = createDriver(method, vcsCtx);
   const app = chooseApp(settings, p.state?.app, sh, layout);
   vcsCtx.keep = [.../* @__PURE__ */ new Set([...app.keep, ...settings.keep])].sort();
-  if (app.name === "moodle" && settings.webUser !== target.user) await sudoStep(report, login, target.user, /* @__PURE__ */ new Map([[settings.webUser, "web-user"]]));
+  if (app instanceof MoodleApp && settings.webUser !== target.user) app.php = await phpSudoStep(report, login, target.user, settings.webUser, settings.php);
   return {
     settings,
     target,
@@ -25317,24 +25664,31 @@ async function runHost(settings, target, opts, hooks = {}) {
   const held = {};
   let ctx;
   let locked = false;
+  let lock;
   try {
     ctx = await openHost(settings, target, opts, report, held);
     const { sh, vcs, app } = ctx;
     const method = vcs.method;
     let p = ctx.probe;
+    const writes = WRITING_MODES.includes(settings.mode) && !settings.dryRun;
+    if (writes && p.lock && p.lock.runId !== settings.run.runId && p.lockAgeS < settings.lockTimeoutS) {
+      const after2 = refusal(settings.mode, p, settings.path, settings.session);
+      throw new StepFailure(
+        `${settings.path} is locked by ${describeHolder(p.lock)}, whose last sign of life was ${p.lockAgeS} s ago: that run is active. Wait for it to end (or cancel it); the lock is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s)${after2 ? `. Then: ${after2}` : ""}`
+      );
+    }
     if (p.state && p.state.method !== settings.method && ["update", "deliver"].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`
       );
     }
     const refused = refusal(settings.mode, p, settings.path, settings.session);
-    if (refused) throw new Refusal(refused);
+    if (refused && !(writes && p.state && needsReconcile(p, p.state))) throw new Refusal(refused);
     if (p.stateError && settings.mode !== "status") throw new StepFailure(p.stateError);
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false);
     if (missing.length && ["init", "update", "deliver"].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(", ")}, needed by method ${method}: install it on the server`);
     }
-    const writes = WRITING_MODES.includes(settings.mode) && !settings.dryRun;
     if (p.lock && (!writes || settings.dryRun)) {
       const stale = p.lockAgeS >= settings.lockTimeoutS;
       const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, ${p.lockAgeS} s ago)${stale ? ", stale: a real run would take it over" : ""}`;
@@ -25342,19 +25696,20 @@ async function runHost(settings, target, opts, hooks = {}) {
       if (settings.mode !== "status") log.warning(msg);
     }
     if (writes) {
-      const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, startedAt: now().toISOString(), mode: settings.mode };
-      const json = lockJson(info);
+      const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode };
       const started = Date.now();
-      const res = await acquireLock(sh, layout, { ...info, pid: 0 }, settings.lockTimeoutS);
+      const res = await acquireLock(sh, layout, info, settings.lockTimeoutS);
       if (!res.acquired) {
         const h = res.holder;
         throw new StepFailure(
-          h ? `${settings.path} is locked by run ${h.runId} of ${h.actor} on ${h.host} (mode ${h.mode ?? "?"}, started ${h.startedAt}, ${res.ageS} s ago); it will be taken over after lock-timeout (${settings.lockTimeoutS} s). Wait for that run, or cancel it` : `${settings.path} is locked (${res.ageS} s ago) and the lock file cannot be read: check ${layout.lock}`
+          h ? `${settings.path} is locked by ${describeHolder(h)}, whose last sign of life was ${res.ageS} s ago; it is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s). Wait for that run, or cancel it` : `${settings.path} is locked (${res.ageS} s ago) and the lock file cannot be read: check ${layout.lock}`
         );
       }
       locked = true;
       opts.onLock?.(target, true);
-      sh.lock = { path: layout.lock, jsonBefore: json.before, jsonAfter: json.after };
+      lock = new HeldLock(sh, layout, settings.run.runId, res.takenOver, (m) => log.warning(m));
+      sh.guard = lock.guard;
+      lock.start();
       report.steps.push({ name: "lock", outcome: "success", ms: Date.now() - started, detail: res.takenOver ? `took over the stale lock of run ${res.takenOver.runId}` : void 0 });
       if (res.takenOver) {
         log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`);
@@ -25363,11 +25718,15 @@ async function runHost(settings, target, opts, hooks = {}) {
       ctx.probe = p;
       ctx.state = p.state;
       const again = refusal(settings.mode, p, settings.path, settings.session);
-      if (again) throw new Refusal(again);
+      if (again && !(p.state && needsReconcile(p, p.state))) throw new Refusal(again);
       if (p.stateError) throw new StepFailure(p.stateError);
       if (res.takenOver) await journal(ctx, "lock-takeover", { from: res.takenOver });
       await journal(ctx, "start", { ref: settings.ref, paths: settings.paths, comment: settings.comment || void 0, runUrl: settings.run.runUrl || void 0, trigger: settings.run.event });
       if (ctx.state) await reconcile(ctx, ctx.state);
+      if (again) {
+        const fits = refusal(settings.mode, { ...p, state: ctx.state }, settings.path, settings.session);
+        if (fits) throw new Refusal(fits);
+      }
       if (INTERVENTION_MODES.includes(settings.mode) && p.session) ctx.sessionId = p.session;
     }
     const before = ctx.state;
@@ -25377,7 +25736,7 @@ async function runHost(settings, target, opts, hooks = {}) {
       report.revisionBefore = treeRevision(before.trees[before.live]);
       report.appVersionBefore = (await app.version(before.trees[before.live]))?.release;
     }
-    await runMode(ctx);
+    await (hooks.mode ?? runMode)(ctx);
     const after = ctx.state;
     const auditing = after ? auditPermissions(ctx, after.live) : void 0;
     const appAfter = after && settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
@@ -25408,7 +25767,16 @@ async function runHost(settings, target, opts, hooks = {}) {
     log.error(`${target.label}: ${report.error}`);
   } finally {
     const conn = held.conn;
-    if (locked && conn && ctx) {
+    await lock?.stop();
+    if (locked && conn && ctx && lock?.lost !== void 0) {
+      const lostError = new LockLostError(target.label, lock.lost, "its next change");
+      if (report.outcome === "success") {
+        report.outcome = "failure";
+        report.error = lostError.message;
+      }
+      log.error(lostError.message);
+      opts.onLock?.(target, false);
+    } else if (locked && conn && ctx) {
       const lost = conn.lost;
       if (lost) {
         await cleanupAfterLoss(settings, target, layout, log);
@@ -25428,6 +25796,404 @@ async function runHost(settings, target, opts, hooks = {}) {
   }
   if (ctx) report.app = ctx.state?.app === "moodle" || ctx.app.name === "moodle" ? "moodle" : "none";
   return report;
+}
+
+// src/cluster.ts
+var CLUSTER_MODES = ["deliver", "backtoprod", "goback"];
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => void 0);
+  return { promise, resolve, reject };
+}
+async function each(nodes, fn) {
+  const r = await Promise.allSettled(nodes.map((ctx, i) => fn(ctx, i)));
+  return r.map((x) => x.status === "rejected" ? x.reason : void 0);
+}
+var labels = (nodes, idx) => idx.map((i) => nodes[i].target.label).join(", ");
+var failedIdx = (errs) => errs.flatMap((e, i) => e ? [i] : []);
+async function runCluster(settings, opts, results) {
+  const hosts = settings.hosts;
+  const joined = new Array(hosts.length);
+  const release = hosts.map(() => deferred());
+  const everyone = deferred();
+  let arrived = 0;
+  const arrive = () => {
+    if (++arrived === hosts.length) everyone.resolve();
+  };
+  const runs = hosts.map(
+    (h, i) => runHost(settings, h, opts, {
+      mode: async (ctx) => {
+        joined[i] = ctx;
+        arrive();
+        await release[i].promise;
+      }
+    }).then((r) => {
+      results[i] = r;
+      if (!joined[i]) arrive();
+    })
+  );
+  await everyone.promise;
+  const absent = hosts.flatMap((_, i) => joined[i] ? [] : [i]);
+  if (absent.length) {
+    const refused = absent.every((i) => results[i]?.outcome === "refused");
+    const why = `not run: ${absent.map((i) => `${hosts[i].label} (${results[i]?.error ?? "did not start"})`).join("; ")}. The nodes of a cluster change together: nothing was changed here`;
+    for (const i of hosts.keys()) if (joined[i]) release[i].reject(refused ? new Refusal(why) : new StepFailure(why));
+  } else {
+    const nodes = joined;
+    let errs;
+    try {
+      errs = await sequence2(settings, nodes);
+    } catch (e) {
+      errs = nodes.map(() => e);
+    }
+    nodes.forEach((_, i) => errs[i] ? release[i].reject(errs[i]) : release[i].resolve());
+  }
+  await Promise.all(runs);
+}
+async function sequence2(settings, nodes) {
+  const lead = nodes[0];
+  for (const ctx of nodes) ctx.report.cluster = { role: ctx === lead ? "site" : "node", site: lead.target.label };
+  if (settings.dryRun) {
+    return each(nodes, async (ctx) => {
+      plan(ctx, `cluster: ${ctx === lead ? "this node runs" : `${lead.target.label} runs`} the site-wide steps once (maintenance, cron, upgrade, purge); every node switches together and runs its own caches, after-switch and health check`);
+      if (settings.mode === "goback") await goback(ctx);
+      else if (settings.mode === "backtoprod") await backtoprod(ctx);
+      else await prepareDelivery(ctx);
+    });
+  }
+  return settings.mode === "goback" ? new Cluster(settings, nodes).goback() : new Cluster(settings, nodes).deliver();
+}
+var Cluster = class {
+  constructor(settings, nodes) {
+    this.settings = settings;
+    this.nodes = nodes;
+    this.lead = nodes[0];
+    this.errs = nodes.map(() => void 0);
+    this.switched = nodes.map(() => void 0);
+  }
+  settings;
+  nodes;
+  lead;
+  errs;
+  /** Per node: the tree live pointed at before the switch, and the one it points at after (once switched). */
+  switched;
+  configs = /* @__PURE__ */ new Map();
+  get moodle() {
+    return this.lead.app.name === "moodle";
+  }
+  /** Every node not failed yet fails with `why` (failed ones keep their own error). */
+  failRest(why) {
+    return this.errs.map((e) => e ?? new StepFailure(why));
+  }
+  async deliver() {
+    const { nodes, lead, settings } = this;
+    const prep = await each(nodes, async (ctx) => {
+      if (settings.mode === "deliver") await prepareDelivery(ctx);
+      const state = mustState(ctx);
+      const work = state.trees[state.work ?? ""];
+      if (settings.mode === "backtoprod" && ctx.vcs.checkReady) await step(ctx, "ready", () => ctx.vcs.checkReady(work));
+    });
+    prep.forEach((e, i) => this.errs[i] = e);
+    const bad = failedIdx(prep);
+    if (bad.length) {
+      return this.failRest(`not switched: ${labels(nodes, bad)} failed before the switch; every node keeps serving the code it served (state delivering: run deliver again to resume)`);
+    }
+    const works = nodes.map((ctx) => ctx.state.trees[ctx.state.work ?? ""]);
+    const revs = new Set(works.map((w) => treeRevision(w)));
+    if (revs.size > 1) {
+      return this.failRest(
+        `not switched: the nodes' work trees hold different code (${nodes.map((c, i) => `${c.target.label}: ${treeRevision(works[i])}`).join(", ")}); run update on the cluster with one ref, then backtoprod`
+      );
+    }
+    for (const ctx of nodes) ctx.report.revisionAfter ??= treeRevision(ctx.state.trees[ctx.state.work ?? ""]);
+    const ls = lead.state;
+    let sp;
+    try {
+      sp = await lead.app.beforeSwitch(lead, ls.trees[ls.work ?? ""], ls.trees[ls.live]);
+    } catch (e) {
+      this.errs[0] = e;
+      return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`);
+    }
+    return sp.upgrade || sp.maintenance ? this.together(sp) : this.codeOnly(sp);
+  }
+  /** The site is in maintenance (or the upgrade needs no outage): every node switches at once, the upgrade runs once. */
+  async together(sp) {
+    const { nodes, lead } = this;
+    const sw = await each(nodes, async (ctx, i) => {
+      await this.switchNode(ctx, i);
+      await this.componentCache(ctx);
+    });
+    const bad = failedIdx(sw);
+    if (bad.length) {
+      sw.forEach((e, i) => this.errs[i] = e);
+      const inMaintenance = sp.maintenance;
+      const stuck = await this.switchBack(`${labels(nodes, bad)} failed its switch`);
+      await lead.app.cancelSwitch(lead, sp);
+      return this.failRest(
+        `switched back: ${labels(nodes, bad)} failed its switch before the upgrade; ${stuck ? `${stuck}. The other nodes serve` : "every node serves"} the code it served before, the database was not upgraded${inMaintenance ? sp.maintenance ? ", but maintenance mode could not be turned off" : ", and the site is out of maintenance again" : ""}`
+      );
+    }
+    try {
+      await lead.app.afterSwitch(lead, sp, this.moodle ? () => this.localCaches(nodes.slice(1)) : void 0);
+    } catch (e) {
+      return this.afterUpgradeFailure(sp, 0, e);
+    }
+    if (sp.upgrade) for (const ctx of nodes) ctx.report.cluster.upgradedBy = lead.target.label;
+    const post = await each(nodes, (ctx) => this.checkNode(ctx));
+    const broken = failedIdx(post);
+    if (!broken.length) return this.errs;
+    if (!sp.databaseChanged) {
+      post.forEach((e, i) => this.errs[i] = e);
+      return this.rollback(broken);
+    }
+    const why = `${labels(nodes, broken)}: ${post.filter(Boolean).map((e) => e.message).join("; ")}`;
+    const restore = await lead.app.holdAfterFailure(lead, sp, why);
+    return this.failedAfterUpgrade(why, restore);
+  }
+  /** No upgrade, no maintenance: the nodes switch as `strategy` says, each checked before the next ones. */
+  async codeOnly(sp) {
+    const { nodes, lead, settings } = this;
+    const node = async (ctx, i) => {
+      try {
+        await this.switchNode(ctx, i);
+        await this.componentCache(ctx);
+        if (this.moodle) await this.localCaches([ctx]);
+        await this.checkNode(ctx);
+      } catch (e) {
+        this.errs[i] = e;
+      }
+    };
+    const all = nodes.map((_, i) => i);
+    const waves = settings.strategy === "rolling" ? all.map((i) => [i]) : settings.strategy === "canary" ? [[0], all.slice(1)] : [all];
+    for (const wave of waves) {
+      await Promise.all(wave.map((i) => node(nodes[i], i)));
+      if (failedIdx(this.errs).length) break;
+    }
+    const bad = failedIdx(this.errs);
+    if (bad.length) return this.rollback(bad);
+    try {
+      await lead.app.afterSwitch(lead, sp);
+    } catch (e) {
+      this.errs[0] = e;
+      return this.rollback([0]);
+    }
+    return this.errs;
+  }
+  /** A code-only failure: every switched node goes back (auto-rollback), or stays and the run fails. */
+  async rollback(bad) {
+    const { nodes, lead, settings } = this;
+    const who = labels(nodes, bad);
+    const why = bad.map((i) => `${nodes[i].target.label}: ${this.errs[i].message}`).join("; ");
+    if (!settings.autoRollback) {
+      const notYet = nodes.flatMap((_, i) => this.switched[i] ? [] : [i]);
+      for (const i of notYet) this.errs[i] ??= new StepFailure(`not switched: ${who} failed (${why}); this node keeps serving the code it served (state delivering)`);
+      for (const i of bad) this.errs[i] = new StepFailure(`${this.errs[i].message}. auto-rollback is off: the switched nodes stay on the new code; run goback on the cluster to return`);
+      return this.errs;
+    }
+    for (const ctx of nodes) ctx.log.warning(`${ctx.target.label}: ${who} failed: every switched node goes back`);
+    const wasSwitched = this.switched.some(Boolean);
+    const stuck = await this.switchBack(why);
+    if (wasSwitched) {
+      await lead.app.afterGoback(lead);
+      if (this.moodle) await this.localCaches(nodes.slice(1)).catch((e) => lead.log.warning(`local caches after going back: ${e.message}`));
+    }
+    if (settings.afterSwitch) {
+      await each(nodes, (ctx) => runHook(ctx, "after-switch", settings.afterSwitch).then(() => void 0)).then(
+        (r) => r.forEach((e, i) => e && nodes[i].log.warning(`after-switch after going back: ${e.message}`))
+      );
+    }
+    const tail2 = `Every node went back to the code it served before (state delivering)${stuck ? `, except: ${stuck}` : ""}: fix the code, then run deliver (or update and backtoprod)`;
+    return nodes.map((_, i) => new StepFailure(this.errs[i] ? `${this.errs[i].message}. ${tail2}` : `${who} failed (${why}). ${tail2}`));
+  }
+  /**
+   * Switches every node that switched back to the tree it served before; returns a sentence naming the nodes that
+   * could not be switched back ('' when none).
+   */
+  async switchBack(why) {
+    const { nodes } = this;
+    const back = await each(nodes, async (ctx, i) => {
+      const s = this.switched[i];
+      if (!s || !ctx.state) return;
+      await switchTo(ctx, ctx.state, s.from, { state: "delivering", live: s.from, safe: s.from, work: s.to });
+      ctx.report.rolledBack = true;
+      ctx.report.liveTreeAfter = s.from;
+      this.switched[i] = void 0;
+      await journal(ctx, "rollback", { from: s.to, to: s.from, error: why });
+      await this.componentCache(ctx).catch((e) => ctx.log.warning(`${ctx.target.label}: ${e.message}`));
+    });
+    const stuck = failedIdx(back);
+    return stuck.length ? `${stuck.map((i) => `${nodes[i].target.label} could not be switched back (${back[i].message}): check it with mode status and run goback on it`).join("; ")}` : "";
+  }
+  /** A failure once the database was upgraded: nothing goes back; the report says what to do. */
+  async afterUpgradeFailure(sp, at, e) {
+    if (e instanceof UnsafeToGoBack) return this.failedAfterUpgrade(e.message, e.restore, at);
+    if (sp.databaseChanged) return this.failedAfterUpgrade(e.message, await this.lead.app.holdAfterFailure(this.lead, sp, e.message), at);
+    this.errs[at] = e;
+    return this.rollback([at]);
+  }
+  async failedAfterUpgrade(why, restore, at = 0) {
+    const { nodes, lead } = this;
+    for (const ctx of nodes) ctx.report.restore = restore;
+    await journal(lead, "failed-after-upgrade", { error: why, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
+    return nodes.map(
+      (ctx, i) => i === at ? new StepFailure(`${why}. To restore: ${restore}`) : new StepFailure(
+        `${nodes[at].target.label} failed after the database upgrade (${why}); this node serves the new code and does not go back (older code cannot serve the upgraded database). To restore: ${restore}`
+      )
+    );
+  }
+  /** Switches a node's `live` to its updated work tree (the tree that served becomes its safe tree). */
+  async switchNode(ctx, i) {
+    const state = mustState(ctx);
+    const safeId = state.live;
+    const work = state.trees[state.work ?? ""];
+    const id = await freshPath(ctx, state, work.id);
+    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+    this.switched[i] = { from: safeId, to: id };
+    ctx.report.liveTreeAfter = id;
+  }
+  /** after-switch and the health check of one node. */
+  async checkNode(ctx) {
+    if (this.settings.afterSwitch) await runHook(ctx, "after-switch", this.settings.afterSwitch);
+    if (this.settings.healthUrl) await healthCheck(ctx);
+  }
+  /** A node's `$CFG->localcachedir` and `$CFG->alternative_component_cache`, read once per run from its live tree. */
+  config(ctx) {
+    let p = this.configs.get(ctx);
+    if (!p) {
+      p = readNodeConfig(ctx).catch((e) => {
+        ctx.log.warning(`${ctx.target.label}: could not read config.php (${e.message}): this node's local caches are left to Moodle`);
+        return void 0;
+      });
+      this.configs.set(ctx, p);
+    }
+    return p;
+  }
+  /** `alternative_component_cache.php --rebuild` on a node whose config.php sets `$CFG->alternative_component_cache`. */
+  async componentCache(ctx) {
+    if (ctx.app.name !== "moodle") return;
+    const cfg = await this.config(ctx);
+    if (!cfg?.alternative_component_cache) return;
+    const app = ctx.app;
+    const dir = ctx.layout.tree(mustState(ctx).live);
+    await step(
+      ctx,
+      "component cache",
+      async () => {
+        const r = await app.cli(ctx, dir, "alternative_component_cache.php", ["--rebuild"], 3e5);
+        if (r.code !== 0) throw new StepFailure(`alternative_component_cache.php --rebuild failed (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
+      },
+      () => `rebuilt ${cfg.alternative_component_cache}`
+    );
+  }
+  /** Purges the local cache (`$CFG->localcachedir`, outside the shared moodledata) of each node, with Moodle's CLI. */
+  async localCaches(nodes) {
+    const errs = await each(nodes, async (ctx) => {
+      const cfg = await this.config(ctx);
+      const local = cfg?.localcachedir;
+      if (!cfg || !local || !cfg.dataroot || local === cfg.dataroot || local.startsWith(`${cfg.dataroot.replace(/\/+$/, "")}/`)) {
+        skipped(ctx, "local cache", cfg ? "no $CFG->localcachedir of its own: the shared purge covers it" : "config.php could not be read");
+        return;
+      }
+      const dir = ctx.layout.tree(mustState(ctx).live);
+      await step(
+        ctx,
+        "local cache",
+        async () => {
+          const r = await ctx.app.cli(ctx, dir, "purge_caches.php", ["--other"], 6e5);
+          if (r.code !== 0) throw new StepFailure(`purge_caches.php --other failed on ${ctx.target.label} (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
+        },
+        () => `purged ${local}`
+      );
+    });
+    const bad = failedIdx(errs);
+    if (bad.length) throw new StepFailure(bad.map((i) => errs[i].message).join("; "));
+  }
+  /** goback on every node: the downgrade guard once, every node switched, or none. */
+  async goback() {
+    const { nodes, lead, settings } = this;
+    const safes = nodes.map((ctx) => mustState(ctx).trees[ctx.state.safe]);
+    if (new Set(safes.map((t) => treeRevision(t))).size > 1) {
+      return nodes.map(
+        () => new Refusal(
+          `goback refused: the nodes' safe trees hold different code (${nodes.map((c, i) => `${c.target.label}: ${treeRevision(safes[i])}`).join(", ")}); every node would not serve the same code. Run syncback on the cluster first`
+        )
+      );
+    }
+    try {
+      await lead.app.checkGoback(lead, safes[0]);
+    } catch (e) {
+      this.errs[0] = e;
+      const refused = e instanceof Refusal;
+      return nodes.map((_, i) => i === 0 ? e : refused ? new Refusal(`goback refused on ${lead.target.label} for the cluster: ${e.message}`) : new StepFailure(`not switched: ${lead.target.label} failed its check: ${e.message}`));
+    }
+    const sameCode = nodes.map((ctx) => treeRevision(ctx.state.trees[ctx.state.safe]) === treeRevision(ctx.state.trees[ctx.state.live]));
+    const sw = await each(nodes, async (ctx, i) => {
+      const state = mustState(ctx);
+      const former = state.live;
+      const id = await freshPath(ctx, state, state.safe);
+      await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
+      this.switched[i] = { from: former, to: id };
+      ctx.report.liveTreeAfter = id;
+      await this.componentCache(ctx);
+    });
+    const bad = failedIdx(sw);
+    if (bad.length) {
+      sw.forEach((e, i) => this.errs[i] = e);
+      const back = await each(nodes, async (ctx, i) => {
+        const s = this.switched[i];
+        if (!s || !ctx.state) return;
+        await switchTo(ctx, ctx.state, s.from, { state: "production", live: s.from, safe: s.to });
+        ctx.report.liveTreeAfter = s.from;
+        await journal(ctx, "rollback", { from: s.to, to: s.from, error: `${labels(nodes, bad)} failed its goback` });
+        await this.componentCache(ctx).catch(() => void 0);
+      });
+      const stuck = failedIdx(back);
+      return this.failRest(
+        `goback undone: ${labels(nodes, bad)} failed its switch; ${stuck.length ? `${labels(nodes, stuck)} could not be switched back (run status there); the other nodes serve` : "every node serves"} the code it served before (state production)`
+      );
+    }
+    if (sameCode.some((s) => !s)) {
+      await lead.app.afterGoback(lead);
+      if (this.moodle) await this.localCaches(nodes.slice(1)).catch((e) => lead.log.warning(`local caches after goback: ${e.message}`));
+    }
+    if (settings.afterSwitch) {
+      const r = await each(nodes, (ctx) => runHook(ctx, "after-switch", settings.afterSwitch).then(() => void 0));
+      r.forEach((e, i) => this.errs[i] = e);
+    }
+    return this.errs;
+  }
+};
+async function readNodeConfig(ctx) {
+  const dir = ctx.layout.tree(mustState(ctx).live);
+  const r = await ctx.sh.run(
+    `read config.php of ${ctx.target.label}`,
+    `d=$1; php=$2
+[ -f "$d/config.php" ] || { echo "no config.php in $d" >&2; exit 1; }
+cd -- "$d"
+exec "$php" -r '
+define("CLI_SCRIPT", true);
+define("ABORT_AFTER_CONFIG", true);
+$CFG = new stdClass();
+ob_start();
+require "./config.php";
+ob_end_clean();
+$o = [];
+foreach (["dataroot", "localcachedir", "alternative_component_cache"] as $k) {
+  if (isset($CFG->$k) && is_string($CFG->$k)) $o[$k] = $CFG->$k;
+}
+echo "\\n@delivery-config@", json_encode($o, JSON_UNESCAPED_SLASHES), "\\n";
+'`,
+    [dir, ctx.settings.php],
+    { timeoutMs: 6e4 }
+  );
+  const line = r.stdout.split("\n").find((l) => l.startsWith("@delivery-config@"));
+  if (!line) throw new StepFailure("config.php printed no settings");
+  return JSON.parse(line.slice("@delivery-config@".length));
 }
 
 // src/fleet.ts
@@ -25528,7 +26294,9 @@ async function runHosts(settings, opts) {
     opts.log.warning("strategy canary without health-url: the canary host is judged by its run alone; give health-url to check the site it serves");
   }
   try {
-    if (settings.sharedCode && hosts.length > 1 && settings.mode !== "status") {
+    if (settings.cluster && hosts.length > 1 && CLUSTER_MODES.includes(settings.mode)) {
+      await runCluster(settings, o, results);
+    } else if (settings.sharedCode && hosts.length > 1 && settings.mode !== "status") {
       const nodes = all.slice(1);
       results[0] = await runHost(settings, hosts[0], o, {
         afterMode: async (ctx) => {
@@ -25630,7 +26398,8 @@ function hostSection(h, maxFiles, maxComponents) {
     ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
     ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
     ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
-    ["Health check", health]
+    ["Health check", health],
+    ["Cluster", clusterPart(h)]
   ];
   const rows = facts.filter((r) => r[1] !== void 0);
   if (rows.length) out.push(table(["", ""], rows.map(([k, v]) => [k, mdEscape(v)])));
@@ -25793,7 +26562,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-ZZLJESTA.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-QCWRX7JG.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
@@ -25862,9 +26631,9 @@ async function runDelivery(io) {
 }
 
 export {
+  releaseLock,
   RemoteShell,
   Layout,
-  releaseLock,
   JumpTunnel,
   SshConnection,
   consoleSink,

@@ -3,6 +3,7 @@ import {
   KIND_LETTER,
   beforeAfter,
   changeCounts,
+  clusterPart,
   componentsOf,
   countComponents,
   fileRows,
@@ -19,7 +20,7 @@ import {
   shortRev,
   siteName,
   verdict
-} from "./chunk-HQL633MN.js";
+} from "./chunk-KAHITVDF.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts
@@ -48,7 +49,7 @@ async function uploadReportArtifact(opts) {
   if (skipped) return { name, skipped };
   let lastError = "";
   try {
-    const { DefaultArtifactClient } = await import("./artifact-NRL6SWVY.js");
+    const { DefaultArtifactClient } = await import("./artifact-N25FT6WR.js");
     const client2 = new DefaultArtifactClient();
     for (const candidate of [name, `${name}-2`, `${name}-3`]) {
       try {
@@ -96,7 +97,7 @@ function deploymentTarget(settings, env) {
   };
 }
 async function client(t) {
-  const { getOctokit } = await import("./github-KQ7XPDE2.js");
+  const { getOctokit } = await import("./github-2VPHFVUY.js");
   return getOctokit(t.token, { baseUrl: t.apiUrl });
 }
 var bounded = (t) => ({ request: { signal: AbortSignal.timeout(t.timeoutMs) } });
@@ -253,7 +254,8 @@ function hostPart(h, opts) {
       ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
       ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
       ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
-      ["Health check", h.health ? `${h.health.url}: ${h.health.ok ? "ok" : "failed"}${h.health.detail ? `, ${h.health.detail}` : ""} (expected ${h.health.expect})` : void 0]
+      ["Health check", h.health ? `${h.health.url}: ${h.health.ok ? "ok" : "failed"}${h.health.detail ? `, ${h.health.detail}` : ""} (expected ${h.health.expect})` : void 0],
+      ["Cluster", clusterPart(h)]
     ])
   );
   if (h.plan?.length) out.push("", "Dry run: the mode would", ...h.plan.map((p) => `  - ${p}`));
@@ -352,7 +354,7 @@ function composeReportMail(r, secrets) {
   };
 }
 async function sendMail(mail, message, opts) {
-  const nodemailer = await import("./nodemailer-CG5B7USB.js");
+  const nodemailer = await import("./nodemailer-MUDXUFTK.js");
   const transport = nodemailer.createTransport({
     host: mail.host.replace(/^\[(.*)\]$/, "$1"),
     port: mail.port,

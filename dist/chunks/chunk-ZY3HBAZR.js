@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   runDelivery
-} from "./chunk-YBFFJ447.js";
+} from "./chunk-LLBUXDXE.js";
 import {
   debug,
   endGroup,
@@ -16,7 +16,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunk-TXOZJV2J.js";
+} from "./chunk-TB2CY3XF.js";
 
 // src/action.ts
 var LOCKS_STATE = "locks";

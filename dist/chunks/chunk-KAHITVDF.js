@@ -1,6 +1,50 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 
 // src/transport/run.ts
+var OUTPUT_KEEP_BYTES = 64 * 1024 * 1024;
+var BoundedOutput = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  head = [];
+  headLen = 0;
+  tail = [];
+  tailLen = 0;
+  dropped = 0;
+  push(d) {
+    const half = Math.floor(this.limit / 2);
+    if (this.headLen < half) {
+      const take = d.subarray(0, half - this.headLen);
+      this.head.push(take);
+      this.headLen += take.length;
+      d = d.subarray(take.length);
+      if (!d.length) return;
+    }
+    this.tail.push(d);
+    this.tailLen += d.length;
+    while (this.tailLen > this.limit - half && this.tail.length) {
+      const over = this.tailLen - (this.limit - half);
+      const first = this.tail[0];
+      if (first.length <= over) {
+        this.tail.shift();
+        this.tailLen -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.tail[0] = first.subarray(over);
+        this.tailLen -= over;
+        this.dropped += over;
+      }
+    }
+  }
+  text() {
+    const head = Buffer.concat(this.head).toString("utf8");
+    const tail = Buffer.concat(this.tail).toString("utf8");
+    return this.dropped ? `${head}
+[... ${this.dropped} bytes of output dropped ...]
+${tail}` : head + tail;
+  }
+};
 function maskSecrets(text, secrets) {
   let out = text;
   const pieces = /* @__PURE__ */ new Set();
@@ -28,6 +72,14 @@ var RunError = class extends Error {
   code;
   stdout;
   stderr;
+};
+var TimeoutError = class extends RunError {
+  constructor(host, what, stdout, stderr, timeoutMs) {
+    super(host, what, 124, stdout, stderr);
+    this.timeoutMs = timeoutMs;
+    this.name = "TimeoutError";
+  }
+  timeoutMs;
 };
 var ConnectionError = class extends Error {
   constructor(host, message, transient) {
@@ -257,6 +309,12 @@ function beforeAfter(before, after, short = (s) => s ?? "\u2013") {
   if (before && after && before === after) return `${short(after)} (unchanged)`;
   return `${short(before)} \u2192 ${short(after)}`;
 }
+function clusterPart(h) {
+  const c = h.cluster;
+  if (!c) return void 0;
+  const where = c.role === "site" ? "this node ran the site-wide steps" : `node; site-wide steps on ${c.site}`;
+  return `${where}${c.upgradedBy ? `; the upgrade ran on ${c.upgradedBy === h.host ? "this node" : c.upgradedBy}` : ""}`;
+}
 function sessionFilesHost(r, s) {
   return { ...newHostReport("session"), files: s.files, app: r.hosts.some((h) => h.app === "moodle") ? "moodle" : "none" };
 }
@@ -450,7 +508,8 @@ function hostSection(host, opts) {
     ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
     ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
     ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
-    ["Health check", health]
+    ["Health check", health],
+    ["Cluster", clusterPart(h)]
   ]);
   const steps = h.steps.length ? html`<h3 style="${S.h3}">Steps</h3>${dataTable(
     ["Step", "Outcome", "Time", "Detail"],
@@ -565,8 +624,11 @@ function renderJson(r) {
 }
 
 export {
+  OUTPUT_KEEP_BYTES,
+  BoundedOutput,
   maskSecrets,
   RunError,
+  TimeoutError,
   ConnectionError,
   REPORT_SCHEMA_VERSION,
   emptyChanges,
@@ -589,6 +651,7 @@ export {
   changeCounts,
   rowCount,
   beforeAfter,
+  clusterPart,
   sessionFilesHost,
   renderHtml,
   renderJson
