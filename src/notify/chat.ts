@@ -12,7 +12,9 @@ import { mdEscape } from '../report/markdown.js'
 import { beforeAfter, formatMs, shortRev } from '../report/view.js'
 import { maskSecrets } from '../transport/run.js'
 import { VERSION } from '../version.js'
-import { type HostSummary, type ReportSummary, summarize } from './summary.js'
+import { type HostSummary, maskValues, type ReportSummary, summarize } from './summary.js'
+
+export { maskValues } from './summary.js'
 import { mailSubject } from './mail.js'
 import type { ChatEvent, ChatKind, ChatSettings, ChatTarget } from './chat-settings.js'
 
@@ -30,18 +32,6 @@ const ICON: Record<Outcome, string> = { success: '✅', failure: '❌', refused:
 export function shouldChat(on: readonly ChatEvent[], r: Pick<Report, 'mode' | 'outcome'>): boolean {
   if (on.includes('session') && (r.mode === 'session-open' || r.mode === 'session-close')) return true
   return on.includes(r.outcome === 'success' ? 'success' : 'failure')
-}
-
-/** Masks every string inside a JSON-like value (keys are ours and stay as they are). */
-export function maskValues<T>(value: T, secrets: readonly string[]): T {
-  if (typeof value === 'string') return maskSecrets(value, secrets) as T
-  if (Array.isArray(value)) return value.map((v) => maskValues(v, secrets)) as T
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = maskValues(v, secrets)
-    return out as T
-  }
-  return value
 }
 
 /** Cuts text to at most `max` characters, saying so with an ellipsis. */

@@ -7,6 +7,7 @@
 import { type ComponentCount, countComponents } from '../report/components.js'
 import type { HostReport, Outcome, Report } from '../report/model.js'
 import { componentsOf, headline, refName, shortRepository, siteName, verdict } from '../report/view.js'
+import { maskSecrets } from '../transport/run.js'
 
 /** Changes `summary.schemaVersion` when a field changes meaning or disappears (adding a field does not). */
 export const SUMMARY_SCHEMA_VERSION = 1
@@ -92,7 +93,7 @@ function counts(h: HostReport['files']): FileCounts {
   return { ...c, total: c.added + c.modified + c.deleted + c.renamed }
 }
 
-function hostSummary(h: HostReport): HostSummary {
+export function hostSummary(h: HostReport): HostSummary {
   const groups = componentsOf(h)
   const up = [...h.steps].reverse().find((s) => s.name === 'upgrade')
   return {
@@ -158,4 +159,16 @@ export function summarize(r: Report): ReportSummary {
       : undefined,
     hosts: r.hosts.map(hostSummary),
   }
+}
+
+/** Masks every string inside a JSON-like value (keys are ours and stay as they are). */
+export function maskValues<T>(value: T, secrets: readonly string[]): T {
+  if (typeof value === 'string') return maskSecrets(value, secrets) as T
+  if (Array.isArray(value)) return value.map((v) => maskValues(v, secrets)) as T
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = maskValues(v, secrets)
+    return out as T
+  }
+  return value
 }
