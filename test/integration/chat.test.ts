@@ -14,6 +14,7 @@ import { chatReport, type ChatSettings, type ChatTarget, postWebhook, shouldChat
 import type { Report } from '../../src/report/model.js'
 import { readSettings } from '../../src/settings.js'
 import type { InputName } from '../../src/inputs.js'
+import { runAction, startTarget } from '../helpers/action.js'
 import { validateMattermost, validateSlack, validateTeams } from '../helpers/chat-schemas.js'
 import { largeReport, loadReport } from '../helpers/reports.js'
 import { closedPort, silentServer } from '../helpers/smtp.js'
@@ -326,5 +327,36 @@ describe('chat inputs', () => {
     expect(problems({ 'slack-webhook-url': 'https://h.example.org/x', 'chat-on': 'failure, sometimes' })).toMatch(/'chat-on': .* is not always, never, or a list of success, failure, session/)
     // Loopback may use http (a relay on the runner itself).
     expect(problems({ 'webhook-url': 'http://127.0.0.1:8080/hook' })).toBe('')
+  })
+})
+
+describe('the Action with webhooks, end to end over a real sshd', () => {
+  it('posts the run to every webhook; a failing one is a warning, the run succeeds, no URL is printed', async () => {
+    const t = await startTarget()
+    try {
+      const ok = await hookServer()
+      const down = await hookServer(() => ({ status: 500, body: 'down' }))
+      const inputs = {
+        ...t.base,
+        mode: 'status',
+        'slack-webhook-url': ok.url(`/services/${SLACK_TOKEN}`),
+        'teams-webhook-url': down.url('/workflows/teams-sig-0123456789'),
+        'webhook-url': ok.url('/generic-hook-path'),
+        'webhook-secret': 'shared-hmac-secret',
+      }
+      const r = await runAction(inputs)
+      expect(r.code).toBe(0)
+      expect(ok.seen.map((s) => s.path).sort()).toEqual(['/generic-hook-path', `/services/${SLACK_TOKEN}`])
+      expect(validateSlack(JSON.parse(ok.seen.find((s) => s.path.startsWith('/services/'))!.body))).toEqual([])
+      const hook = ok.seen.find((s) => s.path === '/generic-hook-path')!
+      expect(hook.headers['x-delivery-signature-256']).toBe(`sha256=${createHmac('sha256', 'shared-hmac-secret').update(hook.body).digest('hex')}`)
+      expect(JSON.parse(hook.body)).toMatchObject({ mode: 'status', outcome: 'success', kind: 'run' })
+      expect(down.seen).toHaveLength(3)
+      expect(r.stdout).toMatch(/::warning::the report was not posted to the Teams webhook at 127\.0\.0\.1:\d+ after 3 try\(s\): HTTP 500: down/)
+      const printed = r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n') + r.stderr + r.summary
+      for (const secret of [SLACK_TOKEN, 'teams-sig-0123456789', 'generic-hook-path', 'shared-hmac-secret']) expect(printed).not.toContain(secret)
+    } finally {
+      await t.stop()
+    }
   })
 })
