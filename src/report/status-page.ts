@@ -127,14 +127,19 @@ h2{font-size:16px;margin:24px 0 8px}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de}
 th{text-align:left;background:#f6f8fa;border-bottom:2px solid #d0d7de;padding:6px 8px;font-weight:600;white-space:nowrap}
 td{border-bottom:1px solid #eaeef2;padding:6px 8px;vertical-align:top}
-td.when{white-space:nowrap}
+tr.has-notes td{border-bottom:none}
+tr.notes td{padding-top:0;font-size:13px}
+td.nowrap,td.when div{white-space:nowrap}
+td.ver{min-width:9em}
+td.files{white-space:nowrap}
 code,.mono{font-family:Consolas,Menlo,'DejaVu Sans Mono',monospace;font-size:12px}
 .path{font-family:Consolas,Menlo,'DejaVu Sans Mono',monospace;font-size:12px;word-break:break-all}
 .badge{display:inline-block;color:#fff;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
 .err{color:#cf222e;word-break:break-word}
 .note{color:#59636e;font-size:12px}
 details summary{cursor:pointer;color:#0969da}
-ul.files{margin:4px 0 0;padding-left:18px}
+ul.files{margin:4px 0 8px;padding-left:18px;columns:2 32em}
+details summary{white-space:normal}
 footer{color:#59636e;font-size:12px;margin-top:24px}
 `
 
@@ -143,6 +148,12 @@ const badge = (outcome: string): SafeHtml => html`<span class="badge" style="bac
 function link(url: string | undefined, text: string): SafeHtml | string {
   const href = safeHref(url)
   return href ? html`<a href="${href}">${text}</a>` : ''
+}
+
+/** The date over the time, to keep the column narrow. */
+function whenCell(iso: string): SafeHtml {
+  const [date, ...time] = when(iso).split(' ')
+  return html`<div>${date}</div><div class="note">${time.join(' ')}</div>`
 }
 
 /** `2025-03-14 09:31 UTC` from an ISO time (as given when it does not parse). */
@@ -154,11 +165,18 @@ export function when(iso: string): string {
 function filesCell(r: RunRecord): SafeHtml {
   const f = r.host.files
   if (f.total === 0) return html`<span class="note">none</span>`
-  const kinds = (['added', 'modified', 'deleted', 'renamed'] as const).filter((k) => f[k] > 0).map((k) => `${f[k]} ${k}`)
-  const comps = r.host.components?.length ? html`<div class="note">${r.host.components.map((c) => `${c.component} ${c.added + c.modified + c.deleted + c.renamed}`).join(', ')}</div>` : ''
+  const kinds = (['added', 'modified', 'deleted', 'renamed'] as const).filter((k) => f[k] > 0)
+  return html`${f.total}<div class="note" title="${kinds.map((k) => `${f[k]} ${k}`).join(', ')}">${kinds.map((k) => `${KIND_LETTER[k]} ${f[k]}`).join(' · ')}</div>`
+}
+
+/** The changed files of a run, folded, the width of the table. */
+function filesList(r: RunRecord): SafeHtml | '' {
+  const f = r.host.files
+  if (f.total === 0) return ''
+  const comps = r.host.components?.length ? ` (${r.host.components.map((c) => `${c.component} ${c.added + c.modified + c.deleted + c.renamed}`).join(', ')})` : ''
   const list = r.files.map((x) => html`<li class="path">${KIND_LETTER[x.kind]} ${x.from ? `${x.from} → ${x.path}` : x.path}</li>`)
   const more = r.filesNotListed > 0 ? html`<li class="note">and ${r.filesNotListed} more (the run's report artifact lists them all)</li>` : ''
-  return html`<details><summary>${f.total} file${f.total === 1 ? '' : 's'}</summary><div class="note">${kinds.join(', ')}</div>${comps}<ul class="files">${list}${more}</ul></details>`
+  return html`<details><summary>${f.total} changed file${f.total === 1 ? '' : 's'}${comps}</summary><ul class="files">${list}${more}</ul></details>`
 }
 
 function runRow(row: Row, sessions: Map<string, SessionRecord>): SafeHtml {
@@ -167,29 +185,30 @@ function runRow(row: Row, sessions: Map<string, SessionRecord>): SafeHtml {
   const rev = h ? beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) : undefined
   const ver = h ? beforeAfter(h.appVersionBefore, h.appVersionAfter) : undefined
   const session = r?.sessionId ? sessions.get(r.sessionId) : undefined
-  const drift = h && h.drift.files > 0 ? html`<span class="err">${h.drift.files} file(s) changed by hand</span>${h.drift.trees.map((t) => (t.patch ? html`<div class="path note">${t.patch}</div>` : ''))}` : h ? html`<span class="note">none</span>` : ''
+  const drift = h && h.drift.files > 0 ? html`<span class="err">${h.drift.files} by hand</span>` : h ? html`<span class="note">none</span>` : ''
   const upgrade = h?.upgrade ? html`<div class="note">upgrade: ${h.upgrade.outcome}</div>` : ''
-  const problems = [
+  const notes = [
     row.error ? html`<div class="err">${row.error}</div>` : '',
-    h?.rolledBack ? html`<div class="err">went back to the safe tree by itself</div>` : '',
-    h?.restore ? html`<div class="err">restore by hand: ${h.restore}</div>` : '',
+    h?.rolledBack ? html`<div class="err">Went back to the safe tree by itself.</div>` : '',
+    h?.restore ? html`<div class="err">Restore by hand: ${h.restore}</div>` : '',
+    ...(h?.drift.trees ?? []).map((t) => html`<div>Files changed by hand in the ${t.role} tree ${t.tree} (${t.files})${t.patch ? html`, saved in <span class="path">${t.patch}</span>` : ''}</div>`),
     row.note ? html`<div class="note">${row.note}</div>` : '',
-    r?.comment ? html`<div class="note">“${r.comment}”</div>` : '',
-  ]
-  return html`<tr>
-<td class="when">${when(row.at)}</td>
-<td>${row.mode}</td>
+    r?.comment ? html`<div class="note">Comment: ${r.comment}</div>` : '',
+    r ? filesList(r) : '',
+  ].filter((x) => x !== '')
+  return html`<tr${notes.length ? html` class="has-notes"` : ''}>
+<td class="when">${whenCell(row.at)}</td>
+<td class="nowrap">${row.mode}</td>
 <td>${badge(row.outcome)}${upgrade}</td>
 <td>${row.actor}</td>
 <td class="mono">${row.ref ?? ''}${r?.commit ? html`<div class="note">${shortRev(r.commit)}</div>` : ''}</td>
-<td class="mono">${rev ?? ''}</td>
-<td>${ver ?? ''}</td>
-<td>${r ? filesCell(r) : ''}</td>
-<td>${drift}</td>
+<td class="mono rev">${rev ?? ''}</td>
+<td class="ver">${ver ?? ''}</td>
+<td class="files">${r ? filesCell(r) : ''}</td>
+<td class="nowrap">${drift}</td>
 <td>${session ? session.title : (r?.sessionId ?? '')}</td>
 <td>${link(row.runUrl, 'run')}</td>
-<td>${problems}</td>
-</tr>`
+</tr>${notes.length ? html`<tr class="notes"><td></td><td colspan="10">${notes}</td></tr>` : ''}`
 }
 
 function sessionRow(s: SessionRecord): SafeHtml {
@@ -197,7 +216,7 @@ function sessionRow(s: SessionRecord): SafeHtml {
 <td class="when">${when(s.openedAt)}</td>
 <td>${s.title}<div class="note mono">${s.id}</div></td>
 <td><span class="badge" style="background:${s.status === 'open' ? '#0969da' : '#6e7781'}">${s.status}</span></td>
-<td>${s.openedBy}${link(s.openRunUrl, ' (run)')}</td>
+<td>${s.openedBy} ${link(s.openRunUrl, 'run')}</td>
 <td>${s.closedAt ? when(s.closedAt) : ''}${s.closedBy ? html`<div class="note">by ${s.closedBy}</div>` : ''}</td>
 <td>${s.description}${s.impact ? html`<div class="note">impact: ${s.impact}</div>` : ''}</td>
 <td>${s.outputState ?? ''}${s.followup ? html`<div class="note">follow-up: ${s.followup}</div>` : ''}</td>
@@ -228,7 +247,7 @@ export function renderStatusPage(d: StatusPageData): string {
 <p class="sub">on ${d.host}, written ${when(d.generatedAt)} by the last run that changed this server</p>
 <div class="facts">${facts}</div>
 <h2>Runs (${rows.length}, newest first)</h2>
-${rows.length ? html`<table><thead><tr><th>When</th><th>Mode</th><th>Outcome</th><th>Who</th><th>Ref</th><th>Revision</th><th>Version</th><th>Files</th><th>Drift</th><th>Session</th><th>Link</th><th>Notes</th></tr></thead><tbody>${rows.map((r) => runRow(r, sessions))}</tbody></table>` : html`<p class="note">No run recorded yet.</p>`}
+${rows.length ? html`<table><thead><tr><th>When</th><th>Mode</th><th>Outcome</th><th>Who</th><th>Ref</th><th>Revision</th><th>Version</th><th>Files</th><th>Drift</th><th>Session</th><th>Link</th></tr></thead><tbody>${rows.map((r) => runRow(r, sessions))}</tbody></table>` : html`<p class="note">No run recorded yet.</p>`}
 <h2>Sessions (${d.sessions.length}, newest first)</h2>
 ${d.sessions.length ? html`<table><thead><tr><th>Opened</th><th>Title</th><th>Status</th><th>Opened by</th><th>Closed</th><th>Purpose</th><th>Output state</th></tr></thead><tbody>${d.sessions.map(sessionRow)}</tbody></table>` : html`<p class="note">No session yet.</p>`}
 ${damaged}

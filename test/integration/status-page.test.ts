@@ -36,7 +36,7 @@ describe('the status page of a site', () => {
     expect(mode.trim()).toBe('644 regular file')
     const html = await page()
     expect(html).toMatch(/^<!DOCTYPE html>/)
-    expect(html).toContain('<td>init</td>')
+    expect(html).toContain('<td class="nowrap">init</td>')
     expect(html).toContain('>success</span>')
     expect(html).toContain('test-actor')
     // The run record beside it.
@@ -60,12 +60,13 @@ describe('the status page of a site', () => {
     expect(html).toContain('Spring &lt;b&gt;release&lt;/b&gt;')
     expect(html).toContain('forum &amp; &quot;quotes&quot;')
     // Newest first: deliver, then session-open, then init.
-    const order = ['<td>deliver</td>', '<td>session-open</td>', '<td>init</td>'].map((s) => html.indexOf(s))
+    const order = ['<td class="nowrap">deliver</td>', '<td class="nowrap">session-open</td>', '<td class="nowrap">init</td>'].map((s) => html.indexOf(s))
     expect(order.every((i) => i > 0)).toBe(true)
     expect([...order].sort((a, b) => a - b)).toEqual(order)
     // Revision before -> after of the deliver, its files by kind.
     expect(html).toContain(`${repo.commits.v1.slice(0, 12)} → ${repo.head.slice(0, 12)}`)
-    expect(html).toMatch(/\d+ files<\/summary><div class="note">\d+ added, \d+ modified, 1 deleted, 1 renamed/)
+    expect(html).toContain('<td class="files">10<div class="note" title="3 added, 5 modified, 1 deleted, 1 renamed">A 3 · M 5 · D 1 · R 1</div></td>')
+    expect(html).toContain('<summary>10 changed files</summary>')
     expect(html).toContain('theme/boost/config.php → theme/boost/settings.php')
     // The deliver joined the session: the row names it.
     expect(html).toMatch(/<td>Spring &lt;b&gt;release&lt;\/b&gt; &lt;img src=x onerror=alert\(1\)&gt;<\/td>\s*<td><a href="https:\/\/github.com\/example\/site\/actions\/runs\/\d+">run<\/a>/)
