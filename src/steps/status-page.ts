@@ -15,7 +15,7 @@ import type { HostContext } from './context.js'
 
 /** Runs listed on the page at most; journal lines read at most (its end). */
 export const PAGE_RUNS = 100
-export const JOURNAL_TAIL = 5000
+export const JOURNAL_TAIL = 2000
 
 /** The record a run stores: the host's summary and the first changed files, masked value by value. */
 export function runRecord(ctx: HostContext, report: HostReport): RunRecord {
@@ -41,15 +41,18 @@ export function runRecord(ctx: HostContext, report: HostReport): RunRecord {
   return maskValues(record, settings.secrets)
 }
 
+// Stores the record, then prints the newest records (regular files only, never a link: a link could show another
+// file's text on the page), each line as `R <file> <line>`, then `J` and the end of the journal. Three processes
+// whatever the number of records.
 const STORE_AND_READ = `d=$1; name=$2; journal=$3; n=$4; lines=$5
 if [ -L "$d" ]; then echo "$d is a symbolic link: remove it (the reports stay inside the delivery root)" >&2; exit 3; fi
 mkdir -p "$d"
 tmp="$d/.$name.tmp.$$"
 ( set -C; cat > "$tmp" ) && mv -f "$tmp" "$d/$name"
-ls -1 "$d" | { grep -E '^[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.-]+[.]json$' || true; } | sort -r | head -n "$n" | while IFS= read -r f; do
-  [ -f "$d/$f" ] && [ ! -L "$d/$f" ] && printf 'R %s %s\\n' "$f" "$(head -c 2000000 "$d/$f" | base64 -w0)"
-done
-if [ -f "$journal" ]; then printf 'J - %s\\n' "$(tail -n "$lines" "$journal" | base64 -w0)"; fi`
+cd "$d"
+find . -maxdepth 1 -type f -name '[0-9]*.json' | { grep -E '^[.]/[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.-]+[.]json$' || true; } | sort -r | head -n "$n" | xargs -r awk '{ printf "R %s %s\\n", substr(FILENAME, 3), $0 }'
+echo J
+if [ -f "$journal" ]; then tail -n "$lines" "$journal"; fi`
 
 const WRITE_PAGE = `d=$1; tmp="$d/.index.html.tmp.$$"
 ( set -C; cat > "$tmp" ) && chmod 0644 "$tmp" && mv -f "$tmp" "$d/index.html"`
@@ -62,36 +65,39 @@ export async function publishStatusPage(ctx: HostContext, report: HostReport): P
   const name = `${stamp}-${record.runId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80)}.json`
   const [read, sessions] = await Promise.all([
     sh.run('store the run record and read the history', STORE_AND_READ, [layout.reports, name, layout.journal, String(PAGE_RUNS), String(JOURNAL_TAIL)], {
-      stdin: `${JSON.stringify(record, null, 1)}\n`,
+      stdin: `${JSON.stringify(record)}\n`,
     }),
     listSessions(sh, layout, 50),
   ])
   const records: RunRecord[] = []
   const journal: JournalLine[] = []
   const damaged: string[] = [...sessions.damaged]
-  for (const line of read.stdout.split('\n')) {
-    const [kind, file, b64] = line.split(' ')
-    if (!b64) continue
-    const text = Buffer.from(b64, 'base64').toString('utf8')
-    if (kind === 'R') {
-      try {
-        const r = JSON.parse(text) as RunRecord
-        if (typeof r !== 'object' || !r || typeof r.runId !== 'string' || typeof r.host !== 'object' || !Array.isArray(r.files)) throw new Error('not a run record')
-        records.push(r)
-      } catch (e) {
-        damaged.push(`${layout.reports}/${file}: ${(e as Error).message}`)
-      }
-    } else if (kind === 'J') {
-      for (const l of text.split('\n')) {
-        if (!l.trim()) continue
-        try {
-          const j = JSON.parse(l) as JournalLine
-          if (typeof j.event === 'string' && typeof j.at === 'string') journal.push(j)
-          else throw new Error()
-        } catch {
-          damaged.push(`${layout.journal}: ${l.length > 120 ? `${l.slice(0, 117)}...` : l}`)
-        }
-      }
+  const out = read.stdout.split('\n')
+  const split = out.indexOf('J')
+  // Records: a file's lines joined (one line as written; a hand-formatted file has several).
+  const files = new Map<string, string[]>()
+  for (const line of out.slice(0, split < 0 ? out.length : split)) {
+    const m = /^R (\S+) (.*)$/.exec(line)
+    if (m) files.set(m[1], [...(files.get(m[1]) ?? []), m[2]])
+  }
+  for (const [file, lines] of files) {
+    try {
+      const r = JSON.parse(lines.join('\n')) as RunRecord
+      if (typeof r !== 'object' || !r || typeof r.runId !== 'string' || typeof r.host !== 'object' || !r.host || !Array.isArray(r.files)) throw new Error()
+      records.push(r)
+    } catch {
+      // Not its text: a record is read back as data, and text of unknown origin stays off the page.
+      damaged.push(`${layout.reports}/${file}: not a run record`)
+    }
+  }
+  for (const l of split < 0 ? [] : out.slice(split + 1)) {
+    if (!l.trim()) continue
+    try {
+      const j = JSON.parse(l) as JournalLine
+      if (typeof j !== 'object' || !j || typeof j.event !== 'string' || typeof j.at !== 'string') throw new Error()
+      journal.push(j)
+    } catch {
+      damaged.push(`${layout.journal}: ${l.length > 120 ? `${l.slice(0, 117)}...` : l}`)
     }
   }
   const st = ctx.state

@@ -91,6 +91,9 @@ describe('the status page of a site', () => {
     const cut = JSON.stringify({ at: '2099-01-01T00:00:00.000Z', runId: 'cut-run-1', actor: `mallory ${HOSTILE}`, mode: 'update', event: 'start', host: 'x', ref: 'v9' })
     await t.sh(`printf '%s\\n%s\\n' '${cut}' '{"half a line' >> ${t.root}/.delivery/journal.jsonl`)
     await t.sh(`printf 'not json' > ${t.root}/.delivery/reports/20990101T000000Z-broken.json`)
+    // A record planted as a link to a file elsewhere: never read (its text could be anything the code owner may read).
+    const elsewhere = `/tmp/dlv-leak-${Math.random().toString(36).slice(2, 8)}`
+    await t.sh(`printf '%s' '{"runId":"LEAKED-TEXT","host":{},"files":[]}' > ${elsewhere} && ln -s ${elsewhere} ${t.root}/.delivery/reports/20990101T000001Z-link.json`)
     const r = await runAction({ ...t.base, mode: 'syncback' })
     expect(r.code).toBe(0)
     const html = await page()
@@ -100,7 +103,9 @@ describe('the status page of a site', () => {
     expect(html).toContain('Unreadable entries')
     expect(html).toContain('20990101T000000Z-broken.json')
     expect(html).toContain('{&quot;half a line')
-    await t.sh(`rm -f ${t.root}/.delivery/reports/20990101T000000Z-broken.json`)
+    expect(html).not.toContain('not json')
+    expect(html).not.toContain('LEAKED')
+    await t.sh(`rm -f ${t.root}/.delivery/reports/20990101T000000Z-broken.json ${t.root}/.delivery/reports/20990101T000001Z-link.json ${elsewhere}`)
   })
 
   it('replaces a link planted in place of the page, never writing through it', async () => {
