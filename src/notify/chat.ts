@@ -163,7 +163,8 @@ export function mattermostPayload(s: ReportSummary): Record<string, unknown> {
       if (f.Error) out.push('', `**${e(h.host)}** error: ${e(clip(f.Error, 1000))}`)
     }
   }
-  const links = [http(s.runUrl) ? `[Workflow run](${s.runUrl})` : '', (() => { const a = artifactLink(s); return a ? `[${e(a.label)}](${a.url})` : '' })()].filter(Boolean)
+  const art = artifactLink(s)
+  const links = [http(s.runUrl) ? `[Workflow run](${s.runUrl})` : '', art ? `[${e(art.label)}](${art.url})` : ''].filter(Boolean)
   if (links.length) out.push('', links.join(' · '))
   return { text: clip(out.join('\n'), MATTERMOST_TEXT_LIMIT) }
 }
