@@ -26,6 +26,7 @@ import { phpCommandForm, phpProblem, probePhpAs, probeSudo, sudoersLine, sudoPro
 import type { HostTarget, Settings } from './settings.js'
 import { type HostContext, journal, Refusal, StepFailure } from './steps/context.js'
 import { auditPermissions } from './steps/permissions.js'
+import { publishStatusPage } from './steps/status-page.js'
 import { needsReconcile, reconcile } from './steps/switch.js'
 import { ConnectionError, RunError } from './transport/run.js'
 import { JumpTunnel, SshConnection } from './transport/ssh.js'
@@ -336,6 +337,11 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
         try {
           if (INTERVENTION_MODES.includes(settings.mode) && ctx.sessionId && report.outcome !== 'refused') await joinSession(ctx, report)
           await journal(ctx, 'end', { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || undefined, session: ctx.sessionId })
+          // The status page: never a reason to fail the run.
+          await publishStatusPage(ctx, report).then(
+            (page) => log.info(`${target.label}: status page ${page}`),
+            (e: Error) => log.warning(`${target.label}: the status page was not written: ${e.message}`),
+          )
           await releaseLock(ctx.sh, layout, settings.run.runId)
         } catch (e) {
           log.warning(`${target.label}: could not release the lock: ${(e as Error).message}`)

@@ -72,6 +72,12 @@ export const INPUTS = {
   'smtp-secure': { default: 'starttls', description: 'tls | starttls | none' },
   'smtp-username': { description: 'SMTP user' },
   'smtp-password': { secret: true, description: 'SMTP password' },
+  'chat-on': { default: 'always', description: 'always | never, or a list of failure, success, session: which runs are posted to the webhooks' },
+  'slack-webhook-url': { secret: true, description: 'Slack incoming webhook URL' },
+  'mattermost-webhook-url': { secret: true, description: 'Mattermost incoming webhook URL' },
+  'teams-webhook-url': { secret: true, description: 'Microsoft Teams Workflows webhook URL (Adaptive Card)' },
+  'webhook-url': { secret: true, description: "Generic webhook URL: receives the report's summary as JSON" },
+  'webhook-secret': { secret: true, description: 'Key of the HMAC-SHA256 signature (X-Delivery-Signature-256) of webhook-url posts' },
 } as const satisfies Record<string, InputSpec>
 
 export type InputName = keyof typeof INPUTS

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
 import { maskSecrets, secretsInCommand } from './secrets.js'
+import { type ChatEvent, type ChatSettings, CHAT_EVENTS, type ChatTarget } from './notify/chat-settings.js'
 import { newSessionId } from './session/sessions.js'
 import { HEARTBEAT_S, MIN_LOCK_TIMEOUT_S } from './remote/lock.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
@@ -145,6 +146,8 @@ export interface Settings {
   environmentUrl?: string
   githubToken?: string
   mail?: MailSettings
+  /** Chat webhooks (Slack, Mattermost, Teams, generic JSON) and when to post to them; absent when none is given. */
+  chat?: ChatSettings
   run: RunContext
   /** Every secret value given, for masking. */
   secrets: string[]
@@ -171,6 +174,39 @@ const MULTILINE: InputName[] = [
 const LARGE: Partial<Record<InputName, number>> = { 'known-hosts': 1024 * 1024, hosts: 256 * 1024, paths: 256 * 1024 }
 
 const MODES_NEEDING_SOURCE: Mode[] = ['init', 'update', 'deliver']
+
+/** `chat-on`: `always`, `never`, or a list of events. */
+function parseChatOn(value: string): ChatEvent[] {
+  const items = splitList(value)
+  if (items.length === 1 && items[0] === 'always') return [...CHAT_EVENTS]
+  if (items.length === 1 && items[0] === 'never') return []
+  const bad = items.filter((i) => !(CHAT_EVENTS as readonly string[]).includes(i))
+  if (bad.length || !items.length) {
+    throw new InputError('chat-on', `${show(value)} is not always, never, or a list of ${CHAT_EVENTS.join(', ')}`, 'Use e.g. always, or failure, session')
+  }
+  return [...new Set(items as ChatEvent[])]
+}
+
+/**
+ * A webhook URL: https (or http to this machine only); the value is a secret, so the message never shows it.
+ */
+function parseWebhookUrl(name: InputName, value: string, example: string): string {
+  const v = value.trim()
+  let u: URL
+  try {
+    u = new URL(v)
+  } catch {
+    throw new InputError(name, 'is not a URL (the value is a secret and is not shown)', `Give the whole webhook URL, e.g. ${example}`)
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new InputError(name, `uses ${u.protocol.replace(/[^a-z:]/g, '')} (the URL would travel in clear)`, 'Give an https:// URL')
+  }
+  if (/[\s\x00-\x1f]/.test(v)) throw new InputError(name, 'contains white space', 'Give the URL on one line, encoded')
+  if (u.username || u.password) throw new InputError(name, 'holds credentials before the host', 'Give the URL as the service shows it')
+  // As given (not normalised): the secret masked in every message is this exact text.
+  return v
+}
 
 /** Checks a private key with ssh2's own parser, so a bad key fails here and not at the first connection. */
 function checkPrivateKey(name: InputName, key: string, passphrase: string | undefined, passphraseInput: InputName): string {
@@ -525,6 +561,24 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
       password: raw['smtp-password'] || undefined,
     }
   }
+
+  // Chat.
+  const chatOn = take(() => parseChatOn(orDefault('chat-on', 'always')), [...CHAT_EVENTS])
+  const targets: ChatTarget[] = []
+  const hooks = [
+    ['slack-webhook-url', 'slack', 'https://hooks.slack.com/services/...'],
+    ['mattermost-webhook-url', 'mattermost', 'https://mattermost.example.org/hooks/...'],
+    ['teams-webhook-url', 'teams', 'the URL of the Workflows webhook (Post to a channel when a webhook request is received)'],
+    ['webhook-url', 'webhook', 'https://ops.example.org/delivery-hook'],
+  ] as const
+  for (const [name, kind, example] of hooks) {
+    const url = take(() => (raw[name].trim() ? parseWebhookUrl(name, raw[name], example) : undefined), undefined)
+    if (url) targets.push({ kind, url, secret: kind === 'webhook' ? raw['webhook-secret'] || undefined : undefined })
+  }
+  if (raw['webhook-secret'] && !raw['webhook-url'].trim()) {
+    errors.push(new InputError('webhook-secret', "is given while 'webhook-url' is empty", "Give the webhook's URL in 'webhook-url', or remove the secret"))
+  }
+  if (targets.length && chatOn.length) settings.chat = { targets, on: chatOn }
 
   settings.secrets = SECRET_INPUTS.map((n) => raw[n]).filter((s) => s.trim() !== '')
   if (settings.githubToken) settings.secrets.push(settings.githubToken)

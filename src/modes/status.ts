@@ -30,7 +30,13 @@ export async function status(ctx: HostContext): Promise<void> {
   const info: Record<string, unknown> = { root: ctx.layout.root, user: p.user }
   ctx.report.status = info
   if (p.lock) info.lock = { ...p.lock, ageSeconds: p.lockAgeS }
-  info.sessions = await sessionStatus(ctx)
+  const page = `${ctx.layout.reports}/index.html`
+  const [sessions, found] = await Promise.all([sessionStatus(ctx), ctx.sh.run('look for the status page', '[ -f "$1" ] && echo yes || true', [page])])
+  info.sessions = sessions
+  if (found.stdout.trim() === 'yes') {
+    info.statusPage = page
+    ctx.log.info(`${ctx.target.label}: status page ${page} (written by each run that changes this server)`)
+  }
   if (!ctx.state) {
     info.layout = p.stateError ? 'damaged' : p.liveExists ? 'live exists without .delivery/state.json' : 'none'
     if (p.stateError) info.error = p.stateError
@@ -61,5 +67,5 @@ export async function status(ctx: HostContext): Promise<void> {
   ctx.report.liveTreeAfter = s.live
   await checkDrift(ctx, live, 'live', false)
   const roles = s.state === 'production' ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`
-  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}`
+  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}${info.statusPage ? `; status page ${page}` : ''}`
 }

@@ -1,6 +1,6 @@
 /**
  * Telling people about a run, once its report exists: the GitHub deployment (started before the hosts run), the job
- * artifact, and the email. Each one only warns when it fails; none changes the outcome of the delivery.
+ * artifact, the email and the chat messages. Each one only warns when it fails; none changes the outcome of the delivery.
  */
 import type { Logger } from '../log.js'
 import type { Report } from '../report/model.js'
@@ -9,6 +9,7 @@ import type { Settings } from '../settings.js'
 import { maskSecrets } from '../transport/run.js'
 import { uploadReportArtifact } from './artifact.js'
 import { DeploymentRecord, deploymentAction, deploymentTarget, markLatestInactive } from './deployment.js'
+import { chatReport } from './chat.js'
 import { mailReport } from './mail.js'
 
 export interface NotifyContext {
@@ -95,6 +96,14 @@ export async function startNotifications(ctx: NotifyContext): Promise<Notificati
           const res = await mailReport(report, mail, settings.secrets, { timeoutMs: settings.timeoutMs })
           if (res.warning) log.warning(res.warning)
           if (res.info) log.info(res.info)
+        })
+      }
+      const chat = settings.chat
+      if (chat) {
+        await guarded('chat messages', async () => {
+          const res = await chatReport(report, chat, settings.secrets)
+          for (const w of res.warnings) log.warning(w)
+          for (const i of res.info) log.info(i)
         })
       }
       return report.artifact?.id
