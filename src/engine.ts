@@ -206,6 +206,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     const refused = refusal(settings.mode, p, settings.path, settings.session)
     if (refused) throw new Refusal(refused)
     if (p.stateError && settings.mode !== 'status') throw new StepFailure(p.stateError)
+    if (p.sessionError && settings.mode !== 'status') throw new StepFailure(p.sessionError)
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false)
     if (missing.length && ['init', 'update', 'deliver'].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(', ')}, needed by method ${method}: install it on the server`)
@@ -244,6 +245,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       const again = refusal(settings.mode, p, settings.path, settings.session)
       if (again) throw new Refusal(again)
       if (p.stateError) throw new StepFailure(p.stateError)
+      if (p.sessionError) throw new StepFailure(p.sessionError)
       if (res.takenOver) await journal(ctx, 'lock-takeover', { from: res.takenOver })
       await journal(ctx, 'start', { ref: settings.ref, paths: settings.paths, comment: settings.comment || undefined, runUrl: settings.run.runUrl || undefined, trigger: settings.run.event })
       if (ctx.state) await reconcile(ctx, ctx.state)

@@ -9,7 +9,7 @@ import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'
-import { conflictMessage, field, nulField, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
+import { conflictMessage, field, NO_LINKS, nulField, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import { cvsPassLine, parseCvsDrift, parseCvsUpdate, parseRevisions } from './cvs-output.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
@@ -28,10 +28,20 @@ export CVS_RSH="$DLV_TMP/rsh"
 unset CVSREAD CVSWRAPPERS CVSIGNORE
 cvsc() { cvs -f "$@" </dev/null; }
 b64() { base64 -w0 < "$1"; echo; }
+# entry_of PATH: the line CVS/Entries records for a file or folder ('' when none).
+entry_of() {
+  local d n l a name rest
+  d=$(dirname -- "$1"); n=$(basename -- "$1")
+  [ -f "$d/CVS/Entries" ] || return 0
+  while IFS= read -r l; do
+    IFS=/ read -r a name rest <<< "$l"
+    if { [ -z "$a" ] || [ "$a" = D ]; } && [ "$name" = "$n" ]; then printf '%s' "$l"; return 0; fi
+  done < "$d/CVS/Entries"
+}
 # entry_rev PATH: the revision CVS/Entries records for a file ('' when none).
 entry_rev() {
   local d n a name rev rest
-  d=$(dirname "$1"); n=$(basename "$1")
+  d=$(dirname -- "$1"); n=$(basename -- "$1")
   [ -f "$d/CVS/Entries" ] || return 0
   while IFS=/ read -r a name rev rest; do
     if [ -z "$a" ] && [ "$name" = "$n" ]; then printf '%s' "$rev"; return 0; fi
@@ -135,7 +145,7 @@ revisions "$DLV_TMP/out" > "$DLV_TMP/after"
 # cvs keeps the hand-made version of each file it merged as .#FILE.REVISION; it is in the drift patch already, and
 # must not be served: remove it.
 while IFS= read -r -d '' p && IFS= read -r -d '' was; do
-  b="$(dirname "$p")/.#$(basename "$p").$was"
+  b="$(dirname -- "$p")/.#$(basename -- "$p").$was"
   if [ -n "$was" ] && [ -f "$b" ] && [ "$(entry_rev "$p")" != "$was" ]; then rm -f -- "$b"; fi
 done < "$DLV_TMP/before"
 printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'before='; b64 "$DLV_TMP/before"; printf 'after='; b64 "$DLV_TMP/after"`,
@@ -161,13 +171,25 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'be
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
 cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; die "cvs cannot compare the tree with the repository: check repository and the credentials"; }
+# cvs prints one name a line: a name holding a newline could pass for another entry. A '?' line counts only when
+# its name is there and not recorded in CVS/Entries; names holding a control character (CVS can never record one)
+# are listed apart, exactly, NUL-separated.
+: > "$DLV_TMP/unknown"
 while IFS= read -r line; do
-  if [[ $line == '? '* ]]; then p=\${line:2}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+  [[ $line == '? '* ]] || continue
+  p=\${line:2}
+  { [ -e "$p" ] || [ -L "$p" ]; } && [ -z "$(entry_of "$p")" ] || continue
+  printf '%s\\0' "$p" >> "$DLV_TMP/unknown"
+  if [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/out" > "$DLV_TMP/untracked"
-printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
+find . -name CVS -prune -o -name '*[[:cntrl:]]*' -prune \\( \\( -type d ! -type l -exec find {} \\( -type f -o -type l \\) -print0 \\; \\) -o -print0 \\) > "$DLV_TMP/odd"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"; printf 'unknown='; b64 "$DLV_TMP/unknown"; printf 'odd='; b64 "$DLV_TMP/odd"`,
       [this.ctx.layout.tree(tree.id)],
     )
-    return parseCvsDrift(field(r.stdout, 'out'), field(r.stdout, 'err'), nulField(r.stdout, 'untracked'))
+    const unknown = new Set(nulField(r.stdout, 'unknown'))
+    const files = parseCvsDrift(field(r.stdout, 'out'), field(r.stdout, 'err'), nulField(r.stdout, 'untracked')).filter((f) => f.status !== 'untracked' || unknown.has(f.path) || [...unknown].some((u) => f.path.startsWith(`${u}/`)))
+    const odd = nulField(r.stdout, 'odd').filter((p) => !files.some((f) => f.path === p))
+    return [...files, ...odd.map((path) => ({ path, status: 'untracked' as const }))]
   }
 
   async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
@@ -190,9 +212,10 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'un
     // CVS/Entries: set it as the live tree has it.
     await this.cvs(
       `record ${paths.length} path(s) in ${to.id}`,
-      `src=$1; dst=$2; shift 2
+      `${NO_LINKS}src=$1; dst=$2; shift 2
 for p in "$@"; do
-  d=$(dirname "$p"); n=$(basename "$p")
+  no_links "$dst" "$p"
+  d=$(dirname -- "$p"); n=$(basename -- "$p")
   [ -f "$dst/$d/CVS/Entries" ] || continue
   want=
   if [ -f "$src/$d/CVS/Entries" ]; then
