@@ -170,7 +170,13 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'be
     const r = await this.cvs(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; die "cvs cannot compare the tree with the repository: check repository and the credentials"; }
+if ! cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
+  cat "$DLV_TMP/err" >&2
+  # cvs's protocol is line-based: a name holding a newline makes it abort.
+  odd=$(find . -name CVS -prune -o -name '*[[:cntrl:]]*' -print -quit | head -c 200 | tr '[:cntrl:]' '?')
+  [ -z "$odd" ] || die "cvs cannot read this tree: the name $odd holds a control character (a newline...), which cvs cannot handle. Rename or remove it on the server, then run again"
+  die "cvs cannot compare the tree with the repository: check repository and the credentials"
+fi
 # cvs prints one name a line: a name holding a newline could pass for another entry. A '?' line counts only when
 # its name is there and not recorded in CVS/Entries; names holding a control character (CVS can never record one)
 # are listed apart, exactly, NUL-separated.

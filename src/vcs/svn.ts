@@ -114,7 +114,7 @@ const PRECHECK = `precheck() {
         [ "$rev" = "$n" ] && continue
         if ! svnr info -- "$newroot/$p@$n" >/dev/null 2>&1; then printf '%s\\0' "$p"; continue; fi
         # (No pipe into grep -q: under pipefail, svn killed by SIGPIPE would hide the answer.)
-        out=$(svnr merge --dry-run --allow-mixed-revisions -r "$rev:$n" -- "$newroot/$p@$n" "$p@" 2>&1) || { printf '%s\\0' "$p"; continue; }
+        out=$(svnr merge --dry-run --allow-mixed-revisions -r "$rev:$n" -- "$newroot/$p@$n" "$p" 2>&1) || { printf '%s\\0' "$p"; continue; }
         if grep -Eq '^(C|.C|...C) ' <<< "$out"; then printf '%s\\0' "$p"; fi ;;
     esac
   done < "$DLV_TMP/status"
