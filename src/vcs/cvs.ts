@@ -132,7 +132,12 @@ echo "rev=$tag"; echo "repo=$(cat "$src/CVS/Root")#$(cat "$src/CVS/Repository")"
 cd "$tree"
 check_origin "$root" "$module"
 rf=(-A); [ -z "$ref" ] || [ "$ref" = HEAD ] || rf=(-r "$ref")
-cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err" || { cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"; }
+if ! cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err"; then
+  # A hand-made file where the update adds one makes the dry run fail: that is a conflict, named as such.
+  sed -n "s/^cvs [a-z]*: move away .\\(.*\\).; it is in the way$/\\1/p" "$DLV_TMP/n.err" | tr '\\n' '\\0' > "$DLV_TMP/conflicts" || true
+  if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
+  cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"
+fi
 revisions "$DLV_TMP/n.out" > "$DLV_TMP/before"
 if [ "$dry" = 1 ]; then
   printf 'out='; b64 "$DLV_TMP/n.out"; printf 'err='; b64 "$DLV_TMP/n.err"; printf 'before='; b64 "$DLV_TMP/before"; exit 0
@@ -173,7 +178,7 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'be
 if ! cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
   cat "$DLV_TMP/err" >&2
   # cvs's protocol is line-based: a name holding a newline makes it abort.
-  odd=$(find . -name CVS -prune -o -name '*[[:cntrl:]]*' -print -quit | head -c 200 | tr '[:cntrl:]' '?')
+  odd=$(find . -name CVS -prune -o -name '*[[:cntrl:]]*' -print0 -quit | tr -d '\\0' | tr '[:cntrl:]' '?' | head -c 200)
   [ -z "$odd" ] || die "cvs cannot read this tree: the name $odd holds a control character (a newline...), which cvs cannot handle. Rename or remove it on the server, then run again"
   die "cvs cannot compare the tree with the repository: check repository and the credentials"
 fi
