@@ -86,7 +86,24 @@ describe('names read from the server', () => {
   }, 60_000)
 })
 
+/** A read-only status over a live tree holding hand-made folders named like find's actions changes nothing. */
+async function statusWithDashNames(inputs: Record<string, string>) {
+  const s = await site(inputs)
+  expect((await s.act('init')).code).toBe(0)
+  await t.sh(`cd ${s.root}/live && mkdir -- -delete -print && echo a > -delete/a.php && echo b > -print/b.php && echo c > ./--to-file=index.php`)
+  const before = listing(`${s.root}/live/`)
+  const r = await s.act('status')
+  expect(r.code, r.stdout).toBe(0)
+  expect(listing(`${s.root}/live/`)).toEqual(before)
+  const listed = r.report!.hosts[0].drift.flatMap((d) => d.files.map((f) => f.path))
+  expect(listed).toEqual(expect.arrayContaining(['-delete/a.php', '-print/b.php', '--to-file=index.php']))
+}
+
 describe('svn', () => {
+  it('status with folders named -delete and -print in the live tree reads them and deletes nothing', async () => {
+    await statusWithDashNames({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1 })
+  }, 60_000)
+
   it('a working copy svn cannot read makes a per-path syncback fail at once (its search for a versioned parent ends)', async () => {
     const s = await site({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1 })
     expect((await s.act('init')).code).toBe(0)
@@ -117,6 +134,10 @@ describe('svn', () => {
 
 describe('cvs', () => {
   const repository = () => `${cvs.root}#moodle`
+
+  it('status with folders named -delete and -print in the live tree reads them and deletes nothing', async () => {
+    await statusWithDashNames({ method: 'cvs', repository: repository(), ref: 'v1' })
+  }, 60_000)
 
   it('a hand-made file that would be overwritten by an added file is refused before anything changes', async () => {
     const s = await site({ method: 'cvs', repository: repository(), ref: 'v1' })
