@@ -118,6 +118,27 @@ describe('svn', () => {
     }
   }, 60_000)
 
+  it('kept files are carried through a link at their destination by replacing it, never by writing where it points', async () => {
+    const outside = `/tmp/dlv-outside-${process.pid}`
+    await t.sh(`rm -rf ${outside} && mkdir -p ${outside} && echo 'outside, untouched' > ${outside}/local.php`)
+    try {
+      const s = await site({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1, keep: 'conf/local.php' })
+      expect((await s.act('init')).code).toBe(0)
+      const { live, safe } = s.state()
+      await t.sh(`for t in ${live} ${safe}; do mkdir -p ${s.root}/trees/$t/conf && echo '<?php // kept' > ${s.root}/trees/$t/conf/local.php; done`)
+      expect((await s.act('goback')).code).toBe(0)
+      // The tree going back live has conf made a link to a folder outside the root.
+      await t.sh(`cd ${s.root}/trees/${live} && rm -rf conf && ln -s ${outside} conf`)
+      const r = await s.act('backtoprod')
+      expect(r.code, r.stdout).toBe(0)
+      expect(await t.sh(`cat ${outside}/local.php; ls ${outside}`)).toBe('outside, untouched\nlocal.php\n')
+      expect(lstatSync(`${s.root}/live/conf`).isDirectory()).toBe(true)
+      expect(readFileSync(`${s.root}/live/conf/local.php`, 'utf8')).toBe('<?php // kept\n')
+    } finally {
+      await t.sh(`rm -rf ${outside}`)
+    }
+  }, 60_000)
+
   it('a conflict svn leaves during the update (a hand-scheduled delete of a file the update changes) switches nothing', async () => {
     const s = await site({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1 })
     expect((await s.act('init')).code).toBe(0)
