@@ -57,7 +57,7 @@ const V2_CHANGES: Entry[] = [
   { path: b('-delete/inside.php'), content: '<?php // inside -delete v2\n' },
   { path: b('--new=1.php'), content: 'added in v2\n' },
 ]
-const V2_DELETED = [b('-rf'), b('back\\slash.php')]
+const V2_DELETED = [b('-rf'), b('back\\slash.php'), b('lib/weblib.php')]
 
 /** Hand-made files on the server (never in the repository). `outside` links are added apart. */
 const DRIFT: Entry[] = [
@@ -151,6 +151,7 @@ beforeAll(async () => {
   await writeFile(join(sentinel, 'precious.txt'), 'do not touch\n')
   await mkdir(join(sentinel, 'sub'))
   await writeFile(join(sentinel, 'sub', 'lib.php'), 'outside\n')
+  await writeFile(join(sentinel, 'sub', 'weblib.php'), 'outside, named as a file the update deletes\n')
   await run('chown', ['-R', `${uid}:${gid}`, sentinel], { check: true })
   sentinelBefore = snapshot(sentinel)
   work = await mkdtemp('/tmp/dlv-hostile-src-')
@@ -158,15 +159,17 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(async () => {
-  for (const m of ['git', 'svn', 'cvs', 'push']) if (t) await rm(`${t.root}-${m}`, { recursive: true, force: true })
+  for (const m of ['git', 'svn', 'cvs', 'push']) {
+    if (t) for (const r of [`${t.root}-${m}`, `${t.root}-${m}-link`]) await rm(r, { recursive: true, force: true })
+  }
   await t?.stop()
   if (sentinel) await rm(sentinel, { recursive: true, force: true })
   if (work) await rm(work, { recursive: true, force: true })
 })
 
 /** Builds the method's repository (v1 and v2); returns the inputs that deliver each version. */
-async function makeRepository(method: Method): Promise<{ inputs: Record<string, string>; v1: Record<string, string>; v2: Record<string, string>; env?: (v: 1 | 2) => Record<string, string> }> {
-  const base = join(work, method)
+async function makeRepository(method: Method, name: string = method): Promise<{ inputs: Record<string, string>; v1: Record<string, string>; v2: Record<string, string>; env?: (v: 1 | 2) => Record<string, string> }> {
+  const base = join(work, name === method ? method : `${method}-${name}`)
   const src = join(base, 'src')
   await mkdir(src, { recursive: true })
   await run('chown', [`${user()}:`, base, src], { check: true })
@@ -277,6 +280,21 @@ for (const method of ['git', 'svn', 'cvs', 'push'] as Method[]) {
       await act('goback', {}, 2)
       await checkUntouched()
       expect(sorted(snapshot(`${root}/live/`))).toEqual(sorted(withDrift))
+    }, 120_000)
+
+    it('an update never deletes or writes through a link a hand made in place of a folder', async () => {
+      const repo = await makeRepository(method, 'again')
+      const root = `${t.root}-${method}-link`
+      await t.sh(`mkdir -p ${root}`)
+      const act = (mode: string, v: 1 | 2) => runAction({ ...t.base, path: root, mode, ...repo.inputs, ...(v === 1 ? repo.v1 : repo.v2) }, { env: repo.env?.(v) })
+      expect((await act('init', 1)).code).toBe(0)
+      // lib/ (whose weblib.php v2 deletes) is made a link to a folder outside the root holding a weblib.php.
+      const live = readlinkSync(`${root}/live`, 'utf8')
+      await rm(`${root}/${live}/lib`, { recursive: true })
+      await symlink(`${sentinel}/sub`, `${root}/${live}/lib`)
+      await run('chown', ['-h', `${user()}:`, `${root}/${live}/lib`], { check: true })
+      await act('deliver', 2)
+      await checkUntouched()
     }, 120_000)
   })
 }
