@@ -197,9 +197,15 @@ find . -name CVS -prune -o -name '*[[:cntrl:]]*' -prune \\( \\( -type d ! -type 
 printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"; printf 'unknown='; b64 "$DLV_TMP/unknown"; printf 'odd='; b64 "$DLV_TMP/odd"`,
       [this.ctx.layout.tree(tree.id)],
     )
+    // An untracked entry counts when the script confirmed its name (or a folder holding it).
     const unknown = new Set(nulField(r.stdout, 'unknown'))
-    const files = parseCvsDrift(field(r.stdout, 'out'), field(r.stdout, 'err'), nulField(r.stdout, 'untracked')).filter((f) => f.status !== 'untracked' || unknown.has(f.path) || [...unknown].some((u) => f.path.startsWith(`${u}/`)))
-    const odd = nulField(r.stdout, 'odd').filter((p) => !files.some((f) => f.path === p))
+    const confirmed = (p: string) => {
+      for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) if (unknown.has(p.slice(0, i))) return true
+      return unknown.has(p)
+    }
+    const files = parseCvsDrift(field(r.stdout, 'out'), field(r.stdout, 'err'), nulField(r.stdout, 'untracked')).filter((f) => f.status !== 'untracked' || confirmed(f.path))
+    const listed = new Set(files.map((f) => f.path))
+    const odd = nulField(r.stdout, 'odd').filter((p) => !listed.has(p))
     return [...files, ...odd.map((path) => ({ path, status: 'untracked' as const }))]
   }
 
