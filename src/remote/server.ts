@@ -169,7 +169,7 @@ export async function writeState(sh: RemoteShell, layout: Layout, state: ServerS
   await sh.run(
     'write state.json',
     // .delivery/ is closed to other users (drift snapshots may hold a hand-made 0600 file).
-    `chmod 700 -- "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
+    `chmod 700 -- "$(dirname -- "$1")" 2>/dev/null || true; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
     [layout.state],
     { stdin: text },
   )
