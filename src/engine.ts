@@ -231,6 +231,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     // A run that died between a change and its record: the mode's fit is judged after reconcile, under the lock.
     if (refused && !(writes && p.state && needsReconcile(p, p.state))) throw new Refusal(refused)
     if (p.stateError && settings.mode !== 'status') throw new StepFailure(p.stateError)
+    if (p.sessionError && settings.mode !== 'status') throw new StepFailure(p.sessionError)
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false)
     if (missing.length && ['init', 'update', 'deliver'].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(', ')}, needed by method ${method}: install it on the server`)
@@ -269,6 +270,7 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
       const again = refusal(settings.mode, p, settings.path, settings.session)
       if (again && !(p.state && needsReconcile(p, p.state))) throw new Refusal(again)
       if (p.stateError) throw new StepFailure(p.stateError)
+      if (p.sessionError) throw new StepFailure(p.sessionError)
       if (res.takenOver) await journal(ctx, 'lock-takeover', { from: res.takenOver })
       await journal(ctx, 'start', { ref: settings.ref, paths: settings.paths, comment: settings.comment || undefined, runUrl: settings.run.runUrl || undefined, trigger: settings.run.event })
       if (ctx.state) await reconcile(ctx, ctx.state)

@@ -182,12 +182,27 @@ export function parseHostSpec(name: InputName, value: string): HostSpec {
 
 const SAFE_PATH_CHARS = /^[A-Za-z0-9._+@~=,/-]+$/
 
+/** The system's limits (Linux): a name of at most 255 bytes, a path of at most 4095. */
+export const NAME_MAX = 255
+export const PATH_MAX = 4095
+
+/** Refuses a path, or a component of it, longer than the system allows (before anything connects). */
+function checkLength(name: InputName, value: string, fix: string): void {
+  const bytes = Buffer.byteLength(value, 'utf8')
+  if (bytes > PATH_MAX) throw new InputError(name, `${show(value)} is ${bytes} bytes long (a path has at most ${PATH_MAX})`, fix)
+  const long = value.split('/').find((c) => Buffer.byteLength(c, 'utf8') > NAME_MAX)
+  if (long !== undefined) {
+    throw new InputError(name, `${show(value)} has a component of ${Buffer.byteLength(long, 'utf8')} bytes (a name has at most ${NAME_MAX})`, fix)
+  }
+}
+
 /** An absolute, normalised server path with no shell-special characters. */
 export function parseAbsolutePath(name: InputName, value: string): string {
   const v = value.trim()
   const fix = 'Give an absolute, normalised path such as /srv/moodle (letters, digits, . _ - + @ / only)'
   if (!v.startsWith('/')) throw new InputError(name, `${show(value)} is not absolute`, fix)
   if (!SAFE_PATH_CHARS.test(v)) throw new InputError(name, `${show(value)} contains characters that are not allowed`, fix)
+  checkLength(name, v, fix)
   const trimmed = v.length > 1 ? v.replace(/\/+$/, '') : v
   const parts = trimmed.split('/').slice(1)
   if (parts.some((p) => p === '' || p === '.' || p === '..')) {
@@ -212,7 +227,7 @@ export function parseRelativePath(name: InputName, value: string): string {
   if (['.git', '.svn', 'CVS', '.delivery'].includes(parts[0]) || parts.includes('.git')) {
     throw new InputError(name, `${show(value)} is version-control or delivery metadata`, fix)
   }
-  if (v.length > 4096) throw new InputError(name, 'is too long', fix)
+  checkLength(name, v, fix)
   return v
 }
 

@@ -19,7 +19,14 @@ export async function init(ctx: HostContext): Promise<void> {
   if (ctx.probe.trees.length) {
     await step(ctx, 'clean half-finished init', () => ctx.vcs.cleanHalfInit())
   }
-  await ctx.sh.run('create the layout', 'for d in "$@"; do mkdir -p "$d"; done', [layout.trees, layout.meta, layout.drift, layout.sessions, layout.reports])
+  // .delivery/ is closed to other users: drift snapshots may hold a hand-made 0600 file (.env); nothing else reads it.
+  await ctx.sh.run('create the layout', 'meta=$1; shift; mkdir -p -- "$meta"; chmod 700 -- "$meta"; for d in "$@"; do mkdir -p -- "$d"; done', [
+    layout.meta,
+    layout.trees,
+    layout.drift,
+    layout.sessions,
+    layout.reports,
+  ])
   const now = ctx.now()
   const ids = [newTreeId(now, settings.run.runId), newTreeId(now, settings.run.runId)]
   const result = await step(

@@ -20,6 +20,10 @@ async function sessionStatus(ctx: HostContext): Promise<Record<string, unknown>>
       out.open = { id: ctx.probe.session, error: (e as Error).message }
     }
   }
+  if (ctx.probe.sessionError) {
+    out.open = { error: ctx.probe.sessionError }
+    ctx.log.warning(ctx.probe.sessionError)
+  }
   out.recent = records.map((r) => ({ id: r.id, title: r.title, status: r.status, openedAt: r.openedAt, closedAt: r.closedAt }))
   if (damaged.length) out.damaged = damaged
   return out

@@ -2,7 +2,8 @@
  * The delivery root on one server: its paths, and the operations on the layout that do not depend on the code source:
  * probing, the state file, the journal, the lock, and the atomic switch of `live`.
  */
-import { LAYOUT_VERSION, parseState, type ServerState, StateError } from './state.js'
+import { isSessionId } from '../session/sessions.js'
+import { isTreeId, LAYOUT_VERSION, parseState, type ServerState, StateError } from './state.js'
 import { maskValues } from '../secrets.js'
 import { type LockInfo, lockLostFrom, mineMarker, OWN_LOCK, parseLock } from './lock.js'
 import { q, type RemoteShell } from './shell.js'
@@ -85,6 +86,8 @@ export interface Probe {
   rootExists: boolean
   /** Id of the open delivery session ('' when none). */
   session: string
+  /** Why `sessions/current` could not be used, when it holds something that is not a session id. */
+  sessionError?: string
 }
 
 const PROBE = `root=$1
@@ -145,19 +148,34 @@ export async function probe(sh: RemoteShell, layout: Layout): Promise<Probe> {
     lock,
     lockText,
     lockAgeS: lockText !== null ? Math.max(0, now - Number(f.get('lockmtime') ?? now)) : 0,
-    trees: (f.get('trees') ?? '').split(' ').filter(Boolean),
+    // Names read from the server are data: only valid tree ids are ever used in a path.
+    trees: (f.get('trees') ?? '').split(' ').filter(isTreeId),
     tools,
     user: f.get('user') ?? '',
     serverTime: now,
-    session: f.get('session') ?? '',
+    ...sessionOf(f.get('session') ?? '', layout),
   }
+}
+
+/** The open session's id, validated: anything else in `sessions/current` is never used in a path. */
+function sessionOf(text: string, layout: Layout): { session: string; sessionError?: string } {
+  if (text === '' || isSessionId(text)) return { session: text }
+  const shown = JSON.stringify(text.replace(/[^\x20-\x7e]/g, '?').slice(0, 40))
+  return { session: '', sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` }
 }
 
 /** Writes state.json: to a temporary file, flushed, then renamed over the old one. */
 export async function writeState(sh: RemoteShell, layout: Layout, state: ServerState): Promise<void> {
   state.layout = LAYOUT_VERSION
   const text = `${JSON.stringify(state, null, 2)}\n`
-  await guarded(sh, 'write state.json', `tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`, [layout.state], text)
+  // .delivery/ is closed to other users (drift snapshots may hold a hand-made 0600 file).
+  await guarded(
+    sh,
+    'write state.json',
+    `chmod 700 -- "$(dirname -- "$1")" 2>/dev/null || true; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
+    [layout.state],
+    text,
+  )
 }
 
 export interface JournalEntry {
@@ -199,7 +217,7 @@ export function liveTargetOf(treeId: string): string {
 /** The tree id `live` points at, from a probe; '' when `live` is missing or points elsewhere. */
 export function liveTreeId(p: Probe): string {
   const m = /^trees\/([^/]+)\/?$/.exec(p.liveTarget)
-  return m ? m[1] : ''
+  return m && isTreeId(m[1]) ? m[1] : ''
 }
 
 export { q }

@@ -61,6 +61,11 @@ export class StateError extends Error {
 
 const TREE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
+/** Whether a name is a valid tree id (a single safe path component: never `..`, never an option). */
+export function isTreeId(s: string): boolean {
+  return TREE_ID.test(s)
+}
+
 function isTree(t: unknown): t is TreeRecord {
   const r = t as TreeRecord
   return (
@@ -68,6 +73,7 @@ function isTree(t: unknown): t is TreeRecord {
     r !== null &&
     typeof r.id === 'string' &&
     TREE_ID.test(r.id) &&
+    (r.movingTo === undefined || (typeof r.movingTo === 'string' && TREE_ID.test(r.movingTo))) &&
     typeof r.revision === 'string' &&
     typeof r.served === 'boolean' &&
     typeof r.dirty === 'boolean'

@@ -2,9 +2,16 @@
  * Copies between trees on the server: the syncback (whole tree or paths; rsync when the server has it, so the cost
  * follows what differs), and the keep files (config.php...) carried into a tree before it goes live.
  */
+import { NO_LINKS } from '../vcs/common.js'
 import type { HostContext } from './context.js'
 
-const COPY_SCRIPT = `src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
+/**
+ * Nothing outside the delivery root is ever written or deleted: before a path of the destination is written, every
+ * link at one of its parents is removed (no_links), and so is a link at the path itself when a directory is copied
+ * into it; rsync (without --keep-dirlinks) and tar replace links inside what they copy. Links are replaced, never
+ * followed.
+ */
+const COPY_SCRIPT = `${NO_LINKS}src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
 excl=(); for ((i = 0; i < nexcl; i++)); do excl+=("$1"); shift; done
 changed=0
 if command -v rsync >/dev/null 2>&1; then
@@ -13,16 +20,19 @@ if command -v rsync >/dev/null 2>&1; then
   [ "$dry" = 1 ] && args+=(--dry-run)
   for e in "\${excl[@]}"; do args+=(--exclude="$e"); done
   if [ $# -eq 0 ]; then
-    out=$(rsync "\${args[@]}" "$src/" "$dst/")
+    out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
   else
     out=""
     for p in "$@"; do
+      if [ "$dry" != 1 ]; then
+        if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then no_links "$dst" "$p" self; else no_links "$dst" "$p"; fi
+      fi
       if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then
-        [ "$dry" = 1 ] || mkdir -p "$dst/$p"; out+=$(rsync "\${args[@]}" "$src/$p/" "$dst/$p/")
+        [ "$dry" = 1 ] || mkdir -p -- "$dst/$p"; out+=$(rsync "\${args[@]}" -- "$src/$p/" "$dst/$p/")
       elif [ -e "$src/$p" ] || [ -L "$src/$p" ]; then
-        [ "$dry" = 1 ] || mkdir -p "$(dirname "$dst/$p")"; out+=$(rsync "\${args[@]}" "$src/$p" "$dst/$p")
+        [ "$dry" = 1 ] || mkdir -p -- "$(dirname -- "$dst/$p")"; out+=$(rsync "\${args[@]}" -- "$src/$p" "$dst/$p")
       elif [ -e "$dst/$p" ] || [ -L "$dst/$p" ]; then
-        [ "$dry" = 1 ] || rm -rf "$dst/$p"; out+="*deleting $p"
+        [ "$dry" = 1 ] || rm -rf -- "$dst/$p"; out+="*deleting $p"
       fi
     done
   fi
@@ -34,14 +44,20 @@ else
   copy_one() {
     local s=$1 d=$2
     if [ -d "$s" ] && [ ! -L "$s" ]; then
-      mkdir -p "$d"
-      find "$d" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
+      mkdir -p -- "$d"
+      find "$d" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf -- {} +
       (cd "$s" && tar cf - --exclude=./.git .) | (cd "$d" && tar xpf -)
     elif [ -e "$s" ] || [ -L "$s" ]; then
-      mkdir -p "$(dirname "$d")"; rm -rf "$d"; cp -a "$s" "$d"
-    else rm -rf "$d"; fi
+      mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
+    else rm -rf -- "$d"; fi
   }
-  if [ $# -eq 0 ]; then copy_one "$src" "$dst"; else for p in "$@"; do copy_one "$src/$p" "$dst/$p"; done; fi
+  if [ $# -eq 0 ]; then copy_one "$src" "$dst"
+  else
+    for p in "$@"; do
+      if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then no_links "$dst" "$p" self; else no_links "$dst" "$p"; fi
+      copy_one "$src/$p" "$dst/$p"
+    done
+  fi
   changed=-1
 fi
 echo "changed=$changed"`
@@ -76,24 +92,27 @@ export async function syncKeep(ctx: HostContext, fromDir: string, toDir: string)
   if (ctx.keep.length === 0) return []
   const r = await ctx.sh.run(
     `carry the kept files into ${toDir}`,
-    `src=$1; dst=$2; shift 2
+    `${NO_LINKS}src=$1; dst=$2; shift 2
 for k in "$@"; do
   s="$src/$k"; d="$dst/$k"
   [ -e "$s" ] || [ -L "$s" ] || continue
+  # A link at a parent of the destination (or at it, for a folder) is replaced, never followed.
   if [ -d "$s" ] && [ ! -L "$s" ]; then
-    mkdir -p "$d"
+    no_links "$dst" "$k" self
+    mkdir -p -- "$d"
     if command -v rsync >/dev/null 2>&1; then
-      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n "$s/" "$d/")" ] && continue
-      rsync -a --delete --modify-window=-1 "$s/" "$d/"
-    else rm -rf "$d"; cp -a "$s" "$d"; fi
+      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] && continue
+      rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
+    else rm -rf -- "$d"; cp -a -- "$s" "$d"; fi
   else
-    if [ -e "$d" ] && cmp -s "$s" "$d" && [ "$(stat -c '%a %g' "$s")" = "$(stat -c '%a %g' "$d")" ]; then continue; fi
-    mkdir -p "$(dirname "$d")"
-    cp -pP "$s" "$d.dlvtmp.$$" 2>/dev/null || cp -P "$s" "$d.dlvtmp.$$"
-    chgrp -h "$(stat -c %g "$s")" "$d.dlvtmp.$$" 2>/dev/null || true
-    mv -f "$d.dlvtmp.$$" "$d"
+    no_links "$dst" "$k"
+    if [ -e "$d" ] && cmp -s -- "$s" "$d" && [ "$(stat -c '%a %g' -- "$s")" = "$(stat -c '%a %g' -- "$d")" ]; then continue; fi
+    mkdir -p -- "$(dirname -- "$d")"
+    cp -pP -- "$s" "$d.dlvtmp.$$" 2>/dev/null || cp -P -- "$s" "$d.dlvtmp.$$"
+    chgrp -h -- "$(stat -c %g -- "$s")" "$d.dlvtmp.$$" 2>/dev/null || true
+    mv -f -- "$d.dlvtmp.$$" "$d"
   fi
-  want=$(stat -c '%a %G' "$s"); got=$(stat -c '%a %G' "$d")
+  want=$(stat -c '%a %G' -- "$s"); got=$(stat -c '%a %G' -- "$d")
   [ "$want" = "$got" ] || die "$k was copied into $dst but its mode and group are '$got' instead of '$want': the user copying it ($(id -un)) must belong to group $(stat -c %G "$s"). Add it to that group (usermod -aG $(stat -c %G "$s") $(id -un)), or run with sudo-user set to the code owner"
   echo "copied=$k"
 done`,

@@ -9,7 +9,7 @@ import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'
-import { conflictMessage, field, nulField, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
+import { conflictMessage, field, NO_LINKS, nulField, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import { cvsPassLine, parseCvsDrift, parseCvsUpdate, parseRevisions } from './cvs-output.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
@@ -28,10 +28,20 @@ export CVS_RSH="$DLV_TMP/rsh"
 unset CVSREAD CVSWRAPPERS CVSIGNORE
 cvsc() { cvs -f "$@" </dev/null; }
 b64() { base64 -w0 < "$1"; echo; }
+# entry_of PATH: the line CVS/Entries records for a file or folder ('' when none).
+entry_of() {
+  local d n l a name rest
+  d=$(dirname -- "$1"); n=$(basename -- "$1")
+  [ -f "$d/CVS/Entries" ] || return 0
+  while IFS= read -r l; do
+    IFS=/ read -r a name rest <<< "$l"
+    if { [ -z "$a" ] || [ "$a" = D ]; } && [ "$name" = "$n" ]; then printf '%s' "$l"; return 0; fi
+  done < "$d/CVS/Entries"
+}
 # entry_rev PATH: the revision CVS/Entries records for a file ('' when none).
 entry_rev() {
   local d n a name rev rest
-  d=$(dirname "$1"); n=$(basename "$1")
+  d=$(dirname -- "$1"); n=$(basename -- "$1")
   [ -f "$d/CVS/Entries" ] || return 0
   while IFS=/ read -r a name rev rest; do
     if [ -z "$a" ] && [ "$name" = "$n" ]; then printf '%s' "$rev"; return 0; fi
@@ -122,7 +132,12 @@ echo "rev=$tag"; echo "repo=$(cat "$src/CVS/Root")#$(cat "$src/CVS/Repository")"
 cd "$tree"
 check_origin "$root" "$module"
 rf=(-A); [ -z "$ref" ] || [ "$ref" = HEAD ] || rf=(-r "$ref")
-cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err" || { cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"; }
+if ! cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err"; then
+  # A hand-made file where the update adds one makes the dry run fail: that is a conflict, named as such.
+  sed -n "s/^cvs [a-z]*: move away .\\(.*\\).; it is in the way$/\\1/p" "$DLV_TMP/n.err" | tr '\\n' '\\0' > "$DLV_TMP/conflicts" || true
+  if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
+  cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"
+fi
 revisions "$DLV_TMP/n.out" > "$DLV_TMP/before"
 if [ "$dry" = 1 ]; then
   printf 'out='; b64 "$DLV_TMP/n.out"; printf 'err='; b64 "$DLV_TMP/n.err"; printf 'before='; b64 "$DLV_TMP/before"; exit 0
@@ -135,7 +150,7 @@ revisions "$DLV_TMP/out" > "$DLV_TMP/after"
 # cvs keeps the hand-made version of each file it merged as .#FILE.REVISION; it is in the drift patch already, and
 # must not be served: remove it.
 while IFS= read -r -d '' p && IFS= read -r -d '' was; do
-  b="$(dirname "$p")/.#$(basename "$p").$was"
+  b="$(dirname -- "$p")/.#$(basename -- "$p").$was"
   if [ -n "$was" ] && [ -f "$b" ] && [ "$(entry_rev "$p")" != "$was" ]; then rm -f -- "$b"; fi
 done < "$DLV_TMP/before"
 printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'before='; b64 "$DLV_TMP/before"; printf 'after='; b64 "$DLV_TMP/after"`,
@@ -160,14 +175,38 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'be
     const r = await this.cvs(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; die "cvs cannot compare the tree with the repository: check repository and the credentials"; }
+if ! cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
+  cat "$DLV_TMP/err" >&2
+  # cvs's protocol is line-based: a name holding a newline makes it abort.
+  odd=$(find . -name CVS -prune -o -name '*[[:cntrl:]]*' -print0 -quit | tr -d '\\0' | tr '[:cntrl:]' '?' | head -c 200)
+  [ -z "$odd" ] || die "cvs cannot read this tree: the name $odd holds a control character (a newline...), which cvs cannot handle. Rename or remove it on the server, then run again"
+  die "cvs cannot compare the tree with the repository: check repository and the credentials"
+fi
+# cvs prints one name a line: a name holding a newline could pass for another entry. A '?' line counts only when
+# its name is there and not recorded in CVS/Entries; names holding a control character (CVS can never record one)
+# are listed apart, exactly, NUL-separated.
+: > "$DLV_TMP/unknown"
 while IFS= read -r line; do
-  if [[ $line == '? '* ]]; then p=\${line:2}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+  [[ $line == '? '* ]] || continue
+  p=\${line:2}
+  { [ -e "$p" ] || [ -L "$p" ]; } && [ -z "$(entry_of "$p")" ] || continue
+  printf '%s\\0' "$p" >> "$DLV_TMP/unknown"
+  if [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/out" > "$DLV_TMP/untracked"
-printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
+find . -name CVS -prune -o -name '*[[:cntrl:]]*' -prune \\( \\( -type d ! -type l -exec find {} \\( -type f -o -type l \\) -print0 \\; \\) -o -print0 \\) > "$DLV_TMP/odd"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"; printf 'unknown='; b64 "$DLV_TMP/unknown"; printf 'odd='; b64 "$DLV_TMP/odd"`,
       [this.ctx.layout.tree(tree.id)],
     )
-    return parseCvsDrift(field(r.stdout, 'out'), field(r.stdout, 'err'), nulField(r.stdout, 'untracked'))
+    // An untracked entry counts when the script confirmed its name (or a folder holding it).
+    const unknown = new Set(nulField(r.stdout, 'unknown'))
+    const confirmed = (p: string) => {
+      for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) if (unknown.has(p.slice(0, i))) return true
+      return unknown.has(p)
+    }
+    const files = parseCvsDrift(field(r.stdout, 'out'), field(r.stdout, 'err'), nulField(r.stdout, 'untracked')).filter((f) => f.status !== 'untracked' || confirmed(f.path))
+    const listed = new Set(files.map((f) => f.path))
+    const odd = nulField(r.stdout, 'odd').filter((p) => !listed.has(p))
+    return [...files, ...odd.map((path) => ({ path, status: 'untracked' as const }))]
   }
 
   async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
@@ -190,9 +229,10 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'un
     // CVS/Entries: set it as the live tree has it.
     await this.cvs(
       `record ${paths.length} path(s) in ${to.id}`,
-      `src=$1; dst=$2; shift 2
+      `${NO_LINKS}src=$1; dst=$2; shift 2
 for p in "$@"; do
-  d=$(dirname "$p"); n=$(basename "$p")
+  no_links "$dst" "$p"
+  d=$(dirname -- "$p"); n=$(basename -- "$p")
   [ -f "$dst/$d/CVS/Entries" ] || continue
   want=
   if [ -f "$src/$d/CVS/Entries" ]; then

@@ -7,9 +7,10 @@ import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
+import { decodeName, encodeName } from './names.js'
 
 /** Git environment and helpers shared by every script. `$1` is 1 when credentials follow on stdin. */
-const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1
+const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
 export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
 export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
 DLV_U=; DLV_P=
@@ -94,13 +95,13 @@ echo "commit=$commit"`,
 [ -d "$src/.git" ] || die "$src is not a git working copy (no .git): adopt it with method push, or check it out with init"
 head=$(git -C "$src" rev-parse --verify -q "HEAD^{commit}") || die "$src has no commit checked out"
 origin=$(git -C "$src" remote get-url origin 2>/dev/null || true)
-rm -rf "$repo"
-git clone -q --bare --no-hardlinks "$src" "$repo"
+rm -rf -- "$repo"
+git clone -q --bare --no-hardlinks -- "$src" "$repo"
 git --git-dir="$repo" config gc.auto 0
 git --git-dir="$repo" remote remove origin 2>/dev/null || true
 for t in "$@"; do
   git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
-  rsync -a --exclude=/.git "$src/" "$t/"
+  rsync -a --exclude=/.git -- "$src/" "$t/"
   git -C "$t" reset -q
 done
 echo "commit=$head"
@@ -135,7 +136,7 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
     )
     const commit = value(r.stdout, 'commit')
     const head = value(r.stdout, 'head') || undefined
-    const changes = parseNameStatusZ(Buffer.from(value(r.stdout, 'diff'), 'base64').toString('utf8'))
+    const changes = parseNameStatusZ(decodeName(Buffer.from(value(r.stdout, 'diff'), 'base64')))
     if (paths.length === 0) return { commit, revision: commit, head: undefined, changes }
     return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes }
   }
@@ -148,11 +149,11 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
   async drift(tree: TreeRecord): Promise<DriftFile[]> {
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
+      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
 git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64 -w0`,
       [this.ctx.layout.tree(tree.id)],
     )
-    return parsePorcelainZ(Buffer.from(r.stdout.trim(), 'base64').toString('utf8'))
+    return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), 'base64')))
   }
 
   async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
@@ -160,29 +161,30 @@ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64
     const list = files.map((f) => `${f.status === 'untracked' ? 'u' : 't'}:${f.path}\0`).join('')
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
+      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
 tree=$1; dest=$2
-mkdir -p "$(dirname "$dest")"
+umask 077
+mkdir -p -- "$(dirname -- "$dest")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 : > "$work/all"; : > "$work/untracked"
 while IFS= read -r -d '' e; do
   case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
   printf '%s\\0' "\${e#?:}" >> "$work/all"
 done
-cp "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
+cp -- "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
 export GIT_INDEX_FILE="$work/index"
 if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
 xargs -0 -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
 mv -f "$dest.tmp" "$dest"`,
       [this.ctx.layout.tree(tree.id), dest],
-      { stdin: list },
+      { stdin: encodeName(list) },
     )
   }
 
   async afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>> {
     if (paths.length === 0) {
       const head = from.head ?? from.revision
-      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2"`, [
+      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --`, [
         this.ctx.layout.tree(to.id),
         head,
       ])
@@ -195,7 +197,7 @@ mv -f "$dest.tmp" "$dest"`,
       `record ${paths.length} path(s) in ${to.id}`,
       `tree=$1; base=$2; src=$3; shift 3
 head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
-git -C "$tree" reset -q "$head"
+git -C "$tree" reset -q "$head" --
 echo "head=$head"`,
       [this.ctx.layout.tree(to.id), base, source, ...paths],
     )
@@ -212,7 +214,7 @@ echo "head=$head"`,
   }
 
   async remove(id: string): Promise<void> {
-    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force "$2" 2>/dev/null || rm -rf "$2"; git --git-dir="$1" worktree prune`, [
+    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force -- "$2" 2>/dev/null || rm -rf -- "$2"; git --git-dir="$1" worktree prune`, [
       this.repo,
       this.ctx.layout.tree(id),
     ])
@@ -222,7 +224,7 @@ echo "head=$head"`,
     await this.ctx.sh.run(
       'clean a half-finished init',
       `root=$1; repo=$2
-find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
 if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
       [this.ctx.layout.root, this.repo],
     )

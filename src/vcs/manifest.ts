@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto'
 import type { DriftFile, FileChanges } from '../report/model.js'
 import { emptyChanges } from '../report/model.js'
 import { inPaths } from './changes.js'
+import { encodeName } from './names.js'
 
 export interface FileState {
   sha1: string
@@ -131,7 +132,7 @@ export function parseScan(list: string, sums: string): Map<string, FileState> {
   for (let i = 0; i + 2 < f.length; i += 3) {
     const [kind, attr, rawPath] = [f[i], f[i + 1], f[i + 2]]
     const p = rawPath.replace(/^\.\//, '')
-    if (kind === 'l') files.set(p, { sha1: sha1(Buffer.from(attr, 'utf8')), mode: '120000' })
+    if (kind === 'l') files.set(p, { sha1: sha1(encodeName(attr)), mode: '120000' })
     else if (kind === 'f') {
       const h = hashes.get(p)
       if (h) files.set(p, { sha1: h, mode: (parseInt(attr, 8) & 0o100) !== 0 ? '755' : '644' })

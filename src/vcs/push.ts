@@ -18,6 +18,7 @@ import { inPaths, isKept } from './changes.js'
 import { cleanTrees, field } from './common.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { value } from './git.js'
+import { decodeName, encodeName } from './names.js'
 import { compareManifests, type FileState, type Manifest, manifestDrift, parseManifest, parseScan, serializeManifest, sha1 } from './manifest.js'
 import { tarEnd, tarEntry } from './tar.js'
 import { type TreeFile, Workspace } from './workspace.js'
@@ -53,7 +54,12 @@ if [ ! -d "$tree" ]; then
 else
   cd "$tree"
   if [ -s "$stage/meta/deleted" ]; then
-    xargs -0 -r rm -rf -- < "$stage/meta/deleted"
+    # A file under a link is not in the tree: deleting it would delete outside the root. Such names are skipped.
+    while IFS= read -r -d '' p; do
+      d=$p; inside=1
+      while [[ $d == */* ]]; do d=\${d%/*}; if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then inside=0; break; fi; done
+      [ "$inside" = 0 ] || printf './%s\\0' "$p"
+    done < "$stage/meta/deleted" | xargs -0 -r rm -rf --
     while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
   fi
   if [ -d "$stage/files" ]; then
@@ -154,14 +160,14 @@ export class PushDriver implements VcsDriver {
           const content = contents[k]
           add(
             f.mode === '120000'
-              ? tarEntry({ path: `files/${f.path}`, link: content.toString('utf8'), mode: 0o777, mtime })
+              ? tarEntry({ path: `files/${f.path}`, link: decodeName(content), mode: 0o777, mtime })
               : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === '755' ? 0o755 : 0o644, mtime }),
           )
         })
         if (size >= CHUNK) yield flush()
       }
-      add(tarEntry({ path: 'meta/deleted', content: Buffer.from(deleted.map((p) => `${p}\0`).join(''), 'utf8'), mode: 0o644, mtime }))
-      add(tarEntry({ path: 'meta/manifest', content: Buffer.from(serializeManifest(manifest), 'utf8'), mode: 0o644, mtime }))
+      add(tarEntry({ path: 'meta/deleted', content: encodeName(deleted.map((p) => `${p}\0`).join('')), mode: 0o644, mtime }))
+      add(tarEntry({ path: 'meta/manifest', content: encodeName(serializeManifest(manifest)), mode: 0o644, mtime }))
       add([tarEnd()])
       yield flush()
     }
@@ -228,9 +234,9 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     const text = serializeManifest({ revision: 'adopted', adopted: true, files: actual })
     await this.ctx.sh.run(
       'record what the adopted trees hold',
-      'mfdir=$1; shift; mkdir -p "$mfdir"; cat > "$mfdir/.tmp.$$"; for t in "$@"; do cp -f "$mfdir/.tmp.$$" "$mfdir/$t"; done; rm -f "$mfdir/.tmp.$$"',
+      'mfdir=$1; shift; mkdir -p -- "$mfdir"; cat > "$mfdir/.tmp.$$"; for t in "$@"; do cp -f -- "$mfdir/.tmp.$$" "$mfdir/$t"; done; rm -f -- "$mfdir/.tmp.$$"',
       [`${this.ctx.layout.meta}/manifests`, ...treeIds],
-      { stdin: text },
+      { stdin: encodeName(text) },
     )
     return { revision: 'adopted', repository: this.ctx.settings.repository || source }
   }
@@ -282,16 +288,18 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
       `tree=$1; out=$2
-mkdir -p "$(dirname "$out")"
+umask 077
+mkdir -p -- "$(dirname -- "$out")"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 IFS= read -r -d '' listing || true
 printf '%s\\n' "$listing" > "$tmp/DRIFT.txt"
 : > "$tmp/files"
 while IFS= read -r -d '' p; do if [ -e "$tree/$p" ] || [ -L "$tree/$p" ]; then printf '%s\\0' "$p" >> "$tmp/files"; fi; done
+# (tar --null -T reads each name verbatim, never as an option.)
 tar czf "$out.tmp" -C "$tmp" DRIFT.txt -C "$tree" --null -T "$tmp/files"
 mv -f "$out.tmp" "$out"`,
       [this.ctx.layout.tree(tree.id), out],
-      { stdin: `${listing}\0${files.map((f) => `${f.path}\0`).join('')}` },
+      { stdin: encodeName(`${listing}\0${files.map((f) => `${f.path}\0`).join('')}`) },
     )
     return out
   }
@@ -311,12 +319,12 @@ mv -f "$out.tmp" "$out"`,
     const [src, dst] = r.stdout
       .split('\n')
       .filter((l) => l.startsWith('m='))
-      .map((l) => parseManifest(Buffer.from(l.slice(2), 'base64').toString('utf8')))
+      .map((l) => parseManifest(decodeName(Buffer.from(l.slice(2), 'base64'))))
     if (src && dst) {
       for (const p of [...dst.files.keys()]) if (inPaths(p, paths)) dst.files.delete(p)
       for (const [p, s] of src.files) if (inPaths(p, paths)) dst.files.set(p, s)
       await this.ctx.sh.run(`record ${paths.length} path(s) in ${to.id}`, 'cat > "$1.tmp" && mv -f -- "$1.tmp" "$1"', [this.manifestPath(to.id)], {
-        stdin: serializeManifest(dst),
+        stdin: encodeName(serializeManifest(dst)),
       })
     }
     return { paths: [...(to.paths ?? []), { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] }

@@ -1,7 +1,8 @@
 /**
  * Parsing of Subversion's output: `svn update` (what changed, what conflicted), `svn status` (drift) and
- * `svn diff --summarize` (the dry run's list). Paths are those svn prints, relative to the working copy's root; svn
- * forbids control characters in paths, so one line is one entry.
+ * `svn diff --summarize` (the dry run's list). Paths are those svn prints, relative to the working copy's root. svn
+ * forbids control characters in versioned paths, so one line of `svn update` or `svn diff` is one entry; `svn status`
+ * also lists unversioned names, which may hold a newline: the driver reads it as XML (see SVN_STATUS in svn.ts).
  */
 import type { DriftFile, FileChanges } from '../report/model.js'
 import { emptyChanges } from '../report/model.js'
@@ -62,17 +63,48 @@ export interface SvnStatus {
   conflicts: string[]
 }
 
+/** One `svn status` entry: the text, property and tree-conflict columns, and the exact path. */
+interface StatusEntry {
+  text: string
+  prop: string
+  tree: string
+  path: string
+}
+
 /**
- * Parses `svn status` output into drift entries. `untrackedFiles`: the files found inside unversioned directories
- * (svn prints such a directory as one `?` line); they are listed one by one, as git does.
+ * Parses `svn status` text output into drift entries (kept for reading what a person ran; the driver reads the NUL
+ * form, see parseSvnStatusZ). `untrackedFiles`: the files found inside unversioned directories.
  */
 export function parseSvnStatus(out: string, untrackedFiles: readonly string[] = []): SvnStatus {
-  const files: DriftFile[] = []
-  const conflicts: string[] = []
+  const entries: StatusEntry[] = []
   for (const line of out.split(/\r?\n/)) {
     const m = STATUS_LINE.exec(line)
-    if (!m) continue
-    const [, text, prop, , , , , tree, path] = m
+    if (m) entries.push({ text: m[1], prop: m[2], tree: m[7], path: m[8] })
+  }
+  return statusOf(entries, untrackedFiles)
+}
+
+/**
+ * Parses the driver's NUL-separated status records (`TPC\0PATH\0`: text, property and tree-conflict columns as svn
+ * prints them, then the exact path, taken from `svn status --xml`, where a name holding a newline cannot pass for
+ * another entry). `untrackedFiles`: the files found inside unversioned directories (svn lists such a directory as
+ * one entry); they are listed one by one, as git does.
+ */
+export function parseSvnStatusZ(out: string, untrackedFiles: readonly string[] = []): SvnStatus {
+  const f = out.split('\0')
+  const entries: StatusEntry[] = []
+  for (let i = 0; i + 1 < f.length; i += 2) {
+    const [cols, path] = [f[i], f[i + 1]]
+    if (cols.length !== 3 || path === '') continue
+    entries.push({ text: cols[0], prop: cols[1], tree: cols[2], path: path.replace(/^\.\//, '') })
+  }
+  return statusOf(entries, untrackedFiles)
+}
+
+function statusOf(entries: StatusEntry[], untrackedFiles: readonly string[]): SvnStatus {
+  const files: DriftFile[] = []
+  const conflicts: string[] = []
+  for (const { text, prop, tree, path } of entries) {
     if (text === 'X' || text === 'I') continue
     if (text === 'C' || prop === 'C' || tree === 'C') conflicts.push(path)
     if (text === '?') {

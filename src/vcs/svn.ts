@@ -14,7 +14,7 @@ import { inPaths } from './changes.js'
 import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
-import { parseSvnStatus, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
+import { parseSvnStatusZ, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
 
 /**
  * The svn environment. `$1` is 1 when the user name and password follow on stdin. `svnr` talks to the repository
@@ -45,15 +45,63 @@ resolve_rev() {
 }
 DLV_TMP=$(mktemp -d); trap 'rm -rf "$DLV_TMP"' EXIT
 b64() { base64 -w0 < "$1"; echo; }
+# xml_text VAR TEXT: sets VAR to TEXT with XML's entity and character references decoded.
+xml_text() {
+  local s=$2 out= e c h
+  while [[ $s == *'&'*';'* ]]; do
+    out+=\${s%%'&'*}; s=\${s#*'&'}; e=\${s%%';'*}; s=\${s#*';'}
+    case $e in
+      amp) c='&' ;; lt) c='<' ;; gt) c='>' ;; quot) c='"' ;; apos) c="'" ;;
+      '#x'[0-9a-fA-F]*) printf -v h %08x "0x\${e#??}"; printf -v c "\\U$h" ;;
+      '#'[0-9]*) printf -v h %08x "$((10#\${e#?}))"; printf -v c "\\U$h" ;;
+      *) c="&$e;" ;;
+    esac
+    out+=$c
+  done
+  printf -v "$1" '%s' "$out$s"
+}
+# svn_status ARGS...: \`svn status --xml ARGS\` as NUL-separated records "TPC" NUL PATH NUL (text, property and
+# tree-conflict columns as svn status prints them). Read from XML, where svn escapes a newline in a name: a name can
+# never pass for another entry. A name that is not UTF-8 makes svn fail: said so.
+svn_status() {
+  local line st=0 path item props tc k v t p c re='^ +([a-z-]+)="([^"]*)"(/?>)?$'
+  if ! svnl status --xml "$@" > "$DLV_TMP/st.xml" 2> "$DLV_TMP/st.err"; then
+    cat "$DLV_TMP/st.err" >&2
+    if grep -q E000022 "$DLV_TMP/st.err"; then die "svn cannot read this working copy: a file name in it is not valid UTF-8 (above). Rename or remove that file on the server, then run again"; fi
+    die "svn status failed"
+  fi
+  while IFS= read -r line; do
+    case $st in
+      0) [ "$line" = '<entry' ] && st=1 ;;
+      1) if [[ $line == '   path="'*'">' ]]; then v=\${line#'   path="'}; xml_text path "\${v%'">'}"; st=2; else st=0; fi ;;
+      2) [ "$line" = '<wc-status' ] && { item=; props=; tc=; st=3; } ;;
+      3)
+        if [[ $line =~ $re ]]; then
+          k=\${BASH_REMATCH[1]}; v=\${BASH_REMATCH[2]}
+          case $k in item) item=$v ;; props) props=$v ;; tree-conflicted) tc=$v ;; esac
+          if [ -n "\${BASH_REMATCH[3]}" ]; then
+            case $item in
+              unversioned) t='?' ;; modified) t=M ;; added) t=A ;; deleted) t=D ;; missing|incomplete) t='!' ;;
+              replaced) t=R ;; obstructed) t='~' ;; conflicted) t=C ;; ignored) t=I ;; external) t=X ;; *) t=' ' ;;
+            esac
+            case $props in modified) p=M ;; conflicted) p=C ;; *) p=' ' ;; esac
+            c=' '; [ "$tc" != true ] || c=C
+            printf '%s%s%s\\0%s\\0' "$t" "$p" "$c" "$path"
+            st=0
+          fi
+        else st=0; fi ;;
+    esac
+  done < "$DLV_TMP/st.xml"
+  return 0
+}
 `
 
 /** Builds the list of conflicts a change would cause before anything is touched (sourced by the update script). */
 const PRECHECK = `precheck() {
-  local re='^([ ACDIMRX?!~])([ MC])[ L][ +][ SX][ KOTB]([ C]) (.+)$' line c1 c2 c7 p rev out
-  svnl status --ignore-externals -- "\${targets[@]}" > "$DLV_TMP/status" 2>/dev/null || true
-  while IFS= read -r line; do
-    [[ $line =~ $re ]] || continue
-    c1=\${BASH_REMATCH[1]}; c2=\${BASH_REMATCH[2]}; c7=\${BASH_REMATCH[3]}; p=\${BASH_REMATCH[4]}
+  local cols c1 c2 c7 p rev out
+  (svn_status --ignore-externals -- "\${targets[@]}") > "$DLV_TMP/status" 2>/dev/null || true
+  while IFS= read -r -d '' cols && IFS= read -r -d '' p; do
+    c1=\${cols:0:1}; c2=\${cols:1:1}; c7=\${cols:2:1}
     if [ "$c1" = C ] || [ "$c2" = C ] || [ "$c7" = C ]; then printf '%s\\0' "$p"; continue; fi
     case $c1 in
       '?'|A)
@@ -141,7 +189,8 @@ fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
 if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
 # The files there are now: a deleted directory is printed as one line, its files are found here.
-for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
+# (find takes no --: each name goes with ./ before it, so that it is never read as an option.)
+for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; [ "$t" = . ] || t=./$t; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
 run_update() {
   if [ "$switch" = 1 ]; then svnr switch --accept postpone -r "$n" -- "$newroot@$n" .
   else svnr update --accept postpone --parents -r "$n" -- "\${targets[@]}"; fi
@@ -187,11 +236,11 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
   async checkReady(tree: TreeRecord): Promise<void> {
     const r = await this.svn(
       `check that ${tree.id} has no conflicts`,
-      'cd "$1"; printf "status="; svnl status --ignore-externals -- .@ | base64 -w0; echo',
+      'cd "$1"; svn_status --ignore-externals -- .@ > "$DLV_TMP/st"; printf "status="; b64 "$DLV_TMP/st"',
       [this.ctx.layout.tree(tree.id)],
       false,
     )
-    const { conflicts } = parseSvnStatus(field(r.stdout, 'status'))
+    const { conflicts } = parseSvnStatusZ(field(r.stdout, 'status'))
     if (conflicts.length) {
       throw new StepFailure(
         `trees/${tree.id} has unresolved svn conflicts in ${conflicts.slice(0, 20).join(', ')}: it cannot go live. Resolve them there (svn resolve, or svn revert to take the repository's version), then run backtoprod again`,
@@ -203,15 +252,15 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
     const r = await this.svn(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-svnl status --ignore-externals -- .@ > "$DLV_TMP/st"
-while IFS= read -r line; do
-  if [[ $line == '?       '* ]]; then p=\${line:8}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+svn_status --ignore-externals -- .@ > "$DLV_TMP/st"
+while IFS= read -r -d '' cols && IFS= read -r -d '' p; do
+  if [ "\${cols:0:1}" = '?' ] && [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/st" > "$DLV_TMP/untracked"
 printf 'status='; b64 "$DLV_TMP/st"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
       [this.ctx.layout.tree(tree.id)],
       false,
     )
-    return parseSvnStatus(field(r.stdout, 'status'), nulField(r.stdout, 'untracked')).files
+    return parseSvnStatusZ(field(r.stdout, 'status'), nulField(r.stdout, 'untracked')).files
   }
 
   async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
@@ -228,16 +277,25 @@ printf 'status='; b64 "$DLV_TMP/st"; printf 'untracked='; b64 "$DLV_TMP/untracke
       `${PUT_PATH}src=$1; dst=$2; shift 2
 for p in "$@"; do
   cd "$dst"
+  no_links "$dst" "$p"
   if svnl info -- "$p@" >/dev/null 2>&1; then svnl revert -R -q -- "$p@"; fi
-  svnl status --no-ignore -- "$p@" 2>/dev/null | while IFS= read -r l; do case $l in '?       '*|'I       '*) rm -rf -- "\${l:8}";; esac; done
+  # What is not versioned there goes (the copy below puts back what the live tree holds). Names come from XML: a
+  # name holding a newline cannot pass for another entry; only entries inside the path are ever removed.
+  (svn_status --no-ignore -- "$p@") > "$DLV_TMP/st" 2>/dev/null || true
+  while IFS= read -r -d '' cols && IFS= read -r -d '' e; do
+    case $cols in '?'*|'I'*) ;; *) continue ;; esac
+    { [ "$e" = "$p" ] || [[ $e == "$p"/* ]]; } && [[ /$e/ != */../* ]] || continue
+    rm -rf -- "./$e"
+  done < "$DLV_TMP/st"
+  # The nearest parent the live tree has under version control (. at worst: the loop is bounded by the depth).
   q=$p
-  until (cd "$src" && svnl info -- "$q@" >/dev/null 2>&1); do q=$(dirname "$q"); done
+  until [ "$q" = . ] || (cd "$src" && svnl info -- "$q@" >/dev/null 2>&1); do q=$(dirname -- "$q"); done
   if [ "$q" = "$p" ]; then
     (cd "$src" && svnl info -R --show-item revision -- "$p@") > "$DLV_TMP/revs"
     declare -A at=()
     while read -r r item; do
       [ -n "$item" ] || continue
-      parent=$(dirname "$item")
+      parent=$(dirname -- "$item")
       if [ "$item" = "$p" ]; then svnr update -q --parents -r "$r" -- "$item@"
       elif [ "\${at[$parent]:-}" != "$r" ]; then svnr update -q --parents -r "$r" -- "$item@"; fi
       at[$item]=$r

@@ -16,6 +16,8 @@ export interface TarEntry {
   mtime: number
 }
 
+import { encodeName, isUtf8Name } from './names.js'
+
 const BLOCK = 512
 
 function octal(value: number, width: number): string {
@@ -46,12 +48,12 @@ function pad(size: number): Buffer {
   return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest)
 }
 
-/** A pax record `LEN key=value\n`, LEN counting the whole record in bytes. */
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`
-  let len = Buffer.byteLength(body) + 1
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body)
-  return `${len}${body}`
+/** A pax record `LEN key=value\n`, LEN counting the whole record in bytes; the value's bytes as the name had them. */
+function paxRecord(key: string, value: string): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), encodeName(value), Buffer.from('\n')])
+  let len = body.length + 1
+  while (String(len).length + body.length !== len) len = String(len).length + body.length
+  return Buffer.concat([Buffer.from(String(len)), body])
 }
 
 const plain = (s: string) => /^[\x20-\x7e]*$/.test(s) && Buffer.byteLength(s) < 100
@@ -61,9 +63,11 @@ export function tarEntry(e: TarEntry): Buffer[] {
   const parts: Buffer[] = []
   const link = e.link ?? ''
   if (!plain(e.path) || !plain(link)) {
-    let records = paxRecord('path', e.path)
-    if (e.link !== undefined && !plain(link)) records += paxRecord('linkpath', link)
-    const body = Buffer.from(records, 'utf8')
+    const records = [paxRecord('path', e.path)]
+    if (e.link !== undefined && !plain(link)) records.push(paxRecord('linkpath', link))
+    // A name that is not UTF-8 is sent as its bytes: hdrcharset=BINARY tells tar not to convert it.
+    if (!isUtf8Name(e.path) || !isUtf8Name(link)) records.unshift(paxRecord('hdrcharset', 'BINARY'))
+    const body = Buffer.concat(records)
     parts.push(header('PaxHeader', 'x', body.length, 0o644, e.mtime), body, pad(body.length))
   }
   const name = plain(e.path) ? e.path : 'long-name'

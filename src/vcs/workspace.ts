@@ -6,6 +6,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import type { FileChanges } from '../report/model.js'
 import { parseNameStatusZ } from './changes.js'
+import { decodeName } from './names.js'
 
 export interface TreeFile {
   path: string
@@ -58,7 +59,7 @@ export class Workspace {
     if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`)
     const files: TreeFile[] = []
     const submodules: string[] = []
-    for (const rec of r.stdout.toString('utf8').split('\0')) {
+    for (const rec of decodeName(r.stdout).split('\0')) {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec)
       if (!m) continue
       const [, mode, type, blob, path] = m
@@ -72,7 +73,7 @@ export class Workspace {
   async diff(from: string, to: string, paths: string[]): Promise<FileChanges> {
     const r = await git(this.dir, ['diff', '--name-status', '-z', '-M', from, to, '--', ...paths])
     if (r.code !== 0) throw new Error(`git diff ${from} ${to} failed: ${r.stderr.trim()}`)
-    return parseNameStatusZ(r.stdout.toString('utf8'))
+    return parseNameStatusZ(decodeName(r.stdout))
   }
 
   /** The content of a blob. */
