@@ -4,7 +4,7 @@
  */
 import { looksLikeMoodle } from '../app/app.js'
 import { LAYOUT_VERSION, newTreeId, type ServerState } from '../remote/state.js'
-import { switchLive } from '../remote/server.js'
+import { CLOSE_META, switchLive } from '../remote/server.js'
 import { type HostContext, journal, plan, saveState, step } from '../steps/context.js'
 import { withoutCredentials } from '../validate.js'
 
@@ -19,8 +19,8 @@ export async function init(ctx: HostContext): Promise<void> {
   if (ctx.probe.trees.length) {
     await step(ctx, 'clean half-finished init', () => ctx.vcs.cleanHalfInit())
   }
-  // .delivery/ is closed to other users: drift snapshots may hold a hand-made 0600 file (.env); nothing else reads it.
-  await ctx.sh.run('create the layout', 'meta=$1; shift; mkdir -p -- "$meta"; chmod 700 -- "$meta"; for d in "$@"; do mkdir -p -- "$d"; done', [
+  // .delivery/ is closed to other users but for the status page (see CLOSE_META).
+  await ctx.sh.run('create the layout', `${CLOSE_META}meta=$1; shift; for d in "$meta" "$@"; do mkdir -p -- "$d"; done; close_meta "$meta"`, [
     layout.meta,
     layout.trees,
     layout.drift,

@@ -25,6 +25,18 @@ async function guarded(sh: RemoteShell, what: string, script: string, args: stri
   }
 }
 
+/**
+ * Shell function `close_meta DIR`: `.delivery/` may be passed through by other users (0711: the status page,
+ * `reports/index.html`, can be published) but not listed; what may hold hand-made private files (saved drift, a `.env`
+ * kept 0600 on the server) and the session records are closed (0700). Applied by init and by every state write, so
+ * layouts made before are closed too.
+ */
+export const CLOSE_META = `close_meta() {
+  chmod 711 -- "$1" 2>/dev/null || true
+  local d; for d in drift sessions; do if [ -d "$1/$d" ] && [ ! -L "$1/$d" ]; then chmod 700 -- "$1/$d" 2>/dev/null || true; fi; done
+}
+`
+
 export class Layout {
   constructor(readonly root: string) {}
   get live() {
@@ -168,11 +180,10 @@ function sessionOf(text: string, layout: Layout): { session: string; sessionErro
 export async function writeState(sh: RemoteShell, layout: Layout, state: ServerState): Promise<void> {
   state.layout = LAYOUT_VERSION
   const text = `${JSON.stringify(state, null, 2)}\n`
-  // .delivery/ is closed to other users (drift snapshots may hold a hand-made 0600 file).
   await guarded(
     sh,
     'write state.json',
-    `chmod 700 -- "$(dirname -- "$1")" 2>/dev/null || true; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
+    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
     [layout.state],
     text,
   )

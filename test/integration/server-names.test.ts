@@ -69,17 +69,21 @@ describe('names read from the server', () => {
     expect(st.stdout).toMatch(/not a session id/)
   }, 60_000)
 
-  it('.delivery is closed to other users and saved drift is readable by the code owner only', async () => {
+  it('.delivery is closed to other users (but for the status page) and saved drift is readable by the code owner only', async () => {
     const s = await site({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1 })
     expect((await s.act('init')).code).toBe(0)
-    expect(statSync(`${s.root}/.delivery`).mode & 0o777).toBe(0o700)
+    const closed = () => {
+      expect(statSync(`${s.root}/.delivery`).mode & 0o777).toBe(0o711)
+      for (const d of ['drift', 'sessions']) expect(statSync(`${s.root}/.delivery/${d}`).mode & 0o777, d).toBe(0o700)
+    }
+    closed()
     // A hand-made .env readable by its owner only, and a hand edit in the safe tree: the syncback saves both first.
     await t.sh(`cd ${s.root}/trees/${s.state().safe} && (umask 077; echo 'DB_PASSWORD=hunter2' > .env) && echo '// hand' >> index.php`)
     // Layouts made before: a state write closes .delivery again.
-    await t.sh(`chmod 755 ${s.root}/.delivery`)
+    await t.sh(`chmod 755 ${s.root}/.delivery ${s.root}/.delivery/drift ${s.root}/.delivery/sessions`)
     const r = await s.act('syncback')
     expect(r.code).toBe(0)
-    expect(statSync(`${s.root}/.delivery`).mode & 0o777).toBe(0o700)
+    closed()
     const saved = readdirSync(`${s.root}/.delivery/drift`)
     expect(saved.length).toBeGreaterThan(0)
     for (const f of saved) expect(statSync(`${s.root}/.delivery/drift/${f}`).mode & 0o777, f).toBe(0o600)
