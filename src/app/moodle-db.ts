@@ -45,7 +45,7 @@ $o = isset($CFG->dboptions) && is_array($CFG->dboptions) ? $CFG->dboptions : [];
 $s = function ($v) { return is_scalar($v) ? (string) $v : ''; };
 echo "\\n@@delivery-dbconfig@@", json_encode([
     'dbtype' => $s($CFG->dbtype ?? ''), 'dbhost' => $s($CFG->dbhost ?? ''), 'dbname' => $s($CFG->dbname ?? ''),
-    'dbuser' => $s($CFG->dbuser ?? ''), 'dbpass' => $s($CFG->dbpass ?? ''), 'prefix' => $s($CFG->prefix ?? ''),
+    'dbuser' => $s($CFG->dbuser ?? ''), 'dbpass' => bin2hex($s($CFG->dbpass ?? '')), 'prefix' => $s($CFG->prefix ?? ''),
     'dboptions' => ['dbport' => $s($o['dbport'] ?? ''), 'dbsocket' => $s($o['dbsocket'] ?? '')],
 ]), "\\n";
 `
@@ -75,6 +75,8 @@ export async function readDbConfig(ctx: HostContext, dir: string): Promise<DbCon
     )
   }
   const c = JSON.parse(r.stdout.slice(at + '@@delivery-dbconfig@@'.length).trim().split('\n')[0]) as DbConfig
+  // Hex on the wire: the connection masks known secrets in every output, which would blank a second read.
+  c.dbpass = Buffer.from(c.dbpass, 'hex').toString('utf8')
   if (c.dbpass && c.dbpass.length >= 3 && !ctx.settings.secrets.includes(c.dbpass)) ctx.settings.secrets.push(c.dbpass)
   return c
 }
@@ -114,10 +116,10 @@ else
   export MYSQL_PWD="$pw"
   client=$(command -v mariadb || command -v mysql) || die "the mysql client is not installed on the server (Debian: apt-get install mariadb-client)"
   dumper=$(command -v mariadb-dump || command -v mysqldump) || die "mysqldump is not installed on the server (Debian: apt-get install mariadb-client)"
-  my=(--user="$user" --connect-timeout=20)
+  my=(--user="$user")
   if [ -n "$sock" ]; then my+=(--socket="$sock"); elif [ -n "$host" ]; then my+=(--host="$host"); fi
   [ -z "$port" ] || my+=(--port="$port")
-  sql() { "$client" --no-defaults "\${my[@]}" -N -B --database="$db"; }
+  sql() { "$client" --no-defaults "\${my[@]}" --connect-timeout=20 -N -B --database="$db"; }
   dbsize() { sql <<< "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '$likepat';"; }
   tables() { sql <<< "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND table_name LIKE '$likepat' ORDER BY 1;"; }
 fi
