@@ -67,8 +67,9 @@ const sum = (steps: { name: string; ms: number }[], from: string, to: string) =>
 async function main() {
   const t = await startTarget()
   await makeUser(WEB)
-  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
+  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
   const repo = await makePlainGitRepo(t.sshd.user, tree(V42, '4.2'))
+  const v42 = repo.head
   const v43 = await repo.commit('4.3', tree('2023100900.00', '4.3'))
   const rows: Row[] = []
   try {
@@ -99,7 +100,7 @@ async function main() {
               await db.sql(dbname, pg ? "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE 'mdl\\_%'" : "SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = DATABASE()"),
             )
             const inputs = { ...t.base, path: root, 'web-user': WEB, repository: repo.dir }
-            const init = await runAction({ ...inputs, mode: 'init', ref: repo.head })
+            const init = await runAction({ ...inputs, mode: 'init', ref: v42 })
             if (init.code !== 0) throw new Error(`init: ${init.report?.hosts[0].error}`)
             const config = `<?php\n$CFG->dataroot = '${data}';\n$CFG->dbtype = '${pg ? 'pgsql' : 'mariadb'}';\n$CFG->dbhost = '127.0.0.1';\n$CFG->dbname = '${dbname}';\n$CFG->dbuser = '${db.user}';\n$CFG->dbpass = '${db.password}';\n$CFG->prefix = 'mdl_';\n$CFG->dboptions = ['dbport' => ${db.port}];\n`
             for (const tr of await readdir(`${root}/trees`)) await t.sh(`cat > ${root}/trees/${tr}/config.php <<'EOF'\n${config}EOF`)
@@ -111,6 +112,7 @@ async function main() {
             const gobackS = (Date.now() - g0) / 1000
             const gh = g.report?.hosts[0] as unknown as { error?: string; steps: { name: string; ms: number }[] }
             if (g.code !== 0) throw new Error(`goback: ${gh?.error}`)
+            if (gh.steps.find((x) => x.name === 'database restore')?.outcome !== 'success') throw new Error('goback did not restore the database')
             const step = (steps: { name: string; ms: number }[], n: string) => (steps.find((s) => s.name === n)?.ms ?? 0) / 1000
             const windowS = sum(h.steps, 'maintenance on', 'maintenance off') / 1000
             const row: Row = {
@@ -125,6 +127,7 @@ async function main() {
               restoreS: step(gh.steps, 'database restore'),
               gobackS,
             }
+            if (process.env.BENCH_DEBUG) console.log(JSON.stringify(gh.steps))
             rows.push(row)
             console.log(JSON.stringify(row))
             await run('rm', ['-rf', root, data])

@@ -369,12 +369,13 @@ describe('database snapshot failures and refusals (pgsql)', () => {
 
     // The plan of the next try, then the try: a second snapshot replaces the first (backup-keep: 1).
     await s.control({})
-    const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true' })
+    const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true', 'maintenance-notice': '5' })
     const plan = hostOf(dry).plan?.join('\n') ?? ''
     expect(hostOf(dry).error).toBeUndefined()
     expect(plan).toContain(`core ${V42} -> ${V43}`)
     expect(plan).toContain('new: local_newthing 2023100100')
     expect(plan).toContain('removed: block_old')
+    expect(plan).toContain('announce maintenance to users 5 min ahead (maintenance.php --enablelater=5) and wait, maintenance mode on, cron held, database snapshot, switch')
     expect(plan).toMatch(/a database snapshot would be taken into .*\.delivery\/backups .*the site's tables take [0-9.]+ kB/)
     const again = await runAction({ ...s.inputs, mode: 'backtoprod' })
     expect(hostOf(again).error).toBeUndefined()
