@@ -110,7 +110,7 @@ async function main() {
             const g0 = Date.now()
             const g = await runAction({ ...inputs, mode: 'goback', 'restore-database': 'true' })
             const gobackS = (Date.now() - g0) / 1000
-            const gh = g.report?.hosts[0] as unknown as { error?: string; steps: { name: string; ms: number }[] }
+            const gh = g.report?.hosts[0] as unknown as { error?: string; steps: { name: string; ms: number; outcome: string }[] }
             if (g.code !== 0) throw new Error(`goback: ${gh?.error}`)
             if (gh.steps.find((x) => x.name === 'database restore')?.outcome !== 'success') throw new Error('goback did not restore the database')
             const step = (steps: { name: string; ms: number }[], n: string) => (steps.find((s) => s.name === n)?.ms ?? 0) / 1000

@@ -144,7 +144,7 @@ echo "size=$size"
 tmp="$dir/.$name.partial"
 trap 'rm -f -- "$tmp"' EXIT
 if [ "$type" = pgsql ]; then
-  if [ -n "$prefix" ]; then pg_dump -Fc --no-owner -t "$prefix*" -f "$tmp"; else pg_dump -Fc --no-owner -f "$tmp"; fi \
+  if [ -n "$prefix" ]; then pg_dump -Fc -Z 1 --no-owner -t "$prefix*" -f "$tmp"; else pg_dump -Fc -Z 1 --no-owner -f "$tmp"; fi \
     || die "pg_dump of $db failed: nothing was switched"
 else
   mapfile -t list < <(tables) || die "cannot list the tables of $db"

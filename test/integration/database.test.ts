@@ -196,6 +196,7 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       expect(await s.contents()).toContain('mdl_fixture_upgraded')
       // Maintenance on and cron held before the dump; the dump before the switch.
       const names = stepNames(h)
+      expect(stepOf(h, 'database snapshot')?.outcome).toBe('success')
       expect(names.indexOf('maintenance on')).toBeLessThan(names.indexOf('database snapshot'))
       expect(names.indexOf('cron hold')).toBeLessThan(names.indexOf('database snapshot'))
       expect(names.indexOf('database snapshot')).toBeLessThan(names.lastIndexOf('switch'))
@@ -251,6 +252,7 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       expect(s.maintenance()).toBe(false)
       expect(s.cronHeld()).toBe(false)
       const bn = stepNames(hb)
+      expect(stepOf(hb, 'database restore')?.outcome).toBe('success')
       expect(bn.indexOf('maintenance on')).toBeLessThan(bn.indexOf('database restore'))
       expect(bn.indexOf('database restore')).toBeLessThan(bn.indexOf('switch'))
       expect(bn.indexOf('switch')).toBeLessThan(bn.indexOf('maintenance off'))
