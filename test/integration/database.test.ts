@@ -324,7 +324,7 @@ describe('database snapshot failures and refusals (pgsql)', () => {
     }
   }, 180_000)
 
-  it('goback refuses a damaged snapshot (checksum) and a snapshot of another version than the safe tree; changes nothing', async () => {
+  it('goback refuses a damaged snapshot (checksum) and a snapshot of another version than the safe tree; a failed restore stays in maintenance and says what the database holds', async () => {
     const s = await site(db)
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
     expect(r.code).toBe(0)
@@ -351,6 +351,23 @@ describe('database snapshot failures and refusals (pgsql)', () => {
     expect(await s.live()).toBe(live)
     expect(await s.contents()).toBe(upgraded)
     expect(s.maintenance()).toBe(false)
+
+    // A restore that fails (the database refuses the password): maintenance stays on, the error says what the
+    // database holds, nothing is switched.
+    await t.sh(`sed -i 's/${V42.replace('.', '\\.')}.*;/${V42};/; s/2023042401.00/${V42}/' ${safe}/version.php`)
+    for (const tr of await readdir(`${s.root}/trees`)) {
+      await t.sh(`sed -i "s/^\\$CFG->dbpass = .*/\\$CFG->dbpass = 'Wrong-Pass-9';\\n\\$CFG->fixturedbpass = '${db.password}';/" ${s.root}/trees/${tr}/config.php`)
+    }
+    const failed = await runAction({ ...s.inputs, mode: 'goback', 'restore-database': 'true' })
+    const hf = hostOf(failed)
+    expect(failed.code).not.toBe(0)
+    expect(stepOf(hf, 'database restore')?.outcome).toBe('failure')
+    expect(hf.error).toContain('rolled back (one transaction): the database is as it was before the restore')
+    expect(hf.error).toContain('stays in maintenance mode')
+    expect(s.maintenance()).toBe(true)
+    expect(await s.live()).toBe(live)
+    expect(await s.contents()).toBe(upgraded)
+    expect(everything(failed)).not.toContain('Wrong-Pass-9')
   }, 240_000)
 
   it('an upgrade failing half-way in maintenance: with restore-database the snapshot is restored and the site goes back; retention keeps backup-keep', async () => {
