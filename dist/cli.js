@@ -4,16 +4,47 @@ import {
   INPUTS,
   INPUT_NAMES,
   OUTPUTS,
-  VERSION,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-LLBUXDXE.js";
-import "./chunks/chunk-KAHITVDF.js";
+} from "./chunks/chunk-FZQTFXT2.js";
+import {
+  renderText
+} from "./chunks/chunk-FBIALWIW.js";
+import {
+  VERSION
+} from "./chunks/chunk-RIDKYGTO.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+
+// src/report/terminal.ts
+var TERMINAL_FILE_LIMIT = 300;
+var SGR = (code) => (t) => `\x1B[${code}m${t}\x1B[0m`;
+var COLOUR = { success: SGR("32"), failure: SGR("31"), refused: SGR("33"), skipped: SGR("2") };
+var ANSI = { outcome: (o, t) => COLOUR[o](t), heading: SGR("1"), dim: SGR("2") };
+function wantsColour(out, env) {
+  return out.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
+}
+function visible(s) {
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+function visibleValues(v) {
+  if (typeof v === "string") return visible(v);
+  if (Array.isArray(v)) return v.map(visibleValues);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visibleValues(x)]));
+  return v;
+}
+function renderTerminal(r, opts) {
+  return renderText(visibleValues(r), {
+    fileLimit: TERMINAL_FILE_LIMIT,
+    fullListNote: `report.json${opts.reportDir ? ` in ${opts.reportDir}` : ""} lists them all`,
+    paint: opts.colour ? ANSI : void 0
+  });
+}
+
+// src/cli-main.ts
 function usage() {
   const lines = INPUT_NAMES.map((n) => {
     const spec = INPUTS[n];
@@ -29,7 +60,8 @@ ${lines.join("\n")}
 
 Any option also exists as --NAME-file PATH (the value is read from the file), and as the environment variable
 DELIVERY_NAME (upper case, - as _), for secrets. --verbose prints debug messages; --help, --version.
-Outputs are printed as name=value lines on stdout after the report.
+The report is printed on stdout (in colour on a terminal, unless NO_COLOR is set); outputs follow it as name=value
+lines. In a GitHub Actions step, the report's Markdown also goes to the job summary ($GITHUB_STEP_SUMMARY).
 Exit codes: 0 success, 1 failure or refusal, 2 invalid input.
 `;
 }
@@ -89,8 +121,12 @@ Run with --help for the options.
     },
     setSecret: () => {
     },
+    // The Markdown is for GitHub's job summary; a person at a terminal reads the text rendering.
     summary: (md) => {
-      process.stdout.write(md);
+      if (env.GITHUB_ACTIONS === "true" && env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, md);
+    },
+    show: (report, dir) => {
+      process.stdout.write(renderTerminal(report, { colour: wantsColour(process.stdout, env), reportDir: dir }));
     }
   });
   if (outputs.length) process.stdout.write(`

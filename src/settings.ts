@@ -130,6 +130,15 @@ export interface Settings {
   upgrade: boolean
   allowDowngrade: boolean
   confirmPublicRoot: boolean
+  /** Moodle: `auto` takes a database snapshot before a pending upgrade; `never` does not. */
+  databaseBackup: 'auto' | 'never'
+  /** Absolute folder for snapshots (undefined: `<path>/.delivery/backups`). */
+  backupDir?: string
+  backupKeep: number
+  /** goback: restore the snapshot taken before the applied upgrade. */
+  restoreDatabase: boolean
+  /** Minutes of `maintenance.php --enablelater` before maintenance for an upgrade. */
+  maintenanceNotice: number
   beforeUpgrade?: string
   afterSwitch?: string
   healthUrl?: string
@@ -485,6 +494,18 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     upgrade: take(() => parseBool('upgrade', orDefault('upgrade', 'true')), true),
     allowDowngrade: take(() => parseBool('allow-downgrade', orDefault('allow-downgrade', 'false')), false),
     confirmPublicRoot: take(() => parseBool('confirm-public-root', orDefault('confirm-public-root', 'false')), false),
+    databaseBackup: take(() => parseEnum('database-backup', orDefault('database-backup', 'auto'), ['auto', 'never'] as const), 'auto'),
+    backupDir: take(() => {
+      if (!opt('backup-dir')) return undefined
+      const d = parseAbsolutePath('backup-dir', raw['backup-dir'])
+      if (d === path || [`${path}/trees`, `${path}/live`, '/proc', '/sys', '/dev'].some((p) => `${d}/`.startsWith(`${p}/`))) {
+        throw new InputError('backup-dir', `${show(d)} is the delivery root, in its code trees or in a system folder`, 'Give a folder of its own, e.g. /var/backups/moodle, or leave it empty for <path>/.delivery/backups')
+      }
+      return d
+    }, undefined),
+    backupKeep: take(() => parseInteger('backup-keep', orDefault('backup-keep', '3'), 1, 1000), 3),
+    restoreDatabase: take(() => parseBool('restore-database', orDefault('restore-database', 'false')), false),
+    maintenanceNotice: take(() => parseInteger('maintenance-notice', orDefault('maintenance-notice', '0'), 0, 1440, ' of minutes'), 0),
     beforeUpgrade: opt('before-upgrade') ? raw['before-upgrade'] : undefined,
     afterSwitch: opt('after-switch') ? raw['after-switch'] : undefined,
     healthUrl: take(() => (opt('health-url') ? parseUrl('health-url', raw['health-url'], ['http:', 'https:']).href : undefined), undefined),

@@ -14,6 +14,8 @@ import { sudoersLine } from '../remote/sudo.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
 import { type AppDriver, type AppVersion, type SwitchPlan, UnsafeToGoBack } from './app.js'
+import { type SnapshotRecord, cannotDump, readDbConfig, takeSnapshot } from './moodle-db.js'
+import { announceMaintenance, planSentences, readUpgradePlan, restoreHint } from './moodle-plan.js'
 
 /** Reads `$release`, `$version` and `$branch` from the text of a Moodle version.php. */
 export function parseVersionPhp(text: string): AppVersion | undefined {
@@ -66,6 +68,10 @@ export interface MoodlePlan extends SwitchPlan {
   beforeUpgrade: boolean
   from?: AppVersion
   to?: AppVersion
+  /** The database snapshot taken before the switch (database-backup). */
+  snapshot?: SnapshotRecord
+  /** The upgrade failed while maintenance mode was on (nothing wrote since the snapshot). */
+  failedInMaintenance?: boolean
 }
 
 interface CliResult {
@@ -244,7 +250,7 @@ exit "$rc"`,
     }
     if (against && compareVersions(safeV.version, against) < 0) {
       throw new Refusal(
-        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. Restore the database from a backup taken before the upgrade, then run goback with allow-downgrade: true`,
+        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. ${restoreHint(ctx, against)}`,
       )
     }
   }
@@ -296,11 +302,13 @@ exit "$rc"`,
   }
 
   async planSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<string[]> {
-    const { pending, required } = await this.inspect(ctx, work, live, true)
+    const { pending, required, liveDir } = await this.inspect(ctx, work, live, true)
     const m = decideMaintenance(ctx.settings.maintenance, pending, required)
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
+    const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true)
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, ${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      ...planSentences(ctx, upgrade),
     ]
   }
 
@@ -324,6 +332,14 @@ exit "$rc"`,
     if (pending && (await this.supports(ctx, liveDir, 'cron.php', '--disable-wait'))) {
       plan.adminCronOff = !(await step(ctx, 'cron state', () => this.cronEnabled(ctx, liveDir), (on) => (on ? 'cron enabled' : 'cron disabled (by the admin): it stays disabled')))
     }
+    const workDir = this.layout.tree(work.id)
+    const upgrade = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : undefined
+    const db = pending && ctx.settings.databaseBackup === 'auto' ? await readDbConfig(ctx, workDir) : undefined
+    const noDump = db && cannotDump(db)
+    if (noDump) {
+      skipped(ctx, 'database snapshot', `no snapshot: ${noDump}; use before-upgrade for your own backup`)
+      plan.notes.push(`no database snapshot was taken (${noDump}): goback cannot restore the database`)
+    }
     try {
       if (pending && ctx.settings.beforeUpgrade) {
         await runHook(ctx, 'before-upgrade', ctx.settings.beforeUpgrade)
@@ -332,6 +348,7 @@ exit "$rc"`,
       if (maintenance && plan.adminMaintenance === 'cli') {
         skipped(ctx, 'maintenance on', 'the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery')
       } else if (maintenance) {
+        if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir)
         await this.must(ctx, 'maintenance on', liveDir, 'maintenance.php', ['--enable'])
         plan.maintenance = true
       } else {
@@ -347,6 +364,10 @@ exit "$rc"`,
           skipped(ctx, 'cron hold', 'cron.php of the live tree has no --disable-wait (Moodle before 4.2)')
           plan.notes.push('cron was not held during the upgrade: this Moodle cannot disable it from the CLI')
         }
+      }
+      if (db && !noDump && from && to) {
+        plan.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan.maintenance && plan.cronHeld })
+        if (upgrade) upgrade.snapshotBytes = plan.snapshot.bytes
       }
     } catch (e) {
       await this.cancelSwitch(ctx, plan)
@@ -429,6 +450,7 @@ exit "$rc"`,
         () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? ' (no maintenance needed: --maintenance=false)' : ''}`,
       ).catch(() => undefined)
       if (failure) {
+        p.failedInMaintenance = p.maintenance
         // A half-upgraded database can be served by no code: an upgrade that ran without maintenance mode (not
         // required) gets it now, unless maintenance: never.
         if (!p.maintenance && p.adminMaintenance !== 'cli' && ctx.settings.maintenance !== 'never') {

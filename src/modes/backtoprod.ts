@@ -4,6 +4,7 @@
  * switch goes back to the safe tree when `auto-rollback` is on; after a database upgrade it never does.
  */
 import { UnsafeToGoBack } from '../app/app.js'
+import { mayRestoreAfterFailedUpgrade, restoreAfterFailedUpgrade } from '../app/moodle-restore.js'
 import { treeRevision } from '../remote/state.js'
 import { type HostContext, journal, mustState, plan, step, StepFailure } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
@@ -40,6 +41,18 @@ export async function backtoprod(ctx: HostContext): Promise<void> {
     if (ctx.settings.afterSwitch) await runHook(ctx, 'after-switch', ctx.settings.afterSwitch)
     if (ctx.settings.healthUrl) await healthCheck(ctx)
   } catch (e) {
+    if (e instanceof UnsafeToGoBack && mayRestoreAfterFailedUpgrade(ctx, switchPlan)) {
+      // The upgrade failed in maintenance mode (nothing wrote since the snapshot) and restore-database: true.
+      await restoreAfterFailedUpgrade(ctx, switchPlan, state.trees[safeId], async () => {
+        await switchTo(ctx, state, safeId, { state: 'delivering', live: safeId, safe: safeId, work: id })
+        ctx.report.rolledBack = true
+        ctx.report.liveTreeAfter = safeId
+        await journal(ctx, 'rollback', { from: id, to: safeId, error: e.message, databaseRestored: switchPlan.snapshot.file })
+      }).catch((err: Error) => failAfterUpgrade(ctx, `${e.message}. Restoring the database failed: ${err.message}`, ctx.report.restore ?? e.restore))
+      throw new StepFailure(
+        `${e.message}. The database was restored from ${switchPlan.snapshot.file} and the site went back to trees/${safeId} (state delivering, trees/${id} is the work tree): fix the cause, then run backtoprod (or deliver) again`,
+      )
+    }
     if (e instanceof UnsafeToGoBack) return failAfterUpgrade(ctx, e.message, e.restore)
     const why = (e as Error).message
     if (switchPlan.databaseChanged) {

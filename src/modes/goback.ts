@@ -2,6 +2,7 @@
  * goback: switches `live` to the safe tree; the former live tree becomes the work tree (state delivering). After a bad
  * delivery this is the rollback. For Moodle it is refused when the safe tree's code is older than the database.
  */
+import { finishRestore, planRestore, prepareRestore, restoreBeforeSwitch } from '../app/moodle-restore.js'
 import { treeRevision } from '../remote/state.js'
 import { type HostContext, mustState, plan } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
@@ -11,17 +12,22 @@ export async function goback(ctx: HostContext): Promise<void> {
   const state = mustState(ctx)
   const former = state.live
   const safe = state.trees[state.safe]
-  await ctx.app.checkGoback(ctx, safe)
+  // restore-database: true (Moodle): the database goes back to the snapshot taken before the applied upgrade.
+  const restore = ctx.settings.restoreDatabase ? await prepareRestore(ctx, state, safe) : undefined
+  if (!restore) await ctx.app.checkGoback(ctx, safe)
   if (ctx.settings.dryRun) {
     const rename = safe.served && safe.dirty ? ' under a fresh id (its content changed since it was last served)' : ''
+    if (restore) planRestore(ctx, restore)
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`)
     return
   }
   const sameCode = treeRevision(safe) === treeRevision(state.trees[former])
+  const held = restore ? await restoreBeforeSwitch(ctx, restore) : undefined
   const id = await freshPath(ctx, state, safe.id)
   await switchTo(ctx, state, id, { state: 'delivering', live: id, safe: id, work: former })
   ctx.report.liveTreeAfter = id
   // Caches built by newer code (Moodle: strings, templates, JS) must not serve the older one.
-  if (!sameCode) await ctx.app.afterGoback(ctx)
+  if (restore && held) await finishRestore(ctx, restore, held)
+  else if (!sameCode) await ctx.app.afterGoback(ctx)
   if (ctx.settings.afterSwitch) await runHook(ctx, 'after-switch', ctx.settings.afterSwitch)
 }

@@ -34,6 +34,30 @@ export interface TreeRecord {
   updatedAt: string
 }
 
+/** A database snapshot taken before an upgrade (Moodle), as state.json and the journal record it. */
+export interface SnapshotRecord {
+  /** Absolute path of the dump on the server. */
+  file: string
+  sha256: string
+  bytes: number
+  dbtype: string
+  dbname: string
+  prefix: string
+  /** The database's Moodle version when it was dumped (the code that served it). */
+  fromVersion: string
+  fromRelease?: string
+  /** The version the upgrade that followed brings the database to. */
+  toVersion: string
+  toRelease?: string
+  /** The tree that served the database when it was dumped. */
+  tree: string
+  runId: string
+  at: string
+  ms: number
+  /** Taken in maintenance mode with cron held: nothing wrote meanwhile. */
+  quiet: boolean
+}
+
 export interface ServerState {
   layout: number
   state: 'production' | 'delivering'
@@ -48,6 +72,8 @@ export interface ServerState {
   app: string
   updatedAt: string
   supersave?: { revision: string; updatedAt: string }
+  /** Database snapshots taken before upgrades, oldest first (those `backup-keep` still keeps). */
+  snapshots?: SnapshotRecord[]
   /** The last run that changed the state. */
   lastRun?: { runId: string; mode: string; actor: string; at: string }
 }

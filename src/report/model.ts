@@ -92,6 +92,38 @@ export interface ClusterReport {
   upgradedBy?: string
 }
 
+/** The database snapshot taken before an upgrade (Moodle). */
+export interface SnapshotReport {
+  /** Path of the dump on the server. */
+  file: string
+  bytes: number
+  ms: number
+  sha256: string
+  dbtype: string
+  /** The database's version when dumped, and the version the upgrade brings it to. */
+  fromVersion: string
+  toVersion: string
+  /** How much longer the maintenance window was because of the dump. */
+  windowGrowthMs: number
+}
+
+/** A component whose version changes with a delivery (Moodle: from each version.php of the live and work trees). */
+export interface ComponentChange {
+  component: string
+  /** Absent for a new plugin. */
+  before?: string
+  /** Absent for a removed plugin. */
+  after?: string
+}
+
+/** What an upgrade will change, known before it runs. */
+export interface UpgradePlanReport {
+  components: ComponentChange[]
+  maintenance: boolean
+  /** Bytes of the site's tables: the size of the snapshot it would take (absent when none is taken). */
+  snapshotBytes?: number
+}
+
 export interface HostReport {
   /** `user@host:port` as given. */
   host: string
@@ -112,6 +144,9 @@ export interface HostReport {
   files: FileChanges
   drift: DriftReport[]
   upgradeOutput?: string
+  /** Moodle: the components whose version changes, before the upgrade runs. */
+  upgradePlan?: UpgradePlanReport
+  snapshot?: SnapshotReport
   health?: HealthReport
   rolledBack: boolean
   /** What must be restored by hand after a failure that could not be undone automatically. */

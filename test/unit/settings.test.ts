@@ -84,4 +84,13 @@ describe('settings', () => {
     expect(parseRelativePaths('paths', 'mod/forum/\nadmin/tool/x, mod/forum')).toEqual(['admin/tool/x', 'mod/forum'])
     expect(splitList(' a ,, b\n\nc ')).toEqual(['a', 'b', 'c'])
   })
+
+  it('database snapshot inputs: defaults, and a backup-dir inside the code trees refused', () => {
+    const s = read()
+    expect([s.databaseBackup, s.backupDir, s.backupKeep, s.restoreDatabase, s.maintenanceNotice]).toEqual(['auto', undefined, 3, false, 0])
+    expect(read({ 'backup-dir': '/var/backups/moodle/', 'backup-keep': '5', 'maintenance-notice': '15' })).toMatchObject({ backupDir: '/var/backups/moodle', backupKeep: 5, maintenanceNotice: 15 })
+    for (const [name, value] of [['backup-dir', '/srv/moodle/trees/x'], ['backup-dir', '/srv/moodle'], ['backup-dir', 'rel'], ['backup-keep', '0'], ['database-backup', 'always'], ['maintenance-notice', '-1']] as const) {
+      expect(() => read({ [name]: value }), `${name}: ${value}`).toThrow(InputErrors)
+    }
+  })
 })

@@ -39,6 +39,8 @@ describe('the report.json schema in the README', () => {
       permissionAudit: { webUser: 'www-data', tree: 't', total: 1, counts: { 'world-writable': 1 }, truncated: false, note: 'n' },
       cluster: { role: 'site', site: 'h', upgradedBy: 'h' },
       sudo: [{ user: 'www-data', input: 'web-user', command: 'sudo -n -u www-data /usr/bin/php SCRIPT ARGS...', rule: 'deploy ALL=(www-data) NOPASSWD: /usr/bin/php' }],
+      snapshot: { file: 'f', bytes: 1, ms: 1, sha256: 's', dbtype: 'pgsql', fromVersion: 'a', toVersion: 'b', windowGrowthMs: 1 },
+      upgradePlan: { components: [{ component: 'core', before: 'a', after: 'b' }], maintenance: true, snapshotBytes: 1 },
     })
     if (h.health) h.health.via = 'ssh'
     const files = { added: ['a'], modified: [], deleted: [], renamed: [{ from: 'b', to: 'c' }] }

@@ -1,5 +1,62 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 
+// src/secrets.ts
+function piecesOf(secrets) {
+  const pieces = /* @__PURE__ */ new Set();
+  for (const s of secrets) {
+    if (!s) continue;
+    pieces.add(s);
+    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim());
+  }
+  return [...pieces].sort((a, b) => b.length - a.length);
+}
+function maskSecrets(text, secrets) {
+  let out = text;
+  for (const p of piecesOf(secrets)) out = out.split(p).join("***");
+  return out;
+}
+var MADE_HERE = /* @__PURE__ */ new Set(["id", "sessionId", "runId", "at", "startedAt", "finishedAt", "openedAt", "closedAt", "updatedAt", "status", "mode", "outcome", "event"]);
+function maskValues(value, secrets) {
+  const pieces = piecesOf(secrets);
+  if (pieces.length === 0) return value;
+  const walk = (v) => {
+    if (typeof v === "string") {
+      let out = v;
+      for (const p of pieces) out = out.split(p).join("***");
+      return out;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" && MADE_HERE.has(k) ? x : walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+var VALUE = String.raw`('[^']*'|"[^"]*"|[^\s'";&|()<>]+)`;
+var SECRET_WORD = "(?:pass|pwd|secret|token|api[_-]?key|credential)";
+var IN_COMMAND = [
+  // scheme://user:password@ and https://token@
+  /[a-z][a-z0-9+.-]*:\/\/[^\s/@:'"]*:([^\s/@'"]+)@/gi,
+  /https?:\/\/([^\s/@:'"]+)@/gi,
+  // NAME=value (DB_PASSWORD=..., PGPASSWORD=...), --name=value and --name value (--password, --api-key)
+  new RegExp(String.raw`(?:^|[\s;&|(])(?:export\s+)?[A-Za-z_0-9]*${SECRET_WORD}[A-Za-z_0-9]*=${VALUE}`, "gim"),
+  new RegExp(String.raw`(?:^|[\s;&|(])--[A-Za-z0-9-]*${SECRET_WORD}[A-Za-z0-9-]*(?:=|\s+)${VALUE}`, "gim"),
+  // curl -u user:password, an Authorization header, mysql's -pPASSWORD
+  new RegExp(String.raw`(?:^|\s)(?:-u|--user)\s+['"]?[^\s:'"]+:([^\s'"]+)`, "gm"),
+  /authorization:\s*(?:bearer|basic|token)\s+([^\s'"]+)/gi,
+  /\b(?:mysql|mysqldump|mariadb|mariadb-dump)\b[^\n;|&]*?\s-p([^\s'"]+)/g
+];
+function secretsInCommand(text) {
+  const found = /* @__PURE__ */ new Set();
+  for (const re of IN_COMMAND) {
+    for (const m of text.matchAll(re)) {
+      const raw = m[m.length - 1] ?? "";
+      const v = /^'.*'$|^".*"$/s.test(raw) ? raw.slice(1, -1) : raw;
+      if (v.length >= 4 && !v.includes("$") && !v.includes("`")) found.add(v);
+    }
+  }
+  return [...found];
+}
+
 // src/transport/run.ts
 var OUTPUT_KEEP_BYTES = 64 * 1024 * 1024;
 var BoundedOutput = class {
@@ -45,24 +102,13 @@ var BoundedOutput = class {
 ${tail}` : head + tail;
   }
 };
-function maskSecrets(text, secrets) {
-  let out = text;
-  const pieces = /* @__PURE__ */ new Set();
-  for (const s of secrets) {
-    if (!s) continue;
-    pieces.add(s);
-    for (const line of s.split(/\r?\n/)) if (line.trim().length >= 4) pieces.add(line.trim());
-  }
-  for (const p of [...pieces].sort((a, b) => b.length - a.length)) out = out.split(p).join("***");
-  return out;
-}
 var RunError = class extends Error {
-  constructor(host, what, code2, stdout, stderr) {
+  constructor(host, what, code3, stdout, stderr) {
     const tail = stderr.trim().split("\n").slice(-15).join("\n");
-    super(`${what} failed (exit code ${code2})${tail ? `: ${tail}` : ""}`);
+    super(`${what} failed (exit code ${code3})${tail ? `: ${tail}` : ""}`);
     this.host = host;
     this.what = what;
-    this.code = code2;
+    this.code = code3;
     this.stdout = stdout;
     this.stderr = stderr;
     this.name = "RunError";
@@ -317,6 +363,86 @@ function clusterPart(h) {
 }
 function sessionFilesHost(r, s) {
   return { ...newHostReport("session"), files: s.files, app: r.hosts.some((h) => h.app === "moodle") ? "moodle" : "none" };
+}
+
+// src/notify/summary.ts
+var SUMMARY_SCHEMA_VERSION = 1;
+function counts(h) {
+  const c = { added: h.added.length, modified: h.modified.length, deleted: h.deleted.length, renamed: h.renamed.length };
+  return { ...c, total: c.added + c.modified + c.deleted + c.renamed };
+}
+function hostSummary(h) {
+  const groups = componentsOf(h);
+  const up = [...h.steps].reverse().find((s) => s.name === "upgrade");
+  return {
+    host: h.host,
+    outcome: h.outcome,
+    revisionBefore: h.revisionBefore,
+    revisionAfter: h.revisionAfter,
+    appVersionBefore: h.appVersionBefore,
+    appVersionAfter: h.appVersionAfter,
+    files: counts(h.files),
+    components: groups ? countComponents(groups) : void 0,
+    drift: {
+      files: h.drift.reduce((n, d) => n + d.files.length, 0),
+      trees: h.drift.map((d) => ({ tree: d.tree, role: d.role, files: d.files.length, patch: d.patch }))
+    },
+    upgrade: up ? { outcome: up.outcome, ms: up.ms, detail: up.detail } : void 0,
+    rolledBack: h.rolledBack,
+    restore: h.restore,
+    error: h.error
+  };
+}
+function summarize(r) {
+  const kind = r.mode === "session-open" || r.mode === "session-close" ? r.mode : "run";
+  const s = r.session;
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    kind,
+    outcome: r.outcome,
+    mode: r.mode,
+    dryRun: r.dryRun,
+    headline: headline(r),
+    verdict: verdict(r),
+    site: siteName(r),
+    environment: r.environment,
+    repository: r.repository,
+    repositoryName: shortRepository(r.repository),
+    ref: refName(r),
+    commit: r.commit,
+    actor: r.actor,
+    trigger: r.event,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    durationMs: r.durationMs,
+    comment: r.comment,
+    runUrl: r.runUrl,
+    artifact: r.artifact ? { ...r.artifact } : void 0,
+    session: s ? {
+      id: s.id,
+      title: s.title,
+      status: s.status,
+      openedBy: s.openedBy,
+      openedAt: s.openedAt,
+      closedBy: s.closedBy,
+      closedAt: s.closedAt,
+      outputState: s.outputState,
+      followup: s.followup,
+      interventions: s.interventions.length,
+      files: counts(s.files).total
+    } : void 0,
+    hosts: r.hosts.map(hostSummary)
+  };
+}
+function maskValues2(value, secrets) {
+  if (typeof value === "string") return maskSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => maskValues2(v, secrets));
+  if (value && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = maskValues2(v, secrets);
+    return out;
+  }
+  return value;
 }
 
 // src/report/escape.ts
@@ -623,10 +749,218 @@ function renderJson(r) {
 `;
 }
 
+// src/report/markdown.ts
+var SUMMARY_LIMIT = 1024 * 1024;
+var ICON = { success: "\u2705", failure: "\u274C", refused: "\u26D4", skipped: "\u23ED\uFE0F" };
+function mdEscape(s) {
+  return s.replace(/[\\`*_{}[\]<>|#&]/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : `\\${c}`).replace(/\r?\n/g, " ");
+}
+function code2(s) {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = s.startsWith("`") || s.endsWith("`") ? " " : "";
+  return `${fence}${pad}${s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|")}${pad}${fence}`;
+}
+function block(text, lang = "") {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${lang}
+${text}
+${fence}`;
+}
+var fileLine2 = (r) => `${KIND_LETTER[r.kind]} ${r.from ? `${r.from} -> ${r.path}` : r.path}`;
+function table(head, rows, align = []) {
+  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => align[i] === "r" ? "---:" : "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+function filesSection(h, maxFiles, maxComponents) {
+  const total = rowCount(h.files);
+  if (total === 0) return [];
+  const out = [];
+  const groups = componentsOf(h);
+  if (groups && groups.length > 1) {
+    const counts2 = countComponents(groups);
+    const shown = counts2.slice(0, maxComponents);
+    out.push(
+      table(
+        ["Component", "Added", "Modified", "Deleted", "Renamed"],
+        shown.map((c) => [code2(c.component), String(c.added || ""), String(c.modified || ""), String(c.deleted || ""), String(c.renamed || "")]),
+        ["l", "r", "r", "r", "r"]
+      ) + (counts2.length > shown.length ? `
+
+\u2026 and ${counts2.length - shown.length} more components (see the report artifact)` : "")
+    );
+  }
+  let budget = maxFiles;
+  let shownTotal = 0;
+  const parts = [];
+  const lists = groups ? groups.map((g) => ({ title: `**${mdEscape(g.component)}**: ${changeCounts(g)}`, rows: fileRows(g) })) : [{ title: "", rows: fileRows(h.files) }];
+  const share = Math.max(10, Math.floor(maxFiles / lists.length));
+  for (const l of lists) {
+    if (budget <= 0) break;
+    const rows = l.rows.slice(0, Math.min(budget, share));
+    budget -= rows.length;
+    shownTotal += rows.length;
+    parts.push(`${l.title ? `${l.title}
+
+` : ""}${block(rows.map(fileLine2).join("\n"))}${rows.length < l.rows.length ? `
+
+\u2026 and ${l.rows.length - rows.length} more` : ""}`);
+  }
+  if (shownTotal < total) parts.push(`\u2026 ${total - shownTotal} of the ${total} files are not shown here: the report artifact lists them all.`);
+  out.push(`<details><summary>Changed files: ${mdEscape(changeCounts(h.files))}</summary>
+
+${parts.join("\n\n")}
+
+</details>`);
+  return out;
+}
+function hostSection2(h, maxFiles, maxComponents) {
+  const out = [`### ${ICON[h.outcome]} ${mdEscape(h.host)}: ${h.outcome}${h.rolledBack ? " (rolled back)" : ""}`];
+  if (h.error) out.push(`> **Error:** ${mdEscape(h.error)}`);
+  if (h.message && h.message !== h.error) out.push(mdEscape(h.message));
+  if (h.restore) out.push(`> **To restore by hand:** ${mdEscape(h.restore)}`);
+  if (h.rolledBack) out.push("> **Rolled back:** a step after the switch failed, so live went back to the safe tree by itself.");
+  const health = h.health ? `${h.health.ok ? "ok" : "failed"}${h.health.detail ? `, ${h.health.detail}` : ""}: ${h.health.url} (expected ${h.health.expect})` : void 0;
+  const facts = [
+    ["State", beforeAfter(h.stateBefore, h.stateAfter)],
+    ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
+    ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
+    ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
+    ["Health check", health],
+    ["Cluster", clusterPart(h)]
+  ];
+  const rows = facts.filter((r) => r[1] !== void 0);
+  if (rows.length) out.push(table(["", ""], rows.map(([k, v]) => [k, mdEscape(v)])));
+  if (h.plan?.length) out.push(`**Dry run: the mode would**
+${h.plan.map((p) => `- ${mdEscape(p)}`).join("\n")}`);
+  if (h.steps.length) {
+    out.push(table(["Step", "Outcome", "Time", "Detail"], h.steps.map((s) => [mdEscape(s.name), `${ICON[s.outcome]} ${s.outcome}`, formatMs(s.ms), mdEscape(s.detail ?? "")]), ["l", "l", "r", "l"]));
+  }
+  out.push(...filesSection(h, maxFiles, maxComponents));
+  for (const d of h.drift) {
+    const shown = d.files.slice(0, 50);
+    out.push(
+      `> **Drift:** ${d.files.length} file(s) of the ${d.role} tree ${code2(d.tree)} were changed on the server by hand${d.patch ? `; saved in ${code2(d.patch)}` : ""}.
+
+${block(shown.map((f) => `${f.status} ${f.path}`).join("\n"))}${d.files.length > shown.length ? `
+
+\u2026 and ${d.files.length - shown.length} more (see the report artifact)` : ""}`
+    );
+  }
+  if (h.upgradeOutput) out.push(`<details><summary>Upgrade output</summary>
+
+${block(h.upgradeOutput.slice(-2e4).trimEnd())}
+
+</details>`);
+  const audit = h.permissionAudit;
+  if (audit && (audit.total > 0 || audit.note)) {
+    const counts2 = Object.entries(audit.counts).map(([k, n]) => `${n} ${k}`).join(", ");
+    const shown = (h.permissions ?? []).slice(0, 20);
+    const rest = audit.total - shown.length;
+    out.push(
+      `**Permissions (web user ${mdEscape(audit.webUser)}):** ${audit.total ? `${counts2}: the web server (or anyone) could change the code it runs.` : ""}${audit.note ? ` ${mdEscape(audit.note)}` : ""}${shown.length ? `
+
+${block(shown.map((p) => `${p.problem} ${p.path}`).join("\n"))}` : ""}${rest > 0 ? `
+
+\u2026 and ${rest} more` : ""}`
+    );
+  } else if (h.permissions?.length) out.push(`**Permission findings**
+
+${block(h.permissions.map((p) => `${p.problem} ${p.path}`).join("\n"))}`);
+  if (h.status) out.push(`<details><summary>Status</summary>
+
+${block(JSON.stringify(h.status, null, 2), "json")}
+
+</details>`);
+  return out.join("\n\n");
+}
+function sessionSection2(r, maxFiles, maxComponents) {
+  const s = r.session;
+  if (!s) return [];
+  const facts = sessionFacts(s).filter((f) => f[1] !== void 0);
+  const out = [`### Session: ${mdEscape(s.title)}`, table(["", ""], facts.map(([k, v]) => [k, mdEscape(v)]))];
+  if (s.interventions.length === 0) out.push("No intervention yet.");
+  else {
+    out.push(
+      table(
+        ["Time", "By", "Mode", "Host", "Paths", "Comment", "Outcome", "Files"],
+        s.interventions.map((i) => [
+          mdEscape(i.at),
+          i.runUrl ? `[${mdEscape(i.actor)}](${i.runUrl})` : mdEscape(i.actor),
+          mdEscape(i.mode),
+          mdEscape(i.host),
+          i.paths.length ? i.paths.map(code2).join(", ") : "whole tree",
+          mdEscape(i.comment),
+          `${ICON[i.outcome] ?? ""} ${mdEscape(i.outcome)}${i.rolledBack ? " (rolled back)" : ""}`,
+          String(rowCount(i.files))
+        ]),
+        ["l", "l", "l", "l", "l", "l", "l", "r"]
+      )
+    );
+  }
+  out.push(...filesSection(sessionFilesHost(r, s), maxFiles, maxComponents));
+  return out;
+}
+function render2(r, maxFiles, maxComponents) {
+  const repo = shortRepository(r.repository);
+  const head = `## ${ICON[r.outcome]} Delivery ${mdEscape(headline(r))}${repo ? `: ${mdEscape(repo)}` : ""}`;
+  const meta = [
+    ["Repository", r.repository ? code2(r.repository) : void 0],
+    ["Ref", r.ref ? code2(r.ref) : void 0],
+    ["Commit", r.commit ? code2(r.commit) : void 0],
+    ["Environment", r.environment ? mdEscape(r.environment) : void 0],
+    ["Paths", r.paths.length ? r.paths.map(code2).join(", ") : void 0],
+    ["Comment", r.comment ? mdEscape(r.comment) : void 0],
+    ["By", `${mdEscape(r.actor)} (${mdEscape(r.event)})`],
+    ["Workflow run", r.runUrl ? `[${mdEscape(r.runUrl)}](${r.runUrl})` : void 0],
+    ["Report artifact", r.artifact ? r.artifact.url ? `[${mdEscape(r.artifact.name)}](${r.artifact.url})` : mdEscape(r.artifact.name) : void 0],
+    ["Session", r.sessionId ? code2(r.sessionId) : void 0],
+    ["Started", `${mdEscape(r.startedAt)} (${formatMs(r.durationMs)})`]
+  ];
+  const hosts = table(
+    ["Host", "Outcome", "Revision", "Application", "Files", "Time"],
+    r.hosts.map((h) => [
+      mdEscape(h.host),
+      `${ICON[h.outcome]} ${h.outcome}${h.rolledBack ? " (rolled back)" : ""}`,
+      mdEscape(beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? "\u2013"),
+      mdEscape(h.appVersionAfter ?? h.appVersionBefore ?? "\u2013"),
+      String(rowCount(h.files)),
+      formatMs(h.steps.reduce((t, s) => t + s.ms, 0))
+    ]),
+    ["l", "l", "l", "l", "r", "r"]
+  );
+  const metaTable = table(["", ""], meta.filter((m) => m[1] !== void 0));
+  const footer = `<sub>${mdEscape(`${r.tool.name} ${r.tool.version}`)}, report schema ${r.schemaVersion}, finished ${mdEscape(r.finishedAt)}</sub>`;
+  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, ...sessionSection2(r, maxFiles, maxComponents), hosts, ...r.hosts.map((h) => hostSection2(h, maxFiles, maxComponents)), footer].join("\n\n")}
+`;
+}
+function renderMarkdown(r, maxFiles = 500) {
+  let files = maxFiles;
+  let components = 200;
+  for (; ; ) {
+    const text = render2(r, files, components);
+    if (Buffer.byteLength(text) <= SUMMARY_LIMIT - 1024) return text;
+    if (files === 0 && components === 0) return `${text.slice(0, SUMMARY_LIMIT / 4)}
+
+\u2026 (cut: see the report artifact)
+`;
+    files = Math.floor(files / 4);
+    components = Math.floor(components / 4);
+  }
+}
+
+// src/notify/chat-settings.ts
+var CHAT_EVENTS = ["success", "failure", "session"];
+
+// src/version.ts
+var VERSION = "0.1.0";
+
 export {
+  maskSecrets,
+  maskValues,
+  secretsInCommand,
   OUTPUT_KEEP_BYTES,
   BoundedOutput,
-  maskSecrets,
   RunError,
   TimeoutError,
   ConnectionError,
@@ -636,8 +970,6 @@ export {
   countChangedPaths,
   overallOutcome,
   countComponents,
-  buildSessionReport,
-  sessionFacts,
   shortRev,
   formatMs,
   shortRepository,
@@ -653,6 +985,18 @@ export {
   beforeAfter,
   clusterPart,
   sessionFilesHost,
+  hostSummary,
+  summarize,
+  maskValues2,
+  SafeHtml,
+  html,
+  safeHref,
+  buildSessionReport,
+  sessionFacts,
   renderHtml,
-  renderJson
+  renderJson,
+  mdEscape,
+  renderMarkdown,
+  CHAT_EVENTS,
+  VERSION
 };

@@ -1,35 +1,35 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   BoundedOutput,
+  CHAT_EVENTS,
   ConnectionError,
   KIND_LETTER,
   OUTPUT_KEEP_BYTES,
   REPORT_SCHEMA_VERSION,
   RunError,
+  SafeHtml,
   TimeoutError,
+  VERSION,
   beforeAfter,
   buildSessionReport,
-  changeCounts,
-  clusterPart,
-  componentsOf,
   countChangedPaths,
-  countComponents,
   emptyChanges,
   fileRows,
-  formatMs,
-  headline,
+  hostSummary,
+  html,
   maskSecrets,
+  maskValues,
+  maskValues2,
   newHostReport,
   overallOutcome,
   renderHtml,
   renderJson,
+  renderMarkdown,
   rowCount,
-  sessionFacts,
-  sessionFilesHost,
-  shortRepository,
-  shortRev,
-  verdict
-} from "./chunk-KAHITVDF.js";
+  safeHref,
+  secretsInCommand,
+  shortRev
+} from "./chunk-RIDKYGTO.js";
 import {
   __commonJS,
   __require,
@@ -8454,10 +8454,10 @@ var require_agent = __commonJS({
             error = err;
             cb(error);
           });
-          proc.on("close", (code2) => {
+          proc.on("close", (code) => {
             this.proc = void 0;
             if (!error) {
-              if (error = ERROR[code2])
+              if (error = ERROR[code])
                 return cb(error);
               cb();
             }
@@ -9111,11 +9111,11 @@ var require_zlib = __commonJS({
     function processCallback() {
       throw new Error("Should not get here");
     }
-    function zlibOnError(message, errno, code2) {
+    function zlibOnError(message, errno, code) {
       const self2 = this._owner;
       const error = new Error(message);
       error.errno = errno;
-      error.code = code2;
+      error.code = code;
       self2._err = error;
     }
     function _close(engine) {
@@ -14964,11 +14964,11 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} HANDLE`
         );
       }
-      status(reqid, code2, message) {
+      status(reqid, code, message) {
         if (!this.server)
           throw new Error("Server-only method called in client mode");
-        if (!VALID_STATUS_CODES.has(code2))
-          throw new Error(`Bad status code: ${code2}`);
+        if (!VALID_STATUS_CODES.has(code))
+          throw new Error(`Bad status code: ${code}`);
         message || (message = "");
         const msgLen = Buffer.byteLength(message);
         let p = 9;
@@ -14976,7 +14976,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, buf.length - 4, 0);
         buf[4] = RESPONSE.STATUS;
         writeUInt32BE(buf, reqid, 5);
-        writeUInt32BE(buf, code2, p);
+        writeUInt32BE(buf, code, p);
         writeUInt32BE(buf, msgLen, p += 4);
         p += 4;
         if (msgLen) {
@@ -18436,17 +18436,17 @@ var require_client = __commonJS({
               removeListeners();
               cb(err3);
             }
-            function onExit(code2, signal) {
+            function onExit(code, signal) {
               removeListeners();
               let msg;
-              if (typeof code2 === "number")
-                msg = `Received exit code ${code2} while establishing SFTP session`;
+              if (typeof code === "number")
+                msg = `Received exit code ${code} while establishing SFTP session`;
               else if (signal !== void 0)
                 msg = `Received signal ${signal} while establishing SFTP session`;
               else
                 msg = "Received unexpected SFTP session termination";
               const err3 = new Error(msg);
-              err3.code = code2;
+              err3.code = code;
               err3.signal = signal;
               cb(err3);
             }
@@ -20913,6 +20913,106 @@ var RemoteShell = class {
   }
 };
 
+// src/session/sessions.ts
+var SessionError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "SessionError";
+  }
+};
+var ID = /^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,8}$/;
+function newSessionId(now) {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `S${stamp}-${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
+}
+function isSessionId(s) {
+  return ID.test(s);
+}
+function parseRecord(text, file) {
+  let r;
+  try {
+    r = JSON.parse(text);
+  } catch (e) {
+    throw new SessionError(`${file} is not valid JSON (${e.message}): repair it by hand or move it aside`);
+  }
+  if (typeof r !== "object" || r === null || typeof r.id !== "string" || !isSessionId(r.id) || r.status !== "open" && r.status !== "closed" || typeof r.title !== "string") {
+    throw new SessionError(`${file} is not a session record (id, title, status open|closed): repair it by hand or move it aside`);
+  }
+  return r;
+}
+function parseInterventions(text) {
+  const interventions = [];
+  const damaged = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const i = JSON.parse(line);
+      if (typeof i.mode !== "string" || typeof i.at !== "string") throw new Error("not an intervention");
+      i.files ??= { added: [], modified: [], deleted: [], renamed: [] };
+      interventions.push(i);
+    } catch {
+      damaged.push(line.length > 120 ? `${line.slice(0, 117)}...` : line);
+    }
+  }
+  return { interventions, damaged };
+}
+async function readSession(sh, layout, id) {
+  const r = await sh.run(
+    `read session ${id}`,
+    `d=$1; id=$2
+[ -f "$d/$id.json" ] || { echo missing; exit 0; }
+echo "record=$(base64 -w0 < "$d/$id.json")"
+if [ -f "$d/$id.jsonl" ]; then echo "lines=$(base64 -w0 < "$d/$id.jsonl")"; fi`,
+    [layout.sessions, id]
+  );
+  if (r.stdout.startsWith("missing")) throw new SessionError(`session ${id} has no record in ${layout.sessions}: repair ${layout.sessions}/current by hand`);
+  const get = (k) => Buffer.from(/^(\w+)=(.*)$/m.exec(r.stdout.split("\n").find((l) => l.startsWith(`${k}=`)) ?? "")?.[2] ?? "", "base64").toString("utf8");
+  const record = parseRecord(get("record"), `${layout.sessions}/${id}.json`);
+  return { record, ...parseInterventions(get("lines")) };
+}
+async function writeSession(sh, layout, record, secrets) {
+  await sh.run(
+    `write session ${record.id}`,
+    `d=$1; id=$2; status=$3
+mkdir -p "$d"
+cat > "$d/$id.json.tmp.$$"
+mv -f "$d/$id.json.tmp.$$" "$d/$id.json"
+if [ "$status" = open ]; then printf '%s\\n' "$id" > "$d/current.tmp.$$" && mv -f "$d/current.tmp.$$" "$d/current"
+elif [ -f "$d/current" ] && [ "$(cat "$d/current")" = "$id" ]; then rm -f "$d/current"; fi`,
+    [layout.sessions, record.id, record.status],
+    { stdin: `${JSON.stringify(maskValues(record, secrets), null, 2)}
+` }
+  );
+}
+async function appendIntervention(sh, layout, id, i, secrets) {
+  await sh.run(`record the intervention in session ${id}`, `cat >> "$1/$2.jsonl"`, [layout.sessions, id], {
+    stdin: `${JSON.stringify(maskValues(i, secrets))}
+`
+  });
+}
+async function listSessions(sh, layout, max = 10) {
+  const r = await sh.run(
+    "list sessions",
+    `d=$1; n=$2
+[ -d "$d" ] || exit 0
+ls -1 "$d" | { grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' || true; } | sort -r | head -n "$n" | while IFS= read -r f; do
+  printf '%s %s\\n' "$f" "$(base64 -w0 < "$d/$f")"
+done`,
+    [layout.sessions, String(max)]
+  );
+  const records = [];
+  const damaged = [];
+  for (const line of r.stdout.split("\n").filter(Boolean)) {
+    const [file, b64] = line.split(" ");
+    try {
+      records.push(parseRecord(Buffer.from(b64 ?? "", "base64").toString("utf8"), `${layout.sessions}/${file}`));
+    } catch (e) {
+      damaged.push(e.message);
+    }
+  }
+  return { records, damaged };
+}
+
 // src/remote/state.ts
 var LAYOUT_VERSION = 1;
 var StateError = class extends Error {
@@ -20922,9 +21022,12 @@ var StateError = class extends Error {
   }
 };
 var TREE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+function isTreeId(s) {
+  return TREE_ID.test(s);
+}
 function isTree(t) {
   const r = t;
-  return typeof r === "object" && r !== null && typeof r.id === "string" && TREE_ID.test(r.id) && typeof r.revision === "string" && typeof r.served === "boolean" && typeof r.dirty === "boolean";
+  return typeof r === "object" && r !== null && typeof r.id === "string" && TREE_ID.test(r.id) && (r.movingTo === void 0 || typeof r.movingTo === "string" && TREE_ID.test(r.movingTo)) && typeof r.revision === "string" && typeof r.served === "boolean" && typeof r.dirty === "boolean";
 }
 function parseState(text, file) {
   let data;
@@ -20969,6 +21072,11 @@ ${script}`, [...guard, ...args], stdin === void 0 ? {} : { stdin });
     throw lockLostFrom(e, sh.label, what);
   }
 }
+var CLOSE_META = `close_meta() {
+  chmod 711 -- "$1" 2>/dev/null || true
+  local d; for d in drift sessions; do if [ -d "$1/$d" ] && [ ! -L "$1/$d" ]; then chmod 700 -- "$1/$d" 2>/dev/null || true; fi; done
+}
+`;
 var Layout = class {
   constructor(root) {
     this.root = root;
@@ -21065,22 +21173,34 @@ async function probe(sh, layout) {
     lock,
     lockText,
     lockAgeS: lockText !== null ? Math.max(0, now - Number(f.get("lockmtime") ?? now)) : 0,
-    trees: (f.get("trees") ?? "").split(" ").filter(Boolean),
+    // Names read from the server are data: only valid tree ids are ever used in a path.
+    trees: (f.get("trees") ?? "").split(" ").filter(isTreeId),
     tools,
     user: f.get("user") ?? "",
     serverTime: now,
-    session: f.get("session") ?? ""
+    ...sessionOf(f.get("session") ?? "", layout)
   };
+}
+function sessionOf(text, layout) {
+  if (text === "" || isSessionId(text)) return { session: text };
+  const shown = JSON.stringify(text.replace(/[^\x20-\x7e]/g, "?").slice(0, 40));
+  return { session: "", sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` };
 }
 async function writeState(sh, layout, state) {
   state.layout = LAYOUT_VERSION;
   const text = `${JSON.stringify(state, null, 2)}
 `;
-  await guarded(sh, "write state.json", `tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`, [layout.state], text);
+  await guarded(
+    sh,
+    "write state.json",
+    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
+    [layout.state],
+    text
+  );
 }
 async function appendJournal(sh, layout, entry, secrets = []) {
   await sh.run("append to the journal", `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${maskSecrets(JSON.stringify(entry), secrets)}
+    stdin: `${JSON.stringify(maskValues(entry, secrets))}
 `
   });
 }
@@ -21099,7 +21219,7 @@ mv -T -- "$tmp" "$root/live"
 }
 function liveTreeId(p) {
   const m = /^trees\/([^/]+)\/?$/.exec(p.liveTarget);
-  return m ? m[1] : "";
+  return m && isTreeId(m[1]) ? m[1] : "";
 }
 
 // src/transport/ssh.ts
@@ -21203,9 +21323,9 @@ function openClient(target, auth, hostKeys, timeoutMs, sock) {
       keepaliveInterval: 1e4,
       keepaliveCountMax: 3,
       hostVerifier: (key) => {
-        const verdict2 = verifyHostKey(hostKeys, target.host, target.port, key);
-        if (!verdict2.ok) hostKeyProblem = verdict2.reason;
-        return verdict2.ok;
+        const verdict = verifyHostKey(hostKeys, target.host, target.port, key);
+        if (!verdict.ok) hostKeyProblem = verdict.reason;
+        return verdict.ok;
       }
     };
     if (sock) config.sock = sock;
@@ -21375,7 +21495,7 @@ var SshConnection = class _SshConnection {
         }
         const out = new BoundedOutput(params.keepBytes ?? OUTPUT_KEEP_BYTES);
         const errOut = new BoundedOutput(params.keepBytes ?? OUTPUT_KEEP_BYTES);
-        let code2 = null;
+        let code = null;
         let signal;
         let timer;
         let timedOut = false;
@@ -21386,25 +21506,26 @@ var SshConnection = class _SshConnection {
           done = true;
           if (timer) clearTimeout(timer);
           this.client.removeListener("close", onClientGone);
-          const stdout = maskSecrets(out.text(), secrets);
-          const stderr = maskSecrets(errOut.text(), secrets);
+          const stdout = out.text();
+          const stderr = errOut.text();
+          const failed = (code2, err2) => new RunError(this.label, what, code2, maskSecrets(stdout, secrets), maskSecrets(err2, secrets));
           if (timedOut) {
-            reject(new TimeoutError(this.label, what, stdout, `${stderr}
-timed out after ${(params.timeoutMs ?? 0) / 1e3} s`, params.timeoutMs ?? 0));
+            reject(new TimeoutError(this.label, what, maskSecrets(stdout, secrets), maskSecrets(`${stderr}
+timed out after ${(params.timeoutMs ?? 0) / 1e3} s`, secrets), params.timeoutMs ?? 0));
             return;
           }
-          if (out.dropped && params.keepBytes === void 0 && code2 !== null) {
-            reject(new RunError(this.label, what, code2, "", `${stderr}
+          if (out.dropped && params.keepBytes === void 0 && code !== null) {
+            reject(failed(code, `${stderr}
 the command printed ${out.dropped + OUTPUT_KEEP_BYTES} bytes, more than the ${OUTPUT_KEEP_BYTES} kept in memory per command`));
             return;
           }
-          if (code2 === null) {
+          if (code === null) {
             const why = this.lostReason ?? (signal ? `killed by signal ${signal}` : "the command ended without an exit status");
             reject(new ConnectionError(this.label, `${what}: ${why}`, true));
             return;
           }
-          if (code2 !== 0 && !params.nothrow) reject(new RunError(this.label, what, code2, stdout, stderr));
-          else resolve({ code: code2, stdout, stderr });
+          if (code !== 0 && !params.nothrow) reject(failed(code, stderr));
+          else resolve({ code, stdout, stderr });
         };
         this.client.once("close", onClientGone);
         stream.on("data", (d) => {
@@ -21413,7 +21534,7 @@ the command printed ${out.dropped + OUTPUT_KEEP_BYTES} bytes, more than the ${OU
         });
         stream.stderr.on("data", (d) => errOut.push(d));
         stream.on("exit", (c, sig) => {
-          if (typeof c === "number") code2 = c;
+          if (typeof c === "number") code = c;
           else signal = sig;
         });
         stream.on("close", finish);
@@ -21564,7 +21685,13 @@ var INPUTS = {
   "smtp-port": { default: "587", description: "SMTP port" },
   "smtp-secure": { default: "starttls", description: "tls | starttls | none" },
   "smtp-username": { description: "SMTP user" },
-  "smtp-password": { secret: true, description: "SMTP password" }
+  "smtp-password": { secret: true, description: "SMTP password" },
+  "chat-on": { default: "always", description: "always | never, or a list of failure, success, session: which runs are posted to the webhooks" },
+  "slack-webhook-url": { secret: true, description: "Slack incoming webhook URL" },
+  "mattermost-webhook-url": { secret: true, description: "Mattermost incoming webhook URL" },
+  "teams-webhook-url": { secret: true, description: "Microsoft Teams Workflows webhook URL (Adaptive Card)" },
+  "webhook-url": { secret: true, description: "Generic webhook URL: receives the report's summary as JSON" },
+  "webhook-secret": { secret: true, description: "Key of the HMAC-SHA256 signature (X-Delivery-Signature-256) of webhook-url posts" }
 };
 var INPUT_NAMES = Object.keys(INPUTS);
 var SECRET_INPUTS = INPUT_NAMES.filter((n) => INPUTS[n].secret);
@@ -21586,106 +21713,6 @@ var OUTPUTS = {
 // src/settings.ts
 var import_ssh23 = __toESM(require_lib2(), 1);
 import { randomBytes } from "node:crypto";
-
-// src/session/sessions.ts
-var SessionError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "SessionError";
-  }
-};
-var ID = /^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,8}$/;
-function newSessionId(now) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `S${stamp}-${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
-}
-function isSessionId(s) {
-  return ID.test(s);
-}
-function parseRecord(text, file) {
-  let r;
-  try {
-    r = JSON.parse(text);
-  } catch (e) {
-    throw new SessionError(`${file} is not valid JSON (${e.message}): repair it by hand or move it aside`);
-  }
-  if (typeof r !== "object" || r === null || typeof r.id !== "string" || !isSessionId(r.id) || r.status !== "open" && r.status !== "closed" || typeof r.title !== "string") {
-    throw new SessionError(`${file} is not a session record (id, title, status open|closed): repair it by hand or move it aside`);
-  }
-  return r;
-}
-function parseInterventions(text) {
-  const interventions = [];
-  const damaged = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const i = JSON.parse(line);
-      if (typeof i.mode !== "string" || typeof i.at !== "string") throw new Error("not an intervention");
-      i.files ??= { added: [], modified: [], deleted: [], renamed: [] };
-      interventions.push(i);
-    } catch {
-      damaged.push(line.length > 120 ? `${line.slice(0, 117)}...` : line);
-    }
-  }
-  return { interventions, damaged };
-}
-async function readSession(sh, layout, id) {
-  const r = await sh.run(
-    `read session ${id}`,
-    `d=$1; id=$2
-[ -f "$d/$id.json" ] || { echo missing; exit 0; }
-echo "record=$(base64 -w0 < "$d/$id.json")"
-if [ -f "$d/$id.jsonl" ]; then echo "lines=$(base64 -w0 < "$d/$id.jsonl")"; fi`,
-    [layout.sessions, id]
-  );
-  if (r.stdout.startsWith("missing")) throw new SessionError(`session ${id} has no record in ${layout.sessions}: repair ${layout.sessions}/current by hand`);
-  const get = (k) => Buffer.from(/^(\w+)=(.*)$/m.exec(r.stdout.split("\n").find((l) => l.startsWith(`${k}=`)) ?? "")?.[2] ?? "", "base64").toString("utf8");
-  const record = parseRecord(get("record"), `${layout.sessions}/${id}.json`);
-  return { record, ...parseInterventions(get("lines")) };
-}
-async function writeSession(sh, layout, record, secrets) {
-  await sh.run(
-    `write session ${record.id}`,
-    `d=$1; id=$2; status=$3
-mkdir -p "$d"
-cat > "$d/$id.json.tmp.$$"
-mv -f "$d/$id.json.tmp.$$" "$d/$id.json"
-if [ "$status" = open ]; then printf '%s\\n' "$id" > "$d/current.tmp.$$" && mv -f "$d/current.tmp.$$" "$d/current"
-elif [ -f "$d/current" ] && [ "$(cat "$d/current")" = "$id" ]; then rm -f "$d/current"; fi`,
-    [layout.sessions, record.id, record.status],
-    { stdin: `${maskSecrets(JSON.stringify(record, null, 2), secrets)}
-` }
-  );
-}
-async function appendIntervention(sh, layout, id, i, secrets) {
-  await sh.run(`record the intervention in session ${id}`, `cat >> "$1/$2.jsonl"`, [layout.sessions, id], {
-    stdin: `${maskSecrets(JSON.stringify(i), secrets)}
-`
-  });
-}
-async function listSessions(sh, layout, max = 10) {
-  const r = await sh.run(
-    "list sessions",
-    `d=$1; n=$2
-[ -d "$d" ] || exit 0
-ls -1 "$d" | { grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' || true; } | sort -r | head -n "$n" | while IFS= read -r f; do
-  printf '%s %s\\n' "$f" "$(base64 -w0 < "$d/$f")"
-done`,
-    [layout.sessions, String(max)]
-  );
-  const records = [];
-  const damaged = [];
-  for (const line of r.stdout.split("\n").filter(Boolean)) {
-    const [file, b64] = line.split(" ");
-    try {
-      records.push(parseRecord(Buffer.from(b64 ?? "", "base64").toString("utf8"), `${layout.sessions}/${file}`));
-    } catch (e) {
-      damaged.push(e.message);
-    }
-  }
-  return { records, damaged };
-}
 
 // src/validate.ts
 var InputError = class extends Error {
@@ -21709,10 +21736,46 @@ var InputErrors = class extends Error {
   errors;
 };
 function show(value2) {
-  const printable = value2.replace(/[^\x20-\x7e]/g, (c) => c === "\n" ? "\\n" : c === "\0" ? "\\0" : "?");
+  const printable = hideCredentials(value2).replace(/[^\x20-\x7e]/g, (c) => c === "\n" ? "\\n" : c === "\0" ? "\\0" : "?");
   return JSON.stringify(printable.length > 60 ? `${printable.slice(0, 57)}...` : printable);
 }
 var MAX_VALUE = 64 * 1024;
+function hideCredentials(value2) {
+  return value2.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, "$1***@").replace(CVS_PASSWORD, "$1***@").replace(SCP_PASSWORD, "***@");
+}
+var SSH_SCHEMES = ["ssh:", "git+ssh:", "ssh+git:", "svn+ssh:"];
+var CVS_PASSWORD = /^(:[a-z]+(?:;[^:]*)?:)([^@/:]*):[^@/]*@/i;
+var SCP_PASSWORD = /^[^/@:\s]+:[^/@\s]*@/;
+function credentialsIn(value2) {
+  const v = value2.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(v);
+  if (scheme) {
+    let u;
+    try {
+      u = new URL(v);
+    } catch {
+      u = void 0;
+    }
+    if (!u) return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v) ? "holds a user name or password in the URL" : void 0;
+    if (u.password) return "holds a password in the URL";
+    if (u.username && !SSH_SCHEMES.includes(scheme[1].toLowerCase())) return `holds a user name or token in the ${scheme[1]}// URL`;
+    return void 0;
+  }
+  if (CVS_PASSWORD.test(v)) return "holds a password in the CVSROOT";
+  if (SCP_PASSWORD.test(v)) return "holds a password in the address (user:password@host)";
+  return void 0;
+}
+function withoutCredentials(value2) {
+  if (!credentialsIn(value2)) return value2;
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(value2);
+  if (m) {
+    const user = m[2].split(":")[0];
+    const keep = user && SSH_SCHEMES.includes(m[1].slice(0, -2).toLowerCase()) ? `${user}@` : "";
+    return `${m[1]}${keep}${value2.slice(m[0].length)}`;
+  }
+  if (CVS_PASSWORD.test(value2)) return value2.replace(CVS_PASSWORD, "$1$2@");
+  return value2.replace(SCP_PASSWORD, "");
+}
 function checkRaw(name, value2, opts = {}) {
   const max = opts.max ?? MAX_VALUE;
   if (value2.includes("\0")) throw new InputError(name, "contains a NUL byte", "Remove the NUL character");
@@ -21720,7 +21783,8 @@ function checkRaw(name, value2, opts = {}) {
     throw new InputError(name, `is ${value2.length} characters long (at most ${max})`, "Give a shorter value");
   }
   if (!opts.multiline && /[\r\n]/.test(value2)) {
-    throw new InputError(name, `contains a line break (${show(value2)})`, "Give the value on one line");
+    const where = opts.secret ? `at character ${value2.search(/[\r\n]/) + 1} of ${value2.length}` : show(value2);
+    throw new InputError(name, `contains a line break (${where})`, opts.secret ? "Give the value on one line (a secret copied from a file often ends with a newline: remove it)" : "Give the value on one line");
   }
 }
 function splitList(value2) {
@@ -21780,11 +21844,22 @@ function parseHostSpec(name, value2) {
   return spec;
 }
 var SAFE_PATH_CHARS = /^[A-Za-z0-9._+@~=,/-]+$/;
+var NAME_MAX = 255;
+var PATH_MAX = 4095;
+function checkLength(name, value2, fix) {
+  const bytes = Buffer.byteLength(value2, "utf8");
+  if (bytes > PATH_MAX) throw new InputError(name, `${show(value2)} is ${bytes} bytes long (a path has at most ${PATH_MAX})`, fix);
+  const long = value2.split("/").find((c) => Buffer.byteLength(c, "utf8") > NAME_MAX);
+  if (long !== void 0) {
+    throw new InputError(name, `${show(value2)} has a component of ${Buffer.byteLength(long, "utf8")} bytes (a name has at most ${NAME_MAX})`, fix);
+  }
+}
 function parseAbsolutePath(name, value2) {
   const v = value2.trim();
   const fix = "Give an absolute, normalised path such as /srv/moodle (letters, digits, . _ - + @ / only)";
   if (!v.startsWith("/")) throw new InputError(name, `${show(value2)} is not absolute`, fix);
   if (!SAFE_PATH_CHARS.test(v)) throw new InputError(name, `${show(value2)} contains characters that are not allowed`, fix);
+  checkLength(name, v, fix);
   const trimmed = v.length > 1 ? v.replace(/\/+$/, "") : v;
   const parts = trimmed.split("/").slice(1);
   if (parts.some((p) => p === "" || p === "." || p === "..")) {
@@ -21807,7 +21882,7 @@ function parseRelativePath(name, value2) {
   if ([".git", ".svn", "CVS", ".delivery"].includes(parts[0]) || parts.includes(".git")) {
     throw new InputError(name, `${show(value2)} is version-control or delivery metadata`, fix);
   }
-  if (v.length > 4096) throw new InputError(name, "is too long", fix);
+  checkLength(name, v, fix);
   return v;
 }
 function parseRelativePaths(name, value2) {
@@ -21957,6 +22032,32 @@ var MULTILINE = [
 ];
 var LARGE = { "known-hosts": 1024 * 1024, hosts: 256 * 1024, paths: 256 * 1024 };
 var MODES_NEEDING_SOURCE = ["init", "update", "deliver"];
+function parseChatOn(value2) {
+  const items = splitList(value2);
+  if (items.length === 1 && items[0] === "always") return [...CHAT_EVENTS];
+  if (items.length === 1 && items[0] === "never") return [];
+  const bad = items.filter((i) => !CHAT_EVENTS.includes(i));
+  if (bad.length || !items.length) {
+    throw new InputError("chat-on", `${show(value2)} is not always, never, or a list of ${CHAT_EVENTS.join(", ")}`, "Use e.g. always, or failure, session");
+  }
+  return [...new Set(items)];
+}
+function parseWebhookUrl(name, value2, example) {
+  const v = value2.trim();
+  let u;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InputError(name, "is not a URL (the value is a secret and is not shown)", `Give the whole webhook URL, e.g. ${example}`);
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
+    throw new InputError(name, `uses ${u.protocol.replace(/[^a-z:]/g, "")} (the URL would travel in clear)`, "Give an https:// URL");
+  }
+  if (/[\s\x00-\x1f]/.test(v)) throw new InputError(name, "contains white space", "Give the URL on one line, encoded");
+  if (u.username || u.password) throw new InputError(name, "holds credentials before the host", "Give the URL as the service shows it");
+  return v;
+}
 function checkPrivateKey(name, key, passphrase, passphraseInput) {
   const text = key.replace(/\r\n/g, "\n").trim() + "\n";
   if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\n/.test(text)) {
@@ -21975,7 +22076,8 @@ function checkPrivateKey(name, key, passphrase, passphraseInput) {
         `Give the key's passphrase in '${passphraseInput}'`
       );
     }
-    throw new InputError(name, `cannot be read (${parsed.message})`, "Give an OpenSSH or PEM private key (ed25519, ecdsa or RSA)");
+    const why = maskSecrets(parsed.message, [text]).slice(0, 200);
+    throw new InputError(name, `cannot be read (${why})`, "Give an OpenSSH or PEM private key (ed25519, ecdsa or RSA)");
   }
   const k = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!k || !k.isPrivateKey()) throw new InputError(name, "holds a public key, not a private one", "Give the private key file");
@@ -22006,7 +22108,7 @@ function readSettings(input, env = process.env, fromActions = true) {
   for (const name of INPUT_NAMES) {
     const value2 = input(name);
     try {
-      checkRaw(name, value2, { multiline: MULTILINE.includes(name), max: LARGE[name] });
+      checkRaw(name, value2, { multiline: MULTILINE.includes(name), max: LARGE[name], secret: SECRET_INPUTS.includes(name) });
       raw[name] = value2;
     } catch (e) {
       errors.push(e);
@@ -22151,9 +22253,10 @@ function readSettings(input, env = process.env, fromActions = true) {
       new InputError("repository", `is required for mode ${mode} with method ${method}`, "Give the repository URL (or adopt an existing tree with init)")
     );
   }
-  if (method !== "push" && /^(https?|svn):\/\/[^/]*@/.test(repository)) {
+  const credentials = method === "git" || method === "svn" ? credentialsIn(repository) : void 0;
+  if (credentials) {
     errors.push(
-      new InputError("repository", "holds credentials in the URL", "Put them in 'repository-username' and 'repository-password'")
+      new InputError("repository", `${credentials}: credentials in the URL would be stored in state, journal and reports and seen in the server's process list`, "Put them in 'repository-username' and 'repository-password' (an ssh URL keeps its login name: ssh://git@host/repo)")
     );
   }
   const paths = take(() => parseRelativePaths("paths", raw.paths), []);
@@ -22248,8 +22351,8 @@ function readSettings(input, env = process.env, fromActions = true) {
     run,
     secrets: []
   };
-  if (settings.healthUrl && /^https?:\/\/[^/]*@/.test(raw["health-url"].trim())) {
-    errors.push(new InputError("health-url", "holds credentials", "Give a URL without user:password"));
+  for (const name of ["health-url", "environment-url"]) {
+    if (opt(name) && credentialsIn(raw[name])) errors.push(new InputError(name, "holds credentials in the URL", "Give a URL without user:password@"));
   }
   if (mode === "session-open" && !settings.sessionTitle) {
     errors.push(new InputError("session-title", "is required by mode session-open", "Give a short title for the session"));
@@ -22283,14 +22386,28 @@ function readSettings(input, env = process.env, fromActions = true) {
       password: raw["smtp-password"] || void 0
     };
   }
+  const chatOn = take(() => parseChatOn(orDefault("chat-on", "always")), [...CHAT_EVENTS]);
+  const targets = [];
+  const hooks = [
+    ["slack-webhook-url", "slack", "https://hooks.slack.com/services/..."],
+    ["mattermost-webhook-url", "mattermost", "https://mattermost.example.org/hooks/..."],
+    ["teams-webhook-url", "teams", "the URL of the Workflows webhook (Post to a channel when a webhook request is received)"],
+    ["webhook-url", "webhook", "https://ops.example.org/delivery-hook"]
+  ];
+  for (const [name, kind, example] of hooks) {
+    const url = take(() => raw[name].trim() ? parseWebhookUrl(name, raw[name], example) : void 0, void 0);
+    if (url) targets.push({ kind, url, secret: kind === "webhook" ? raw["webhook-secret"] || void 0 : void 0 });
+  }
+  if (raw["webhook-secret"] && !raw["webhook-url"].trim()) {
+    errors.push(new InputError("webhook-secret", "is given while 'webhook-url' is empty", "Give the webhook's URL in 'webhook-url', or remove the secret"));
+  }
+  if (targets.length && chatOn.length) settings.chat = { targets, on: chatOn };
   settings.secrets = SECRET_INPUTS.map((n) => raw[n]).filter((s) => s.trim() !== "");
   if (settings.githubToken) settings.secrets.push(settings.githubToken);
+  for (const text of [settings.beforeUpgrade, settings.afterSwitch]) if (text) settings.secrets.push(...secretsInCommand(text));
   if (errors.length > 0) throw new InputErrors(errors);
   return settings;
 }
-
-// src/version.ts
-var VERSION = "0.1.0";
 
 // src/runner.ts
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22418,8 +22535,417 @@ eval "$cmd"`,
   );
 }
 
+// src/vcs/changes.ts
+function parseNameStatusZ(out) {
+  const changes = emptyChanges();
+  const f = out.split("\0");
+  let i = 0;
+  while (i < f.length) {
+    const status2 = f[i++];
+    if (!status2) continue;
+    const kind = status2[0];
+    if (kind === "R" || kind === "C") {
+      const from = f[i++];
+      const to = f[i++];
+      if (kind === "R") changes.renamed.push({ from, to });
+      else changes.added.push(to);
+    } else {
+      const path = f[i++];
+      if (kind === "A") changes.added.push(path);
+      else if (kind === "D") changes.deleted.push(path);
+      else changes.modified.push(path);
+    }
+  }
+  return changes;
+}
+function parsePorcelainZ(out) {
+  const files = [];
+  for (const entry of out.split("\0")) {
+    if (entry.length < 4) continue;
+    const xy = entry.slice(0, 2);
+    const path = entry.slice(3);
+    if (xy === "??") files.push({ path, status: "untracked" });
+    else if (xy.includes("D")) files.push({ path, status: "deleted" });
+    else if (xy.includes("T")) files.push({ path, status: "type-changed" });
+    else if (xy[0] === "A") files.push({ path, status: "added" });
+    else files.push({ path, status: "modified" });
+  }
+  return files;
+}
+function isKept(path, keep) {
+  return keep.some((k) => path === k || path.startsWith(`${k}/`));
+}
+function inPaths(path, paths) {
+  return paths.length === 0 || isKept(path, paths);
+}
+
+// src/vcs/names.ts
+function sequence2(b, i) {
+  const c = b[i];
+  if (c < 128) return 1;
+  const cont = (k) => i + k < b.length && (b[i + k] & 192) === 128;
+  if (c >= 194 && c <= 223) return cont(1) ? 2 : 0;
+  if (c >= 224 && c <= 239) {
+    if (!cont(1) || !cont(2)) return 0;
+    const c1 = b[i + 1];
+    if (c === 224 && c1 < 160) return 0;
+    if (c === 237 && c1 >= 160) return 0;
+    return 3;
+  }
+  if (c >= 240 && c <= 244) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    const c1 = b[i + 1];
+    if (c === 240 && c1 < 144) return 0;
+    if (c === 244 && c1 >= 144) return 0;
+    return 4;
+  }
+  return 0;
+}
+function decodeName(b) {
+  let out = "";
+  let start = 0;
+  let i = 0;
+  while (i < b.length) {
+    const n = sequence2(b, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out += b.subarray(start, i).toString("utf8") + String.fromCharCode(56320 + b[i]);
+    i++;
+    start = i;
+  }
+  return out + b.subarray(start).toString("utf8");
+}
+function encodeName(s) {
+  if (!/[\udc80-\udcff]/.test(s)) return Buffer.from(s, "utf8");
+  const parts = [];
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 56448 && c <= 56575 && !(i > 0 && s.charCodeAt(i - 1) >= 55296 && s.charCodeAt(i - 1) <= 56319)) {
+      parts.push(Buffer.from(s.slice(start, i), "utf8"), Buffer.from([c - 56320]));
+      start = i + 1;
+    }
+  }
+  parts.push(Buffer.from(s.slice(start), "utf8"));
+  return Buffer.concat(parts);
+}
+function isUtf8Name(s) {
+  return !/[\udc80-\udcff]/.test(s);
+}
+
+// src/vcs/git.ts
+var GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
+export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
+export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
+DLV_U=; DLV_P=
+if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
+export DLV_U DLV_P
+shift
+gitc() {
+  if [ -n "$DLV_U$DLV_P" ]; then
+    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
+  else git "$@"; fi
+}
+# fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
+fetch_commit() {
+  local gd=$1 url=$2 ref=$3 want
+  want=\${ref:-HEAD}
+  if gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" "+$want:refs/delivery/incoming" 2>"$gd/.fetch.err"; then
+    git --git-dir="$gd" rev-parse --verify -q "refs/delivery/incoming^{commit}"
+  elif printf '%s' "$ref" | grep -Eq '^[0-9a-f]{7,40}$' && gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" '+refs/heads/*:refs/delivery/heads/*' '+refs/tags/*:refs/delivery/tags/*' 2>>"$gd/.fetch.err" && git --git-dir="$gd" rev-parse --verify -q "$ref^{commit}"; then
+    :
+  else
+    cat "$gd/.fetch.err" >&2; rm -f "$gd/.fetch.err"
+    die "cannot fetch '\${ref:-the default branch}' from the repository"
+  fi
+  rm -f "$gd/.fetch.err"
+}
+# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
+compose() {
+  local tree=$1 base=$2 src=$3 msg=$4 idx t p
+  shift 4
+  idx=$(mktemp)
+  GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$base"
+  for p in "$@"; do
+    GIT_INDEX_FILE=$idx git -C "$tree" ls-files -z -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --force-remove --stdin
+    git -C "$tree" ls-tree -r -z "$src" -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --index-info
+  done
+  t=$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)
+  rm -f "$idx"
+  printf '%s\\n' "$msg" | git -C "$tree" commit-tree "$t" -p "$base"
+}
+`;
+var GitDriver = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  method = "git";
+  tools = ["git"];
+  syncExcludes = ["/.git"];
+  /** Runs a git script with the credentials (if any) on stdin, never on a command line. */
+  git(what, script, args) {
+    const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings;
+    const cred = u !== void 0 || p !== void 0;
+    return this.ctx.sh.run(what, GIT_PRELUDE + script, [cred ? "1" : "0", ...args], {
+      stdin: cred ? `${u ?? ""}
+${p ?? ""}
+` : void 0,
+      secrets: p ? [p] : []
+    });
+  }
+  get repo() {
+    return this.ctx.layout.repo;
+  }
+  async init(treeIds) {
+    const { repository, ref } = this.ctx.settings;
+    const r = await this.git(
+      "check out the repository into the trees",
+      `repo=$1; url=$2; ref=$3; shift 3
+[ -d "$repo" ] || git init -q --bare "$repo"
+git --git-dir="$repo" config gc.auto 0
+commit=$(fetch_commit "$repo" "$url" "$ref")
+for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; done
+echo "commit=$commit"`,
+      [this.repo, repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))]
+    );
+    return { revision: value(r.stdout, "commit"), repository };
+  }
+  async adopt(source, treeIds) {
+    const r = await this.git(
+      "adopt the existing git working copy",
+      `repo=$1; src=$2; shift 2
+[ -d "$src/.git" ] || die "$src is not a git working copy (no .git): adopt it with method push, or check it out with init"
+head=$(git -C "$src" rev-parse --verify -q "HEAD^{commit}") || die "$src has no commit checked out"
+origin=$(git -C "$src" remote get-url origin 2>/dev/null || true)
+rm -rf -- "$repo"
+git clone -q --bare --no-hardlinks -- "$src" "$repo"
+git --git-dir="$repo" config gc.auto 0
+git --git-dir="$repo" remote remove origin 2>/dev/null || true
+for t in "$@"; do
+  git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
+  rsync -a --exclude=/.git -- "$src/" "$t/"
+  git -C "$t" reset -q
+done
+echo "commit=$head"
+echo "origin=$origin"`,
+      [this.repo, source, ...treeIds.map((id) => this.ctx.layout.tree(id))]
+    );
+    return { revision: value(r.stdout, "commit"), repository: value(r.stdout, "origin") };
+  }
+  async update(tree, ref, paths, dryRun) {
+    const { repository } = this.ctx.settings;
+    const base = tree.head ?? tree.revision;
+    const r = await this.git(
+      dryRun ? "compute the update (dry run)" : "update the work tree",
+      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; shift 6
+gd=$repo
+if [ "$dry" = 1 ]; then
+  # A throwaway repository borrowing the store's objects: the dry run writes nothing in the layout.
+  gd=$(mktemp -d); trap 'rm -rf "$gd"' EXIT
+  git init -q --bare "$gd"; echo "$repo/objects" > "$gd/objects/info/alternates"
+fi
+commit=$(fetch_commit "$gd" "$url" "$ref")
+head=$commit
+if [ $# -gt 0 ]; then
+  if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
+fi
+echo "commit=$commit"
+echo "head=$head"
+echo "diff=$(git --git-dir="$gd" diff --name-status -z -M "$base" "$commit" -- "$@" | base64 -w0)"
+if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
+      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? "1" : "0", ...paths]
+    );
+    const commit = value(r.stdout, "commit");
+    const head = value(r.stdout, "head") || void 0;
+    const changes = parseNameStatusZ(decodeName(Buffer.from(value(r.stdout, "diff"), "base64")));
+    if (paths.length === 0) return { commit, revision: commit, head: void 0, changes };
+    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes };
+  }
+  async fetch(ref) {
+    const r = await this.git("fetch the ref", `commit=$(fetch_commit "$1" "$2" "$3"); echo "commit=$commit"`, [this.repo, this.ctx.settings.repository, ref]);
+    return value(r.stdout, "commit");
+  }
+  async drift(tree) {
+    const r = await this.ctx.sh.run(
+      `look for hand-made changes in ${tree.id}`,
+      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
+git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64 -w0`,
+      [this.ctx.layout.tree(tree.id)]
+    );
+    return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), "base64")));
+  }
+  async saveDrift(tree, files, dest) {
+    const list = files.map((f) => `${f.status === "untracked" ? "u" : "t"}:${f.path}\0`).join("");
+    await this.ctx.sh.run(
+      `save the hand-made changes of ${tree.id}`,
+      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
+tree=$1; dest=$2
+umask 077
+mkdir -p -- "$(dirname -- "$dest")"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+: > "$work/all"; : > "$work/untracked"
+while IFS= read -r -d '' e; do
+  case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
+  printf '%s\\0' "\${e#?:}" >> "$work/all"
+done
+cp -- "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
+export GIT_INDEX_FILE="$work/index"
+if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
+xargs -0 -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
+mv -f "$dest.tmp" "$dest"`,
+      [this.ctx.layout.tree(tree.id), dest],
+      { stdin: encodeName(list) }
+    );
+  }
+  async afterSync(from, to, paths) {
+    if (paths.length === 0) {
+      const head = from.head ?? from.revision;
+      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --`, [
+        this.ctx.layout.tree(to.id),
+        head
+      ]);
+      return { revision: from.revision, head: from.head, paths: from.paths };
+    }
+    const base = to.head ?? to.revision;
+    const source = from.head ?? from.revision;
+    const r = await this.git(
+      `record ${paths.length} path(s) in ${to.id}`,
+      `tree=$1; base=$2; src=$3; shift 3
+head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
+git -C "$tree" reset -q "$head" --
+echo "head=$head"`,
+      [this.ctx.layout.tree(to.id), base, source, ...paths]
+    );
+    const takes = [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: source }];
+    return { head: value(r.stdout, "head"), paths: takes };
+  }
+  async move(from, to) {
+    await this.ctx.sh.run(`rename tree ${from} to ${to}`, `git --git-dir="$1" worktree move "$2" "$3"`, [
+      this.repo,
+      this.ctx.layout.tree(from),
+      this.ctx.layout.tree(to)
+    ]);
+  }
+  async remove(id) {
+    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force -- "$2" 2>/dev/null || rm -rf -- "$2"; git --git-dir="$1" worktree prune`, [
+      this.repo,
+      this.ctx.layout.tree(id)
+    ]);
+  }
+  async cleanHalfInit() {
+    await this.ctx.sh.run(
+      "clean a half-finished init",
+      `root=$1; repo=$2
+find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
+if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
+      [this.ctx.layout.root, this.repo]
+    );
+  }
+};
+function value(stdout, name) {
+  const line = stdout.split("\n").find((l) => l.startsWith(`${name}=`));
+  return line ? line.slice(name.length + 1).trim() : "";
+}
+
+// src/vcs/common.ts
+var UTF8_LOCALE = `dlv_utf8() {
+  local l
+  for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
+    if [ "$(LC_ALL=$l locale charmap 2>/dev/null)" = UTF-8 ]; then export LC_ALL=$l LANG=$l LANGUAGE=; return 0; fi
+  done
+  export LC_ALL=C
+}
+dlv_utf8
+`;
+function field(stdout, name) {
+  return decodeName(Buffer.from(value(stdout, name), "base64"));
+}
+function nulField(stdout, name) {
+  return field(stdout, name).split("\0").filter((s) => s !== "").map((s) => s.replace(/^\.\//, ""));
+}
+async function moveTree(sh, layout, from, to) {
+  await sh.run(`rename tree ${from} to ${to}`, `[ ! -e "$2" ] || die "$2 already exists"; mv -T -- "$1" "$2"`, [layout.tree(from), layout.tree(to)]);
+}
+async function removeTree(sh, layout, id) {
+  await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)]);
+}
+var WorkingCopyTrees = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  move(from, to) {
+    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
+  }
+  remove(id) {
+    return removeTree(this.ctx.sh, this.ctx.layout, id);
+  }
+  cleanHalfInit() {
+    return cleanTrees(this.ctx.sh, this.ctx.layout);
+  }
+};
+async function cleanTrees(sh, layout, extra = []) {
+  await sh.run("clean a half-finished init", 'root=$1; shift; find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; for d in "$@"; do rm -rf -- "$d"; done', [
+    layout.root,
+    ...extra
+  ]);
+}
+var NO_LINKS = `no_links() {
+  local d=$1 rest=$2 c
+  while [[ $rest == */* ]]; do
+    c=\${rest%%/*}; rest=\${rest#*/}; d=$d/$c
+    if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f -- "$d"; fi
+  done
+  if [ "\${3:-}" = self ] && [ -L "$d/$rest" ]; then rm -f -- "$d/$rest"; fi
+  return 0
+}
+`;
+var PUT_PATH = `${NO_LINKS}put_path() {
+  local s="$1/$3" d="$2/$3"
+  no_links "$2" "$3" self
+  if [ -d "$s" ] && [ ! -L "$s" ]; then
+    mkdir -p -- "$d"
+    if command -v rsync >/dev/null 2>&1; then rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
+    else find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; (cd "$s" && tar cf - .) | (cd "$d" && tar xpf -); fi
+  elif [ -e "$s" ] || [ -L "$s" ]; then
+    mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
+  else rm -rf -- "$d"; fi
+}
+`;
+function conflictMessage(conflicts, rev, treeId) {
+  const list = conflicts.slice(0, 20).join(", ") + (conflicts.length > 20 ? ` and ${conflicts.length - 20} more` : "");
+  return `the update to ${rev} would conflict with hand-made changes in trees/${treeId}: ${list}. Nothing was changed and nothing was switched. Commit those changes to the repository, or undo them on the server (they are saved in the drift patch), then run update again`;
+}
+async function saveDriftFiles(ctx, tree, files, dest, prelude, diffCommand, credentials) {
+  const list = files.map((f) => `${f.status}\0${f.path}\0`).join("");
+  await ctx.sh.run(
+    `save the hand-made changes of ${tree.id}`,
+    `${prelude}tree=$1; dest=$2
+umask 077
+cd "$tree"
+mkdir -p -- "$(dirname -- "$dest")"
+tracked=(); untracked=(); existing=()
+while IFS= read -r -d '' st && IFS= read -r -d '' p; do
+  if [ "$st" = untracked ]; then untracked+=("$p"); else tracked+=("$p"); fi
+  if [ -e "$p" ] || [ -L "$p" ]; then existing+=("$p"); fi
+done
+{
+  if [ \${#tracked[@]} -gt 0 ]; then ${diffCommand} 2>&1 || true; fi
+  for p in "\${untracked[@]}"; do diff -u --label /dev/null --label "b/$p" -- /dev/null "./$p" || true; done
+} > "$dest.tmp"
+# (tar --null -T reads each name verbatim, never as an option.)
+if [ \${#existing[@]} -gt 0 ]; then printf '%s\\0' "\${existing[@]}" | tar czf "\${dest%.patch}.files.tar.gz" --null -T -; fi
+mv -f "$dest.tmp" "$dest"`,
+    [credentials ? "1" : "0", ctx.layout.tree(tree.id), dest],
+    { stdin: Buffer.concat([credentials?.stdinPrefix ?? Buffer.alloc(0), encodeName(list)]), secrets: credentials?.secrets ?? [] }
+  );
+}
+
 // src/steps/copy.ts
-var COPY_SCRIPT = `src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
+var COPY_SCRIPT = `${NO_LINKS}src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
 excl=(); for ((i = 0; i < nexcl; i++)); do excl+=("$1"); shift; done
 changed=0
 if command -v rsync >/dev/null 2>&1; then
@@ -22428,16 +22954,19 @@ if command -v rsync >/dev/null 2>&1; then
   [ "$dry" = 1 ] && args+=(--dry-run)
   for e in "\${excl[@]}"; do args+=(--exclude="$e"); done
   if [ $# -eq 0 ]; then
-    out=$(rsync "\${args[@]}" "$src/" "$dst/")
+    out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
   else
     out=""
     for p in "$@"; do
+      if [ "$dry" != 1 ]; then
+        if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then no_links "$dst" "$p" self; else no_links "$dst" "$p"; fi
+      fi
       if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then
-        [ "$dry" = 1 ] || mkdir -p "$dst/$p"; out+=$(rsync "\${args[@]}" "$src/$p/" "$dst/$p/")
+        [ "$dry" = 1 ] || mkdir -p -- "$dst/$p"; out+=$(rsync "\${args[@]}" -- "$src/$p/" "$dst/$p/")
       elif [ -e "$src/$p" ] || [ -L "$src/$p" ]; then
-        [ "$dry" = 1 ] || mkdir -p "$(dirname "$dst/$p")"; out+=$(rsync "\${args[@]}" "$src/$p" "$dst/$p")
+        [ "$dry" = 1 ] || mkdir -p -- "$(dirname -- "$dst/$p")"; out+=$(rsync "\${args[@]}" -- "$src/$p" "$dst/$p")
       elif [ -e "$dst/$p" ] || [ -L "$dst/$p" ]; then
-        [ "$dry" = 1 ] || rm -rf "$dst/$p"; out+="*deleting $p"
+        [ "$dry" = 1 ] || rm -rf -- "$dst/$p"; out+="*deleting $p"
       fi
     done
   fi
@@ -22449,14 +22978,20 @@ else
   copy_one() {
     local s=$1 d=$2
     if [ -d "$s" ] && [ ! -L "$s" ]; then
-      mkdir -p "$d"
-      find "$d" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
+      mkdir -p -- "$d"
+      find "$d" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf -- {} +
       (cd "$s" && tar cf - --exclude=./.git .) | (cd "$d" && tar xpf -)
     elif [ -e "$s" ] || [ -L "$s" ]; then
-      mkdir -p "$(dirname "$d")"; rm -rf "$d"; cp -a "$s" "$d"
-    else rm -rf "$d"; fi
+      mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
+    else rm -rf -- "$d"; fi
   }
-  if [ $# -eq 0 ]; then copy_one "$src" "$dst"; else for p in "$@"; do copy_one "$src/$p" "$dst/$p"; done; fi
+  if [ $# -eq 0 ]; then copy_one "$src" "$dst"
+  else
+    for p in "$@"; do
+      if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then no_links "$dst" "$p" self; else no_links "$dst" "$p"; fi
+      copy_one "$src/$p" "$dst/$p"
+    done
+  fi
   changed=-1
 fi
 echo "changed=$changed"`;
@@ -22476,24 +23011,27 @@ async function syncKeep(ctx, fromDir, toDir) {
   if (ctx.keep.length === 0) return [];
   const r = await ctx.sh.run(
     `carry the kept files into ${toDir}`,
-    `src=$1; dst=$2; shift 2
+    `${NO_LINKS}src=$1; dst=$2; shift 2
 for k in "$@"; do
   s="$src/$k"; d="$dst/$k"
   [ -e "$s" ] || [ -L "$s" ] || continue
+  # A link at a parent of the destination (or at it, for a folder) is replaced, never followed.
   if [ -d "$s" ] && [ ! -L "$s" ]; then
-    mkdir -p "$d"
+    no_links "$dst" "$k" self
+    mkdir -p -- "$d"
     if command -v rsync >/dev/null 2>&1; then
-      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n "$s/" "$d/")" ] && continue
-      rsync -a --delete --modify-window=-1 "$s/" "$d/"
-    else rm -rf "$d"; cp -a "$s" "$d"; fi
+      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] && continue
+      rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
+    else rm -rf -- "$d"; cp -a -- "$s" "$d"; fi
   else
-    if [ -e "$d" ] && cmp -s "$s" "$d" && [ "$(stat -c '%a %g' "$s")" = "$(stat -c '%a %g' "$d")" ]; then continue; fi
-    mkdir -p "$(dirname "$d")"
-    cp -pP "$s" "$d.dlvtmp.$$" 2>/dev/null || cp -P "$s" "$d.dlvtmp.$$"
-    chgrp -h "$(stat -c %g "$s")" "$d.dlvtmp.$$" 2>/dev/null || true
-    mv -f "$d.dlvtmp.$$" "$d"
+    no_links "$dst" "$k"
+    if [ -e "$d" ] && cmp -s -- "$s" "$d" && [ "$(stat -c '%a %g' -- "$s")" = "$(stat -c '%a %g' -- "$d")" ]; then continue; fi
+    mkdir -p -- "$(dirname -- "$d")"
+    cp -pP -- "$s" "$d.dlvtmp.$$" 2>/dev/null || cp -P -- "$s" "$d.dlvtmp.$$"
+    chgrp -h -- "$(stat -c %g -- "$s")" "$d.dlvtmp.$$" 2>/dev/null || true
+    mv -f -- "$d.dlvtmp.$$" "$d"
   fi
-  want=$(stat -c '%a %G' "$s"); got=$(stat -c '%a %G' "$d")
+  want=$(stat -c '%a %G' -- "$s"); got=$(stat -c '%a %G' -- "$d")
   [ "$want" = "$got" ] || die "$k was copied into $dst but its mode and group are '$got' instead of '$want': the user copying it ($(id -un)) must belong to group $(stat -c %G "$s"). Add it to that group (usermod -aG $(stat -c %G "$s") $(id -un)), or run with sudo-user set to the code owner"
   echo "copied=$k"
 done`,
@@ -23109,10 +23647,10 @@ async function healthCheck(ctx, opts = {}) {
       }
     }
     const r = await ctx.sh.runAs(void 0, "probe health-url", PROBE2, [url, ctx.settings.php], { timeoutMs: 3e4 });
-    const code2 = /code=(\S+)/.exec(r.stdout)?.[1] ?? "0";
-    if (code2 === "none") throw new StepFailure("the server refuses SSH forwarding and has none of curl, wget or php to probe health-url with");
+    const code = /code=(\S+)/.exec(r.stdout)?.[1] ?? "0";
+    if (code === "none") throw new StepFailure("the server refuses SSH forwarding and has none of curl, wget or php to probe health-url with");
     report.via = `server-${/tool=(\S+)/.exec(r.stdout)?.[1] ?? "client"}`;
-    return { status: Number(code2) || 0, body: Buffer.from(/body=(\S*)/.exec(r.stdout)?.[1] ?? "", "base64").toString("utf8") };
+    return { status: Number(code) || 0, body: Buffer.from(/body=(\S*)/.exec(r.stdout)?.[1] ?? "", "base64").toString("utf8") };
   };
   return step(
     ctx,
@@ -23307,50 +23845,6 @@ async function failAfterUpgrade(ctx, why, restore) {
   ctx.report.restore = restore;
   await journal(ctx, "failed-after-upgrade", { error: why, restore });
   throw new StepFailure(`${why}. To restore: ${restore}`);
-}
-
-// src/vcs/changes.ts
-function parseNameStatusZ(out) {
-  const changes = emptyChanges();
-  const f = out.split("\0");
-  let i = 0;
-  while (i < f.length) {
-    const status2 = f[i++];
-    if (!status2) continue;
-    const kind = status2[0];
-    if (kind === "R" || kind === "C") {
-      const from = f[i++];
-      const to = f[i++];
-      if (kind === "R") changes.renamed.push({ from, to });
-      else changes.added.push(to);
-    } else {
-      const path = f[i++];
-      if (kind === "A") changes.added.push(path);
-      else if (kind === "D") changes.deleted.push(path);
-      else changes.modified.push(path);
-    }
-  }
-  return changes;
-}
-function parsePorcelainZ(out) {
-  const files = [];
-  for (const entry of out.split("\0")) {
-    if (entry.length < 4) continue;
-    const xy = entry.slice(0, 2);
-    const path = entry.slice(3);
-    if (xy === "??") files.push({ path, status: "untracked" });
-    else if (xy.includes("D")) files.push({ path, status: "deleted" });
-    else if (xy.includes("T")) files.push({ path, status: "type-changed" });
-    else if (xy[0] === "A") files.push({ path, status: "added" });
-    else files.push({ path, status: "modified" });
-  }
-  return files;
-}
-function isKept(path, keep) {
-  return keep.some((k) => path === k || path.startsWith(`${k}/`));
-}
-function inPaths(path, paths) {
-  return paths.length === 0 || isKept(path, paths);
 }
 
 // src/steps/drift.ts
@@ -23660,7 +24154,13 @@ async function init(ctx) {
   if (ctx.probe.trees.length) {
     await step(ctx, "clean half-finished init", () => ctx.vcs.cleanHalfInit());
   }
-  await ctx.sh.run("create the layout", 'for d in "$@"; do mkdir -p "$d"; done', [layout.trees, layout.meta, layout.drift, layout.sessions, layout.reports]);
+  await ctx.sh.run("create the layout", `${CLOSE_META}meta=$1; shift; for d in "$meta" "$@"; do mkdir -p -- "$d"; done; close_meta "$meta"`, [
+    layout.meta,
+    layout.trees,
+    layout.drift,
+    layout.sessions,
+    layout.reports
+  ]);
   const now = ctx.now();
   const ids = [newTreeId(now, settings.run.runId), newTreeId(now, settings.run.runId)];
   const result = await step(
@@ -23670,6 +24170,10 @@ async function init(ctx) {
     (r) => `${source} -> trees/${ids[0]}, trees/${ids[1]} at ${r.revision}`
   );
   ctx.commit = result.revision;
+  const repository = withoutCredentials(result.repository);
+  if (repository !== result.repository) {
+    ctx.log.warning(`${ctx.target.label}: the adopted checkout's origin holds credentials; recorded without them as ${repository}. Give them as repository-username and repository-password`);
+  }
   let app = settings.app;
   if (app === "auto") app = await looksLikeMoodle(ctx.sh, layout.tree(ids[0])) ? "moodle" : "none";
   const at = now.toISOString();
@@ -23680,7 +24184,7 @@ async function init(ctx) {
     safe: ids[1],
     trees: Object.fromEntries(ids.map((id, i) => [id, { id, revision: result.revision, served: i === 0, dirty: false, updatedAt: at }])),
     method: settings.method,
-    repository: result.repository,
+    repository,
     ref: settings.ref,
     app,
     updatedAt: at
@@ -23704,6 +24208,10 @@ async function sessionStatus(ctx) {
       out.open = { id: ctx.probe.session, error: e.message };
     }
   }
+  if (ctx.probe.sessionError) {
+    out.open = { error: ctx.probe.sessionError };
+    ctx.log.warning(ctx.probe.sessionError);
+  }
   out.recent = records.map((r) => ({ id: r.id, title: r.title, status: r.status, openedAt: r.openedAt, closedAt: r.closedAt }));
   if (damaged.length) out.damaged = damaged;
   return out;
@@ -23713,7 +24221,13 @@ async function status(ctx) {
   const info = { root: ctx.layout.root, user: p.user };
   ctx.report.status = info;
   if (p.lock) info.lock = { ...p.lock, ageSeconds: p.lockAgeS };
-  info.sessions = await sessionStatus(ctx);
+  const page = `${ctx.layout.reports}/index.html`;
+  const [sessions, found] = await Promise.all([sessionStatus(ctx), ctx.sh.run("look for the status page", '[ -f "$1" ] && echo yes || true', [page])]);
+  info.sessions = sessions;
+  if (found.stdout.trim() === "yes") {
+    info.statusPage = page;
+    ctx.log.info(`${ctx.target.label}: status page ${page} (written by each run that changes this server)`);
+  }
   if (!ctx.state) {
     info.layout = p.stateError ? "damaged" : p.liveExists ? "live exists without .delivery/state.json" : "none";
     if (p.stateError) info.error = p.stateError;
@@ -23744,7 +24258,7 @@ async function status(ctx) {
   ctx.report.liveTreeAfter = s.live;
   await checkDrift(ctx, live, "live", false);
   const roles = s.state === "production" ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`;
-  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}`;
+  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}${info.statusPage ? `; status page ${page}` : ""}`;
 }
 
 // src/steps/permissions.ts
@@ -23808,299 +24322,257 @@ function describeAudit(a) {
   return `permissions: ${parts.join(", ")} in the live tree or the delivery root's folders: the web server (or anyone) could change the code it runs; make the code owner own them and remove those write bits`;
 }
 
-// src/vcs/git.ts
-var GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1
-export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
-export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-DLV_U=; DLV_P=
-if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
-export DLV_U DLV_P
-shift
-gitc() {
-  if [ -n "$DLV_U$DLV_P" ]; then
-    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
-  else git "$@"; fi
-}
-# fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
-fetch_commit() {
-  local gd=$1 url=$2 ref=$3 want
-  want=\${ref:-HEAD}
-  if gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" "+$want:refs/delivery/incoming" 2>"$gd/.fetch.err"; then
-    git --git-dir="$gd" rev-parse --verify -q "refs/delivery/incoming^{commit}"
-  elif printf '%s' "$ref" | grep -Eq '^[0-9a-f]{7,40}$' && gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" '+refs/heads/*:refs/delivery/heads/*' '+refs/tags/*:refs/delivery/tags/*' 2>>"$gd/.fetch.err" && git --git-dir="$gd" rev-parse --verify -q "$ref^{commit}"; then
-    :
-  else
-    cat "$gd/.fetch.err" >&2; rm -f "$gd/.fetch.err"
-    die "cannot fetch '\${ref:-the default branch}' from the repository"
-  fi
-  rm -f "$gd/.fetch.err"
-}
-# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
-compose() {
-  local tree=$1 base=$2 src=$3 msg=$4 idx t p
-  shift 4
-  idx=$(mktemp)
-  GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$base"
-  for p in "$@"; do
-    GIT_INDEX_FILE=$idx git -C "$tree" ls-files -z -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --force-remove --stdin
-    git -C "$tree" ls-tree -r -z "$src" -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --index-info
-  done
-  t=$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)
-  rm -f "$idx"
-  printf '%s\\n' "$msg" | git -C "$tree" commit-tree "$t" -p "$base"
-}
-`;
-var GitDriver = class {
-  constructor(ctx) {
-    this.ctx = ctx;
+// src/report/status-page.ts
+var RUN_RECORD_VERSION = 1;
+var RECORD_FILE_LIMIT = 200;
+function historyRows(d) {
+  const rows = d.records.map((r) => ({ at: r.finishedAt, runId: r.runId, mode: r.mode, actor: r.actor, outcome: r.host.outcome, runUrl: r.runUrl, ref: r.ref, record: r, error: r.host.error }));
+  const recorded = new Set(d.records.map((r) => r.runId));
+  const runs = /* @__PURE__ */ new Map();
+  for (const j of d.journal) {
+    if (!j.runId || recorded.has(j.runId)) continue;
+    const r = runs.get(j.runId) ?? { last: j };
+    if (j.event === "start") r.start = j;
+    if (j.event === "end") r.end = j;
+    r.last = j;
+    runs.set(j.runId, r);
   }
-  ctx;
-  method = "git";
-  tools = ["git"];
-  syncExcludes = ["/.git"];
-  /** Runs a git script with the credentials (if any) on stdin, never on a command line. */
-  git(what, script, args) {
-    const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings;
-    const cred = u !== void 0 || p !== void 0;
-    return this.ctx.sh.run(what, GIT_PRELUDE + script, [cred ? "1" : "0", ...args], {
-      stdin: cred ? `${u ?? ""}
-${p ?? ""}
-` : void 0,
-      secrets: p ? [p] : []
+  for (const [runId, r] of runs) {
+    const first = r.start ?? r.last;
+    rows.push({
+      at: (r.end ?? r.last).at,
+      runId,
+      mode: first.mode,
+      actor: first.actor,
+      outcome: r.end ? String(r.end.outcome ?? "unknown") : "interrupted",
+      runUrl: typeof first.runUrl === "string" ? first.runUrl : void 0,
+      ref: typeof first.ref === "string" ? first.ref : void 0,
+      error: typeof r.end?.error === "string" ? r.end.error : void 0,
+      note: r.end ? "from the journal (no stored record)" : `no end in the journal: the run was cut off after ${r.last.event}`
     });
   }
-  get repo() {
-    return this.ctx.layout.repo;
-  }
-  async init(treeIds) {
-    const { repository, ref } = this.ctx.settings;
-    const r = await this.git(
-      "check out the repository into the trees",
-      `repo=$1; url=$2; ref=$3; shift 3
-[ -d "$repo" ] || git init -q --bare "$repo"
-git --git-dir="$repo" config gc.auto 0
-commit=$(fetch_commit "$repo" "$url" "$ref")
-for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; done
-echo "commit=$commit"`,
-      [this.repo, repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))]
-    );
-    return { revision: value(r.stdout, "commit"), repository };
-  }
-  async adopt(source, treeIds) {
-    const r = await this.git(
-      "adopt the existing git working copy",
-      `repo=$1; src=$2; shift 2
-[ -d "$src/.git" ] || die "$src is not a git working copy (no .git): adopt it with method push, or check it out with init"
-head=$(git -C "$src" rev-parse --verify -q "HEAD^{commit}") || die "$src has no commit checked out"
-origin=$(git -C "$src" remote get-url origin 2>/dev/null || true)
-rm -rf "$repo"
-git clone -q --bare --no-hardlinks "$src" "$repo"
-git --git-dir="$repo" config gc.auto 0
-git --git-dir="$repo" remote remove origin 2>/dev/null || true
-for t in "$@"; do
-  git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
-  rsync -a --exclude=/.git "$src/" "$t/"
-  git -C "$t" reset -q
-done
-echo "commit=$head"
-echo "origin=$origin"`,
-      [this.repo, source, ...treeIds.map((id) => this.ctx.layout.tree(id))]
-    );
-    return { revision: value(r.stdout, "commit"), repository: value(r.stdout, "origin") };
-  }
-  async update(tree, ref, paths, dryRun) {
-    const { repository } = this.ctx.settings;
-    const base = tree.head ?? tree.revision;
-    const r = await this.git(
-      dryRun ? "compute the update (dry run)" : "update the work tree",
-      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; shift 6
-gd=$repo
-if [ "$dry" = 1 ]; then
-  # A throwaway repository borrowing the store's objects: the dry run writes nothing in the layout.
-  gd=$(mktemp -d); trap 'rm -rf "$gd"' EXIT
-  git init -q --bare "$gd"; echo "$repo/objects" > "$gd/objects/info/alternates"
-fi
-commit=$(fetch_commit "$gd" "$url" "$ref")
-head=$commit
-if [ $# -gt 0 ]; then
-  if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
-fi
-echo "commit=$commit"
-echo "head=$head"
-echo "diff=$(git --git-dir="$gd" diff --name-status -z -M "$base" "$commit" -- "$@" | base64 -w0)"
-if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
-      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? "1" : "0", ...paths]
-    );
-    const commit = value(r.stdout, "commit");
-    const head = value(r.stdout, "head") || void 0;
-    const changes = parseNameStatusZ(Buffer.from(value(r.stdout, "diff"), "base64").toString("utf8"));
-    if (paths.length === 0) return { commit, revision: commit, head: void 0, changes };
-    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes };
-  }
-  async fetch(ref) {
-    const r = await this.git("fetch the ref", `commit=$(fetch_commit "$1" "$2" "$3"); echo "commit=$commit"`, [this.repo, this.ctx.settings.repository, ref]);
-    return value(r.stdout, "commit");
-  }
-  async drift(tree) {
-    const r = await this.ctx.sh.run(
-      `look for hand-made changes in ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
-git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64 -w0`,
-      [this.ctx.layout.tree(tree.id)]
-    );
-    return parsePorcelainZ(Buffer.from(r.stdout.trim(), "base64").toString("utf8"));
-  }
-  async saveDrift(tree, files, dest) {
-    const list = files.map((f) => `${f.status === "untracked" ? "u" : "t"}:${f.path}\0`).join("");
-    await this.ctx.sh.run(
-      `save the hand-made changes of ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C
-tree=$1; dest=$2
-mkdir -p "$(dirname "$dest")"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-: > "$work/all"; : > "$work/untracked"
-while IFS= read -r -d '' e; do
-  case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
-  printf '%s\\0' "\${e#?:}" >> "$work/all"
-done
-cp "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
-export GIT_INDEX_FILE="$work/index"
-if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
-xargs -0 -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
-mv -f "$dest.tmp" "$dest"`,
-      [this.ctx.layout.tree(tree.id), dest],
-      { stdin: list }
-    );
-  }
-  async afterSync(from, to, paths) {
-    if (paths.length === 0) {
-      const head = from.head ?? from.revision;
-      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2"`, [
-        this.ctx.layout.tree(to.id),
-        head
-      ]);
-      return { revision: from.revision, head: from.head, paths: from.paths };
-    }
-    const base = to.head ?? to.revision;
-    const source = from.head ?? from.revision;
-    const r = await this.git(
-      `record ${paths.length} path(s) in ${to.id}`,
-      `tree=$1; base=$2; src=$3; shift 3
-head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
-git -C "$tree" reset -q "$head"
-echo "head=$head"`,
-      [this.ctx.layout.tree(to.id), base, source, ...paths]
-    );
-    const takes = [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: source }];
-    return { head: value(r.stdout, "head"), paths: takes };
-  }
-  async move(from, to) {
-    await this.ctx.sh.run(`rename tree ${from} to ${to}`, `git --git-dir="$1" worktree move "$2" "$3"`, [
-      this.repo,
-      this.ctx.layout.tree(from),
-      this.ctx.layout.tree(to)
-    ]);
-  }
-  async remove(id) {
-    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force "$2" 2>/dev/null || rm -rf "$2"; git --git-dir="$1" worktree prune`, [
-      this.repo,
-      this.ctx.layout.tree(id)
-    ]);
-  }
-  async cleanHalfInit() {
-    await this.ctx.sh.run(
-      "clean a half-finished init",
-      `root=$1; repo=$2
-find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
-      [this.ctx.layout.root, this.repo]
-    );
-  }
-};
-function value(stdout, name) {
-  const line = stdout.split("\n").find((l) => l.startsWith(`${name}=`));
-  return line ? line.slice(name.length + 1).trim() : "";
+  return rows.sort((a, b) => a.at < b.at ? 1 : a.at > b.at ? -1 : 0).slice(0, d.limit ?? 100);
+}
+var COLOR = { success: "#1a7f37", failure: "#cf222e", refused: "#9a6700", skipped: "#6e7781", interrupted: "#8250df" };
+var CSS = `
+body{margin:0;background:#f6f8fa;color:#1f2328;font:14px/1.45 -apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif}
+main{max-width:1400px;margin:0 auto;padding:20px 24px}
+h1{font-size:20px;margin:0 0 4px}
+h2{font-size:16px;margin:24px 0 8px}
+.sub{color:#59636e;margin:0 0 16px}
+.facts{display:flex;flex-wrap:wrap;gap:8px 28px;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px 16px}
+.facts div span{display:block;color:#59636e;font-size:12px}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de}
+th{text-align:left;background:#f6f8fa;border-bottom:2px solid #d0d7de;padding:6px 8px;font-weight:600;white-space:nowrap}
+td{border-bottom:1px solid #eaeef2;padding:6px 8px;vertical-align:top}
+tr.has-notes td{border-bottom:none}
+tr.notes td{padding-top:0;font-size:13px}
+td.nowrap,td.when div{white-space:nowrap}
+td.ver{min-width:9em}
+td.files{white-space:nowrap}
+code,.mono{font-family:Consolas,Menlo,'DejaVu Sans Mono',monospace;font-size:12px}
+.path{font-family:Consolas,Menlo,'DejaVu Sans Mono',monospace;font-size:12px;word-break:break-all}
+.badge{display:inline-block;color:#fff;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
+.err{color:#cf222e;word-break:break-word}
+.note{color:#59636e;font-size:12px}
+details summary{cursor:pointer;color:#0969da}
+ul.files{margin:4px 0 8px;padding-left:18px;columns:2 32em}
+details summary{white-space:normal}
+footer{color:#59636e;font-size:12px;margin-top:24px}
+`;
+var badge = (outcome) => html`<span class="badge" style="background:${COLOR[outcome] ?? "#6e7781"}">${outcome}</span>`;
+function link(url, text) {
+  const href = safeHref(url);
+  return href ? html`<a href="${href}">${text}</a>` : "";
+}
+function whenCell(iso) {
+  const [date, ...time] = when(iso).split(" ");
+  return html`<div>${date}</div><div class="note">${time.join(" ")}</div>`;
+}
+function when(iso) {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
+}
+function filesCell(r) {
+  const f = r.host.files;
+  if (f.total === 0) return html`<span class="note">none</span>`;
+  const kinds = ["added", "modified", "deleted", "renamed"].filter((k) => f[k] > 0);
+  return html`${f.total}<div class="note" title="${kinds.map((k) => `${f[k]} ${k}`).join(", ")}">${kinds.map((k) => `${KIND_LETTER[k]} ${f[k]}`).join(" \xB7 ")}</div>`;
+}
+function filesList(r) {
+  const f = r.host.files;
+  if (f.total === 0) return "";
+  const comps = r.host.components?.length ? ` (${r.host.components.map((c) => `${c.component} ${c.added + c.modified + c.deleted + c.renamed}`).join(", ")})` : "";
+  const list = r.files.map((x) => html`<li class="path">${KIND_LETTER[x.kind]} ${x.from ? `${x.from} \u2192 ${x.path}` : x.path}</li>`);
+  const more = r.filesNotListed > 0 ? html`<li class="note">and ${r.filesNotListed} more (the run's report artifact lists them all)</li>` : "";
+  return html`<details><summary>${f.total} changed file${f.total === 1 ? "" : "s"}${comps}</summary><ul class="files">${list}${more}</ul></details>`;
+}
+function runRow(row, sessions) {
+  const r = row.record;
+  const h = r?.host;
+  const rev = h ? beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) : void 0;
+  const ver = h ? beforeAfter(h.appVersionBefore, h.appVersionAfter) : void 0;
+  const session = r?.sessionId ? sessions.get(r.sessionId) : void 0;
+  const drift = h && h.drift.files > 0 ? html`<span class="err">${h.drift.files} by hand</span>` : h ? html`<span class="note">none</span>` : "";
+  const upgrade = h?.upgrade ? html`<div class="note">upgrade: ${h.upgrade.outcome}</div>` : "";
+  const notes = [
+    row.error ? html`<div class="err">${row.error}</div>` : "",
+    h?.rolledBack ? html`<div class="err">Went back to the safe tree by itself.</div>` : "",
+    h?.restore ? html`<div class="err">Restore by hand: ${h.restore}</div>` : "",
+    ...(h?.drift.trees ?? []).map((t) => html`<div>Files changed by hand in the ${t.role} tree ${t.tree} (${t.files})${t.patch ? html`, saved in <span class="path">${t.patch}</span>` : ""}</div>`),
+    row.note ? html`<div class="note">${row.note}</div>` : "",
+    r?.comment ? html`<div class="note">Comment: ${r.comment}</div>` : "",
+    r ? filesList(r) : ""
+  ].filter((x) => x !== "");
+  return html`<tr${notes.length ? html` class="has-notes"` : ""}>
+<td class="when">${whenCell(row.at)}</td>
+<td class="nowrap">${row.mode}</td>
+<td>${badge(row.outcome)}${upgrade}</td>
+<td>${row.actor}</td>
+<td class="mono">${row.ref ?? ""}${r?.commit ? html`<div class="note">${shortRev(r.commit)}</div>` : ""}</td>
+<td class="mono rev">${rev ?? ""}</td>
+<td class="ver">${ver ?? ""}</td>
+<td class="files">${r ? filesCell(r) : ""}</td>
+<td class="nowrap">${drift}</td>
+<td>${session ? session.title : r?.sessionId ?? ""}</td>
+<td>${link(row.runUrl, "run")}</td>
+</tr>${notes.length ? html`<tr class="notes"><td></td><td colspan="10">${notes}</td></tr>` : ""}`;
+}
+function sessionRow(s) {
+  return html`<tr>
+<td class="when">${when(s.openedAt)}</td>
+<td>${s.title}<div class="note mono">${s.id}</div></td>
+<td><span class="badge" style="background:${s.status === "open" ? "#0969da" : "#6e7781"}">${s.status}</span></td>
+<td>${s.openedBy} ${link(s.openRunUrl, "run")}</td>
+<td>${s.closedAt ? when(s.closedAt) : ""}${s.closedBy ? html`<div class="note">by ${s.closedBy}</div>` : ""}</td>
+<td>${s.description}${s.impact ? html`<div class="note">impact: ${s.impact}</div>` : ""}</td>
+<td>${s.outputState ?? ""}${s.followup ? html`<div class="note">follow-up: ${s.followup}</div>` : ""}</td>
+</tr>`;
+}
+function renderStatusPage(d) {
+  const rows = historyRows(d);
+  const sessions = new Map(d.sessions.map((s) => [s.id, s]));
+  const open = d.sessions.find((s) => s.status === "open");
+  const st = d.state;
+  const facts = [
+    st ? html`<div><span>State</span>${st.state}</div>` : "",
+    st ? html`<div><span>Live tree</span><code>${st.live}</code></div>` : "",
+    st?.revision ? html`<div><span>Revision live</span><code>${shortRev(st.revision)}</code></div>` : "",
+    st?.appVersion ? html`<div><span>Version live</span>${st.appVersion}</div>` : "",
+    html`<div><span>Open session</span>${open ? `${open.title} (${open.id})` : "none"}</div>`,
+    rows[0] ? html`<div><span>Last run</span>${rows[0].mode} ${rows[0].outcome} by ${rows[0].actor}, ${when(rows[0].at)}</div>` : ""
+  ];
+  const damaged = d.damaged.length ? html`<h2>Unreadable entries</h2><ul>${d.damaged.map((x) => html`<li class="mono">${x}</li>`)}</ul>` : "";
+  return `<!DOCTYPE html>
+${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Delivery status: ${d.host} ${d.root}</title>
+<style>${new SafeHtml(CSS)}</style></head>
+<body><main>
+<h1>Delivery status of ${d.root}</h1>
+<p class="sub">on ${d.host}, written ${when(d.generatedAt)} by the last run that changed this server</p>
+<div class="facts">${facts}</div>
+<h2>Runs (${rows.length}, newest first)</h2>
+${rows.length ? html`<table><thead><tr><th>When</th><th>Mode</th><th>Outcome</th><th>Who</th><th>Ref</th><th>Revision</th><th>Version</th><th>Files</th><th>Drift</th><th>Session</th><th>Link</th></tr></thead><tbody>${rows.map((r) => runRow(r, sessions))}</tbody></table>` : html`<p class="note">No run recorded yet.</p>`}
+<h2>Sessions (${d.sessions.length}, newest first)</h2>
+${d.sessions.length ? html`<table><thead><tr><th>Opened</th><th>Title</th><th>Status</th><th>Opened by</th><th>Closed</th><th>Purpose</th><th>Output state</th></tr></thead><tbody>${d.sessions.map(sessionRow)}</tbody></table>` : html`<p class="note">No session yet.</p>`}
+${damaged}
+<footer>From the run records in .delivery/reports/, the journal .delivery/journal.jsonl and the session records in .delivery/sessions/ of this server. Dry runs, refused modes and status runs change nothing and are not listed.</footer>
+</main></body></html>`}
+`;
 }
 
-// src/vcs/common.ts
-var UTF8_LOCALE = `dlv_utf8() {
-  local l
-  for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
-    if [ "$(LC_ALL=$l locale charmap 2>/dev/null)" = UTF-8 ]; then export LC_ALL=$l LANG=$l LANGUAGE=; return 0; fi
-  done
-  export LC_ALL=C
+// src/steps/status-page.ts
+var PAGE_RUNS = 100;
+var JOURNAL_TAIL = 2e3;
+function runRecord(ctx, report) {
+  const { settings } = ctx;
+  const rows = fileRows(report.files);
+  const record = {
+    recordVersion: RUN_RECORD_VERSION,
+    runId: settings.run.runId,
+    mode: settings.mode,
+    actor: settings.run.actor,
+    trigger: settings.run.event,
+    runUrl: settings.run.runUrl,
+    repository: settings.repository,
+    ref: settings.ref,
+    commit: ctx.commit ?? "",
+    comment: settings.comment || void 0,
+    sessionId: ctx.sessionId,
+    finishedAt: ctx.now().toISOString(),
+    host: hostSummary(report),
+    files: rows.slice(0, RECORD_FILE_LIMIT).map((r) => ({ kind: r.kind, path: r.path, from: r.from })),
+    filesNotListed: Math.max(0, rowCount(report.files) - RECORD_FILE_LIMIT)
+  };
+  return maskValues2(record, settings.secrets);
 }
-dlv_utf8
-`;
-function field(stdout, name) {
-  return Buffer.from(value(stdout, name), "base64").toString("utf8");
-}
-function nulField(stdout, name) {
-  return field(stdout, name).split("\0").filter((s) => s !== "").map((s) => s.replace(/^\.\//, ""));
-}
-async function moveTree(sh, layout, from, to) {
-  await sh.run(`rename tree ${from} to ${to}`, `[ ! -e "$2" ] || die "$2 already exists"; mv -T "$1" "$2"`, [layout.tree(from), layout.tree(to)]);
-}
-async function removeTree(sh, layout, id) {
-  await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)]);
-}
-var WorkingCopyTrees = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
-  move(from, to) {
-    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
-  }
-  remove(id) {
-    return removeTree(this.ctx.sh, this.ctx.layout, id);
-  }
-  cleanHalfInit() {
-    return cleanTrees(this.ctx.sh, this.ctx.layout);
-  }
-};
-async function cleanTrees(sh, layout, extra = []) {
-  await sh.run("clean a half-finished init", 'root=$1; shift; find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; for d in "$@"; do rm -rf -- "$d"; done', [
-    layout.root,
-    ...extra
+var STORE_AND_READ = `d=$1; name=$2; journal=$3; n=$4; lines=$5
+if [ -L "$d" ]; then echo "$d is a symbolic link: remove it (the reports stay inside the delivery root)" >&2; exit 3; fi
+mkdir -p "$d"
+tmp="$d/.$name.tmp.$$"
+( set -C; cat > "$tmp" ) && mv -f "$tmp" "$d/$name"
+cd "$d"
+find . -maxdepth 1 -type f -name '[0-9]*.json' | { grep -E '^[.]/[0-9]{8}T[0-9]{6}Z-[A-Za-z0-9_.-]+[.]json$' || true; } | sort -r | head -n "$n" | xargs -r awk '{ printf "R %s %s\\n", substr(FILENAME, 3), $0 }'
+echo J
+if [ -f "$journal" ]; then tail -n "$lines" "$journal"; fi`;
+var WRITE_PAGE = `d=$1; tmp="$d/.index.html.tmp.$$"
+( set -C; cat > "$tmp" ) && chmod 0644 "$tmp" && mv -f "$tmp" "$d/index.html"`;
+async function publishStatusPage(ctx, report) {
+  const { sh, layout, settings } = ctx;
+  const record = runRecord(ctx, report);
+  const stamp = record.finishedAt.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const name = `${stamp}-${record.runId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 80)}.json`;
+  const [read, sessions] = await Promise.all([
+    sh.run("store the run record and read the history", STORE_AND_READ, [layout.reports, name, layout.journal, String(PAGE_RUNS), String(JOURNAL_TAIL)], {
+      stdin: `${JSON.stringify(record)}
+`
+    }),
+    listSessions(sh, layout, 50)
   ]);
-}
-var PUT_PATH = `put_path() {
-  local s="$1/$3" d="$2/$3"
-  if [ -d "$s" ] && [ ! -L "$s" ]; then
-    mkdir -p "$d"
-    if command -v rsync >/dev/null 2>&1; then rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
-    else find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf {} +; (cd "$s" && tar cf - .) | (cd "$d" && tar xpf -); fi
-  elif [ -e "$s" ] || [ -L "$s" ]; then
-    mkdir -p "$(dirname "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
-  else rm -rf -- "$d"; fi
-}
-`;
-function conflictMessage(conflicts, rev, treeId) {
-  const list = conflicts.slice(0, 20).join(", ") + (conflicts.length > 20 ? ` and ${conflicts.length - 20} more` : "");
-  return `the update to ${rev} would conflict with hand-made changes in trees/${treeId}: ${list}. Nothing was changed and nothing was switched. Commit those changes to the repository, or undo them on the server (they are saved in the drift patch), then run update again`;
-}
-async function saveDriftFiles(ctx, tree, files, dest, prelude, diffCommand, credentials) {
-  const list = files.map((f) => `${f.status}\0${f.path}\0`).join("");
-  await ctx.sh.run(
-    `save the hand-made changes of ${tree.id}`,
-    `${prelude}tree=$1; dest=$2
-cd "$tree"
-mkdir -p "$(dirname "$dest")"
-tracked=(); untracked=(); existing=()
-while IFS= read -r -d '' st && IFS= read -r -d '' p; do
-  if [ "$st" = untracked ]; then untracked+=("$p"); else tracked+=("$p"); fi
-  if [ -e "$p" ] || [ -L "$p" ]; then existing+=("$p"); fi
-done
-{
-  if [ \${#tracked[@]} -gt 0 ]; then ${diffCommand} 2>&1 || true; fi
-  for p in "\${untracked[@]}"; do diff -u --label /dev/null --label "b/$p" /dev/null "$p" || true; done
-} > "$dest.tmp"
-if [ \${#existing[@]} -gt 0 ]; then printf '%s\\0' "\${existing[@]}" | tar czf "\${dest%.patch}.files.tar.gz" --null -T -; fi
-mv -f "$dest.tmp" "$dest"`,
-    [credentials ? "1" : "0", ctx.layout.tree(tree.id), dest],
-    { stdin: Buffer.concat([credentials?.stdinPrefix ?? Buffer.alloc(0), Buffer.from(list)]), secrets: credentials?.secrets ?? [] }
-  );
+  const records = [];
+  const journal2 = [];
+  const damaged = [...sessions.damaged];
+  const out = read.stdout.split("\n");
+  const split = out.indexOf("J");
+  const files = /* @__PURE__ */ new Map();
+  for (const line of out.slice(0, split < 0 ? out.length : split)) {
+    const m = /^R (\S+) (.*)$/.exec(line);
+    if (m) files.set(m[1], [...files.get(m[1]) ?? [], m[2]]);
+  }
+  for (const [file, lines] of files) {
+    try {
+      const r = JSON.parse(lines.join("\n"));
+      if (typeof r !== "object" || !r || typeof r.runId !== "string" || typeof r.host !== "object" || !r.host || !Array.isArray(r.files)) throw new Error();
+      records.push(r);
+    } catch {
+      damaged.push(`${layout.reports}/${file}: not a run record`);
+    }
+  }
+  for (const l of split < 0 ? [] : out.slice(split + 1)) {
+    if (!l.trim()) continue;
+    try {
+      const j = JSON.parse(l);
+      if (typeof j !== "object" || !j || typeof j.event !== "string" || typeof j.at !== "string") throw new Error();
+      journal2.push(j);
+    } catch {
+      damaged.push(`${layout.journal}: ${l.length > 120 ? `${l.slice(0, 117)}...` : l}`);
+    }
+  }
+  const st = ctx.state;
+  const page = renderStatusPage({
+    root: layout.root,
+    host: ctx.target.label,
+    generatedAt: record.finishedAt,
+    state: st ? { state: st.state, live: st.live, revision: st.trees[st.live] ? treeRevision(st.trees[st.live]) : void 0, appVersion: report.appVersionAfter } : void 0,
+    records,
+    journal: journal2,
+    sessions: sessions.records,
+    damaged,
+    limit: PAGE_RUNS
+  });
+  await sh.run("write the status page", WRITE_PAGE, [layout.reports], { stdin: maskSecrets(page, settings.secrets) });
+  return `${layout.reports}/index.html`;
 }
 
 // src/vcs/cvs-output.ts
@@ -24118,16 +24590,16 @@ function parseCvsUpdate(stdout, stderr, before, after) {
   for (const line of stdout.split(/\r?\n/)) {
     const m = /^([UPMCAR?]) (.+)$/.exec(line);
     if (!m) continue;
-    const [, code2, path] = m;
-    if (code2 === "C") {
+    const [, code, path] = m;
+    if (code === "C") {
       conflicts.push(path);
       continue;
     }
-    if (code2 !== "U" && code2 !== "P" && code2 !== "M") continue;
+    if (code !== "U" && code !== "P" && code !== "M") continue;
     const was = before.get(path) ?? "";
     const existed = was !== "" && was !== "0" && !was.startsWith("-");
     if (after === void 0) {
-      if (code2 === "M") continue;
+      if (code === "M") continue;
       push(existed ? changes.modified : changes.added, path);
       continue;
     }
@@ -24159,11 +24631,11 @@ function parseCvsDrift(stdout, stderr, untrackedFiles = []) {
   for (const line of stdout.split(/\r?\n/)) {
     const m = /^([UPMCAR?]) (.+)$/.exec(line);
     if (!m) continue;
-    const [, code2, path] = m;
-    if (code2 === "M" || code2 === "C") files.push({ path, status: "modified" });
-    else if (code2 === "A") files.push({ path, status: "added" });
-    else if (code2 === "R") files.push({ path, status: "deleted" });
-    else if (code2 === "?") {
+    const [, code, path] = m;
+    if (code === "M" || code === "C") files.push({ path, status: "modified" });
+    else if (code === "A") files.push({ path, status: "added" });
+    else if (code === "R") files.push({ path, status: "deleted" });
+    else if (code === "?") {
       const inside = untrackedFiles.filter((f) => f.startsWith(`${path}/`));
       if (inside.length) for (const f of inside) files.push({ path: f, status: "untracked" });
       else files.push({ path, status: "untracked" });
@@ -24459,10 +24931,20 @@ export CVS_RSH="$DLV_TMP/rsh"
 unset CVSREAD CVSWRAPPERS CVSIGNORE
 cvsc() { cvs -f "$@" </dev/null; }
 b64() { base64 -w0 < "$1"; echo; }
+# entry_of PATH: the line CVS/Entries records for a file or folder ('' when none).
+entry_of() {
+  local d n l a name rest
+  d=$(dirname -- "$1"); n=$(basename -- "$1")
+  [ -f "$d/CVS/Entries" ] || return 0
+  while IFS= read -r l; do
+    IFS=/ read -r a name rest <<< "$l"
+    if { [ -z "$a" ] || [ "$a" = D ]; } && [ "$name" = "$n" ]; then printf '%s' "$l"; return 0; fi
+  done < "$d/CVS/Entries"
+}
 # entry_rev PATH: the revision CVS/Entries records for a file ('' when none).
 entry_rev() {
   local d n a name rev rest
-  d=$(dirname "$1"); n=$(basename "$1")
+  d=$(dirname -- "$1"); n=$(basename -- "$1")
   [ -f "$d/CVS/Entries" ] || return 0
   while IFS=/ read -r a name rev rest; do
     if [ -z "$a" ] && [ "$name" = "$n" ]; then printf '%s' "$rev"; return 0; fi
@@ -24547,7 +25029,12 @@ echo "rev=$tag"; echo "repo=$(cat "$src/CVS/Root")#$(cat "$src/CVS/Repository")"
 cd "$tree"
 check_origin "$root" "$module"
 rf=(-A); [ -z "$ref" ] || [ "$ref" = HEAD ] || rf=(-r "$ref")
-cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err" || { cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"; }
+if ! cvsc -nq update -dP "\${rf[@]}" -- "$@" > "$DLV_TMP/n.out" 2> "$DLV_TMP/n.err"; then
+  # A hand-made file where the update adds one makes the dry run fail: that is a conflict, named as such.
+  sed -n "s/^cvs [a-z]*: move away .\\(.*\\).; it is in the way$/\\1/p" "$DLV_TMP/n.err" | tr '\\n' '\\0' > "$DLV_TMP/conflicts" || true
+  if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
+  cat "$DLV_TMP/n.err" >&2; die "cvs cannot update to \${ref:-HEAD} from $root: check repository, ref and the credentials"
+fi
 revisions "$DLV_TMP/n.out" > "$DLV_TMP/before"
 if [ "$dry" = 1 ]; then
   printf 'out='; b64 "$DLV_TMP/n.out"; printf 'err='; b64 "$DLV_TMP/n.err"; printf 'before='; b64 "$DLV_TMP/before"; exit 0
@@ -24560,7 +25047,7 @@ revisions "$DLV_TMP/out" > "$DLV_TMP/after"
 # cvs keeps the hand-made version of each file it merged as .#FILE.REVISION; it is in the drift patch already, and
 # must not be served: remove it.
 while IFS= read -r -d '' p && IFS= read -r -d '' was; do
-  b="$(dirname "$p")/.#$(basename "$p").$was"
+  b="$(dirname -- "$p")/.#$(basename -- "$p").$was"
   if [ -n "$was" ] && [ -f "$b" ] && [ "$(entry_rev "$p")" != "$was" ]; then rm -f -- "$b"; fi
 done < "$DLV_TMP/before"
 printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'before='; b64 "$DLV_TMP/before"; printf 'after='; b64 "$DLV_TMP/after"`,
@@ -24584,14 +25071,37 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'be
     const r = await this.cvs(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; die "cvs cannot compare the tree with the repository: check repository and the credentials"; }
+if ! cvsc -nq update -I '!' > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
+  cat "$DLV_TMP/err" >&2
+  # cvs's protocol is line-based: a name holding a newline makes it abort.
+  odd=$(find . -name CVS -prune -o -name '*[[:cntrl:]]*' -print0 -quit | tr -d '\\0' | tr '[:cntrl:]' '?' | head -c 200)
+  [ -z "$odd" ] || die "cvs cannot read this tree: the name $odd holds a control character (a newline...), which cvs cannot handle. Rename or remove it on the server, then run again"
+  die "cvs cannot compare the tree with the repository: check repository and the credentials"
+fi
+# cvs prints one name a line: a name holding a newline could pass for another entry. A '?' line counts only when
+# its name is there and not recorded in CVS/Entries; names holding a control character (CVS can never record one)
+# are listed apart, exactly, NUL-separated.
+: > "$DLV_TMP/unknown"
 while IFS= read -r line; do
-  if [[ $line == '? '* ]]; then p=\${line:2}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+  [[ $line == '? '* ]] || continue
+  p=\${line:2}
+  { [ -e "$p" ] || [ -L "$p" ]; } && [ -z "$(entry_of "$p")" ] || continue
+  printf '%s\\0' "$p" >> "$DLV_TMP/unknown"
+  if [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/out" > "$DLV_TMP/untracked"
-printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
+find . -name CVS -prune -o -name '*[[:cntrl:]]*' -prune \\( \\( -type d ! -type l -exec find {} \\( -type f -o -type l \\) -print0 \\; \\) -o -print0 \\) > "$DLV_TMP/odd"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'untracked='; b64 "$DLV_TMP/untracked"; printf 'unknown='; b64 "$DLV_TMP/unknown"; printf 'odd='; b64 "$DLV_TMP/odd"`,
       [this.ctx.layout.tree(tree.id)]
     );
-    return parseCvsDrift(field(r.stdout, "out"), field(r.stdout, "err"), nulField(r.stdout, "untracked"));
+    const unknown = new Set(nulField(r.stdout, "unknown"));
+    const confirmed = (p) => {
+      for (let i = p.indexOf("/"); i > 0; i = p.indexOf("/", i + 1)) if (unknown.has(p.slice(0, i))) return true;
+      return unknown.has(p);
+    };
+    const files = parseCvsDrift(field(r.stdout, "out"), field(r.stdout, "err"), nulField(r.stdout, "untracked")).filter((f) => f.status !== "untracked" || confirmed(f.path));
+    const listed = new Set(files.map((f) => f.path));
+    const odd = nulField(r.stdout, "odd").filter((p) => !listed.has(p));
+    return [...files, ...odd.map((path) => ({ path, status: "untracked" }))];
   }
   async saveDrift(tree, files, dest) {
     const pw = this.ctx.settings.repositoryPassword;
@@ -24610,9 +25120,10 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'err='; b64 "$DLV_TMP/err"; printf 'un
     if (paths.length === 0) return { revision: from.revision, head: from.head, paths: from.paths };
     await this.cvs(
       `record ${paths.length} path(s) in ${to.id}`,
-      `src=$1; dst=$2; shift 2
+      `${NO_LINKS}src=$1; dst=$2; shift 2
 for p in "$@"; do
-  d=$(dirname "$p"); n=$(basename "$p")
+  no_links "$dst" "$p"
+  d=$(dirname -- "$p"); n=$(basename -- "$p")
   [ -f "$dst/$d/CVS/Entries" ] || continue
   want=
   if [ -f "$src/$d/CVS/Entries" ]; then
@@ -24734,7 +25245,7 @@ function parseScan(list, sums) {
   for (let i = 0; i + 2 < f.length; i += 3) {
     const [kind, attr, rawPath] = [f[i], f[i + 1], f[i + 2]];
     const p = rawPath.replace(/^\.\//, "");
-    if (kind === "l") files.set(p, { sha1: sha1(Buffer.from(attr, "utf8")), mode: "120000" });
+    if (kind === "l") files.set(p, { sha1: sha1(encodeName(attr)), mode: "120000" });
     else if (kind === "f") {
       const h = hashes.get(p);
       if (h) files.set(p, { sha1: h, mode: (parseInt(attr, 8) & 64) !== 0 ? "755" : "644" });
@@ -24751,7 +25262,7 @@ var BLOCK = 512;
 function octal(value2, width) {
   return `${value2.toString(8).padStart(width - 1, "0")}\0`;
 }
-function header(name, type, size, mode, mtime, link = "") {
+function header(name, type, size, mode, mtime, link2 = "") {
   const h = Buffer.alloc(BLOCK);
   h.write(name, 0, 100, "utf8");
   h.write(octal(mode, 8), 100, "ascii");
@@ -24761,7 +25272,7 @@ function header(name, type, size, mode, mtime, link = "") {
   h.write(octal(mtime, 12), 136, "ascii");
   h.write("        ", 148, "ascii");
   h.write(type, 156, "ascii");
-  h.write(link, 157, 100, "utf8");
+  h.write(link2, 157, 100, "utf8");
   h.write("ustar\0", 257, "ascii");
   h.write("00", 263, "ascii");
   let sum = 0;
@@ -24774,25 +25285,25 @@ function pad(size) {
   return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
 }
 function paxRecord(key, value2) {
-  const body = ` ${key}=${value2}
-`;
-  let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-  return `${len}${body}`;
+  const body = Buffer.concat([Buffer.from(` ${key}=`), encodeName(value2), Buffer.from("\n")]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
 }
 var plain = (s) => /^[\x20-\x7e]*$/.test(s) && Buffer.byteLength(s) < 100;
 function tarEntry(e) {
   const parts = [];
-  const link = e.link ?? "";
-  if (!plain(e.path) || !plain(link)) {
-    let records = paxRecord("path", e.path);
-    if (e.link !== void 0 && !plain(link)) records += paxRecord("linkpath", link);
-    const body = Buffer.from(records, "utf8");
+  const link2 = e.link ?? "";
+  if (!plain(e.path) || !plain(link2)) {
+    const records = [paxRecord("path", e.path)];
+    if (e.link !== void 0 && !plain(link2)) records.push(paxRecord("linkpath", link2));
+    if (!isUtf8Name(e.path) || !isUtf8Name(link2)) records.unshift(paxRecord("hdrcharset", "BINARY"));
+    const body = Buffer.concat(records);
     parts.push(header("PaxHeader", "x", body.length, 420, e.mtime), body, pad(body.length));
   }
   const name = plain(e.path) ? e.path : "long-name";
   if (e.link !== void 0) {
-    parts.push(header(name, "2", 0, 511, e.mtime, plain(link) ? link : "long-link"));
+    parts.push(header(name, "2", 0, 511, e.mtime, plain(link2) ? link2 : "long-link"));
   } else {
     const content = e.content ?? Buffer.alloc(0);
     parts.push(header(name, "0", content.length, e.mode, e.mtime), content, pad(content.length));
@@ -24813,7 +25324,7 @@ function git(dir, args, input) {
     child.stdout.on("data", (d) => out.push(d));
     child.stderr.on("data", (d) => err += d.toString());
     child.on("error", (e) => reject(new Error(`git cannot run on the runner: ${e.message}`)));
-    child.on("close", (code2) => resolve({ code: code2 ?? 1, stdout: Buffer.concat(out), stderr: err }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err }));
     child.stdin.on("error", () => void 0);
     child.stdin.end(input ?? "");
   });
@@ -24847,7 +25358,7 @@ var Workspace = class {
     if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`);
     const files = [];
     const submodules = [];
-    for (const rec of r.stdout.toString("utf8").split("\0")) {
+    for (const rec of decodeName(r.stdout).split("\0")) {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
       if (!m) continue;
       const [, mode, type, blob, path] = m;
@@ -24860,7 +25371,7 @@ var Workspace = class {
   async diff(from, to, paths) {
     const r = await git(this.dir, ["diff", "--name-status", "-z", "-M", from, to, "--", ...paths]);
     if (r.code !== 0) throw new Error(`git diff ${from} ${to} failed: ${r.stderr.trim()}`);
-    return parseNameStatusZ(r.stdout.toString("utf8"));
+    return parseNameStatusZ(decodeName(r.stdout));
   }
   /** The content of a blob. */
   read(blob) {
@@ -24945,7 +25456,12 @@ if [ ! -d "$tree" ]; then
 else
   cd "$tree"
   if [ -s "$stage/meta/deleted" ]; then
-    xargs -0 -r rm -rf -- < "$stage/meta/deleted"
+    # A file under a link is not in the tree: deleting it would delete outside the root. Such names are skipped.
+    while IFS= read -r -d '' p; do
+      d=$p; inside=1
+      while [[ $d == */* ]]; do d=\${d%/*}; if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then inside=0; break; fi; done
+      [ "$inside" = 0 ] || printf './%s\\0' "$p"
+    done < "$stage/meta/deleted" | xargs -0 -r rm -rf --
     while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
   fi
   if [ -d "$stage/files" ]; then
@@ -25035,13 +25551,13 @@ var PushDriver = class {
         batch.forEach((f, k) => {
           const content = contents[k];
           add(
-            f.mode === "120000" ? tarEntry({ path: `files/${f.path}`, link: content.toString("utf8"), mode: 511, mtime }) : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === "755" ? 493 : 420, mtime })
+            f.mode === "120000" ? tarEntry({ path: `files/${f.path}`, link: decodeName(content), mode: 511, mtime }) : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === "755" ? 493 : 420, mtime })
           );
         });
         if (size >= CHUNK) yield flush();
       }
-      add(tarEntry({ path: "meta/deleted", content: Buffer.from(deleted.map((p) => `${p}\0`).join(""), "utf8"), mode: 420, mtime }));
-      add(tarEntry({ path: "meta/manifest", content: Buffer.from(serializeManifest(manifest), "utf8"), mode: 420, mtime }));
+      add(tarEntry({ path: "meta/deleted", content: encodeName(deleted.map((p) => `${p}\0`).join("")), mode: 420, mtime }));
+      add(tarEntry({ path: "meta/manifest", content: encodeName(serializeManifest(manifest)), mode: 420, mtime }));
       add([tarEnd()]);
       yield flush();
     }
@@ -25102,9 +25618,9 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     const text = serializeManifest({ revision: "adopted", adopted: true, files: actual });
     await this.ctx.sh.run(
       "record what the adopted trees hold",
-      'mfdir=$1; shift; mkdir -p "$mfdir"; cat > "$mfdir/.tmp.$$"; for t in "$@"; do cp -f "$mfdir/.tmp.$$" "$mfdir/$t"; done; rm -f "$mfdir/.tmp.$$"',
+      'mfdir=$1; shift; mkdir -p -- "$mfdir"; cat > "$mfdir/.tmp.$$"; for t in "$@"; do cp -f -- "$mfdir/.tmp.$$" "$mfdir/$t"; done; rm -f -- "$mfdir/.tmp.$$"',
       [`${this.ctx.layout.meta}/manifests`, ...treeIds],
-      { stdin: text }
+      { stdin: encodeName(text) }
     );
     return { revision: "adopted", repository: this.ctx.settings.repository || source };
   }
@@ -25152,16 +25668,18 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
       `tree=$1; out=$2
-mkdir -p "$(dirname "$out")"
+umask 077
+mkdir -p -- "$(dirname -- "$out")"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 IFS= read -r -d '' listing || true
 printf '%s\\n' "$listing" > "$tmp/DRIFT.txt"
 : > "$tmp/files"
 while IFS= read -r -d '' p; do if [ -e "$tree/$p" ] || [ -L "$tree/$p" ]; then printf '%s\\0' "$p" >> "$tmp/files"; fi; done
+# (tar --null -T reads each name verbatim, never as an option.)
 tar czf "$out.tmp" -C "$tmp" DRIFT.txt -C "$tree" --null -T "$tmp/files"
 mv -f "$out.tmp" "$out"`,
       [this.ctx.layout.tree(tree.id), out],
-      { stdin: `${listing}\0${files.map((f) => `${f.path}\0`).join("")}` }
+      { stdin: encodeName(`${listing}\0${files.map((f) => `${f.path}\0`).join("")}`) }
     );
     return out;
   }
@@ -25177,12 +25695,12 @@ mv -f "$out.tmp" "$out"`,
       this.manifestPath(from.id),
       this.manifestPath(to.id)
     ]);
-    const [src, dst] = r.stdout.split("\n").filter((l) => l.startsWith("m=")).map((l) => parseManifest(Buffer.from(l.slice(2), "base64").toString("utf8")));
+    const [src, dst] = r.stdout.split("\n").filter((l) => l.startsWith("m=")).map((l) => parseManifest(decodeName(Buffer.from(l.slice(2), "base64"))));
     if (src && dst) {
       for (const p of [...dst.files.keys()]) if (inPaths(p, paths)) dst.files.delete(p);
       for (const [p, s] of src.files) if (inPaths(p, paths)) dst.files.set(p, s);
       await this.ctx.sh.run(`record ${paths.length} path(s) in ${to.id}`, 'cat > "$1.tmp" && mv -f -- "$1.tmp" "$1"', [this.manifestPath(to.id)], {
-        stdin: serializeManifest(dst)
+        stdin: encodeName(serializeManifest(dst))
       });
     }
     return { paths: [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: treeRevision(from) }] };
@@ -25242,14 +25760,20 @@ function parseSvnUpdate(out, dirs, gone) {
   }
   return { changes, conflicts };
 }
-var STATUS_LINE = /^([ ACDIMRX?!~])([ MC])([ L])([ +])([ SX])([ KOTB])([ C]) (.+)$/;
-function parseSvnStatus(out, untrackedFiles = []) {
+function parseSvnStatusZ(out, untrackedFiles = []) {
+  const f = out.split("\0");
+  const entries = [];
+  for (let i = 0; i + 1 < f.length; i += 2) {
+    const [cols, path] = [f[i], f[i + 1]];
+    if (cols.length !== 3 || path === "") continue;
+    entries.push({ text: cols[0], prop: cols[1], tree: cols[2], path: path.replace(/^\.\//, "") });
+  }
+  return statusOf(entries, untrackedFiles);
+}
+function statusOf(entries, untrackedFiles) {
   const files = [];
   const conflicts = [];
-  for (const line of out.split(/\r?\n/)) {
-    const m = STATUS_LINE.exec(line);
-    if (!m) continue;
-    const [, text, prop, , , , , tree, path] = m;
+  for (const { text, prop, tree, path } of entries) {
     if (text === "X" || text === "I") continue;
     if (text === "C" || prop === "C" || tree === "C") conflicts.push(path);
     if (text === "?") {
@@ -25320,13 +25844,61 @@ resolve_rev() {
 }
 DLV_TMP=$(mktemp -d); trap 'rm -rf "$DLV_TMP"' EXIT
 b64() { base64 -w0 < "$1"; echo; }
+# xml_text VAR TEXT: sets VAR to TEXT with XML's entity and character references decoded.
+xml_text() {
+  local s=$2 out= e c h
+  while [[ $s == *'&'*';'* ]]; do
+    out+=\${s%%'&'*}; s=\${s#*'&'}; e=\${s%%';'*}; s=\${s#*';'}
+    case $e in
+      amp) c='&' ;; lt) c='<' ;; gt) c='>' ;; quot) c='"' ;; apos) c="'" ;;
+      '#x'[0-9a-fA-F]*) printf -v h %08x "0x\${e#??}"; printf -v c "\\U$h" ;;
+      '#'[0-9]*) printf -v h %08x "$((10#\${e#?}))"; printf -v c "\\U$h" ;;
+      *) c="&$e;" ;;
+    esac
+    out+=$c
+  done
+  printf -v "$1" '%s' "$out$s"
+}
+# svn_status ARGS...: \`svn status --xml ARGS\` as NUL-separated records "TPC" NUL PATH NUL (text, property and
+# tree-conflict columns as svn status prints them). Read from XML, where svn escapes a newline in a name: a name can
+# never pass for another entry. A name that is not UTF-8 makes svn fail: said so.
+svn_status() {
+  local line st=0 path item props tc k v t p c re='^ +([a-z-]+)="([^"]*)"(/?>)?$'
+  if ! svnl status --xml "$@" > "$DLV_TMP/st.xml" 2> "$DLV_TMP/st.err"; then
+    cat "$DLV_TMP/st.err" >&2
+    if grep -q E000022 "$DLV_TMP/st.err"; then die "svn cannot read this working copy: a file name in it is not valid UTF-8 (above). Rename or remove that file on the server, then run again"; fi
+    die "svn status failed"
+  fi
+  while IFS= read -r line; do
+    case $st in
+      0) [ "$line" = '<entry' ] && st=1 ;;
+      1) if [[ $line == '   path="'*'">' ]]; then v=\${line#'   path="'}; xml_text path "\${v%'">'}"; st=2; else st=0; fi ;;
+      2) [ "$line" = '<wc-status' ] && { item=; props=; tc=; st=3; } ;;
+      3)
+        if [[ $line =~ $re ]]; then
+          k=\${BASH_REMATCH[1]}; v=\${BASH_REMATCH[2]}
+          case $k in item) item=$v ;; props) props=$v ;; tree-conflicted) tc=$v ;; esac
+          if [ -n "\${BASH_REMATCH[3]}" ]; then
+            case $item in
+              unversioned) t='?' ;; modified) t=M ;; added) t=A ;; deleted) t=D ;; missing|incomplete) t='!' ;;
+              replaced) t=R ;; obstructed) t='~' ;; conflicted) t=C ;; ignored) t=I ;; external) t=X ;; *) t=' ' ;;
+            esac
+            case $props in modified) p=M ;; conflicted) p=C ;; *) p=' ' ;; esac
+            c=' '; [ "$tc" != true ] || c=C
+            printf '%s%s%s\\0%s\\0' "$t" "$p" "$c" "$path"
+            st=0
+          fi
+        else st=0; fi ;;
+    esac
+  done < "$DLV_TMP/st.xml"
+  return 0
+}
 `;
 var PRECHECK = `precheck() {
-  local re='^([ ACDIMRX?!~])([ MC])[ L][ +][ SX][ KOTB]([ C]) (.+)$' line c1 c2 c7 p rev out
-  svnl status --ignore-externals -- "\${targets[@]}" > "$DLV_TMP/status" 2>/dev/null || true
-  while IFS= read -r line; do
-    [[ $line =~ $re ]] || continue
-    c1=\${BASH_REMATCH[1]}; c2=\${BASH_REMATCH[2]}; c7=\${BASH_REMATCH[3]}; p=\${BASH_REMATCH[4]}
+  local cols c1 c2 c7 p rev out
+  (svn_status --ignore-externals -- "\${targets[@]}") > "$DLV_TMP/status" 2>/dev/null || true
+  while IFS= read -r -d '' cols && IFS= read -r -d '' p; do
+    c1=\${cols:0:1}; c2=\${cols:1:1}; c7=\${cols:2:1}
     if [ "$c1" = C ] || [ "$c2" = C ] || [ "$c7" = C ]; then printf '%s\\0' "$p"; continue; fi
     case $c1 in
       '?'|A)
@@ -25411,7 +25983,8 @@ fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
 if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
 # The files there are now: a deleted directory is printed as one line, its files are found here.
-for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
+# (find takes no --: each name goes with ./ before it, so that it is never read as an option.)
+for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; [ "$t" = . ] || t=./$t; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
 run_update() {
   if [ "$switch" = 1 ]; then svnr switch --accept postpone -r "$n" -- "$newroot@$n" .
   else svnr update --accept postpone --parents -r "$n" -- "\${targets[@]}"; fi
@@ -25456,11 +26029,11 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
   async checkReady(tree) {
     const r = await this.svn(
       `check that ${tree.id} has no conflicts`,
-      'cd "$1"; printf "status="; svnl status --ignore-externals -- .@ | base64 -w0; echo',
+      'cd "$1"; svn_status --ignore-externals -- .@ > "$DLV_TMP/st"; printf "status="; b64 "$DLV_TMP/st"',
       [this.ctx.layout.tree(tree.id)],
       false
     );
-    const { conflicts } = parseSvnStatus(field(r.stdout, "status"));
+    const { conflicts } = parseSvnStatusZ(field(r.stdout, "status"));
     if (conflicts.length) {
       throw new StepFailure(
         `trees/${tree.id} has unresolved svn conflicts in ${conflicts.slice(0, 20).join(", ")}: it cannot go live. Resolve them there (svn resolve, or svn revert to take the repository's version), then run backtoprod again`
@@ -25471,15 +26044,15 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
     const r = await this.svn(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-svnl status --ignore-externals -- .@ > "$DLV_TMP/st"
-while IFS= read -r line; do
-  if [[ $line == '?       '* ]]; then p=\${line:8}; if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" \\( -type f -o -type l \\) -print0; fi; fi
+svn_status --ignore-externals -- .@ > "$DLV_TMP/st"
+while IFS= read -r -d '' cols && IFS= read -r -d '' p; do
+  if [ "\${cols:0:1}" = '?' ] && [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/st" > "$DLV_TMP/untracked"
 printf 'status='; b64 "$DLV_TMP/st"; printf 'untracked='; b64 "$DLV_TMP/untracked"`,
       [this.ctx.layout.tree(tree.id)],
       false
     );
-    return parseSvnStatus(field(r.stdout, "status"), nulField(r.stdout, "untracked")).files;
+    return parseSvnStatusZ(field(r.stdout, "status"), nulField(r.stdout, "untracked")).files;
   }
   async saveDrift(tree, files, dest) {
     await saveDriftFiles(this.ctx, tree, files, dest, SVN_PRELUDE, "svnl diff --git");
@@ -25491,16 +26064,25 @@ printf 'status='; b64 "$DLV_TMP/st"; printf 'untracked='; b64 "$DLV_TMP/untracke
       `${PUT_PATH}src=$1; dst=$2; shift 2
 for p in "$@"; do
   cd "$dst"
+  no_links "$dst" "$p"
   if svnl info -- "$p@" >/dev/null 2>&1; then svnl revert -R -q -- "$p@"; fi
-  svnl status --no-ignore -- "$p@" 2>/dev/null | while IFS= read -r l; do case $l in '?       '*|'I       '*) rm -rf -- "\${l:8}";; esac; done
+  # What is not versioned there goes (the copy below puts back what the live tree holds). Names come from XML: a
+  # name holding a newline cannot pass for another entry; only entries inside the path are ever removed.
+  (svn_status --no-ignore -- "$p@") > "$DLV_TMP/st" 2>/dev/null || true
+  while IFS= read -r -d '' cols && IFS= read -r -d '' e; do
+    case $cols in '?'*|'I'*) ;; *) continue ;; esac
+    { [ "$e" = "$p" ] || [[ $e == "$p"/* ]]; } && [[ /$e/ != */../* ]] || continue
+    rm -rf -- "./$e"
+  done < "$DLV_TMP/st"
+  # The nearest parent the live tree has under version control (. at worst: the loop is bounded by the depth).
   q=$p
-  until (cd "$src" && svnl info -- "$q@" >/dev/null 2>&1); do q=$(dirname "$q"); done
+  until [ "$q" = . ] || (cd "$src" && svnl info -- "$q@" >/dev/null 2>&1); do q=$(dirname -- "$q"); done
   if [ "$q" = "$p" ]; then
     (cd "$src" && svnl info -R --show-item revision -- "$p@") > "$DLV_TMP/revs"
     declare -A at=()
     while read -r r item; do
       [ -n "$item" ] || continue
-      parent=$(dirname "$item")
+      parent=$(dirname -- "$item")
       if [ "$item" = "$p" ]; then svnr update -q --parents -r "$r" -- "$item@"
       elif [ "\${at[$parent]:-}" != "$r" ]; then svnr update -q --parents -r "$r" -- "$item@"; fi
       at[$item]=$r
@@ -25685,6 +26267,7 @@ async function runHost(settings, target, opts, hooks = {}) {
     const refused = refusal(settings.mode, p, settings.path, settings.session);
     if (refused && !(writes && p.state && needsReconcile(p, p.state))) throw new Refusal(refused);
     if (p.stateError && settings.mode !== "status") throw new StepFailure(p.stateError);
+    if (p.sessionError && settings.mode !== "status") throw new StepFailure(p.sessionError);
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false);
     if (missing.length && ["init", "update", "deliver"].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(", ")}, needed by method ${method}: install it on the server`);
@@ -25720,6 +26303,7 @@ async function runHost(settings, target, opts, hooks = {}) {
       const again = refusal(settings.mode, p, settings.path, settings.session);
       if (again && !(p.state && needsReconcile(p, p.state))) throw new Refusal(again);
       if (p.stateError) throw new StepFailure(p.stateError);
+      if (p.sessionError) throw new StepFailure(p.sessionError);
       if (res.takenOver) await journal(ctx, "lock-takeover", { from: res.takenOver });
       await journal(ctx, "start", { ref: settings.ref, paths: settings.paths, comment: settings.comment || void 0, runUrl: settings.run.runUrl || void 0, trigger: settings.run.event });
       if (ctx.state) await reconcile(ctx, ctx.state);
@@ -25784,6 +26368,10 @@ async function runHost(settings, target, opts, hooks = {}) {
         try {
           if (INTERVENTION_MODES.includes(settings.mode) && ctx.sessionId && report.outcome !== "refused") await joinSession(ctx, report);
           await journal(ctx, "end", { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || void 0, session: ctx.sessionId });
+          await publishStatusPage(ctx, report).then(
+            (page) => log.info(`${target.label}: status page ${page}`),
+            (e) => log.warning(`${target.label}: the status page was not written: ${e.message}`)
+          );
           await releaseLock(ctx.sh, layout, settings.run.runId);
         } catch (e) {
           log.warning(`${target.label}: could not release the lock: ${e.message}`);
@@ -25847,7 +26435,7 @@ async function runCluster(settings, opts, results) {
     const nodes = joined;
     let errs;
     try {
-      errs = await sequence2(settings, nodes);
+      errs = await sequence3(settings, nodes);
     } catch (e) {
       errs = nodes.map(() => e);
     }
@@ -25855,7 +26443,7 @@ async function runCluster(settings, opts, results) {
   }
   await Promise.all(runs);
 }
-async function sequence2(settings, nodes) {
+async function sequence3(settings, nodes) {
   const lead = nodes[0];
   for (const ctx of nodes) ctx.report.cluster = { role: ctx === lead ? "site" : "node", site: lead.target.label };
   if (settings.dryRun) {
@@ -26321,206 +26909,6 @@ async function runHosts(settings, opts) {
   return results;
 }
 
-// src/report/markdown.ts
-var SUMMARY_LIMIT = 1024 * 1024;
-var ICON = { success: "\u2705", failure: "\u274C", refused: "\u26D4", skipped: "\u23ED\uFE0F" };
-function mdEscape(s) {
-  return s.replace(/[\\`*_{}[\]<>|#&]/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : `\\${c}`).replace(/\r?\n/g, " ");
-}
-function code(s) {
-  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-  const fence = "`".repeat(longest + 1);
-  const pad2 = s.startsWith("`") || s.endsWith("`") ? " " : "";
-  return `${fence}${pad2}${s.replace(/\r?\n/g, " ").replace(/\|/g, "\\|")}${pad2}${fence}`;
-}
-function block(text, lang = "") {
-  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((m) => m.length));
-  const fence = "`".repeat(longest + 1);
-  return `${fence}${lang}
-${text}
-${fence}`;
-}
-var fileLine = (r) => `${KIND_LETTER[r.kind]} ${r.from ? `${r.from} -> ${r.path}` : r.path}`;
-function table(head, rows, align = []) {
-  return [`| ${head.join(" | ")} |`, `|${head.map((_, i) => align[i] === "r" ? "---:" : "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-}
-function filesSection(h, maxFiles, maxComponents) {
-  const total = rowCount(h.files);
-  if (total === 0) return [];
-  const out = [];
-  const groups = componentsOf(h);
-  if (groups && groups.length > 1) {
-    const counts = countComponents(groups);
-    const shown = counts.slice(0, maxComponents);
-    out.push(
-      table(
-        ["Component", "Added", "Modified", "Deleted", "Renamed"],
-        shown.map((c) => [code(c.component), String(c.added || ""), String(c.modified || ""), String(c.deleted || ""), String(c.renamed || "")]),
-        ["l", "r", "r", "r", "r"]
-      ) + (counts.length > shown.length ? `
-
-\u2026 and ${counts.length - shown.length} more components (see the report artifact)` : "")
-    );
-  }
-  let budget = maxFiles;
-  let shownTotal = 0;
-  const parts = [];
-  const lists = groups ? groups.map((g) => ({ title: `**${mdEscape(g.component)}**: ${changeCounts(g)}`, rows: fileRows(g) })) : [{ title: "", rows: fileRows(h.files) }];
-  const share = Math.max(10, Math.floor(maxFiles / lists.length));
-  for (const l of lists) {
-    if (budget <= 0) break;
-    const rows = l.rows.slice(0, Math.min(budget, share));
-    budget -= rows.length;
-    shownTotal += rows.length;
-    parts.push(`${l.title ? `${l.title}
-
-` : ""}${block(rows.map(fileLine).join("\n"))}${rows.length < l.rows.length ? `
-
-\u2026 and ${l.rows.length - rows.length} more` : ""}`);
-  }
-  if (shownTotal < total) parts.push(`\u2026 ${total - shownTotal} of the ${total} files are not shown here: the report artifact lists them all.`);
-  out.push(`<details><summary>Changed files: ${mdEscape(changeCounts(h.files))}</summary>
-
-${parts.join("\n\n")}
-
-</details>`);
-  return out;
-}
-function hostSection(h, maxFiles, maxComponents) {
-  const out = [`### ${ICON[h.outcome]} ${mdEscape(h.host)}: ${h.outcome}${h.rolledBack ? " (rolled back)" : ""}`];
-  if (h.error) out.push(`> **Error:** ${mdEscape(h.error)}`);
-  if (h.message && h.message !== h.error) out.push(mdEscape(h.message));
-  if (h.restore) out.push(`> **To restore by hand:** ${mdEscape(h.restore)}`);
-  if (h.rolledBack) out.push("> **Rolled back:** a step after the switch failed, so live went back to the safe tree by itself.");
-  const health = h.health ? `${h.health.ok ? "ok" : "failed"}${h.health.detail ? `, ${h.health.detail}` : ""}: ${h.health.url} (expected ${h.health.expect})` : void 0;
-  const facts = [
-    ["State", beforeAfter(h.stateBefore, h.stateAfter)],
-    ["Live tree", beforeAfter(h.liveTreeBefore, h.liveTreeAfter)],
-    ["Revision", beforeAfter(h.revisionBefore, h.revisionAfter, shortRev)],
-    ["Application", beforeAfter(h.appVersionBefore, h.appVersionAfter)],
-    ["Health check", health],
-    ["Cluster", clusterPart(h)]
-  ];
-  const rows = facts.filter((r) => r[1] !== void 0);
-  if (rows.length) out.push(table(["", ""], rows.map(([k, v]) => [k, mdEscape(v)])));
-  if (h.plan?.length) out.push(`**Dry run: the mode would**
-${h.plan.map((p) => `- ${mdEscape(p)}`).join("\n")}`);
-  if (h.steps.length) {
-    out.push(table(["Step", "Outcome", "Time", "Detail"], h.steps.map((s) => [mdEscape(s.name), `${ICON[s.outcome]} ${s.outcome}`, formatMs(s.ms), mdEscape(s.detail ?? "")]), ["l", "l", "r", "l"]));
-  }
-  out.push(...filesSection(h, maxFiles, maxComponents));
-  for (const d of h.drift) {
-    const shown = d.files.slice(0, 50);
-    out.push(
-      `> **Drift:** ${d.files.length} file(s) of the ${d.role} tree ${code(d.tree)} were changed on the server by hand${d.patch ? `; saved in ${code(d.patch)}` : ""}.
-
-${block(shown.map((f) => `${f.status} ${f.path}`).join("\n"))}${d.files.length > shown.length ? `
-
-\u2026 and ${d.files.length - shown.length} more (see the report artifact)` : ""}`
-    );
-  }
-  if (h.upgradeOutput) out.push(`<details><summary>Upgrade output</summary>
-
-${block(h.upgradeOutput.slice(-2e4).trimEnd())}
-
-</details>`);
-  const audit = h.permissionAudit;
-  if (audit && (audit.total > 0 || audit.note)) {
-    const counts = Object.entries(audit.counts).map(([k, n]) => `${n} ${k}`).join(", ");
-    const shown = (h.permissions ?? []).slice(0, 20);
-    const rest = audit.total - shown.length;
-    out.push(
-      `**Permissions (web user ${mdEscape(audit.webUser)}):** ${audit.total ? `${counts}: the web server (or anyone) could change the code it runs.` : ""}${audit.note ? ` ${mdEscape(audit.note)}` : ""}${shown.length ? `
-
-${block(shown.map((p) => `${p.problem} ${p.path}`).join("\n"))}` : ""}${rest > 0 ? `
-
-\u2026 and ${rest} more` : ""}`
-    );
-  } else if (h.permissions?.length) out.push(`**Permission findings**
-
-${block(h.permissions.map((p) => `${p.problem} ${p.path}`).join("\n"))}`);
-  if (h.status) out.push(`<details><summary>Status</summary>
-
-${block(JSON.stringify(h.status, null, 2), "json")}
-
-</details>`);
-  return out.join("\n\n");
-}
-function sessionSection(r, maxFiles, maxComponents) {
-  const s = r.session;
-  if (!s) return [];
-  const facts = sessionFacts(s).filter((f) => f[1] !== void 0);
-  const out = [`### Session: ${mdEscape(s.title)}`, table(["", ""], facts.map(([k, v]) => [k, mdEscape(v)]))];
-  if (s.interventions.length === 0) out.push("No intervention yet.");
-  else {
-    out.push(
-      table(
-        ["Time", "By", "Mode", "Host", "Paths", "Comment", "Outcome", "Files"],
-        s.interventions.map((i) => [
-          mdEscape(i.at),
-          i.runUrl ? `[${mdEscape(i.actor)}](${i.runUrl})` : mdEscape(i.actor),
-          mdEscape(i.mode),
-          mdEscape(i.host),
-          i.paths.length ? i.paths.map(code).join(", ") : "whole tree",
-          mdEscape(i.comment),
-          `${ICON[i.outcome] ?? ""} ${mdEscape(i.outcome)}${i.rolledBack ? " (rolled back)" : ""}`,
-          String(rowCount(i.files))
-        ]),
-        ["l", "l", "l", "l", "l", "l", "l", "r"]
-      )
-    );
-  }
-  out.push(...filesSection(sessionFilesHost(r, s), maxFiles, maxComponents));
-  return out;
-}
-function render(r, maxFiles, maxComponents) {
-  const repo = shortRepository(r.repository);
-  const head = `## ${ICON[r.outcome]} Delivery ${mdEscape(headline(r))}${repo ? `: ${mdEscape(repo)}` : ""}`;
-  const meta = [
-    ["Repository", r.repository ? code(r.repository) : void 0],
-    ["Ref", r.ref ? code(r.ref) : void 0],
-    ["Commit", r.commit ? code(r.commit) : void 0],
-    ["Environment", r.environment ? mdEscape(r.environment) : void 0],
-    ["Paths", r.paths.length ? r.paths.map(code).join(", ") : void 0],
-    ["Comment", r.comment ? mdEscape(r.comment) : void 0],
-    ["By", `${mdEscape(r.actor)} (${mdEscape(r.event)})`],
-    ["Workflow run", r.runUrl ? `[${mdEscape(r.runUrl)}](${r.runUrl})` : void 0],
-    ["Report artifact", r.artifact ? r.artifact.url ? `[${mdEscape(r.artifact.name)}](${r.artifact.url})` : mdEscape(r.artifact.name) : void 0],
-    ["Session", r.sessionId ? code(r.sessionId) : void 0],
-    ["Started", `${mdEscape(r.startedAt)} (${formatMs(r.durationMs)})`]
-  ];
-  const hosts = table(
-    ["Host", "Outcome", "Revision", "Application", "Files", "Time"],
-    r.hosts.map((h) => [
-      mdEscape(h.host),
-      `${ICON[h.outcome]} ${h.outcome}${h.rolledBack ? " (rolled back)" : ""}`,
-      mdEscape(beforeAfter(h.revisionBefore, h.revisionAfter, shortRev) ?? "\u2013"),
-      mdEscape(h.appVersionAfter ?? h.appVersionBefore ?? "\u2013"),
-      String(rowCount(h.files)),
-      formatMs(h.steps.reduce((t, s) => t + s.ms, 0))
-    ]),
-    ["l", "l", "l", "l", "r", "r"]
-  );
-  const metaTable = table(["", ""], meta.filter((m) => m[1] !== void 0));
-  const footer = `<sub>${mdEscape(`${r.tool.name} ${r.tool.version}`)}, report schema ${r.schemaVersion}, finished ${mdEscape(r.finishedAt)}</sub>`;
-  return `${[head, `**${mdEscape(verdict(r))}**`, metaTable, ...sessionSection(r, maxFiles, maxComponents), hosts, ...r.hosts.map((h) => hostSection(h, maxFiles, maxComponents)), footer].join("\n\n")}
-`;
-}
-function renderMarkdown(r, maxFiles = 500) {
-  let files = maxFiles;
-  let components = 200;
-  for (; ; ) {
-    const text = render(r, files, components);
-    if (Buffer.byteLength(text) <= SUMMARY_LIMIT - 1024) return text;
-    if (files === 0 && components === 0) return `${text.slice(0, SUMMARY_LIMIT / 4)}
-
-\u2026 (cut: see the report artifact)
-`;
-    files = Math.floor(files / 4);
-    components = Math.floor(components / 4);
-  }
-}
-
 // src/runner.ts
 function registerSecrets(secrets, setSecret) {
   for (const s of secrets) {
@@ -26536,12 +26924,13 @@ function writeReportFiles(report, dir, secrets) {
   mkdirSync(dir, { recursive: true });
   const json = join(dir, "report.json");
   const md = join(dir, "report.md");
-  const html = join(dir, "report.html");
-  const markdown = maskSecrets(renderMarkdown(report), secrets);
-  writeFileSync(json, maskSecrets(renderJson(report), secrets));
+  const html2 = join(dir, "report.html");
+  const masked = maskValues(report, secrets);
+  const markdown = renderMarkdown(masked);
+  writeFileSync(json, renderJson(masked));
   writeFileSync(md, markdown);
-  writeFileSync(html, maskSecrets(renderHtml(report), secrets));
-  return { json, md, html, markdown };
+  writeFileSync(html2, renderHtml(masked));
+  return { json, md, html: html2, markdown, masked };
 }
 async function runDelivery(io) {
   let secrets = [];
@@ -26562,7 +26951,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-QCWRX7JG.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-YFF5BLYH.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
@@ -26623,6 +27012,7 @@ async function runDelivery(io) {
   out("app-version-before", first?.appVersionBefore);
   out("app-version-after", first?.appVersionAfter);
   await io.summary?.(files.markdown);
+  io.show?.(files.masked, dir);
   out("artifact-id", (await notify.finish(report, dir, [files.json, files.md, files.html]))?.toString());
   const exitCode = report.outcome === "success" ? 0 : 1;
   if (exitCode) log.error(`${settings.mode} ${report.outcome}${report.dryRun ? " (dry run)" : ""}: see the report in ${dir}`);
@@ -26641,7 +27031,6 @@ export {
   INPUT_NAMES,
   OUTPUTS,
   readSettings,
-  VERSION,
   registerSecrets,
   runDelivery
 };
