@@ -14,8 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction } from '../helpers/action.js'
 import { type Fleet, startFleet } from '../helpers/fleet.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run } from '../helpers/proc.js'
+import { run, sleep } from '../helpers/proc.js'
 import { makeUser } from '../helpers/sshd.js'
+import type { InputName } from '../../src/inputs.js'
+import { memorySink } from '../../src/log.js'
+import { runDelivery } from '../../src/runner.js'
+import type { SshConnection } from '../../src/transport/ssh.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvweb'
@@ -36,6 +40,7 @@ const versionPhp = (version: string, release: string, branch: string) =>
   `<?php\ndefined('MOODLE_INTERNAL') || die();\n\n$version  = ${version};\n$release  = '${release}';\n$branch   = '${branch}';\n$maturity = MATURITY_STABLE;\n`
 const V42 = versionPhp('2023042400.00', '4.2 (Build: 20230424)', '402')
 const V43 = versionPhp('2023100900.00', '4.3 (Build: 20231009)', '403')
+const V44 = versionPhp('2024042200.00', '4.4 (Build: 20240422)', '404')
 
 function tree(version: string, index: string): Record<string, string> {
   const files: Record<string, string> = {
@@ -75,6 +80,7 @@ beforeAll(async () => {
   c.v42 = repo.head
   c.v42b = await repo.commit('4.2 code-only change', { 'index.php': "<?php\necho 'Moodle 4.2, fixed';\n" })
   c.v43 = await repo.commit('4.3', tree(V43, "<?php\necho 'Moodle 4.3';\n"))
+  c.v44 = await repo.commit('4.4', tree(V44, "<?php\necho 'Moodle 4.4';\n"))
   health = http.createServer((_req, res) => res.writeHead(200).end('ok'))
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve))
   healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/`
@@ -260,5 +266,62 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect(r.report?.hosts[1].error).toMatch(/goback refused on .* for the cluster/)
     expect(names((await calls()).slice(n))).toEqual(['node1 cfg.php --name=version'])
     expect(await lives()).toEqual(before)
+  })
+
+  it("a node whose connection drops right after its switch, before the upgrade: named as unsure; the next run puts every node right", async () => {
+    const third = fleet.servers[2]
+    const before = await lives()
+    const n = (await calls()).length
+    const inputs4: Record<string, string> = { ...inputs, mode: 'deliver', ref: c.v44 }
+    let cut = false
+    let switches = 0
+    const result = await runDelivery({
+      input: (name: InputName) => inputs4[name] ?? '',
+      env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '5151', GITHUB_RUN_ATTEMPT: '1' },
+      fromActions: true,
+      sink: memorySink(),
+      setOutput: () => {},
+      setSecret: () => {},
+      saveLocks: () => {},
+      onConnected: (h, conn: SshConnection) => {
+        if (h.port !== third.sshd.port) return
+        const exec = conn.exec.bind(conn)
+        conn.exec = async (what, line, params) => {
+          const r = await exec(what, line, params)
+          // The first switch is the goback of the preparation (to a copy of the same code); the second, the delivery's.
+          if (what.startsWith('switch live') && ++switches === 2) {
+            // The link was switched on the server; the connection drops before the state records it.
+            cut = true
+            conn.destroy()
+            for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
+          }
+          return r
+        }
+      },
+    })
+    expect(cut).toBe(true)
+    expect(result.exitCode).toBe(1)
+    const hosts = result.report!.hosts
+    for (const h of hosts.slice(0, 2)) {
+      expect(h.error).toMatch(/switched back: .* failed its switch before the upgrade; .* lost its connection during its switch .* which may have happened: check it with mode status/)
+      expect(h.rolledBack).toBe(true)
+    }
+    expect(hosts[2].error).toMatch(/connection/i)
+    // The first two serve the old code again (the copy the preparation switched to); the third's switch happened.
+    const served = await Promise.all(fleet.servers.map((s) => readFile(`${s.dir}/live/index.php`, 'utf8')))
+    expect(served.map((x) => /Moodle 4\.\d/.exec(x)?.[0])).toEqual(['Moodle 4.3', 'Moodle 4.3', 'Moodle 4.4'])
+    expect((await lives())[2]).not.toBe(before[2])
+    const made = names((await calls()).slice(n)).filter((x) => / (maintenance|cron)\.php |--non-interactive/.test(x) && !x.includes('--help'))
+    expect(made).toEqual(['node1 maintenance.php --enable', 'node1 cron.php --disable-wait', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
+    expect(await dbVersion()).toBe('2023100900.00')
+    expect(maintenance()).toBe(false)
+    // Every lock was released (the third over a fresh connection).
+    for (const s of fleet.servers) expect(existsSync(`${s.dir}/.delivery/lock`)).toBe(false)
+    // The next run records what happened on the third node, and delivers the whole cluster.
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v44 })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    expect(await dbVersion()).toBe('2024042200.00')
+    for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.4')
+    expect((await calls()).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1', 'node1'])
   })
 })
