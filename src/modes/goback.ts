@@ -7,11 +7,12 @@ import { type HostContext, mustState, plan } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
 
-export async function goback(ctx: HostContext): Promise<void> {
+export async function goback(ctx: HostContext, afterSyncback = false): Promise<void> {
   const state = mustState(ctx)
   const former = state.live
   const safe = state.trees[state.safe]
-  await ctx.app.checkGoback(ctx, safe)
+  // deliver's dry run: the safe tree would be a copy of the live one by now, which serves the database already.
+  if (!(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe)
   if (ctx.settings.dryRun) {
     const rename = safe.served && safe.dirty ? ' under a fresh id (its content changed since it was last served)' : ''
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`)

@@ -41,6 +41,7 @@ const versionPhp = (version: string, release: string, branch: string) =>
 const V42 = versionPhp('2023042400.00', '4.2 (Build: 20230424)', '402')
 const V43 = versionPhp('2023100900.00', '4.3 (Build: 20231009)', '403')
 const V44 = versionPhp('2024042200.00', '4.4 (Build: 20240422)', '404')
+const V45 = versionPhp('2024100700.00', '4.5 (Build: 20241007)', '405')
 
 function tree(version: string, index: string): Record<string, string> {
   const files: Record<string, string> = {
@@ -81,6 +82,7 @@ beforeAll(async () => {
   c.v42b = await repo.commit('4.2 code-only change', { 'index.php': "<?php\necho 'Moodle 4.2, fixed';\n" })
   c.v43 = await repo.commit('4.3', tree(V43, "<?php\necho 'Moodle 4.3';\n"))
   c.v44 = await repo.commit('4.4', tree(V44, "<?php\necho 'Moodle 4.4';\n"))
+  c.v45 = await repo.commit('4.5', tree(V45, "<?php\necho 'Moodle 4.5';\n"))
   health = http.createServer((_req, res) => res.writeHead(200).end('ok'))
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve))
   healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/`
@@ -323,5 +325,49 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect(await dbVersion()).toBe('2024042200.00')
     for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.4')
     expect((await calls()).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1', 'node1'])
+  })
+
+  it('a dry run plans the coordinated sequence on every node and changes nothing', async () => {
+    const before = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v45, 'dry-run': 'true' })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    for (const [i, h] of r.report!.hosts.entries()) {
+      expect(h.plan?.[0]).toBe(
+        `cluster: ${i === 0 ? 'this node runs' : `${fleet.servers[0].label} runs`} the site-wide steps once (maintenance, cron, upgrade, purge); every node switches together and runs its own caches, after-switch and health check`,
+      )
+    }
+    expect(await lives()).toEqual(before)
+    expect((await calls()).slice(n).filter((x) => ['maintenance.php', 'cron.php', 'purge_caches.php'].includes(x.script) || x.args.includes('--non-interactive'))).toEqual([])
+  })
+
+  it('a node failing after the upgrade: no node goes back, the site goes back into maintenance, every report says what to restore', async () => {
+    const second = fleet.servers[1]
+    // after-switch fails on the second node alone (its delivery root holds the marker).
+    await second.sh('touch refuse-after-switch')
+    const n = (await calls()).length
+    let r
+    try {
+      // (deliver's preparation switches too, to a copy of the old code: the hook fails only once 4.5 is live.)
+      const hook = `! { test -e ${fleet.path}/refuse-after-switch && grep -q 'Moodle 4.5' ${fleet.path}/live/index.php; }`
+      r = await runAction({ ...inputs, mode: 'deliver', ref: c.v45, 'after-switch': hook })
+    } finally {
+      await second.sh('rm -f refuse-after-switch')
+    }
+    expect(r.code).toBe(1)
+    expect(await dbVersion()).toBe('2024100700.00')
+    for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.5')
+    for (const s of await states()) expect(s.state).toBe('production')
+    expect(maintenance()).toBe(true)
+    for (const h of r.report!.hosts) {
+      expect(h.rolledBack).toBe(false)
+      expect(h.restore).toMatch(/put back into maintenance mode.*after-switch.*nothing went back.*maintenance\.php --disable/s)
+      expect((h.cluster as { upgradedBy?: string } | undefined)?.upgradedBy).toBe(fleet.servers[0].label)
+    }
+    expect(r.report?.hosts[1].error).toMatch(/after-switch/)
+    expect(r.report?.hosts[0].error).toMatch(/To restore:/)
+    expect((await calls()).slice(n).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1'])
+    expect(r.summary).toContain('To restore by hand')
+    await run('rm', ['-f', `${data}/climaintenance.html`], { check: true })
   })
 })
