@@ -256,6 +256,9 @@ describe('cluster: the nodes of one Moodle site', () => {
       expect(h.steps.some((s) => s.name === 'upgrade')).toBe(i === 0)
     }
     expect(r.outputs['app-version-after']).toBe('4.3 (Build: 20231009)')
+    // The job summary says it too, node by node.
+    expect(r.summary).toContain('this node ran the site-wide steps; the upgrade ran on this node')
+    expect(r.summary).toContain(`node; site-wide steps on ${fleet.servers[0].label}; the upgrade ran on ${fleet.servers[0].label}`)
   })
 
   it('goback across the upgrade is refused once for the cluster (the database is newer), and nothing moves', async () => {
