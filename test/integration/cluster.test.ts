@@ -219,7 +219,9 @@ describe('cluster: the nodes of one Moodle site', () => {
   it('upgrade: maintenance on once, every node switched, the upgrade once on the first node, maintenance off once, health on each', async () => {
     const before = await lives()
     const n = (await calls()).length
-    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'health-url': healthUrl })
+    // Every node's lock is held until the whole sequence is over: after-switch (the last step, on each node) finds all three.
+    const locked = fleet.servers.map((s) => `test -e ${s.dir}/.delivery/lock`).join(' && ')
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'health-url': healthUrl, 'after-switch': locked })
     expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
     expect(r.code).toBe(0)
     const after = await lives()
@@ -253,6 +255,7 @@ describe('cluster: the nodes of one Moodle site', () => {
     for (const [i, h] of r.report!.hosts.entries()) {
       expect(h.cluster).toEqual({ role: i === 0 ? 'site' : 'node', site: fleet.servers[0].label, upgradedBy: fleet.servers[0].label })
       expect(h.steps.find((s) => s.name === 'health')?.outcome).toBe('success')
+      expect(h.steps.filter((s) => s.name === 'after-switch').map((s) => s.outcome)).toEqual(['success'])
       expect(h.steps.some((s) => s.name === 'upgrade')).toBe(i === 0)
     }
     expect(r.outputs['app-version-after']).toBe('4.3 (Build: 20231009)')
