@@ -17,6 +17,7 @@ import { type HostContext, journal, mustState, plan, Refusal, skipped, step, Ste
 import { healthCheck } from './steps/health.js'
 import { runHook } from './steps/hooks.js'
 import { freshPath, switchTo } from './steps/switch.js'
+import { ConnectionError } from './transport/run.js'
 
 /** The modes a cluster runs as one sequence; the others run on each node on its own (they change no served code). */
 export const CLUSTER_MODES = ['deliver', 'backtoprod', 'goback']
@@ -119,6 +120,8 @@ class Cluster {
   private readonly errs: (Error | undefined)[]
   /** Per node: the tree live pointed at before the switch, and the one it points at after (once switched). */
   private readonly switched: ({ from: string; to: string } | undefined)[]
+  /** Per node: the switch it was making when it failed, when its connection dropped meanwhile (it may have happened). */
+  private readonly unsure: (string | undefined)[]
   private readonly configs = new Map<HostContext, Promise<NodeConfig | undefined>>()
 
   constructor(
@@ -128,6 +131,7 @@ class Cluster {
     this.lead = nodes[0]
     this.errs = nodes.map(() => undefined)
     this.switched = nodes.map(() => undefined)
+    this.unsure = nodes.map(() => undefined)
   }
 
   private get moodle(): boolean {
@@ -284,10 +288,15 @@ class Cluster {
       await journal(ctx, 'rollback', { from: s.to, to: s.from, error: why })
       await this.componentCache(ctx).catch((e: Error) => ctx.log.warning(`${ctx.target.label}: ${e.message}`))
     })
-    const stuck = failedIdx(back)
-    return stuck.length
-      ? `${stuck.map((i) => `${nodes[i].target.label} could not be switched back (${back[i]!.message}): check it with mode status and run goback on it`).join('; ')}`
-      : ''
+    const stuck = [
+      ...failedIdx(back).map((i) => `${nodes[i].target.label} could not be switched back (${back[i]!.message}): check it with mode status and run goback on it`),
+      ...nodes.flatMap((c, i) =>
+        this.unsure[i]
+          ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and run goback on it if it serves the new code`]
+          : [],
+      ),
+    ]
+    return stuck.join('; ')
   }
 
   /** A failure once the database was upgraded: nothing goes back; the report says what to do. */
@@ -317,7 +326,12 @@ class Cluster {
     const safeId = state.live
     const work = state.trees[state.work ?? '']
     const id = await freshPath(ctx, state, work.id)
-    await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId })
+    try {
+      await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId })
+    } catch (e) {
+      if (e instanceof ConnectionError) this.unsure[i] = `trees/${safeId} -> trees/${id}`
+      throw e
+    }
     this.switched[i] = { from: safeId, to: id }
     ctx.report.liveTreeAfter = id
   }

@@ -41,7 +41,7 @@ export async function prepareDelivery(ctx: HostContext): Promise<boolean> {
   if (fetched) ctx.commit = fetched
   await syncback(ctx, [], false, true)
   if (ctx.settings.dryRun) {
-    await goback(ctx)
+    await goback(ctx, true)
     await update(ctx, live, true)
     plan(ctx, `switch live back to trees/${live.id}, updated, under a fresh id; the copy that served meanwhile becomes the safe tree`)
     return false

@@ -8,13 +8,14 @@ import { type HostContext, mustState, plan } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
 
-export async function goback(ctx: HostContext): Promise<void> {
+export async function goback(ctx: HostContext, afterSyncback = false): Promise<void> {
   const state = mustState(ctx)
   const former = state.live
   const safe = state.trees[state.safe]
   // restore-database: true (Moodle): the database goes back to the snapshot taken before the applied upgrade.
-  const restore = ctx.settings.restoreDatabase ? await prepareRestore(ctx, state, safe) : undefined
-  if (!restore) await ctx.app.checkGoback(ctx, safe)
+  const restore = ctx.settings.restoreDatabase && !afterSyncback ? await prepareRestore(ctx, state, safe) : undefined
+  // deliver's dry run: the safe tree would be a copy of the live one by now, which serves the database already.
+  if (!restore && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe)
   if (ctx.settings.dryRun) {
     const rename = safe.served && safe.dirty ? ' under a fresh id (its content changed since it was last served)' : ''
     if (restore) planRestore(ctx, restore)

@@ -14,8 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction } from '../helpers/action.js'
 import { type Fleet, startFleet } from '../helpers/fleet.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run } from '../helpers/proc.js'
+import { run, sleep } from '../helpers/proc.js'
 import { makeUser } from '../helpers/sshd.js'
+import type { InputName } from '../../src/inputs.js'
+import { memorySink } from '../../src/log.js'
+import { runDelivery } from '../../src/runner.js'
+import type { SshConnection } from '../../src/transport/ssh.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvweb'
@@ -36,6 +40,8 @@ const versionPhp = (version: string, release: string, branch: string) =>
   `<?php\ndefined('MOODLE_INTERNAL') || die();\n\n$version  = ${version};\n$release  = '${release}';\n$branch   = '${branch}';\n$maturity = MATURITY_STABLE;\n`
 const V42 = versionPhp('2023042400.00', '4.2 (Build: 20230424)', '402')
 const V43 = versionPhp('2023100900.00', '4.3 (Build: 20231009)', '403')
+const V44 = versionPhp('2024042200.00', '4.4 (Build: 20240422)', '404')
+const V45 = versionPhp('2024100700.00', '4.5 (Build: 20241007)', '405')
 
 function tree(version: string, index: string): Record<string, string> {
   const files: Record<string, string> = {
@@ -75,6 +81,8 @@ beforeAll(async () => {
   c.v42 = repo.head
   c.v42b = await repo.commit('4.2 code-only change', { 'index.php': "<?php\necho 'Moodle 4.2, fixed';\n" })
   c.v43 = await repo.commit('4.3', tree(V43, "<?php\necho 'Moodle 4.3';\n"))
+  c.v44 = await repo.commit('4.4', tree(V44, "<?php\necho 'Moodle 4.4';\n"))
+  c.v45 = await repo.commit('4.5', tree(V45, "<?php\necho 'Moodle 4.5';\n"))
   health = http.createServer((_req, res) => res.writeHead(200).end('ok'))
   await new Promise<void>((resolve) => health.listen(0, '127.0.0.1', resolve))
   healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}/`
@@ -211,7 +219,9 @@ describe('cluster: the nodes of one Moodle site', () => {
   it('upgrade: maintenance on once, every node switched, the upgrade once on the first node, maintenance off once, health on each', async () => {
     const before = await lives()
     const n = (await calls()).length
-    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'health-url': healthUrl })
+    // Every node's lock is held until the whole sequence is over: after-switch (the last step, on each node) finds all three.
+    const locked = fleet.servers.map((s) => `test -e ${s.dir}/.delivery/lock`).join(' && ')
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'health-url': healthUrl, 'after-switch': locked })
     expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
     expect(r.code).toBe(0)
     const after = await lives()
@@ -245,9 +255,13 @@ describe('cluster: the nodes of one Moodle site', () => {
     for (const [i, h] of r.report!.hosts.entries()) {
       expect(h.cluster).toEqual({ role: i === 0 ? 'site' : 'node', site: fleet.servers[0].label, upgradedBy: fleet.servers[0].label })
       expect(h.steps.find((s) => s.name === 'health')?.outcome).toBe('success')
+      expect(h.steps.filter((s) => s.name === 'after-switch').map((s) => s.outcome)).toEqual(['success'])
       expect(h.steps.some((s) => s.name === 'upgrade')).toBe(i === 0)
     }
     expect(r.outputs['app-version-after']).toBe('4.3 (Build: 20231009)')
+    // The job summary says it too, node by node.
+    expect(r.summary).toContain('this node ran the site-wide steps; the upgrade ran on this node')
+    expect(r.summary).toContain(`node; site-wide steps on ${fleet.servers[0].label}; the upgrade ran on ${fleet.servers[0].label}`)
   })
 
   it('goback across the upgrade is refused once for the cluster (the database is newer), and nothing moves', async () => {
@@ -260,5 +274,106 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect(r.report?.hosts[1].error).toMatch(/goback refused on .* for the cluster/)
     expect(names((await calls()).slice(n))).toEqual(['node1 cfg.php --name=version'])
     expect(await lives()).toEqual(before)
+  })
+
+  it("a node whose connection drops right after its switch, before the upgrade: named as unsure; the next run puts every node right", async () => {
+    const third = fleet.servers[2]
+    const before = await lives()
+    const n = (await calls()).length
+    const inputs4: Record<string, string> = { ...inputs, mode: 'deliver', ref: c.v44 }
+    let cut = false
+    let switches = 0
+    const result = await runDelivery({
+      input: (name: InputName) => inputs4[name] ?? '',
+      env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '5151', GITHUB_RUN_ATTEMPT: '1' },
+      fromActions: true,
+      sink: memorySink(),
+      setOutput: () => {},
+      setSecret: () => {},
+      saveLocks: () => {},
+      onConnected: (h, conn: SshConnection) => {
+        if (h.port !== third.sshd.port) return
+        const exec = conn.exec.bind(conn)
+        conn.exec = async (what, line, params) => {
+          const r = await exec(what, line, params)
+          // The first switch is the goback of the preparation (to a copy of the same code); the second, the delivery's.
+          if (what.startsWith('switch live') && ++switches === 2) {
+            // The link was switched on the server; the connection drops before the state records it.
+            cut = true
+            conn.destroy()
+            for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
+          }
+          return r
+        }
+      },
+    })
+    expect(cut).toBe(true)
+    expect(result.exitCode).toBe(1)
+    const hosts = result.report!.hosts
+    for (const h of hosts.slice(0, 2)) {
+      expect(h.error).toMatch(/switched back: .* failed its switch before the upgrade; .* lost its connection during its switch .* which may have happened: check it with mode status/)
+      expect(h.rolledBack).toBe(true)
+    }
+    expect(hosts[2].error).toMatch(/connection/i)
+    // The first two serve the old code again (the copy the preparation switched to); the third's switch happened.
+    const served = await Promise.all(fleet.servers.map((s) => readFile(`${s.dir}/live/index.php`, 'utf8')))
+    expect(served.map((x) => /Moodle 4\.\d/.exec(x)?.[0])).toEqual(['Moodle 4.3', 'Moodle 4.3', 'Moodle 4.4'])
+    expect((await lives())[2]).not.toBe(before[2])
+    const made = names((await calls()).slice(n)).filter((x) => / (maintenance|cron)\.php |--non-interactive/.test(x) && !x.includes('--help'))
+    expect(made).toEqual(['node1 maintenance.php --enable', 'node1 cron.php --disable-wait', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
+    expect(await dbVersion()).toBe('2023100900.00')
+    expect(maintenance()).toBe(false)
+    // Every lock was released (the third over a fresh connection).
+    for (const s of fleet.servers) expect(existsSync(`${s.dir}/.delivery/lock`)).toBe(false)
+    // The next run records what happened on the third node, and delivers the whole cluster.
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v44 })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    expect(await dbVersion()).toBe('2024042200.00')
+    for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.4')
+    expect((await calls()).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1', 'node1'])
+  })
+
+  it('a dry run plans the coordinated sequence on every node and changes nothing', async () => {
+    const before = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v45, 'dry-run': 'true' })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    for (const [i, h] of r.report!.hosts.entries()) {
+      expect(h.plan?.[0]).toBe(
+        `cluster: ${i === 0 ? 'this node runs' : `${fleet.servers[0].label} runs`} the site-wide steps once (maintenance, cron, upgrade, purge); every node switches together and runs its own caches, after-switch and health check`,
+      )
+    }
+    expect(await lives()).toEqual(before)
+    expect((await calls()).slice(n).filter((x) => ['maintenance.php', 'cron.php', 'purge_caches.php'].includes(x.script) || x.args.includes('--non-interactive'))).toEqual([])
+  })
+
+  it('a node failing after the upgrade: no node goes back, the site goes back into maintenance, every report says what to restore', async () => {
+    const second = fleet.servers[1]
+    // after-switch fails on the second node alone (its delivery root holds the marker).
+    await second.sh('touch refuse-after-switch')
+    const n = (await calls()).length
+    let r
+    try {
+      // (deliver's preparation switches too, to a copy of the old code: the hook fails only once 4.5 is live.)
+      const hook = `! { test -e ${fleet.path}/refuse-after-switch && grep -q 'Moodle 4.5' ${fleet.path}/live/index.php; }`
+      r = await runAction({ ...inputs, mode: 'deliver', ref: c.v45, 'after-switch': hook })
+    } finally {
+      await second.sh('rm -f refuse-after-switch')
+    }
+    expect(r.code).toBe(1)
+    expect(await dbVersion()).toBe('2024100700.00')
+    for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.5')
+    for (const s of await states()) expect(s.state).toBe('production')
+    expect(maintenance()).toBe(true)
+    for (const h of r.report!.hosts) {
+      expect(h.rolledBack).toBe(false)
+      expect(h.restore).toMatch(/put back into maintenance mode.*after-switch.*nothing went back.*maintenance\.php --disable/s)
+      expect((h.cluster as { upgradedBy?: string } | undefined)?.upgradedBy).toBe(fleet.servers[0].label)
+    }
+    expect(r.report?.hosts[1].error).toMatch(/after-switch/)
+    expect(r.report?.hosts[0].error).toMatch(/To restore:/)
+    expect((await calls()).slice(n).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1'])
+    expect(r.summary).toContain('To restore by hand')
+    await run('rm', ['-f', `${data}/climaintenance.html`], { check: true })
   })
 })
