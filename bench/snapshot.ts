@@ -67,7 +67,7 @@ const sum = (steps: { name: string; ms: number }[], from: string, to: string) =>
 async function main() {
   const t = await startTarget()
   await makeUser(WEB)
-  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
+  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
   const repo = await makePlainGitRepo(t.sshd.user, tree(V42, '4.2'))
   const v42 = repo.head
   const v43 = await repo.commit('4.3', tree('2023100900.00', '4.3'))

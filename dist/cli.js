@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-FZQTFXT2.js";
+} from "./chunks/chunk-K4LVU62O.js";
 import {
   renderText
 } from "./chunks/chunk-FBIALWIW.js";

@@ -76,7 +76,7 @@ let inputs: Record<string, string>
 beforeAll(async () => {
   fleet = await startFleet(3, { allowTcpForwarding: true })
   await makeUser(WEB)
-  await writeFile(SUDOERS, `${fleet.servers[0].sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
+  await writeFile(SUDOERS, `${fleet.servers[0].sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
   repo = await makePlainGitRepo(fleet.servers[0].sshd.user, tree(V42, "<?php\necho 'Moodle 4.2';\n"))
   c.v42 = repo.head
   c.v42b = await repo.commit('4.2 code-only change', { 'index.php': "<?php\necho 'Moodle 4.2, fixed';\n" })

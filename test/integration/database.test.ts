@@ -47,7 +47,7 @@ const shim = `/tmp/dlv-nodump-${process.pid}`
 beforeAll(async () => {
   t = await startTarget()
   await makeUser(WEB)
-  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: ALL\n`, { mode: 0o440 })
+  await writeFile(SUDOERS, `${t.sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
   repo = await makePlainGitRepo(t.sshd.user, {
     ...tree(V42, '4.2 (Build: 20230424)'),
     'mod/forum/version.php': pluginPhp('mod_forum', '2023042400'),

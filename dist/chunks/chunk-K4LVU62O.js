@@ -21662,6 +21662,11 @@ var INPUTS = {
   maintenance: { default: "auto", description: "auto | always | never" },
   upgrade: { default: "true", description: "Run Moodle's upgrade when pending" },
   "allow-downgrade": { default: "false", description: "Let goback put older Moodle code on a newer database" },
+  "database-backup": { default: "auto", description: "auto (Moodle: a database snapshot before a pending upgrade) | never" },
+  "backup-dir": { description: "Folder on the server for database snapshots (default: <path>/.delivery/backups)" },
+  "backup-keep": { default: "3", description: "Database snapshots kept; the oldest go once a new one succeeded" },
+  "restore-database": { default: "false", description: "goback: restore the snapshot taken before the applied upgrade" },
+  "maintenance-notice": { default: "0", description: "Minutes users are warned (maintenance.php --enablelater) before maintenance for an upgrade" },
   "confirm-public-root": { default: "false", description: "Confirm the web server serves live/public (Moodle 5.1 layout)" },
   "before-upgrade": { description: "Command run on the server before an upgrade (e.g. a database dump)" },
   "after-switch": { description: "Command run on the server after every switch (e.g. reload php-fpm)" },
@@ -22313,6 +22318,18 @@ function readSettings(input, env = process.env, fromActions = true) {
     upgrade: take(() => parseBool("upgrade", orDefault("upgrade", "true")), true),
     allowDowngrade: take(() => parseBool("allow-downgrade", orDefault("allow-downgrade", "false")), false),
     confirmPublicRoot: take(() => parseBool("confirm-public-root", orDefault("confirm-public-root", "false")), false),
+    databaseBackup: take(() => parseEnum("database-backup", orDefault("database-backup", "auto"), ["auto", "never"]), "auto"),
+    backupDir: take(() => {
+      if (!opt("backup-dir")) return void 0;
+      const d = parseAbsolutePath("backup-dir", raw["backup-dir"]);
+      if (d === path || [`${path}/trees`, `${path}/live`, "/proc", "/sys", "/dev"].some((p) => `${d}/`.startsWith(`${p}/`))) {
+        throw new InputError("backup-dir", `${show(d)} is the delivery root, in its code trees or in a system folder`, "Give a folder of its own, e.g. /var/backups/moodle, or leave it empty for <path>/.delivery/backups");
+      }
+      return d;
+    }, void 0),
+    backupKeep: take(() => parseInteger("backup-keep", orDefault("backup-keep", "3"), 1, 1e3), 3),
+    restoreDatabase: take(() => parseBool("restore-database", orDefault("restore-database", "false")), false),
+    maintenanceNotice: take(() => parseInteger("maintenance-notice", orDefault("maintenance-notice", "0"), 0, 1440, " of minutes"), 0),
     beforeUpgrade: opt("before-upgrade") ? raw["before-upgrade"] : void 0,
     afterSwitch: opt("after-switch") ? raw["after-switch"] : void 0,
     healthUrl: take(() => opt("health-url") ? parseUrl("health-url", raw["health-url"], ["http:", "https:"]).href : void 0, void 0),
@@ -22513,7 +22530,7 @@ function mustState(ctx) {
 }
 
 // src/steps/hooks.ts
-async function runHook(ctx, name, command) {
+async function runHook(ctx, name, command2) {
   return step(
     ctx,
     name,
@@ -22526,7 +22543,7 @@ async function runHook(ctx, name, command) {
 cd "$DELIVERY_ROOT" 2>/dev/null || cd
 set +eu +o pipefail
 eval "$cmd"`,
-        [ctx.layout.root, live, ctx.settings.mode, command],
+        [ctx.layout.root, live, ctx.settings.mode, command2],
         { timeoutMs: 36e5 }
       );
       return `${r.stdout}${r.stderr}`.trim();
@@ -23047,8 +23064,8 @@ for u in "$@"; do
   printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
 done`;
 var SUDOERS_FILE = "/etc/sudoers.d/delivery";
-function sudoersLine(login, users, command = "ALL") {
-  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command}`;
+function sudoersLine(login, users, command2 = "ALL") {
+  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command2}`;
 }
 async function probeSudo(sh, users) {
   const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
@@ -23115,6 +23132,368 @@ function phpProblem(login, user, v) {
     case "refused":
       return `the SSH user ${login} may not run ${v.php} as web-user ${user} through sudo without a password (sudo said: ${v.detail}). Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], v.php)} (${why}: nothing else runs as ${user}; a wider rule such as ${sudoersLine(login, [user])} works too)`;
   }
+}
+
+// src/app/moodle-db.ts
+var DUMPABLE = ["pgsql", "mysqli", "mariadb", "auroramysql"];
+var PREFIX = /^[A-Za-z0-9_]{0,40}$/;
+var READ_CONFIG_PHP = `define('CLI_SCRIPT', true);
+define('ABORT_AFTER_CONFIG', true);
+$d = $argv[1];
+chdir($d);
+global $CFG;
+$CFG = new stdClass();
+ob_start();
+require $d . '/config.php';
+ob_end_clean();
+$o = isset($CFG->dboptions) && is_array($CFG->dboptions) ? $CFG->dboptions : [];
+$s = function ($v) { return is_scalar($v) ? (string) $v : ''; };
+echo "\\n@@delivery-dbconfig@@", json_encode([
+    'dbtype' => $s($CFG->dbtype ?? ''), 'dbhost' => $s($CFG->dbhost ?? ''), 'dbname' => $s($CFG->dbname ?? ''),
+    'dbuser' => $s($CFG->dbuser ?? ''), 'dbpass' => bin2hex($s($CFG->dbpass ?? '')), 'prefix' => $s($CFG->prefix ?? ''),
+    'dboptions' => ['dbport' => $s($o['dbport'] ?? ''), 'dbsocket' => $s($o['dbsocket'] ?? '')],
+]), "\\n";
+`;
+async function phpAsWebUser(ctx, what, code, args, timeoutMs = 12e4) {
+  const { webUser, php } = ctx.settings;
+  return ctx.sh.runAs(
+    void 0,
+    what,
+    `web=$1; php=$2; code=$3; shift 3
+if [ "$web" = "$(id -un)" ]; then exec "$php" -r "$code" -- "$@"; fi
+exec sudo -n -u "$web" -- "$php" -r "$code" -- "$@"`,
+    [webUser, php, code, ...args],
+    { nothrow: true, timeoutMs }
+  );
+}
+async function readDbConfig(ctx, dir) {
+  const r = await phpAsWebUser(ctx, `read the database settings from ${dir}/config.php as ${ctx.settings.webUser}`, READ_CONFIG_PHP, [dir]);
+  const at = r.stdout.lastIndexOf("@@delivery-dbconfig@@");
+  if (r.code !== 0 || at < 0) {
+    const why = (r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n");
+    throw new StepFailure(
+      `cannot read the database settings from ${dir}/config.php as ${ctx.settings.webUser} (exit code ${r.code})${why ? `: ${why}` : ""}`
+    );
+  }
+  const c = JSON.parse(r.stdout.slice(at + "@@delivery-dbconfig@@".length).trim().split("\n")[0]);
+  c.dbpass = Buffer.from(c.dbpass, "hex").toString("utf8");
+  if (c.dbpass && c.dbpass.length >= 3 && !ctx.settings.secrets.includes(c.dbpass)) ctx.settings.secrets.push(c.dbpass);
+  return c;
+}
+function cannotDump(c) {
+  if (!c.dbtype) return "config.php names no $CFG->dbtype";
+  if (!DUMPABLE.includes(c.dbtype)) return `the database type ${c.dbtype} has no snapshot here (pgsql, mysqli, mariadb and auroramysql have)`;
+  if (!c.dbname) return "config.php names no $CFG->dbname";
+  if (!PREFIX.test(c.prefix)) return `the table prefix ${JSON.stringify(c.prefix)} is not letters, digits and underscores`;
+  return void 0;
+}
+var isPg = (t) => t === "pgsql";
+function connArgs(c) {
+  return [c.dbtype, c.dbhost, c.dboptions.dbport ?? "", c.dboptions.dbsocket ?? "", c.dbuser, c.dbname, c.prefix];
+}
+var DB_PRELUDE = `IFS= read -r pw || true
+type=$1 host=$2 port=$3 sock=$4 user=$5 db=$6 prefix=$7; shift 7
+likepat="\${prefix//_/\\\\_}%"
+if [ "$type" = pgsql ]; then
+  export PGPASSWORD="$pw" PGUSER="$user" PGDATABASE="$db" PGCONNECT_TIMEOUT=20
+  if [ -n "$sock" ] && [ "\${sock:0:1}" = / ]; then export PGHOST="$sock"; elif [ -n "$host" ]; then export PGHOST="$host"; fi
+  [ -z "$port" ] || export PGPORT="$port"
+  for t in pg_dump pg_restore psql; do command -v "$t" >/dev/null || die "$t is not installed on the server (Debian: apt-get install postgresql-client)"; done
+  sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+  dbsize() { sql -v pat="$likepat" <<< "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname = current_schema() AND c.relname LIKE :'pat';"; }
+  tables() { sql -v pat="$likepat" <<< "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE :'pat' ORDER BY 1;"; }
+else
+  export MYSQL_PWD="$pw"
+  client=$(command -v mariadb || command -v mysql) || die "the mysql client is not installed on the server (Debian: apt-get install mariadb-client)"
+  dumper=$(command -v mariadb-dump || command -v mysqldump) || die "mysqldump is not installed on the server (Debian: apt-get install mariadb-client)"
+  my=(--user="$user")
+  if [ -n "$sock" ]; then my+=(--socket="$sock"); elif [ -n "$host" ]; then my+=(--host="$host"); fi
+  [ -z "$port" ] || my+=(--port="$port")
+  sql() { "$client" --no-defaults "\${my[@]}" --connect-timeout=20 -N -B --database="$db"; }
+  dbsize() { sql <<< "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '$likepat';"; }
+  tables() { sql <<< "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND table_name LIKE '$likepat' ORDER BY 1;"; }
+fi
+`;
+var DUMP = `${DB_PRELUDE}dir=$1 name=$2
+umask 077
+mkdir -p -- "$dir"
+chmod 0700 -- "$dir"
+size=$(dbsize) || die "cannot connect to the database $db as $user to measure it"
+size=\${size//[^0-9]/}; size=\${size:-0}
+avail=$(df -P -k -- "$dir" | awk 'NR == 2 { print $4 * 1024 }')
+need=$(( size + 16 * 1024 * 1024 ))
+if [ "\${avail:-0}" -lt "$need" ]; then
+  die "not enough free space in $dir for a snapshot: the site's tables take $size bytes; $avail bytes are free, $need needed (the tables and 16 MiB to spare). Free space there, or set backup-dir to a larger disk"
+fi
+echo "size=$size"
+tmp="$dir/.$name.partial"
+trap 'rm -f -- "$tmp"' EXIT
+if [ "$type" = pgsql ]; then
+  if [ -n "$prefix" ]; then pg_dump -Fc -Z 1 --no-owner -t "$prefix*" -f "$tmp"; else pg_dump -Fc -Z 1 --no-owner -f "$tmp"; fi     || die "pg_dump of $db failed: nothing was switched"
+else
+  mapfile -t list < <(tables) || die "cannot list the tables of $db"
+  [ "\${#list[@]}" -gt 0 ] || die "no table of $db starts with the prefix $prefix"
+  "$dumper" --no-defaults "\${my[@]}" --single-transaction --quick --skip-lock-tables --no-tablespaces     --default-character-set=utf8mb4 --result-file="$tmp" -- "$db" "\${list[@]}"     || die "mysqldump of $db failed: nothing was switched"
+fi
+sync -- "$tmp" 2>/dev/null || sync
+chmod 0600 -- "$tmp"
+mv -f -- "$tmp" "$dir/$name"
+trap - EXIT
+sum=$(cd -- "$dir" && sha256sum -- "./$name" | cut -d' ' -f1)
+printf '%s  %s\\n' "$sum" "$name" > "$dir/$name.sha256"
+echo "bytes=$(stat -c %s -- "$dir/$name")"
+echo "sha256=$sum"
+`;
+var PRUNE = `dir=$1 keep=$2
+cd -- "$dir"
+mapfile -t all < <(ls -1 -- . | grep -E '^moodle-db-[0-9]{8}T[0-9]{6}Z-.*\\.(pgdump|sql)$' | sort)
+n=$(( \${#all[@]} - keep ))
+for (( i = 0; i < n; i++ )); do rm -f -- "./\${all[$i]}" "./\${all[$i]}.sha256"; echo "\${all[$i]}"; done
+`;
+var SIZE = `${DB_PRELUDE}size=$(dbsize) || die "cannot connect to the database $db as $user to measure it"
+echo "size=\${size//[^0-9]/}"
+`;
+var VERIFY = `f=$1
+[ -f "$f" ] || die "the snapshot $f is missing"
+[ -f "$f.sha256" ] || die "the checksum file $f.sha256 is missing"
+want=$(cut -d' ' -f1 < "$f.sha256")
+have=$(sha256sum -- "$f" | cut -d' ' -f1)
+[ "$want" = "$have" ] || die "the snapshot $f is damaged: its sha256 is $have, $f.sha256 says $want"
+echo "sha256=$have"
+`;
+var RESTORE = `${DB_PRELUDE}f=$1
+if [ "$type" = pgsql ]; then
+  mapfile -t have < <(tables) || die "cannot list the tables of $db: the database was not changed"
+  mapfile -t keep < <(pg_restore -l -- "$f" | awk '$4 == "TABLE" && $5 != "DATA" { print $6 }') || die "pg_restore cannot read $f: the database was not changed"
+  {
+    for t in "\${have[@]}"; do
+      printf '%s\\n' "\${keep[@]}" | grep -qxF -- "$t" || printf 'DROP TABLE IF EXISTS "%s" CASCADE;\\n' "$t"
+    done
+    pg_restore --clean --if-exists --no-owner -f - -- "$f"
+  } | psql -X -q -v ON_ERROR_STOP=1 --single-transaction -o /dev/null     || die "the restore of $f into $db failed and was rolled back (one transaction): the database is as it was before the restore"
+else
+  mapfile -t have < <(tables) || die "cannot list the tables of $db: the database was not changed"
+  mapfile -t keep < <(sed -n 's/^CREATE TABLE \`\\([^\`]*\\)\`.*/\\1/p' -- "$f")
+  drops=""
+  for t in "\${have[@]}"; do
+    printf '%s\\n' "\${keep[@]}" | grep -qxF -- "$t" || drops+="DROP TABLE IF EXISTS \\\`$t\\\`;"$'\\n'
+  done
+  { printf 'SET foreign_key_checks = 0;\\n%s' "$drops"; cat -- "$f"; } | "$client" --no-defaults "\${my[@]}" --database="$db"     || die "the restore of $f into $db failed part-way (MySQL cannot undo table changes): the site's tables are partly restored; run the restore again by hand: mysql $db < $f"
+fi
+echo restored
+`;
+function kv(out) {
+  const r = {};
+  for (const l of out.split("\n")) {
+    const m = /^([a-z0-9]+)=(.*)$/.exec(l.trim());
+    if (m) r[m[1]] = m[2];
+  }
+  return r;
+}
+function backupDir(ctx) {
+  return ctx.settings.backupDir ?? `${ctx.layout.meta}/backups`;
+}
+function snapshotName(now, runId, dbtype, from, to) {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const clean = (s) => s.replace(/[^A-Za-z0-9.]/g, "").slice(0, 24) || "unknown";
+  return `moodle-db-${stamp}-${clean(runId)}-${clean(from)}-to-${clean(to)}.${isPg(dbtype) ? "pgdump" : "sql"}`;
+}
+function humanBytes(n) {
+  if (n < 1024) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+async function databaseSize(ctx, c) {
+  const r = await ctx.sh.run(`measure the database ${c.dbname}`, SIZE, connArgs(c), { stdin: `${c.dbpass}
+`, secrets: [c.dbpass], timeoutMs: 3e5 });
+  return Number(kv(r.stdout).size ?? 0);
+}
+async function takeSnapshot(ctx, c, v) {
+  const dir = backupDir(ctx);
+  const name = snapshotName(ctx.now(), ctx.settings.run.runId, c.dbtype, v.from, v.to);
+  const started = Date.now();
+  const rec = await step(
+    ctx,
+    "database snapshot",
+    async () => {
+      const r = await ctx.sh.run(`snapshot the database ${c.dbname}`, DUMP, [...connArgs(c), dir, name], {
+        stdin: `${c.dbpass}
+`,
+        secrets: [c.dbpass],
+        nothrow: true,
+        timeoutMs: 6 * 36e5
+      });
+      if (r.code !== 0) throw new StepFailure(`database snapshot failed: ${lastLines(r.stderr || r.stdout)}`);
+      const o = kv(r.stdout);
+      const record = {
+        file: `${dir}/${name}`,
+        sha256: o.sha256,
+        bytes: Number(o.bytes),
+        dbtype: c.dbtype,
+        dbname: c.dbname,
+        prefix: c.prefix,
+        fromVersion: v.from,
+        fromRelease: v.fromRelease,
+        toVersion: v.to,
+        toRelease: v.toRelease,
+        tree: ctx.state?.live ?? "",
+        runId: ctx.settings.run.runId,
+        at: ctx.now().toISOString(),
+        ms: Date.now() - started,
+        quiet: v.quiet
+      };
+      return record;
+    },
+    (r) => `${r.file} (${humanBytes(r.bytes)}, ${c.dbtype}) in ${(r.ms / 1e3).toFixed(1)} s; database ${v.from} before the upgrade to ${v.to}; the maintenance window grew by ${(r.ms / 1e3).toFixed(1)} s`
+  );
+  ctx.report.snapshot = { file: rec.file, bytes: rec.bytes, ms: rec.ms, sha256: rec.sha256, dbtype: rec.dbtype, fromVersion: rec.fromVersion, toVersion: rec.toVersion, windowGrowthMs: rec.ms };
+  if (ctx.state) {
+    const state = ctx.state;
+    state.snapshots = [...state.snapshots ?? [], rec];
+    await saveState(ctx, state);
+  }
+  await journal(ctx, "database-snapshot", { snapshot: rec });
+  const pruned = await ctx.sh.run("apply backup-keep", PRUNE, [dir, String(ctx.settings.backupKeep)], { nothrow: true });
+  const gone = pruned.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+  if (pruned.code !== 0) ctx.log.warning(`could not remove old snapshots in ${dir}: ${lastLines(pruned.stderr)}`);
+  if (gone.length && ctx.state) {
+    ctx.state.snapshots = (ctx.state.snapshots ?? []).filter((s) => !gone.some((g) => s.file === `${dir}/${g}`));
+    await saveState(ctx, ctx.state);
+    await journal(ctx, "database-snapshot-removed", { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep });
+  }
+  return rec;
+}
+async function verifySnapshot(ctx, s) {
+  await step(ctx, "snapshot checksum", async () => {
+    const r = await ctx.sh.run(`verify the snapshot ${s.file}`, VERIFY, [s.file], { nothrow: true, timeoutMs: 36e5 });
+    if (r.code !== 0) throw new Refusal(`goback refused: ${lastLines(r.stderr)}; nothing was changed`);
+    if (kv(r.stdout).sha256 !== s.sha256) {
+      throw new Refusal(`goback refused: the snapshot ${s.file} is not the one recorded (sha256 ${kv(r.stdout).sha256}, state.json says ${s.sha256}); nothing was changed`);
+    }
+    return s.sha256;
+  }, (h) => `${s.file}: sha256 ${h.slice(0, 16)}\u2026 matches`);
+}
+async function restoreSnapshot(ctx, c, s) {
+  await step(ctx, "database restore", async () => {
+    const r = await ctx.sh.run(`restore ${s.file} into ${c.dbname}`, RESTORE, [...connArgs(c), s.file], {
+      stdin: `${c.dbpass}
+`,
+      secrets: [c.dbpass],
+      nothrow: true,
+      timeoutMs: 6 * 36e5
+    });
+    if (r.code !== 0) throw new StepFailure(`database restore failed: ${lastLines(r.stderr || r.stdout)}`);
+  }, () => `${s.file} restored into ${c.dbname} (${c.dbtype}): the database is at ${s.fromVersion} again`);
+}
+function snapshotFor(state, dbVersion) {
+  if (!dbVersion) return void 0;
+  return [...state.snapshots ?? []].reverse().find((s) => s.toVersion === dbVersion);
+}
+function lastLines(s) {
+  return s.trim().split("\n").slice(-5).join("\n");
+}
+
+// src/app/moodle-plan.ts
+var READ_VERSIONS = `for role in live work; do
+  d=$1; shift
+  echo "@@ $role"
+  ( cd -- "$d" && grep -r -s -H -E --include=version.php \\
+      --exclude-dir=.git --exclude-dir=tests --exclude-dir=fixtures --exclude-dir=vendor --exclude-dir=node_modules \\
+      '^[[:space:]]*[$](plugin|module)->(component|version)[[:space:]]*=|^[[:space:]]*[$]version[[:space:]]*=' . ) || true
+done
+`;
+function parseVersionLines(lines) {
+  const files = /* @__PURE__ */ new Map();
+  for (const line of lines) {
+    const m = /^\.\/(.+?\/)?version\.php:(.*)$/.exec(line);
+    if (!m) continue;
+    const dir = (m[1] ?? "").replace(/\/$/, "");
+    const f = files.get(dir) ?? {};
+    const text = m[2];
+    const comp = /\$(?:plugin|module)->component\s*=\s*(['"])([A-Za-z0-9_]+)\1/.exec(text);
+    const ver = /\$(?:plugin|module)->version\s*=\s*([0-9]+(?:\.[0-9]+)?)/.exec(text);
+    const core = /^\s*\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)/.exec(text);
+    if (comp) f.component = comp[2];
+    if (ver) f.version = ver[1];
+    if (core && (dir === "" || dir === "public")) f.core = core[1];
+    files.set(dir, f);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const f of files.values()) {
+    if (f.core) out.set("core", f.core);
+    else if (f.component && f.version) out.set(f.component, f.version);
+  }
+  return out;
+}
+function diffComponents(before, after) {
+  const names = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort((a, b) => a === "core" ? -1 : b === "core" ? 1 : a.localeCompare(b));
+  return names.filter((n) => before.get(n) !== after.get(n)).map((n) => ({ component: n, before: before.get(n), after: after.get(n) }));
+}
+async function readUpgradePlan(ctx, liveDir, workDir, maintenance, dry) {
+  const plan2 = await step(
+    ctx,
+    "upgrade plan",
+    async () => {
+      const r = await ctx.sh.run("read the version.php files of the live and work trees", READ_VERSIONS, [liveDir, workDir], { timeoutMs: 3e5 });
+      const [, live = "", work = ""] = r.stdout.split(/^@@ (?:live|work)$/m);
+      const components = diffComponents(parseVersionLines(live.split("\n")), parseVersionLines(work.split("\n")));
+      const p = { components, maintenance };
+      if (dry && ctx.settings.databaseBackup === "auto") {
+        const db = await readDbConfig(ctx, liveDir);
+        if (!cannotDump(db)) p.snapshotBytes = await databaseSize(ctx, db);
+      }
+      return p;
+    },
+    (p) => `${describeChanges(p.components)}; maintenance ${p.maintenance ? "needed" : "not needed"}`
+  );
+  ctx.report.upgradePlan = plan2;
+  return plan2;
+}
+function describeChanges(c) {
+  const changed = c.filter((x) => x.before && x.after).map((x) => `${x.component} ${x.before} -> ${x.after}`);
+  const added = c.filter((x) => !x.before).map((x) => `${x.component} ${x.after}`);
+  const removed = c.filter((x) => !x.after).map((x) => x.component);
+  const parts = [
+    changed.length ? `${changed.length} component${changed.length === 1 ? "" : "s"} change version: ${shortList(changed)}` : "no component changes version",
+    added.length ? `new: ${shortList(added)}` : "",
+    removed.length ? `removed: ${shortList(removed)}` : ""
+  ];
+  return parts.filter(Boolean).join("; ");
+}
+function shortList(items, max = 20) {
+  return items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", ");
+}
+function planSentences(ctx, p) {
+  return [
+    `upgrade plan: ${describeChanges(p.components)}`,
+    p.snapshotBytes !== void 0 ? `a database snapshot would be taken into ${backupDir(ctx)} before the switch (the site's tables take ${humanBytes(p.snapshotBytes)}), keeping the newest ${ctx.settings.backupKeep}` : ctx.settings.databaseBackup === "never" ? "no database snapshot (database-backup: never)" : "no database snapshot (this database type has none)"
+  ];
+}
+async function announceMaintenance(ctx, app, dir) {
+  const minutes = ctx.settings.maintenanceNotice;
+  await step(
+    ctx,
+    "maintenance notice",
+    async () => {
+      const r = await app.cli(ctx, dir, "maintenance.php", [`--enablelater=${minutes}`]);
+      if (r.code !== 0) throw new StepFailure(`maintenance.php --enablelater=${minutes} failed (exit code ${r.code}): ${r.out.split("\n").slice(-5).join("\n")}`);
+      await new Promise((resolve) => setTimeout(resolve, minutes * 6e4));
+    },
+    () => `users were warned ${minutes} min ahead (maintenance.php --enablelater=${minutes})`
+  );
+}
+function restoreHint(ctx, dbVersion) {
+  const snap = ctx.state ? snapshotFor(ctx.state, dbVersion) : void 0;
+  if (snap) {
+    return `A snapshot of the database taken before the upgrade to ${snap.toVersion} exists (${snap.file}, database ${snap.fromVersion}): run goback with restore-database: true to restore it and go back (the site is in maintenance mode meanwhile; changes made since the upgrade are lost)`;
+  }
+  return "No snapshot of the database before this upgrade is recorded (database-backup takes one before each upgrade): restore the database from your own backup taken before the upgrade, then run goback with allow-downgrade: true";
 }
 
 // src/app/moodle.ts
@@ -23300,7 +23679,7 @@ exit "$rc"`,
     }
     if (against && compareVersions(safeV.version, against) < 0) {
       throw new Refusal(
-        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. Restore the database from a backup taken before the upgrade, then run goback with allow-downgrade: true`
+        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. ${restoreHint(ctx, against)}`
       );
     }
   }
@@ -23346,11 +23725,13 @@ exit "$rc"`,
     return { from, to, pending, required, liveDir };
   }
   async planSwitch(ctx, work, live) {
-    const { pending, required } = await this.inspect(ctx, work, live, true);
+    const { pending, required, liveDir } = await this.inspect(ctx, work, live, true);
     const m = decideMaintenance(ctx.settings.maintenance, pending, required);
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ", in maintenance mode (maintenance: always)" : ""}`];
+    const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true);
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}cron held, switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}cron held, ${upgrade.snapshotBytes !== void 0 ? "database snapshot, " : ""}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      ...planSentences(ctx, upgrade)
     ];
   }
   async beforeSwitch(ctx, work, live) {
@@ -23374,6 +23755,14 @@ exit "$rc"`,
     if (pending && await this.supports(ctx, liveDir, "cron.php", "--disable-wait")) {
       plan2.adminCronOff = !await step(ctx, "cron state", () => this.cronEnabled(ctx, liveDir), (on) => on ? "cron enabled" : "cron disabled (by the admin): it stays disabled");
     }
+    const workDir = this.layout.tree(work.id);
+    const upgrade = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : void 0;
+    const db = pending && ctx.settings.databaseBackup === "auto" ? await readDbConfig(ctx, workDir) : void 0;
+    const noDump = db && cannotDump(db);
+    if (noDump) {
+      skipped(ctx, "database snapshot", `no snapshot: ${noDump}; use before-upgrade for your own backup`);
+      plan2.notes.push(`no database snapshot was taken (${noDump}): goback cannot restore the database`);
+    }
     try {
       if (pending && ctx.settings.beforeUpgrade) {
         await runHook(ctx, "before-upgrade", ctx.settings.beforeUpgrade);
@@ -23382,6 +23771,7 @@ exit "$rc"`,
       if (maintenance && plan2.adminMaintenance === "cli") {
         skipped(ctx, "maintenance on", "the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery");
       } else if (maintenance) {
+        if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir);
         await this.must(ctx, "maintenance on", liveDir, "maintenance.php", ["--enable"]);
         plan2.maintenance = true;
       } else {
@@ -23395,6 +23785,10 @@ exit "$rc"`,
           skipped(ctx, "cron hold", "cron.php of the live tree has no --disable-wait (Moodle before 4.2)");
           plan2.notes.push("cron was not held during the upgrade: this Moodle cannot disable it from the CLI");
         }
+      }
+      if (db && !noDump && from && to) {
+        plan2.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan2.maintenance && plan2.cronHeld });
+        if (upgrade) upgrade.snapshotBytes = plan2.snapshot.bytes;
       }
     } catch (e) {
       await this.cancelSwitch(ctx, plan2);
@@ -23473,6 +23867,7 @@ exit "$rc"`,
         () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? " (no maintenance needed: --maintenance=false)" : ""}`
       ).catch(() => void 0);
       if (failure) {
+        p.failedInMaintenance = p.maintenance;
         if (!p.maintenance && p.adminMaintenance !== "cli" && ctx.settings.maintenance !== "never") {
           await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
             () => p.maintenance = true,
@@ -23677,6 +24072,119 @@ async function healthCheck(ctx, opts = {}) {
   );
 }
 
+// src/app/moodle-restore.ts
+async function prepareRestore(ctx, state, safe) {
+  if (!(ctx.app instanceof MoodleApp)) throw new Refusal("restore-database: true restores a Moodle database: this site is not Moodle (app). Nothing was changed");
+  const app = ctx.app;
+  const safeV = await app.version(safe);
+  const dbVersion = await app.databaseVersion(ctx);
+  if (!safeV) throw new Refusal(`goback refused: the safe tree trees/${safe.id} holds no readable Moodle version.php. Nothing was changed`);
+  if (!dbVersion) {
+    throw new Refusal("goback refused: the database version could not be read (admin/cli/cfg.php --name=version through the live tree), so no snapshot can be matched to it. Nothing was changed");
+  }
+  if (compareVersions(safeV.version, dbVersion) >= 0) {
+    skipped(ctx, "database restore", `not needed: the safe tree's code (${describeVersion(safeV)}) serves the database (${dbVersion}) as it is`);
+    return void 0;
+  }
+  const snap = snapshotFor(state, dbVersion);
+  if (!snap) {
+    const known = (state.snapshots ?? []).map((s) => `${s.file} (${s.fromVersion} -> ${s.toVersion})`);
+    throw new Refusal(
+      `goback refused: no snapshot taken before the upgrade to ${dbVersion} (the database's version) is recorded${known.length ? `; state.json records ${known.join(", ")}` : ""}. Restore the database from your own backup, then run goback with allow-downgrade: true. Nothing was changed`
+    );
+  }
+  if (snap.fromVersion !== safeV.version) {
+    throw new Refusal(
+      `goback refused: the snapshot ${snap.file} holds the database at ${snap.fromVersion}, but the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}: that code cannot serve that database. Nothing was changed`
+    );
+  }
+  await verifySnapshot(ctx, snap);
+  const db = await step(ctx, "restore check", async () => {
+    const c = await readDbConfig(ctx, ctx.layout.tree(safe.id));
+    if (c.dbtype !== snap.dbtype || c.dbname !== snap.dbname || c.prefix !== snap.prefix) {
+      throw new Refusal(
+        `goback refused: the snapshot ${snap.file} is of ${snap.dbtype} database ${snap.dbname} (prefix ${snap.prefix}), but config.php names ${c.dbtype} database ${c.dbname} (prefix ${c.prefix}). Nothing was changed`
+      );
+    }
+    return c;
+  }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version`);
+  return { app, snapshot: snap, db, dbVersion, safe };
+}
+function planRestore(ctx, r) {
+  plan(
+    ctx,
+    `restore the database from ${r.snapshot.file} (checksum verified; ${r.dbVersion} -> ${r.snapshot.fromVersion}): maintenance mode on, cron held, restore, switch, purge_caches.php, maintenance mode off, cron on${ctx.settings.healthUrl ? ", health check" : ""}; changes made in the database since the upgrade are lost`
+  );
+}
+async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: false }) {
+  const live = ctx.layout.tree(ctx.state.live);
+  if (!held.maintenance) {
+    await must(ctx, r.app, "maintenance on", live, "maintenance.php", ["--enable"]);
+    held.maintenance = true;
+  }
+  if (!held.cron) {
+    const help = await r.app.cli(ctx, live, "cron.php", ["--help"], 6e4);
+    if (help.code === 0 && help.out.includes("--disable-wait")) {
+      held.cron = true;
+      await must(ctx, r.app, "cron hold", live, "cron.php", ["--disable-wait"], 9e5).catch((e) => {
+        throw new StepFailure(`${e.message}. Nothing was restored or switched; the site is in maintenance mode: turn it off with ${command(ctx, live, "maintenance.php --disable")} and ${command(ctx, live, "cron.php --enable")}`);
+      });
+    } else skipped(ctx, "cron hold", "cron.php has no --disable-wait (Moodle before 4.2)");
+  }
+  try {
+    await restoreSnapshot(ctx, r.db, r.snapshot);
+  } catch (e) {
+    const why = e.message;
+    ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state.live} (code ${r.dbVersion})${held.cron ? " with cron held" : ""}. ${why}. Fix the cause and run goback with restore-database: true again, or turn maintenance off on the current code: ${command(ctx, live, "maintenance.php --disable")}`;
+    await journal(ctx, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
+    throw new StepFailure(ctx.report.restore);
+  }
+  await journal(ctx, "database-restore", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion });
+  return held;
+}
+async function finishRestore(ctx, r, held) {
+  const live = ctx.layout.tree(ctx.state.live);
+  const problems = [];
+  await must(ctx, r.app, "purge caches", live, "purge_caches.php", []).catch((e) => problems.push(e.message));
+  const after = await r.app.databaseVersion(ctx);
+  await step(ctx, "database version", async () => {
+    if (after !== r.snapshot.fromVersion) throw new StepFailure(`after the restore the database reports version ${after ?? "unknown"}, not the snapshot's ${r.snapshot.fromVersion}`);
+    return after;
+  }, (v) => `${v} (the snapshot's), served by trees/${ctx.state.live}`).catch((e) => problems.push(e.message));
+  if (problems.length) {
+    throw new StepFailure(`${problems.join("; ")}. The site stays in maintenance mode on trees/${ctx.state.live}: fix the cause, then ${command(ctx, live, "maintenance.php --disable")}${held.cron ? ` and ${command(ctx, live, "cron.php --enable")}` : ""}`);
+  }
+  if (held.maintenance) await must(ctx, r.app, "maintenance off", live, "maintenance.php", ["--disable"]).then(() => held.maintenance = false);
+  if (held.cron) await must(ctx, r.app, "cron on", live, "cron.php", ["--enable"]).then(() => held.cron = false);
+  if (ctx.settings.healthUrl) await healthCheck(ctx);
+}
+function mayRestoreAfterFailedUpgrade(ctx, p) {
+  const m = p;
+  return Boolean(ctx.settings.restoreDatabase && ctx.settings.autoRollback && ctx.app instanceof MoodleApp && m.snapshot?.quiet && m.failedInMaintenance);
+}
+async function restoreAfterFailedUpgrade(ctx, p, safe, doSwitch) {
+  const app = ctx.app;
+  await verifySnapshot(ctx, p.snapshot);
+  const db = await readDbConfig(ctx, ctx.layout.tree(safe.id));
+  const r = { app, snapshot: p.snapshot, db, dbVersion: p.to?.version ?? p.snapshot.toVersion, safe };
+  const held = await restoreBeforeSwitch(ctx, r, { maintenance: p.maintenance, cron: p.cronHeld });
+  await doSwitch();
+  p.maintenance = held.maintenance;
+  p.cronHeld = held.cron;
+  await finishRestore(ctx, r, held);
+  p.maintenance = held.maintenance;
+  p.cronHeld = held.cron;
+}
+async function must(ctx, app, name, dir, script, args, timeoutMs) {
+  await step(ctx, name, async () => {
+    const r = await app.cli(ctx, dir, script, args, timeoutMs);
+    if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
+  });
+}
+function command(ctx, dir, cli) {
+  return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/admin/cli/${cli}`;
+}
+
 // src/steps/switch.ts
 function renameRoles(state, from, to) {
   if (state.live === from) state.live = to;
@@ -23814,6 +24322,17 @@ async function backtoprod(ctx) {
     if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
     if (ctx.settings.healthUrl) await healthCheck(ctx);
   } catch (e) {
+    if (e instanceof UnsafeToGoBack && mayRestoreAfterFailedUpgrade(ctx, switchPlan)) {
+      await restoreAfterFailedUpgrade(ctx, switchPlan, state.trees[safeId], async () => {
+        await switchTo(ctx, state, safeId, { state: "delivering", live: safeId, safe: safeId, work: id });
+        ctx.report.rolledBack = true;
+        ctx.report.liveTreeAfter = safeId;
+        await journal(ctx, "rollback", { from: id, to: safeId, error: e.message, databaseRestored: switchPlan.snapshot.file });
+      }).catch((err) => failAfterUpgrade(ctx, `${e.message}. Restoring the database failed: ${err.message}`, ctx.report.restore ?? e.restore));
+      throw new StepFailure(
+        `${e.message}. The database was restored from ${switchPlan.snapshot.file} and the site went back to trees/${safeId} (state delivering, trees/${id} is the work tree): fix the cause, then run backtoprod (or deliver) again`
+      );
+    }
     if (e instanceof UnsafeToGoBack) return failAfterUpgrade(ctx, e.message, e.restore);
     const why = e.message;
     if (switchPlan.databaseChanged) {
@@ -23881,21 +24400,25 @@ async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
 }
 
 // src/modes/goback.ts
-async function goback(ctx) {
+async function goback(ctx, afterSyncback = false) {
   const state = mustState(ctx);
   const former = state.live;
   const safe = state.trees[state.safe];
-  await ctx.app.checkGoback(ctx, safe);
+  const restore = ctx.settings.restoreDatabase && !afterSyncback ? await prepareRestore(ctx, state, safe) : void 0;
+  if (!restore && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe);
   if (ctx.settings.dryRun) {
     const rename = safe.served && safe.dirty ? " under a fresh id (its content changed since it was last served)" : "";
+    if (restore) planRestore(ctx, restore);
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`);
     return;
   }
   const sameCode = treeRevision(safe) === treeRevision(state.trees[former]);
+  const held = restore ? await restoreBeforeSwitch(ctx, restore) : void 0;
   const id = await freshPath(ctx, state, safe.id);
   await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
   ctx.report.liveTreeAfter = id;
-  if (!sameCode) await ctx.app.afterGoback(ctx);
+  if (restore && held) await finishRestore(ctx, restore, held);
+  else if (!sameCode) await ctx.app.afterGoback(ctx);
   if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
 }
 
@@ -24013,7 +24536,7 @@ async function prepareDelivery(ctx) {
   if (fetched) ctx.commit = fetched;
   await syncback(ctx, [], false, true);
   if (ctx.settings.dryRun) {
-    await goback(ctx);
+    await goback(ctx, true);
     await update(ctx, live, true);
     plan(ctx, `switch live back to trees/${live.id}, updated, under a fresh id; the copy that served meanwhile becomes the safe tree`);
     return false;
@@ -26185,9 +26708,9 @@ async function phpSudoStep(report, sh, login, webUser, php) {
     report.steps.push({ name: "sudo", outcome: "failure", ms, detail: problem });
     throw new StepFailure(problem);
   }
-  const command = phpCommandForm(webUser, v.php);
-  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command}` });
-  (report.sudo ??= []).push({ user: webUser, input: "web-user", command, rule: sudoersLine(login, [webUser], v.php) });
+  const command2 = phpCommandForm(webUser, v.php);
+  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command2}` });
+  (report.sudo ??= []).push({ user: webUser, input: "web-user", command: command2, rule: sudoersLine(login, [webUser], v.php) });
   return v.php;
 }
 function describeError(err) {
@@ -26463,6 +26986,7 @@ var Cluster = class {
     this.lead = nodes[0];
     this.errs = nodes.map(() => void 0);
     this.switched = nodes.map(() => void 0);
+    this.unsure = nodes.map(() => void 0);
   }
   settings;
   nodes;
@@ -26470,6 +26994,8 @@ var Cluster = class {
   errs;
   /** Per node: the tree live pointed at before the switch, and the one it points at after (once switched). */
   switched;
+  /** Per node: the switch it was making when it failed, when its connection dropped meanwhile (it may have happened). */
+  unsure;
   configs = /* @__PURE__ */ new Map();
   get moodle() {
     return this.lead.app.name === "moodle";
@@ -26614,8 +27140,13 @@ var Cluster = class {
       await journal(ctx, "rollback", { from: s.to, to: s.from, error: why });
       await this.componentCache(ctx).catch((e) => ctx.log.warning(`${ctx.target.label}: ${e.message}`));
     });
-    const stuck = failedIdx(back);
-    return stuck.length ? `${stuck.map((i) => `${nodes[i].target.label} could not be switched back (${back[i].message}): check it with mode status and run goback on it`).join("; ")}` : "";
+    const stuck = [
+      ...failedIdx(back).map((i) => `${nodes[i].target.label} could not be switched back (${back[i].message}): check it with mode status and run goback on it`),
+      ...nodes.flatMap(
+        (c, i) => this.unsure[i] ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and run goback on it if it serves the new code`] : []
+      )
+    ];
+    return stuck.join("; ");
   }
   /** A failure once the database was upgraded: nothing goes back; the report says what to do. */
   async afterUpgradeFailure(sp, at, e) {
@@ -26640,7 +27171,12 @@ var Cluster = class {
     const safeId = state.live;
     const work = state.trees[state.work ?? ""];
     const id = await freshPath(ctx, state, work.id);
-    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+    try {
+      await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+    } catch (e) {
+      if (e instanceof ConnectionError) this.unsure[i] = `trees/${safeId} -> trees/${id}`;
+      throw e;
+    }
     this.switched[i] = { from: safeId, to: id };
     ctx.report.liveTreeAfter = id;
   }
