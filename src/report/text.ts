@@ -5,7 +5,7 @@
 import { countComponents } from './components.js'
 import type { HostReport, Report } from './model.js'
 import { sessionFacts } from './session.js'
-import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
+import { beforeAfter, changeCounts, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, submoduleRows, verdict } from './view.js'
 
 export interface TextOptions {
   /** List at most this many files per host; above it, only the counts (by component for Moodle). Default: all. */
@@ -71,6 +71,8 @@ function hostPart(h: HostReport, opts: TextOptions): string {
   if (h.plan?.length) out.push('', 'Dry run: the mode would', ...h.plan.map((p) => `  - ${p}`))
   if (h.steps.length) out.push('', 'Steps', ...columns(h.steps.map((s) => [s.name, s.outcome, formatMs(s.ms), s.detail ?? ''])))
   out.push(...files(h, opts))
+  const subs = submoduleRows(h)
+  if (subs.length) out.push('', 'Submodules', ...columns(subs))
   for (const d of h.drift) {
     out.push('', `Drift: ${d.files.length} file(s) of the ${d.role} tree ${d.tree} were changed on the server by hand${d.patch ? `; saved in ${d.patch}` : ''}`)
     const limit = opts.fileLimit ?? Infinity
