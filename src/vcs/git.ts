@@ -106,6 +106,7 @@ for t in "$@"; do
   git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
   rsync -a --exclude=/.git "$src/" "$t/"
   git -C "$t" reset -q
+  sub_adopt "$repo" "$src" "$t"
 done
 echo "commit=$head"
 echo "origin=$origin"`,

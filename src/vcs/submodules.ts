@@ -175,6 +175,27 @@ sub_diff() {
     fi
   done 4< <(git --git-dir="$gd" diff --raw -z -M --no-abbrev "$a" "$b" -- "$@")
 }
+# sub_adopt GD SRC DIR: DIR is a copy of the working copy SRC: each submodule checked out there gets its commit's
+# objects from SRC's checkout into the store, and a git directory of its own (its files stay as they were copied).
+sub_adopt() {
+  local gd=$1 src=$2 dir=$3 rec meta p sha
+  while IFS= read -r -d '' -u 4 rec; do
+    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
+    [ "\${meta%% *}" = 160000 ] || continue
+    sha=\${meta#* }; sha=\${sha%% *}
+    if sub_haslink "$src" "$p" || sub_haslink "$dir" "$p" || [ ! -e "$src/$p/.git" ] || [ ! -d "$dir/$p" ]; then continue; fi
+    if ! git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null; then
+      git --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$src/$p" "+$sha:refs/delivery/submodules/$sha" 2>/dev/null \
+        || { git --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$src/$p" '+HEAD:refs/delivery/submodules/incoming/HEAD' '+refs/heads/*:refs/delivery/submodules/incoming/heads/*' '+refs/tags/*:refs/delivery/submodules/incoming/tags/*' \
+          && git --git-dir="$gd" update-ref "refs/delivery/submodules/$sha" "$sha"; } \
+        || die "the submodule $p of $src does not hold the commit $sha its superproject records: run git submodule update in $src, then init again"
+    fi
+    rm -rf -- "$dir/$p/.git"
+    sub_gitdir "$gd" "$dir/$p"
+    git -C "$dir/$p" reset -q "$sha"
+    sub_adopt "$gd" "$src/$p" "$dir/$p"
+  done 4< <(git -C "$dir" ls-files -s -z)
+}
 # sub_paths DIR PREFIX: the submodule checkouts of DIR, nested ones too: path NUL recorded commit NUL.
 sub_paths() {
   local dir=$1 pre=$2 rec meta p sha

@@ -193,4 +193,43 @@ git add .gitmodules; git commit -q -m v4; git push -q origin HEAD:main; git tag 
     expect(r.report!.hosts[0].steps.map((x) => x.name)).not.toContain('switch')
     expect(await t.sh(`cat ${t.root}/.delivery/state.json; readlink ${t.root}/live`)).toBe(before)
   }, 120_000)
+
+  it('a submodule URL that is an option or a remote helper is refused, and nothing runs', async () => {
+    for (const [tag, url] of [['v5', '--upload-pack=touch /tmp/dlv-pwned-sub'], ['v6', 'ext::sh -c touch% /tmp/dlv-pwned-sub']]) {
+      await site.exec(`cd w-site; git checkout -q main; git reset -q --hard v3
+git config -f .gitmodules submodule.evil.path mod/evil; git config -f .gitmodules submodule.evil.url "$1"
+git update-index --add --cacheinfo 160000,1123456789abcdef0123456789abcdef01234567,mod/evil
+git add .gitmodules; git commit -q -m "$2"; git push -q -f origin HEAD:main; git tag "$2"; git push -q origin "$2"`, [url, tag])
+      const r = await runAction({ ...t.base, mode: 'deliver', repository: site.site, ref: tag })
+      expect(r.code).toBe(1)
+      expect(r.report!.hosts[0].error).toMatch(/submodule 'evil' \(mod\/evil\): its URL .* is not allowed/)
+      expect(await t.sh('test -e /tmp/dlv-pwned-sub && echo pwned || echo safe')).toContain('safe')
+    }
+  }, 120_000)
+
+  it('init with adopt takes an existing working copy with its submodules: their objects into the store, each checkout its own git directory', async () => {
+    const src = `${t.root}-src`
+    const path = `${t.root}-adopted`
+    await t.sh(`git -c protocol.file.allow=always clone -q --recurse-submodules -b v2 ${site.site} ${src} 2>/dev/null
+echo '// local' >> ${src}/mod/attendance/view.php; mkdir -p ${path}`)
+    try {
+      const r = await runAction({ ...t.base, path, mode: 'init', adopt: src })
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      const s = await readServerJson<State>(t, `${path}/.delivery/state.json`)
+      for (const id of [s.live, s.safe]) {
+        const dir = `${path}/trees/${id}`
+        expect(await t.sh(`git -C ${dir}/mod/attendance rev-parse HEAD; git -C ${dir}/mod/attendance/vendor/attlib rev-parse HEAD`)).toBe(
+          `${site.commits.attendance.a2}\n${site.commits.attlib.l2}\n`,
+        )
+        // The hand-made change came along and is seen as drift; nothing points into the source any more.
+        expect((await t.sh(`git -C ${dir} status --porcelain`)).trim()).toBe('M mod/attendance')
+        expect(await t.sh(`grep -rl -- ${src} ${dir}/mod/attendance/.git ${dir}/mod/certificate/.git || echo none`)).toBe('none\n')
+      }
+      expect(await t.sh(`git --git-dir=${path}/.delivery/repo.git cat-file -t ${site.commits.attlib.l2}`)).toContain('commit')
+      const st = await runAction({ ...t.base, path, mode: 'status' })
+      expect(JSON.stringify(st.report!.hosts[0].drift)).toContain('mod/attendance/view.php')
+    } finally {
+      await t.sh(`rm -rf ${src} ${path}`)
+    }
+  }, 120_000)
 })
