@@ -27,6 +27,8 @@ sub_url() {
   done
   case $base in *:) printf '%s%s' "$base" "$rel" ;; *) printf '%s/%s' "$base" "$rel" ;; esac
 }
+# (Entries are filtered with grep before bash reads them: a bash loop over the 30,000 files of a Moodle tree takes
+# seconds.)
 # sub_list GD COMMIT: one record per submodule of COMMIT (not nested): path NUL commit NUL name NUL url-as-written NUL.
 sub_list() {
   local gd=$1 c=$2 rec k v meta p
@@ -46,7 +48,7 @@ sub_list() {
     k=\${nm[$p]-}
     if [ -n "$k" ]; then printf '%s\\0%s\\0%s\\0%s\\0' "$p" "\${meta##* }" "$k" "\${ur[$k]-}"
     else printf '%s\\0%s\\0\\0\\0' "$p" "\${meta##* }"; fi
-  done < <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c")
+  done < <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c" | grep -z '^160000 ' || true)
 }
 # sub_fetch GD URL COMMIT NAME PATH: makes sure the store holds COMMIT of that submodule, or fails naming it.
 sub_fetch() {
@@ -121,7 +123,7 @@ sub_settle() {
     sub_gitdir "$gd" "$dir/$p"
     git -C "$dir/$p" reset -q "$sha"
     sub_settle "$gd" "$dir/$p"
-  done 4< <(git -C "$dir" ls-files -s -z)
+  done 4< <(git -C "$dir" ls-files -s -z | grep -z '^160000 ' || true)
 }
 # sub_checkout GD DIR COMMIT OLD: puts every submodule of COMMIT (checked out in DIR) at its commit, nested ones too,
 # and removes those that OLD had and COMMIT has not.
@@ -194,7 +196,7 @@ sub_adopt() {
     sub_gitdir "$gd" "$dir/$p"
     git -C "$dir/$p" reset -q "$sha"
     sub_adopt "$gd" "$src/$p" "$dir/$p"
-  done 4< <(git -C "$dir" ls-files -s -z)
+  done 4< <(git -C "$dir" ls-files -s -z | grep -z '^160000 ' || true)
 }
 # sub_paths DIR PREFIX: the submodule checkouts of DIR, nested ones too: path NUL recorded commit NUL.
 sub_paths() {
@@ -206,7 +208,7 @@ sub_paths() {
     if sub_haslink "$dir" "$p"; then continue; fi
     printf '%s\\0%s\\0' "$pre$p" "$sha"
     if [ -d "$dir/$p/.git" ] && [ ! -L "$dir/$p/.git" ]; then sub_paths "$dir/$p" "$pre$p/"; fi
-  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null || true)
+  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
 }
 # sub_drift DIR PREFIX (DLV_GD: the store): hand-made changes inside the submodule checkouts of DIR, as git status --porcelain=v1 -z
 # records, against the commit the tree records for each (not the checkout's own HEAD).
@@ -228,7 +230,7 @@ sub_drift() {
     done
     git -C "$d" ls-files -z -o --exclude-standard | while IFS= read -r -d '' f; do printf '?? %s\\0' "$pre$p/$f"; done
     sub_drift "$d" "$pre$p/"
-  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null || true)
+  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
 }
 `
 
