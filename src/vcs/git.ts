@@ -9,17 +9,21 @@ import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
 
-/** Git environment and helpers shared by every script. `$1` is 1 when credentials follow on stdin. */
-const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1
+/**
+ * Git environment and helpers shared by every script. `$1` is 1 when credentials follow on stdin: user, password, and
+ * the host (with its port) of the repository. They are given to git for that host only: a submodule on another host
+ * never receives them.
+ */
+export const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1
 export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
 export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-DLV_U=; DLV_P=
-if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
-export DLV_U DLV_P
+DLV_U=; DLV_P=; DLV_H=
+if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; IFS= read -r DLV_H || true; fi
+export DLV_U DLV_P DLV_H
 shift
 gitc() {
   if [ -n "$DLV_U$DLV_P" ]; then
-    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
+    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get || exit 0; h=; while IFS= read -r l && [ -n "$l" ]; do case $l in host=*) h=\${l#host=} ;; esac; done; [ -n "$DLV_H" ] && [ "$h" = "$DLV_H" ] || exit 0; printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
   else git "$@"; fi
 }
 # fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
@@ -64,7 +68,7 @@ export class GitDriver implements VcsDriver {
     const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings
     const cred = u !== undefined || p !== undefined
     return this.ctx.sh.run(what, GIT_PRELUDE + SUBMODULES + script, [cred ? '1' : '0', ...args], {
-      stdin: cred ? `${u ?? ''}\n${p ?? ''}\n` : undefined,
+      stdin: cred ? `${u ?? ''}\n${p ?? ''}\n${repositoryHost(this.ctx.settings.repository)}\n` : undefined,
       secrets: p ? [p] : [],
     })
   }
@@ -266,6 +270,16 @@ find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
       [this.ctx.layout.root, this.repo],
     )
+  }
+}
+
+/** The host (and port) of an http(s) repository URL, as git names it to a credential helper; '' for other URLs. */
+export function repositoryHost(url: string): string {
+  if (!/^https?:\/\//i.test(url)) return ''
+  try {
+    return new URL(url).host
+  } catch {
+    return ''
   }
 }
 

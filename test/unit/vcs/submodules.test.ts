@@ -1,10 +1,12 @@
 /**
  * The submodule shell functions on their own, run by bash: URLs resolved as git resolves a submodule's URL against its
- * superproject's, and credentials masked; the report of submodules before and after.
+ * superproject's, and credentials masked; the report of submodules before and after; the repository's credentials
+ * offered to its own host only, never to another host a submodule names.
  */
 import { describe, expect, it } from 'vitest'
 import { run } from '../../helpers/proc.js'
 import { parseSubFlat, SUBMODULES, submoduleReport } from '../../../src/vcs/submodules.js'
+import { GIT_PRELUDE, repositoryHost } from '../../../src/vcs/git.js'
 
 const bash = async (call: string, ...args: string[]) => (await run('bash', ['-c', `set -euo pipefail\n${SUBMODULES}${call}`, 'x', ...args], { check: true })).stdout
 
@@ -51,5 +53,26 @@ describe('submoduleReport', () => {
       { path: 'b', url: 'u2', before: 'c2' },
       { path: 'c', url: 'u3', after: 'c4' },
     ])
+  })
+})
+
+describe('the credentials given to git', () => {
+  // git asks its credential helper for each host it fetches from (`git credential fill` asks as a fetch would).
+  const ask = (host: string) =>
+    run('bash', ['-c', `${GIT_PRELUDE}printf 'protocol=https\\nhost=%s\\n\\n' "$1" | gitc credential fill`, 'x', '1', host], {
+      input: `deployer\ns3cr3t-token\n${repositoryHost('https://git.example.org:8443/org/moodle.git')}\n`,
+      env: { ...process.env, HOME: '/nonexistent' },
+    })
+  it('are given for the repository\'s host', async () => {
+    const r = await ask('git.example.org:8443')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('password=s3cr3t-token')
+  })
+  it('are never given to another host a submodule names', async () => {
+    for (const host of ['evil.example.org', 'git.example.org', 'git.example.org:8443.evil.example.org']) {
+      const r = await ask(host)
+      expect(r.code, host).not.toBe(0)
+      expect(r.stdout + r.stderr).not.toContain('s3cr3t')
+    }
   })
 })
