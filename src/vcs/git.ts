@@ -190,6 +190,10 @@ subs=(); shas=()
 while IFS= read -r -d '' p && IFS= read -r -d '' sha; do subs+=("$p"); shas+=("$sha"); done < <(sub_paths "$tree" "")
 while IFS= read -r -d '' e; do
   f=\${e#?:}; at=; k=-1
+  # A link standing where a submodule is cannot be a diff: the patch says what it points to.
+  if [ -L "$tree/$f" ] && git -C "$tree" ls-files -s -z -- ":(literal)$f" | grep -qz '^160000 '; then
+    printf '# %s: a link to %s stands where the submodule is\\n' "$f" "$(readlink -- "$tree/$f")" >> "$work/notes"; continue
+  fi
   for i in "\${!subs[@]}"; do
     case $f in "\${subs[$i]}"/*) if [ \${#subs[$i]} -gt \${#at} ]; then at=\${subs[$i]}; k=$i; fi ;; esac
   done
@@ -203,7 +207,7 @@ done
 cp "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
 export GIT_INDEX_FILE="$work/index"
 if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
-xargs -0 -r -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
+{ cat -- "$work/notes" 2>/dev/null || true; xargs -0 -r -a "$work/all" git -C "$tree" diff --binary HEAD --; } > "$dest.tmp"
 for k in "\${!subs[@]}"; do
   [ -s "$work/s$k.all" ] || continue
   d=$tree/\${subs[$k]}

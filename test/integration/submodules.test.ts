@@ -194,6 +194,25 @@ git add .gitmodules; git commit -q -m v4; git push -q origin HEAD:main; git tag 
     expect(await t.sh(`cat ${t.root}/.delivery/state.json; readlink ${t.root}/live`)).toBe(before)
   }, 120_000)
 
+  it('a link planted on the server where a submodule lives is never written through', async () => {
+    const outside = `${t.root}-outside`
+    await t.sh(`mkdir -p ${outside}; echo outside > ${outside}/lib.php
+rm -rf ${t.root}/live/mod/attendance; ln -s ${outside} ${t.root}/live/mod/attendance`)
+    try {
+      const r = await runAction({ ...t.base, mode: 'deliver', repository: site.site, ref: 'v3' })
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      const drift = r.report!.hosts[0].drift.find((d) => d.role === 'live')!
+      expect(drift.files).toContainEqual({ path: 'mod/attendance', status: 'type-changed' })
+      expect(await t.sh(`cat ${drift.patch}`)).toContain(`# mod/attendance: a link to ${outside} stands where the submodule is`)
+      expect(await t.sh(`ls -A ${outside}; cat ${outside}/lib.php`)).toBe('lib.php\noutside\n')
+      const s = await state()
+      expect(await t.sh(`test -L ${t.root}/trees/${s.live}/mod/attendance || cat ${t.root}/trees/${s.live}/mod/attendance/lib.php`)).toContain('attendance a2')
+      expect((await gitSays(s.live)).status).toBe('')
+    } finally {
+      await t.sh(`rm -rf ${outside}`)
+    }
+  }, 120_000)
+
   it('a submodule URL that is an option or a remote helper is refused, and nothing runs', async () => {
     for (const [tag, url] of [['v5', '--upload-pack=touch /tmp/dlv-pwned-sub'], ['v6', 'ext::sh -c touch% /tmp/dlv-pwned-sub']]) {
       await site.exec(`cd w-site; git checkout -q main; git reset -q --hard v3
