@@ -61,5 +61,6 @@ export async function init(ctx: HostContext): Promise<void> {
   await step(ctx, 'switch', () => switchLive(ctx.sh, layout, ids[0]), () => `live -> trees/${ids[0]}`)
   await journal(ctx, 'init', { trees: ids, revision: result.revision, source, app })
   ctx.report.revisionAfter = result.revision
+  if (result.submodules) ctx.report.submodules = result.submodules
   ctx.report.liveTreeAfter = ids[0]
 }

@@ -30,6 +30,7 @@ export async function update(ctx: HostContext, tree?: TreeRecord, driftChecked =
     (r) => `${paths.length ? paths.join(', ') : 'whole tree'} to ${ref || 'the default branch'} (${r.commit}): ${countChangedPaths(r.changes)} path(s) changed`,
   )
   ctx.report.files = res.changes
+  if (res.submodules) ctx.report.submodules = res.submodules
   ctx.report.revisionAfter = res.commit
   ctx.commit = res.commit
   if (dryRun) {
@@ -38,6 +39,7 @@ export async function update(ctx: HostContext, tree?: TreeRecord, driftChecked =
       ctx,
       `update trees/${work.id} to ${res.commit}${paths.length ? ` (paths ${paths.join(', ')})` : ''}: ${c.added.length} added, ${c.modified.length} modified, ${c.deleted.length} deleted, ${c.renamed.length} renamed`,
     )
+    for (const s of res.submodules ?? []) if (s.before !== s.after) plan(ctx, `submodule ${s.path}: ${s.before ?? '(added)'} -> ${s.after ?? '(removed)'}`)
     return
   }
   const record: TreeRecord = {

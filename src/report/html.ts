@@ -22,6 +22,7 @@ import {
   sessionFilesHost,
   shortRepository,
   shortRev,
+  submoduleRows,
   verdict,
 } from './view.js'
 
@@ -169,7 +170,7 @@ ${h.rolledBack ? html`<div style="${S.box('#fff8c5', '#d4a72c')}"><strong>Rolled
 ${facts}
 ${h.plan?.length ? html`<h3 style="${S.h3}">Dry run: the mode would</h3><ul style="margin:4px 0;padding-left:20px">${h.plan.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
 ${steps}
-${fileList(h, opts)}
+${fileList(h, opts)}${submoduleRows(h).length ? html`<h3 style="${S.h3}">Submodules</h3>${dataTable(['Submodule', 'Commit', 'From'], submoduleRows(h).map((r) => [html`<span style="${S.path}">${r[0]}</span>`, r[1], r[2]]))}` : ''}
 ${driftSection(h, opts)}
 ${out ? html`<h3 style="${S.h3}">Upgrade output${out.length > outputLimit ? ` (last ${outputLimit} characters)` : ''}</h3><pre style="${S.pre}">${out.slice(-outputLimit)}</pre>` : ''}
 ${h.permissions?.length ? html`<h3 style="${S.h3}">Permission findings</h3>${dataTable(['Path', 'Problem'], h.permissions.map((p) => [html`<span style="${S.path}">${p.path}</span>`, p.problem]))}` : ''}

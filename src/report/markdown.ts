@@ -6,7 +6,7 @@
 import { countComponents } from './components.js'
 import type { HostReport, Outcome, Report } from './model.js'
 import { sessionFacts } from './session.js'
-import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
+import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, submoduleRows, verdict } from './view.js'
 
 export const SUMMARY_LIMIT = 1024 * 1024
 
@@ -94,6 +94,11 @@ function hostSection(h: HostReport, maxFiles: number, maxComponents: number): st
     out.push(table(['Step', 'Outcome', 'Time', 'Detail'], h.steps.map((s) => [mdEscape(s.name), `${ICON[s.outcome]} ${s.outcome}`, formatMs(s.ms), mdEscape(s.detail ?? '')]), ['l', 'l', 'r', 'l']))
   }
   out.push(...filesSection(h, maxFiles, maxComponents))
+  const subs = submoduleRows(h)
+  if (subs.length) {
+    const t = table(['Submodule', 'Commit', 'From'], subs.map((r) => [code(r[0]), mdEscape(r[1]), code(r[2])]))
+    out.push(subs.length > 20 ? `<details><summary>Submodules: ${subs.length}</summary>\n\n${t}\n\n</details>` : `**Submodules**\n\n${t}`)
+  }
   for (const d of h.drift) {
     const shown = d.files.slice(0, 50)
     out.push(

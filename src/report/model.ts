@@ -32,6 +32,18 @@ export interface FileChanges {
   renamed: RenamedFile[]
 }
 
+/** A git submodule (or svn external) of the trees: where it is, where it comes from, and its commit before and after. */
+export interface SubmoduleReport {
+  /** Path from the tree root. */
+  path: string
+  /** The repository it is fetched from (credentials masked); for svn, the external's URL. */
+  url: string
+  /** The commit (svn: revision) the tree held before; absent when the submodule was added. */
+  before?: string
+  /** The commit (svn: revision) the tree holds after; absent when the submodule was removed. */
+  after?: string
+}
+
 export interface DriftFile {
   /** Path relative to the tree root. */
   path: string
@@ -142,6 +154,8 @@ export interface HostReport {
   appVersionAfter?: string
   steps: StepReport[]
   files: FileChanges
+  /** Every git submodule (svn external) delivered: path, URL, commit before and after. Absent when there are none. */
+  submodules?: SubmoduleReport[]
   drift: DriftReport[]
   upgradeOutput?: string
   /** Moodle: the components whose version changes, before the upgrade runs. */

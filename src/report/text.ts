@@ -6,7 +6,7 @@
 import { countComponents } from './components.js'
 import type { HostReport, Outcome, Report } from './model.js'
 import { sessionFacts } from './session.js'
-import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, verdict } from './view.js'
+import { beforeAfter, changeCounts, clusterPart, componentsOf, fileRows, formatMs, headline, KIND_LETTER, type FileRow, rowCount, sessionFilesHost, shortRepository, shortRev, submoduleRows, verdict } from './view.js'
 
 export interface TextOptions {
   /** List at most this many files per host; above it, only the counts (by component for Moodle). Default: all. */
@@ -88,6 +88,8 @@ function hostPart(h: HostReport, opts: TextOptions): string {
     out.push('', p.heading('Steps'), ...rows.map((r, i) => (h.steps[i].outcome === 'success' ? r : h.steps[i].outcome === 'skipped' ? p.dim(r) : p.outcome(h.steps[i].outcome, r))))
   }
   out.push(...files(h, opts))
+  const subs = submoduleRows(h)
+  if (subs.length) out.push('', 'Submodules', ...columns(subs))
   for (const d of h.drift) {
     out.push('', `${p.heading('Drift')}: ${d.files.length} file(s) of the ${d.role} tree ${d.tree} were changed on the server by hand${d.patch ? `; saved in ${d.patch}` : ''}`)
     const limit = opts.fileLimit ?? Infinity

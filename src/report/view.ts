@@ -145,6 +145,15 @@ export function clusterPart(h: HostReport): string | undefined {
   return `${where}${c.upgradedBy ? `; the upgrade ran on ${c.upgradedBy === h.host ? 'this node' : c.upgradedBy}` : ''}`
 }
 
+/** The submodules (svn externals) a host delivered, one row each: path, commit before → after, URL. */
+export function submoduleRows(h: HostReport): [string, string, string][] {
+  return (h.submodules ?? []).map((s) => [
+    s.path,
+    !s.before ? `${shortRev(s.after)} (added)` : !s.after ? `${shortRev(s.before)} (removed)` : beforeAfter(s.before, s.after, shortRev)!,
+    s.url,
+  ])
+}
+
 /** The session's files as a host section shows files (grouped by component when any host is Moodle). */
 export function sessionFilesHost(r: Report, s: SessionReport): HostReport {
   return { ...newHostReport('session'), files: s.files, app: r.hosts.some((h) => h.app === 'moodle') ? 'moodle' : 'none' }

@@ -3,7 +3,7 @@
  * Drivers come from `createDriver` (vcs/index.ts).
  */
 import type { Logger } from '../log.js'
-import type { DriftFile, FileChanges } from '../report/model.js'
+import type { DriftFile, FileChanges, SubmoduleReport } from '../report/model.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import type { PathTake, TreeRecord } from '../remote/state.js'
@@ -23,6 +23,8 @@ export interface InitResult {
   revision: string
   /** The repository recorded in the state (for adopt: the adopted tree's origin, when it has one). */
   repository: string
+  /** git submodules (svn externals) the trees hold. */
+  submodules?: SubmoduleReport[]
 }
 
 export interface UpdateResult {
@@ -35,6 +37,8 @@ export interface UpdateResult {
   /** For a partial update: what was taken. */
   take?: PathTake
   changes: FileChanges
+  /** git submodules (svn externals) within the update, with their commits before and after. */
+  submodules?: SubmoduleReport[]
 }
 
 export interface VcsDriver {

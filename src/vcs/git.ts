@@ -5,21 +5,26 @@
  */
 import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
-import { parseNameStatusZ, parsePorcelainZ } from './changes.js'
+import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { decodeName, encodeName } from './names.js'
+import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
 
-/** Git environment and helpers shared by every script. `$1` is 1 when credentials follow on stdin. */
-const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
+/**
+ * Git environment and helpers shared by every script. `$1` is 1 when credentials follow on stdin: user, password, and
+ * the host (with its port) of the repository. They are given to git for that host only: a submodule on another host
+ * never receives them.
+ */
+export const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
 export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
 export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-DLV_U=; DLV_P=
-if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
-export DLV_U DLV_P
+DLV_U=; DLV_P=; DLV_H=
+if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; IFS= read -r DLV_H || true; fi
+export DLV_U DLV_P DLV_H
 shift
 gitc() {
   if [ -n "$DLV_U$DLV_P" ]; then
-    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
+    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get || exit 0; h=; while IFS= read -r l && [ -n "$l" ]; do case $l in host=*) h=\${l#host=} ;; esac; done; [ -n "$DLV_H" ] && [ "$h" = "$DLV_H" ] || exit 0; printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
   else git "$@"; fi
 }
 # fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
@@ -63,8 +68,8 @@ export class GitDriver implements VcsDriver {
   private git(what: string, script: string, args: string[]) {
     const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings
     const cred = u !== undefined || p !== undefined
-    return this.ctx.sh.run(what, GIT_PRELUDE + script, [cred ? '1' : '0', ...args], {
-      stdin: cred ? `${u ?? ''}\n${p ?? ''}\n` : undefined,
+    return this.ctx.sh.run(what, GIT_PRELUDE + SUBMODULES + script, [cred ? '1' : '0', ...args], {
+      stdin: cred ? `${u ?? ''}\n${p ?? ''}\n${repositoryHost(this.ctx.settings.repository)}\n` : undefined,
       secrets: p ? [p] : [],
     })
   }
@@ -81,11 +86,14 @@ export class GitDriver implements VcsDriver {
 [ -d "$repo" ] || git init -q --bare "$repo"
 git --git-dir="$repo" config gc.auto 0
 commit=$(fetch_commit "$repo" "$url" "$ref")
-for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; done
-echo "commit=$commit"`,
+sub_fetch_all "$repo" "$commit" "$url" ""
+for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; sub_checkout "$repo" "$t" "$commit" ""; done
+echo "commit=$commit"
+echo "subs=$(sub_flat "$repo" "$commit" "$url" "" | base64 -w0)"`,
       [this.repo, repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))],
     )
-    return { revision: value(r.stdout, 'commit'), repository }
+    const submodules = submoduleReport(new Map(), parseSubFlat(b64(r.stdout, 'subs')))
+    return { revision: value(r.stdout, 'commit'), repository, ...(submodules.length ? { submodules } : {}) }
   }
 
   async adopt(source: string, treeIds: string[]): Promise<InitResult> {
@@ -103,6 +111,7 @@ for t in "$@"; do
   git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
   rsync -a --exclude=/.git -- "$src/" "$t/"
   git -C "$t" reset -q
+  sub_adopt "$repo" "$src" "$t"
 done
 echo "commit=$head"
 echo "origin=$origin"`,
@@ -128,21 +137,31 @@ head=$commit
 if [ $# -gt 0 ]; then
   if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
 fi
+# Every submodule the tree will hold is fetched before the tree changes.
+sub_fetch_all "$gd" "\${head:-$commit}" "$url" ""
 echo "commit=$commit"
 echo "head=$head"
-echo "diff=$(git --git-dir="$gd" diff --name-status -z -M "$base" "$commit" -- "$@" | base64 -w0)"
-if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
+echo "diff=$(sub_diff "$gd" "$base" "$commit" "" -- "$@" | base64 -w0)"
+echo "subsbefore=$(sub_flat "$gd" "$base" "$url" "" | base64 -w0)"
+echo "subsafter=$(sub_flat "$gd" "\${head:-$commit}" "$url" "" | base64 -w0)"
+if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_checkout "$gd" "$tree" "$head" "$base"; fi`,
       [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? '1' : '0', ...paths],
     )
     const commit = value(r.stdout, 'commit')
     const head = value(r.stdout, 'head') || undefined
     const changes = parseNameStatusZ(decodeName(Buffer.from(value(r.stdout, 'diff'), 'base64')))
-    if (paths.length === 0) return { commit, revision: commit, head: undefined, changes }
-    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes }
+    const subs = submoduleReport(parseSubFlat(b64(r.stdout, 'subsbefore')), parseSubFlat(b64(r.stdout, 'subsafter'))).filter((s) => inPaths(s.path, paths))
+    const submodules = subs.length ? { submodules: subs } : {}
+    if (paths.length === 0) return { commit, revision: commit, head: undefined, changes, ...submodules }
+    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes, ...submodules }
   }
 
   async fetch(ref: string): Promise<string> {
-    const r = await this.git('fetch the ref', `commit=$(fetch_commit "$1" "$2" "$3"); echo "commit=$commit"`, [this.repo, this.ctx.settings.repository, ref])
+    const r = await this.git('fetch the ref', `commit=$(fetch_commit "$1" "$2" "$3"); sub_fetch_all "$1" "$commit" "$2" ""; echo "commit=$commit"`, [
+      this.repo,
+      this.ctx.settings.repository,
+      ref,
+    ])
     return value(r.stdout, 'commit')
   }
 
@@ -150,8 +169,9 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,
       `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64 -w0`,
-      [this.ctx.layout.tree(tree.id)],
+${SUBMODULES}DLV_GD=$2
+{ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
+      [this.ctx.layout.tree(tree.id), this.repo],
     )
     return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), 'base64')))
   }
@@ -162,19 +182,41 @@ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
       `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-tree=$1; dest=$2
+${SUBMODULES}tree=$1; dest=$2
 umask 077
 mkdir -p -- "$(dirname -- "$dest")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 : > "$work/all"; : > "$work/untracked"
+# Files inside a submodule go to the diff of the deepest submodule holding them.
+subs=(); shas=()
+while IFS= read -r -d '' p && IFS= read -r -d '' sha; do subs+=("$p"); shas+=("$sha"); done < <(sub_paths "$tree" "")
 while IFS= read -r -d '' e; do
+  f=\${e#?:}; at=; k=-1
+  # A link standing where a submodule is cannot be a diff: the patch says what it points to.
+  if [ -L "$tree/$f" ] && git -C "$tree" ls-files -s -z -- "$f" | grep -qz '^160000 '; then
+    printf '# %s: a link to %s stands where the submodule is\\n' "$f" "$(readlink -- "$tree/$f")" >> "$work/notes"; continue
+  fi
+  for i in "\${!subs[@]}"; do
+    case $f in "\${subs[$i]}"/*) if [ \${#subs[$i]} -gt \${#at} ]; then at=\${subs[$i]}; k=$i; fi ;; esac
+  done
+  if [ "$k" -ge 0 ]; then
+    case "$e" in u:*) printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.untracked" ;; esac
+    printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.all"; continue
+  fi
   case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
   printf '%s\\0' "\${e#?:}" >> "$work/all"
 done
 cp -- "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
 export GIT_INDEX_FILE="$work/index"
 if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
-xargs -0 -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
+{ cat -- "$work/notes" 2>/dev/null || true; xargs -0 -r -a "$work/all" git -C "$tree" diff --binary HEAD --; } > "$dest.tmp"
+for k in "\${!subs[@]}"; do
+  [ -s "$work/s$k.all" ] || continue
+  d=$tree/\${subs[$k]}
+  if [ -f "$d/.git/index" ]; then cp -- "$d/.git/index" "$work/i$k"; else rm -f -- "$work/i$k"; fi
+  if [ -s "$work/s$k.untracked" ]; then GIT_INDEX_FILE="$work/i$k" git -C "$d" add -N --pathspec-from-file="$work/s$k.untracked" --pathspec-file-nul; fi
+  GIT_INDEX_FILE="$work/i$k" xargs -0 -r -a "$work/s$k.all" git -C "$d" diff --binary --src-prefix="a/\${subs[$k]}/" --dst-prefix="b/\${subs[$k]}/" "\${shas[$k]}" -- >> "$dest.tmp"
+done
 mv -f "$dest.tmp" "$dest"`,
       [this.ctx.layout.tree(tree.id), dest],
       { stdin: encodeName(list) },
@@ -184,10 +226,7 @@ mv -f "$dest.tmp" "$dest"`,
   async afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>> {
     if (paths.length === 0) {
       const head = from.head ?? from.revision
-      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --`, [
-        this.ctx.layout.tree(to.id),
-        head,
-      ])
+      await this.git(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`, [this.ctx.layout.tree(to.id), head, this.repo])
       return { revision: from.revision, head: from.head, paths: from.paths }
     }
     // Per path: compose a local commit from the safe tree's HEAD with those paths from the live tree's HEAD.
@@ -195,22 +234,31 @@ mv -f "$dest.tmp" "$dest"`,
     const source = from.head ?? from.revision
     const r = await this.git(
       `record ${paths.length} path(s) in ${to.id}`,
-      `tree=$1; base=$2; src=$3; shift 3
+      `tree=$1; base=$2; src=$3; repo=$4; shift 4
 head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
 git -C "$tree" reset -q "$head" --
+sub_settle "$repo" "$tree"
 echo "head=$head"`,
-      [this.ctx.layout.tree(to.id), base, source, ...paths],
+      [this.ctx.layout.tree(to.id), base, source, this.repo, ...paths],
     )
     const takes = [...(to.paths ?? []), { paths, ref: `syncback:${from.id}`, revision: source }]
     return { head: value(r.stdout, 'head'), paths: takes }
   }
 
   async move(from: string, to: string): Promise<void> {
-    await this.ctx.sh.run(`rename tree ${from} to ${to}`, `git --git-dir="$1" worktree move "$2" "$3"`, [
-      this.repo,
-      this.ctx.layout.tree(from),
-      this.ctx.layout.tree(to),
-    ])
+    // git will not move a worktree holding submodules: then the tree is renamed as a directory (locked meanwhile, so
+    // that no prune drops it) and git's record of it repaired.
+    await this.ctx.sh.run(
+      `rename tree ${from} to ${to}`,
+      `git --git-dir="$1" worktree move "$2" "$3" 2>/dev/null && exit 0
+[ ! -e "$3" ] || die "$3 already exists"
+wt=$(git -C "$2" rev-parse --path-format=absolute --git-dir)
+echo "being renamed to $3" > "$wt/locked"
+mv -T -- "$2" "$3"
+git --git-dir="$1" worktree repair -- "$3"
+rm -f -- "$wt/locked"`,
+      [this.repo, this.ctx.layout.tree(from), this.ctx.layout.tree(to)],
+    )
   }
 
   async remove(id: string): Promise<void> {
@@ -229,6 +277,21 @@ if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
       [this.ctx.layout.root, this.repo],
     )
   }
+}
+
+/** The host (and port) of an http(s) repository URL, as git names it to a credential helper; '' for other URLs. */
+export function repositoryHost(url: string): string {
+  if (!/^https?:\/\//i.test(url)) return ''
+  try {
+    return new URL(url).host
+  } catch {
+    return ''
+  }
+}
+
+/** A base64 `name=` field of a script's output, decoded. */
+function b64(stdout: string, name: string): string {
+  return Buffer.from(value(stdout, name), 'base64').toString('utf8')
 }
 
 /** The value of a `name=value` line of a script's output. */

@@ -23,6 +23,8 @@ export interface Manifest {
   /** The files of an adopted tree are not known to come from a repository: an update never deletes them. */
   adopted: boolean
   files: Map<string, FileState>
+  /** git submodules whose files the tree holds: path -> the commit and URL they came from (`#submodule` lines). */
+  submodules?: Map<string, { commit: string; url: string }>
 }
 
 const escape = (p: string) => p.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
@@ -33,6 +35,10 @@ function unescape(p: string): string {
 
 export function serializeManifest(m: Manifest): string {
   const lines = [`# delivery manifest 1 revision=${m.revision}${m.adopted ? ' adopted' : ''}`]
+  // One line per submodule: `#submodule COMMIT PATH\tURL` (a path holding a tab, newline or backslash is escaped).
+  for (const [p, s] of [...(m.submodules ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    lines.push(`#submodule ${s.commit} ${escape(p).replace(/\t/g, '\\t')}\t${escape(s.url)}`)
+  }
   for (const p of [...m.files.keys()].sort()) {
     const f = m.files.get(p)!
     const special = /[\\\n\r]/.test(p)
@@ -46,6 +52,13 @@ export function parseManifest(text: string): Manifest {
   const m: Manifest = { revision: '', adopted: false, files: new Map() }
   for (const raw of text.split('\n')) {
     if (raw === '') continue
+    const sub = /^#submodule ([0-9a-f]{40,64}) ([^\t]*)\t(.*)$/.exec(raw)
+    if (sub) {
+      m.submodules ??= new Map()
+      const un = (s: string) => s.replace(/\\(\\|n|r|t)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? '\\')
+      m.submodules.set(un(sub[2]), { commit: sub[1], url: un(sub[3]) })
+      continue
+    }
     if (raw.startsWith('#')) {
       const h = /revision=(\S*)/.exec(raw)
       if (h) m.revision = h[1]

@@ -21,7 +21,8 @@ import { value } from './git.js'
 import { decodeName, encodeName } from './names.js'
 import { compareManifests, type FileState, type Manifest, manifestDrift, parseManifest, parseScan, serializeManifest, sha1 } from './manifest.js'
 import { tarEnd, tarEntry } from './tar.js'
-import { type TreeFile, Workspace } from './workspace.js'
+import { submoduleReport } from './submodules.js'
+import { type TreeFile, Workspace, type WorkspaceSubmodule } from './workspace.js'
 
 /** SHA-1 of blob contents, by blob id: the same commit delivered to many hosts is read once. */
 const blobSha1 = new Map<string, string>()
@@ -77,6 +78,11 @@ fi
 mv -f -- "$stage/meta/manifest" "$mf"
 rm -rf -- "$stage"`
 
+/** The checkout's submodules as the manifest keeps them: path -> commit and URL. */
+function subMap(subs: WorkspaceSubmodule[]): Map<string, { commit: string; url: string }> {
+  return new Map(subs.map((s) => [s.path, { commit: s.commit, url: s.url }]))
+}
+
 export class PushDriver implements VcsDriver {
   readonly method = 'push'
   readonly tools = ['tar', 'gzip', 'sha1sum']
@@ -105,10 +111,12 @@ export class PushDriver implements VcsDriver {
   }
 
   /** The commit's files within `paths`, with the SHA-1 of each content. */
-  private async desired(ws: Workspace, commit: string, paths: string[]): Promise<{ files: TreeFile[]; states: Map<string, FileState> }> {
-    const all = await ws.files(commit)
-    if (all.submodules.length) {
-      this.ctx.log.warning(`method push does not send submodules (${all.submodules.slice(0, 5).join(', ')}${all.submodules.length > 5 ? ', ...' : ''}): their content is not part of the checkout's tree`)
+  private async desired(ws: Workspace, commit: string, paths: string[]): Promise<{ files: TreeFile[]; states: Map<string, FileState>; submodules: WorkspaceSubmodule[] }> {
+    let all
+    try {
+      all = await ws.files(commit)
+    } catch (e) {
+      throw new StepFailure((e as Error).message)
     }
     const files = all.files.filter((f) => inPaths(f.path, paths))
     const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))]
@@ -120,7 +128,7 @@ export class PushDriver implements VcsDriver {
     }
     const states = new Map<string, FileState>()
     for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob)!, mode: f.mode })
-    return { files, states }
+    return { files, states, submodules: all.submodules }
   }
 
   /** Sends `files` (their content from the checkout), the deletions and the new manifest into trees/<id>. */
@@ -194,9 +202,9 @@ export class PushDriver implements VcsDriver {
     const ws = this.workspace()
     try {
       const commit = await this.resolve(ws, this.ctx.settings.ref)
-      const { files, states } = await this.desired(ws, commit, [])
+      const { files, states, submodules } = await this.desired(ws, commit, [])
       const [first, ...others] = treeIds
-      await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states })
+      await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states, submodules: subMap(submodules) })
       if (others.length) {
         await this.ctx.sh.run(
           'copy the first tree into the others',
@@ -205,7 +213,8 @@ for t in "$@"; do cp -a -- "$root/trees/$first" "$root/trees/$t"; cp -f -- "$mfd
           [this.ctx.layout.root, `${this.ctx.layout.meta}/manifests`, first, ...others],
         )
       }
-      return { revision: commit, repository: this.sourceName(ws) }
+      const subs = submoduleReport(new Map(), subMap(submodules))
+      return { revision: commit, repository: this.sourceName(ws), ...(subs.length ? { submodules: subs } : {}) }
     } finally {
       ws.close()
     }
@@ -245,7 +254,7 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     const ws = this.workspace()
     try {
       const commit = await this.resolve(ws, ref)
-      const [{ files, states }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)])
+      const [{ files, states, submodules }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)])
       const before: Manifest = manifest ?? { revision: tree.revision, adopted: true, files: new Map(actual) }
       const sameState = (a?: FileState, b?: FileState) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode
       const send = files.filter((f) => !sameState(actual.get(f.path), states.get(f.path)))
@@ -253,8 +262,12 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
       const after = new Map(before.files)
       for (const p of before.files.keys()) if (inPaths(p, paths)) after.delete(p)
       for (const [p, s] of states) after.set(p, s)
-      const next: Manifest = paths.length ? { ...before, files: after } : { revision: commit, adopted: false, files: after }
-      const pure = !before.adopted && !tree.paths?.length && before.revision === tree.revision && before.revision !== commit
+      const subsBefore = before.submodules ?? new Map()
+      const subsAfter = new Map([...subsBefore].filter(([p]) => !inPaths(p, paths)))
+      for (const [p, s] of subMap(submodules)) if (inPaths(p, paths)) subsAfter.set(p, s)
+      const next: Manifest = paths.length ? { ...before, files: after, submodules: subsAfter } : { revision: commit, adopted: false, files: after, submodules: subsAfter }
+      // git's own diff names a submodule, not its files: with submodules, the checksums say what changed.
+      const pure = !before.adopted && !tree.paths?.length && before.revision === tree.revision && before.revision !== commit && subsBefore.size === 0 && submodules.length === 0
       let changes
       if (pure && (await ws.has(before.revision))) changes = await ws.diff(before.revision, commit, paths)
       else changes = compareManifests(before.files, states, paths, before.adopted)
@@ -265,8 +278,10 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
         }
       }
       if (!dryRun) await this.send(ws, tree.id, send, deleted, next)
-      if (paths.length === 0) return { commit, revision: commit, changes }
-      return { commit, revision: tree.revision, take: { paths, ref: ref || commit, revision: commit }, changes }
+      const subs = submoduleReport(subsBefore, subsAfter).filter((s) => inPaths(s.path, paths))
+      const report = subs.length ? { submodules: subs } : {}
+      if (paths.length === 0) return { commit, revision: commit, changes, ...report }
+      return { commit, revision: tree.revision, take: { paths, ref: ref || commit, revision: commit }, changes, ...report }
     } finally {
       ws.close()
     }

@@ -31,6 +31,12 @@ export function parseSvnUpdate(out: string, dirs: ReadonlySet<string>, gone: rea
     list.push(p)
   }
   for (const line of out.split(/\r?\n/)) {
+    // An external no longer defined: svn deletes it (or leaves it, unversioned, when it holds local changes).
+    const removed = /^Removed external '(.+)'/.exec(line)
+    if (removed) {
+      for (const g of gone.filter((f) => f.startsWith(`${removed[1]}/`))) add(changes.deleted, g)
+      continue
+    }
     const skipped = /^Skipped '(.+)'( -- .*)?$/.exec(line)
     if (skipped) {
       if (skipped[2]?.includes('conflict')) conflicts.push(skipped[1])

@@ -14,6 +14,7 @@ import { inPaths } from './changes.js'
 import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
+import { parseSubFlat, submoduleReport } from './submodules.js'
 import { parseSvnStatusZ, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
 
 /**
@@ -96,6 +97,57 @@ svn_status() {
 }
 `
 
+/**
+ * svn externals (`svn:externals`, plugins kept in other repositories). `ext_list`: every directory external of the
+ * working copy, nested ones too, as path NUL revision NUL url NUL. `ext_check URL REV`: fails, naming the external and
+ * its URL, when one defined in URL at REV cannot be read (deliver checks it before anything changes).
+ */
+const EXTERNALS = `ext_list() {
+  local line p
+  svnl status -- .@ 2>/dev/null | while IFS= read -r line; do
+    [[ $line == 'X       '* ]] || continue
+    p=\${line:8}
+    [ -d "$p" ] && [ ! -L "$p" ] || continue
+    printf '%s\\0%s\\0%s\\0' "$p" "$(svnl info --show-item revision -- "$p@" 2>/dev/null)" "$(svnl info --show-item url -- "$p@" 2>/dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\\1***@#')"
+  done
+}
+ext_check() {
+  local url=$1 rev=$2 root line target def t u peg r p i
+  root=$(svnr info --show-item repos-root-url -- "$url@$rev")
+  svnr propget -R svn:externals -- "$url@$rev" > "$DLV_TMP/ext" 2>/dev/null || return 0
+  target=
+  while IFS= read -r line; do
+    if [[ $line =~ ^([a-z+]+://[^ ]*)\\ -\\ (.*)$ ]]; then target=\${BASH_REMATCH[1]}; def=\${BASH_REMATCH[2]}; else def=$line; fi
+    read -ra t <<< "$def" || true
+    [ \${#t[@]} -ge 2 ] || continue
+    [[ \${t[0]} != '#'* ]] || continue
+    u=; r=; p=
+    for ((i = 0; i < \${#t[@]}; i++)); do
+      case \${t[$i]} in
+        -r) i=$((i + 1)); r=\${t[$i]:-} ;;
+        -r*) r=\${t[$i]#-r} ;;
+        *://*|^/*|//*|../*) [ -n "$u" ] && p=\${t[$i]} || u=\${t[$i]} ;;
+        /*) if [ -z "$u" ]; then u=\${t[$i]}; else p=\${t[$i]}; fi ;;
+        *) if [ -z "$p" ]; then p=\${t[$i]}; fi ;;
+      esac
+    done
+    [ -n "$u" ] || continue
+    peg=; if [[ $u == *@* ]]; then peg=\${u##*@}; u=\${u%@*}; fi
+    case $u in
+      ^/*) u=$root/\${u#^/} ;;
+      ../*) u=$target/$u ;;
+      //*) u=\${root%%://*}:$u ;;
+      /*) u=$(printf '%s' "$root" | sed -E 's#^([a-z+]+://[^/]*).*#\\1#')$u ;;
+    esac
+    if ! svnr info -- "$u@\${peg:-\${r:-HEAD}}" >/dev/null 2>"$DLV_TMP/ext.err"; then
+      cat "$DLV_TMP/ext.err" >&2
+      p=\${target#"$url"}/$p
+      die "cannot fetch the svn external '\${p#/}' from $(printf '%s' "$u" | sed -E 's#^([a-z+]+://)[^/@]*@#\\1***@#')\${peg:+@$peg}\${r:+ (revision $r)}: check that the server can reach it with the credentials given. Nothing was switched"
+    fi
+  done < "$DLV_TMP/ext"
+}
+`
+
 /** Builds the list of conflicts a change would cause before anything is touched (sourced by the update script). */
 const PRECHECK = `precheck() {
   local cols c1 c2 c7 p rev out
@@ -171,7 +223,7 @@ echo "rev=$rev"; echo "url=$url"`,
     const { repository } = this.ctx.settings
     const r = await this.svn(
       dryRun ? 'compute the update (dry run)' : 'update the work tree',
-      `${PRECHECK}${PUT_PATH}tree=$1; url=$2; ref=$3; base=$4; dry=$5; shift 5
+      `${EXTERNALS}${PRECHECK}${PUT_PATH}tree=$1; url=$2; ref=$3; base=$4; dry=$5; shift 5
 cd "$tree"
 n=$(resolve_rev "$url" "$ref")
 newroot=$(svnr info --show-item url -- "$url@$n")
@@ -189,12 +241,13 @@ fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
 if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
 # The files there are now: a deleted directory is printed as one line, its files are found here.
-# (find takes no --: each name goes with ./ before it, so that it is never read as an option.)
-for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; [ "$t" = . ] || t=./$t; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
+# (find takes no --: each name goes with ./ before it, so that it is never read as an option; externals keep a .svn.)
+for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; [ "$t" = . ] || t=./$t; find "$t" -name .svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
 run_update() {
   if [ "$switch" = 1 ]; then svnr switch --accept postpone -r "$n" -- "$newroot@$n" .
   else svnr update --accept postpone --parents -r "$n" -- "\${targets[@]}"; fi
 }
+ext_list > "$DLV_TMP/extbefore"
 if ! run_update > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
   if grep -Eq 'E155004|E155037|svn cleanup' "$DLV_TMP/err"; then
     svnl cleanup -- .@ && run_update > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; exit 1; }
@@ -205,7 +258,9 @@ while IFS= read -r line; do
   if [[ $line =~ $re ]] && [ -d "\${BASH_REMATCH[1]}" ] && [ ! -L "\${BASH_REMATCH[1]}" ]; then printf '%s\\0' "\${BASH_REMATCH[1]}"; fi
 done < "$DLV_TMP/out" > "$DLV_TMP/dirs"
 while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] || printf '%s\\0' "\${f#./}"; done < "$DLV_TMP/before" > "$DLV_TMP/gone"
-printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf 'gone='; b64 "$DLV_TMP/gone"`,
+ext_list > "$DLV_TMP/extafter"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf 'gone='; b64 "$DLV_TMP/gone"
+printf 'extbefore='; b64 "$DLV_TMP/extbefore"; printf 'extafter='; b64 "$DLV_TMP/extafter"`,
       [this.ctx.layout.tree(tree.id), repository, ref, tree.revision, dryRun ? '1' : '0', ...paths],
     )
     const rev = value(r.stdout, 'rev')
@@ -229,8 +284,15 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
       }
       changes = parsed.changes
     }
-    if (paths.length === 0) return { commit: rev, revision: rev, changes }
-    return { commit: rev, revision: tree.revision, take: { paths, ref: ref || 'HEAD', revision: rev }, changes }
+    const externals = dryRun ? [] : submoduleReport(parseSubFlat(field(r.stdout, 'extbefore')), parseSubFlat(field(r.stdout, 'extafter'))).filter((e) => inPaths(e.path, paths))
+    const submodules = externals.length ? { submodules: externals } : {}
+    if (paths.length === 0) return { commit: rev, revision: rev, changes, ...submodules }
+    return { commit: rev, revision: tree.revision, take: { paths, ref: ref || 'HEAD', revision: rev }, changes, ...submodules }
+  }
+
+  async fetch(ref: string): Promise<string> {
+    const r = await this.svn('check the revision and its externals', `${EXTERNALS}url=$1; n=$(resolve_rev "$url" "$2"); ext_check "$url" "$n"; echo "rev=$n"`, [this.ctx.settings.repository, ref])
+    return value(r.stdout, 'rev')
   }
 
   async checkReady(tree: TreeRecord): Promise<void> {
@@ -252,7 +314,8 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
     const r = await this.svn(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-svn_status --ignore-externals -- .@ > "$DLV_TMP/st"
+# Externals included: a hand-made change inside a plugin kept as an external is drift too.
+svn_status -- .@ > "$DLV_TMP/st"
 while IFS= read -r -d '' cols && IFS= read -r -d '' p; do
   if [ "\${cols:0:1}" = '?' ] && [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/st" > "$DLV_TMP/untracked"

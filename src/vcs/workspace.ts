@@ -15,9 +15,11 @@ export interface TreeFile {
   blob: string
 }
 
-function git(dir: string, args: string[], input?: string): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+function git(dir: string, args: string[], input?: string, alternates: string[] = []): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', `safe.directory=${dir}`, '-C', dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } })
+    const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' }
+    if (alternates.length) env.GIT_ALTERNATE_OBJECT_DIRECTORIES = alternates.join(':')
+    const child = spawn('git', ['-c', `safe.directory=${dir}`, '-C', dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env })
     const out: Buffer[] = []
     let err = ''
     child.stdout.on('data', (d: Buffer) => out.push(d))
@@ -29,8 +31,17 @@ function git(dir: string, args: string[], input?: string): Promise<{ code: numbe
   })
 }
 
+/** A submodule of the checkout: its path from the checkout's root, the commit recorded, its URL as `.gitmodules` says. */
+export interface WorkspaceSubmodule {
+  path: string
+  commit: string
+  url: string
+}
+
 export class Workspace {
   private reader?: BlobReader
+  /** Object folders of the submodules' repositories (actions/checkout keeps them in .git/modules/): read as alternates. */
+  private readonly alternates: string[] = []
 
   constructor(readonly dir: string) {}
 
@@ -53,20 +64,72 @@ export class Workspace {
     return (await git(this.dir, ['cat-file', '-e', `${commit}^{commit}`])).code === 0
   }
 
-  /** The files of `commit` (submodules are not files: they are returned apart). */
-  async files(commit: string): Promise<{ files: TreeFile[]; submodules: string[] }> {
-    const r = await git(this.dir, ['ls-tree', '-r', '-z', '--full-tree', commit])
-    if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`)
+  /**
+   * The files of `commit`, with the files of its submodules (nested ones too) at the commits it records, read from
+   * their checkouts in the workspace (actions/checkout with `submodules: recursive`).
+   */
+  async files(commit: string): Promise<{ files: TreeFile[]; submodules: WorkspaceSubmodule[] }> {
     const files: TreeFile[] = []
-    const submodules: string[] = []
+    const submodules: WorkspaceSubmodule[] = []
+    await this.collect(commit, '', files, submodules)
+    return { files, submodules }
+  }
+
+  private async collect(commit: string, prefix: string, files: TreeFile[], submodules: WorkspaceSubmodule[]): Promise<void> {
+    const r = await git(this.dir, ['ls-tree', '-r', '-z', '--full-tree', commit], undefined, this.alternates)
+    if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`)
+    const subs: { path: string; commit: string }[] = []
     for (const rec of decodeName(r.stdout).split('\0')) {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec)
       if (!m) continue
       const [, mode, type, blob, path] = m
-      if (type === 'commit') submodules.push(path)
-      else if (type === 'blob') files.push({ path, mode: mode === '120000' ? '120000' : mode === '100755' ? '755' : '644', blob })
+      if (type === 'commit') subs.push({ path, commit: blob })
+      else if (type === 'blob') files.push({ path: prefix + path, mode: mode === '120000' ? '120000' : mode === '100755' ? '755' : '644', blob })
     }
-    return { files, submodules }
+    if (subs.length === 0) return
+    const urls = await this.gitmodules(commit)
+    for (const s of subs) {
+      const path = prefix + s.path
+      await this.addObjects(path, s.commit)
+      submodules.push({ path, commit: s.commit, url: urls.get(s.path) ?? '' })
+      await this.collect(s.commit, `${path}/`, files, submodules)
+    }
+  }
+
+  /** Makes the objects of the submodule checked out at `path` readable, and checks that they hold `commit`. */
+  private async addObjects(path: string, commit: string): Promise<void> {
+    const missing = `submodule ${path} (commit ${commit}) is not in the checkout in ${this.dir}: check the repository out with its submodules (actions/checkout with submodules: recursive, and fetch-depth 0 when delivering another commit than the one checked out)`
+    const r = await git(`${this.dir}/${path}`, ['rev-parse', '--path-format=absolute', '--git-common-dir'])
+    const gitDir = r.stdout.toString('utf8').trim()
+    // A folder without a git directory of its own would resolve to the superproject's: that is not the submodule.
+    const top = await git(`${this.dir}/${path}`, ['rev-parse', '--show-toplevel'])
+    if (r.code !== 0 || !gitDir || top.stdout.toString('utf8').trim() === (await git(this.dir, ['rev-parse', '--show-toplevel'])).stdout.toString('utf8').trim()) {
+      throw new Error(missing)
+    }
+    const objects = `${gitDir}/objects`
+    if (!this.alternates.includes(objects)) this.alternates.push(objects)
+    if ((await git(this.dir, ['cat-file', '-e', `${commit}^{commit}`], undefined, this.alternates)).code !== 0) throw new Error(missing)
+  }
+
+  /** Submodule path -> URL, as the `.gitmodules` of `commit` says (user and password left out). */
+  private async gitmodules(commit: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>()
+    const r = await git(this.dir, ['config', '--blob', `${commit}:.gitmodules`, '-z', '--get-regexp', '^submodule\\..*\\.(path|url)$'], undefined, this.alternates)
+    if (r.code !== 0) return out
+    const paths = new Map<string, string>()
+    const urls = new Map<string, string>()
+    for (const rec of r.stdout.toString('utf8').split('\0')) {
+      const nl = rec.indexOf('\n')
+      if (nl < 0) continue
+      const key = rec.slice(0, nl)
+      const value = rec.slice(nl + 1)
+      const m = /^submodule\.(.*)\.(path|url)$/s.exec(key)
+      if (!m) continue
+      if (m[2] === 'path') paths.set(m[1], value)
+      else urls.set(m[1], value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@'))
+    }
+    for (const [name, path] of paths) out.set(path, urls.get(name) ?? '')
+    return out
   }
 
   /** git's change list between two commits (renames as git finds them), within `paths`. */
@@ -78,7 +141,7 @@ export class Workspace {
 
   /** The content of a blob. */
   read(blob: string): Promise<Buffer> {
-    this.reader ??= new BlobReader(this.dir)
+    this.reader ??= new BlobReader(this.dir, this.alternates)
     return this.reader.read(blob)
   }
 
@@ -95,8 +158,9 @@ class BlobReader {
   private readonly queue: { resolve: (b: Buffer) => void; reject: (e: Error) => void }[] = []
   private failed?: Error
 
-  constructor(dir: string) {
-    this.child = spawn('git', ['-c', `safe.directory=${dir}`, '-C', dir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  constructor(dir: string, alternates: string[]) {
+    const env = alternates.length ? { ...process.env, GIT_ALTERNATE_OBJECT_DIRECTORIES: alternates.join(':') } : process.env
+    this.child = spawn('git', ['-c', `safe.directory=${dir}`, '-C', dir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'], env })
     this.child.stdout.on('data', (d: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d
       this.drain()

@@ -155,3 +155,24 @@ describe('a report with 10,000 changed files', () => {
     expect(Buffer.byteLength(md)).toBeLessThan(SUMMARY_LIMIT)
   })
 })
+
+describe('submodules in the renderings', () => {
+  const report = clone(loadReport('deliver-success'))
+  report.hosts[0].submodules = [
+    { path: 'mod/attendance', url: 'https://***@git.example.org/attendance.git', before: 'a'.repeat(40), after: 'b'.repeat(40) },
+    { path: 'mod/certificate', url: '/srv/git/certificate.git', after: 'c'.repeat(40) },
+    { path: 'mod/<img src=x>', url: 'https://git.example.org/x.git', before: 'd'.repeat(40) },
+  ]
+  it('each lists every submodule with its commit before and after', () => {
+    for (const text of [renderMarkdown(report), renderHtml(report), renderText(report)]) {
+      expect(text).toContain('mod/attendance')
+      expect(text).toContain(`${'a'.repeat(12)} → ${'b'.repeat(12)}`)
+      expect(text).toContain(`${'c'.repeat(12)} (added)`)
+      expect(text).toContain(`${'d'.repeat(12)} (removed)`)
+      expect(text).toContain('https://***@git.example.org/attendance.git')
+    }
+    expect(renderHtml(report)).not.toContain('<img src=x>')
+    // In Markdown, paths are code spans, which GitHub shows as text.
+    expect(renderMarkdown(report)).toContain('`mod/<img src=x>`')
+  })
+})

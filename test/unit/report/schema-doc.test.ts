@@ -36,6 +36,7 @@ describe('the report.json schema in the README', () => {
       plan: ['p'],
       status: { state: 'production' },
       permissions: [{ path: 'x', problem: 'world-writable' }],
+      submodules: [{ path: 'mod/attendance', url: 'https://git.example.org/attendance.git', before: 'a', after: 'b' }],
       permissionAudit: { webUser: 'www-data', tree: 't', total: 1, counts: { 'world-writable': 1 }, truncated: false, note: 'n' },
       cluster: { role: 'site', site: 'h', upgradedBy: 'h' },
       sudo: [{ user: 'www-data', input: 'web-user', command: 'sudo -n -u www-data /usr/bin/php SCRIPT ARGS...', rule: 'deploy ALL=(www-data) NOPASSWD: /usr/bin/php' }],

@@ -107,3 +107,17 @@ describe('manifestDrift and parseScan', () => {
     }
   })
 })
+
+describe('submodules in a manifest', () => {
+  it('are kept through serialize and parse, hostile paths included', () => {
+    const submodules = new Map([
+      ['mod/attendance', { commit: 'a'.repeat(40), url: 'https://***@git.example.org/attendance.git' }],
+      ['mod/x\ty\nz\\t', { commit: 'b'.repeat(40), url: '../x.git' }],
+    ])
+    const m = { revision: 'c'.repeat(40), adopted: false, files: new Map([['index.php', { sha1: 'd'.repeat(40), mode: '644' }]]), submodules }
+    const back = parseManifest(serializeManifest(m))
+    expect(back.submodules).toEqual(submodules)
+    expect(back.files).toEqual(m.files)
+    expect(back.revision).toBe(m.revision)
+  })
+})

@@ -28,6 +28,24 @@ afterAll(async () => {
 })
 
 describe('parseSvnUpdate', () => {
+  it('lists the files of externals as svn prints them, from the tree root; a removed external is all of its files', () => {
+    const fetched = [
+      "Updating '.':",
+      ' U   mod',
+      '',
+      "Fetching external item into 'mod/attendance':",
+      'U    mod/attendance/lib.php',
+      'A    mod/attendance/new.php',
+      'Updated external to revision 3.',
+      '',
+      'At revision 3.',
+    ].join('\n')
+    const r = parseSvnUpdate(fetched, new Set(['mod']), [])
+    expect(r.changes).toEqual({ added: ['mod/attendance/new.php'], modified: ['mod/attendance/lib.php'], deleted: [], renamed: [] })
+    const removed = ["Updating '.':", ' U   mod', "Removed external 'mod/attendance'", 'Updated to revision 4.'].join('\n')
+    const gone = ['mod/attendance/lib.php', 'mod/attendance/new.php', 'mod/attendancex/keep.php']
+    expect(parseSvnUpdate(removed, new Set(['mod']), gone).changes.deleted).toEqual(['mod/attendance/lib.php', 'mod/attendance/new.php'])
+  })
   it('reads a real update: a deleted directory file by file from the files gone, odd names exactly', async () => {
     await sh('svn -q checkout -r 1 "file://$PWD/repo" t')
     const gone = ['d/sub/a.txt', 'd/b c.txt']
