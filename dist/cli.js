@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-K4LVU62O.js";
+} from "./chunks/chunk-YLPBCJI4.js";
 import {
   renderText
-} from "./chunks/chunk-FBIALWIW.js";
+} from "./chunks/chunk-OAZ3FDWB.js";
 import {
   VERSION
-} from "./chunks/chunk-RIDKYGTO.js";
+} from "./chunks/chunk-UECBD7R7.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,11 +1,11 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-3TOAYNWT.js";
-import "./chunks/chunk-K4LVU62O.js";
+} from "./chunks/chunk-SYEUEITZ.js";
+import "./chunks/chunk-YLPBCJI4.js";
 import "./chunks/chunk-TB2CY3XF.js";
 import "./chunks/chunk-Q672LZQS.js";
-import "./chunks/chunk-RIDKYGTO.js";
+import "./chunks/chunk-UECBD7R7.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/main.ts

@@ -8,6 +8,7 @@
  * (PGPASSWORD, MYSQL_PWD). Snapshots are 0600 files in a 0700 folder, named by time, run and versions, each with a
  * `.sha256` beside it.
  */
+import { compareVersions } from './moodle.js'
 import type { HostContext } from '../steps/context.js'
 import { Refusal, StepFailure, saveState, journal, step } from '../steps/context.js'
 import type { ServerState, SnapshotRecord } from '../remote/state.js'
@@ -347,7 +348,8 @@ export async function restoreSnapshot(ctx: HostContext, c: DbConfig, s: Snapshot
 /** The snapshot taken just before the upgrade that produced `dbVersion`, when state.json records one. */
 export function snapshotFor(state: ServerState, dbVersion: string | undefined): SnapshotRecord | undefined {
   if (!dbVersion) return undefined
-  return [...(state.snapshots ?? [])].reverse().find((s) => s.toVersion === dbVersion)
+  // Moodle keeps the version as PHP prints a float (2023100900, not 2023100900.00): compared as numbers.
+  return [...(state.snapshots ?? [])].reverse().find((s) => compareVersions(s.toVersion, dbVersion) === 0)
 }
 
 function lastLines(s: string): string {

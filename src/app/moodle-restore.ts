@@ -47,7 +47,7 @@ export async function prepareRestore(ctx: HostContext, state: ServerState, safe:
       `goback refused: no snapshot taken before the upgrade to ${dbVersion} (the database's version) is recorded${known.length ? `; state.json records ${known.join(', ')}` : ''}. Restore the database from your own backup, then run goback with allow-downgrade: true. Nothing was changed`,
     )
   }
-  if (snap.fromVersion !== safeV.version) {
+  if (compareVersions(snap.fromVersion, safeV.version) !== 0) {
     throw new Refusal(
       `goback refused: the snapshot ${snap.file} holds the database at ${snap.fromVersion}, but the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}: that code cannot serve that database. Nothing was changed`,
     )
@@ -108,7 +108,7 @@ export async function finishRestore(ctx: HostContext, r: RestorePlan, held: { ma
   await must(ctx, r.app, 'purge caches', live, 'purge_caches.php', []).catch((e: Error) => problems.push(e.message))
   const after = await r.app.databaseVersion(ctx)
   await step(ctx, 'database version', async () => {
-    if (after !== r.snapshot.fromVersion) throw new StepFailure(`after the restore the database reports version ${after ?? 'unknown'}, not the snapshot's ${r.snapshot.fromVersion}`)
+    if (after === undefined || compareVersions(after, r.snapshot.fromVersion) !== 0) throw new StepFailure(`after the restore the database reports version ${after ?? 'unknown'}, not the snapshot's ${r.snapshot.fromVersion}`)
     return after
   }, (v) => `${v} (the snapshot's), served by trees/${ctx.state!.live}`).catch((e: Error) => problems.push(e.message))
   if (problems.length) {

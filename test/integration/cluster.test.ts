@@ -250,7 +250,7 @@ describe('cluster: the nodes of one Moodle site', () => {
     const local = made.filter((x) => x.script === 'purge_caches.php' && x.args.includes('--other'))
     expect(local.map((x) => x.node).sort()).toEqual(['node2', 'node3'])
     for (const x of local) expect(x.seq).toBeLessThan(at('maintenance.php', '--disable').seq)
-    expect(await dbVersion()).toBe('2023100900.00')
+    expect(await dbVersion()).toBe('2023100900')
     expect(maintenance()).toBe(false)
     for (const [i, h] of r.report!.hosts.entries()) {
       expect(h.cluster).toEqual({ role: i === 0 ? 'site' : 'node', site: fleet.servers[0].label, upgradedBy: fleet.servers[0].label })
@@ -321,14 +321,14 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect((await lives())[2]).not.toBe(before[2])
     const made = names((await calls()).slice(n)).filter((x) => / (maintenance|cron)\.php |--non-interactive/.test(x) && !x.includes('--help'))
     expect(made).toEqual(['node1 maintenance.php --enable', 'node1 cron.php --disable-wait', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
-    expect(await dbVersion()).toBe('2023100900.00')
+    expect(await dbVersion()).toBe('2023100900')
     expect(maintenance()).toBe(false)
     // Every lock was released (the third over a fresh connection).
     for (const s of fleet.servers) expect(existsSync(`${s.dir}/.delivery/lock`)).toBe(false)
     // The next run records what happened on the third node, and delivers the whole cluster.
     const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v44 })
     expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
-    expect(await dbVersion()).toBe('2024042200.00')
+    expect(await dbVersion()).toBe('2024042200')
     for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.4')
     expect((await calls()).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1', 'node1'])
   })
@@ -361,7 +361,7 @@ describe('cluster: the nodes of one Moodle site', () => {
       await second.sh('rm -f refuse-after-switch')
     }
     expect(r.code).toBe(1)
-    expect(await dbVersion()).toBe('2024100700.00')
+    expect(await dbVersion()).toBe('2024100700')
     for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.5')
     for (const s of await states()) expect(s.state).toBe('production')
     expect(maintenance()).toBe(true)

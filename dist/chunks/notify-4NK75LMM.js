@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   renderText
-} from "./chunk-FBIALWIW.js";
+} from "./chunk-OAZ3FDWB.js";
 import {
   VERSION,
   beforeAfter,
@@ -18,7 +18,7 @@ import {
   siteName,
   summarize,
   verdict
-} from "./chunk-RIDKYGTO.js";
+} from "./chunk-UECBD7R7.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts

@@ -14,8 +14,9 @@ import {
   sessionFilesHost,
   shortRepository,
   shortRev,
+  submoduleRows,
   verdict
-} from "./chunk-RIDKYGTO.js";
+} from "./chunk-UECBD7R7.js";
 
 // src/report/text.ts
 var PLAIN = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t };
@@ -74,6 +75,8 @@ function hostPart(h, opts) {
     out.push("", p.heading("Steps"), ...rows.map((r, i) => h.steps[i].outcome === "success" ? r : h.steps[i].outcome === "skipped" ? p.dim(r) : p.outcome(h.steps[i].outcome, r)));
   }
   out.push(...files(h, opts));
+  const subs = submoduleRows(h);
+  if (subs.length) out.push("", "Submodules", ...columns(subs));
   for (const d of h.drift) {
     out.push("", `${p.heading("Drift")}: ${d.files.length} file(s) of the ${d.role} tree ${d.tree} were changed on the server by hand${d.patch ? `; saved in ${d.patch}` : ""}`);
     const limit = opts.fileLimit ?? Infinity;

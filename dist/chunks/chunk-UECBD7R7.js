@@ -361,6 +361,13 @@ function clusterPart(h) {
   const where = c.role === "site" ? "this node ran the site-wide steps" : `node; site-wide steps on ${c.site}`;
   return `${where}${c.upgradedBy ? `; the upgrade ran on ${c.upgradedBy === h.host ? "this node" : c.upgradedBy}` : ""}`;
 }
+function submoduleRows(h) {
+  return (h.submodules ?? []).map((s) => [
+    s.path,
+    !s.before ? `${shortRev(s.after)} (added)` : !s.after ? `${shortRev(s.before)} (removed)` : beforeAfter(s.before, s.after, shortRev),
+    s.url
+  ]);
+}
 function sessionFilesHost(r, s) {
   return { ...newHostReport("session"), files: s.files, app: r.hosts.some((h) => h.app === "moodle") ? "moodle" : "none" };
 }
@@ -652,7 +659,7 @@ ${h.rolledBack ? html`<div style="${S.box("#fff8c5", "#d4a72c")}"><strong>Rolled
 ${facts}
 ${h.plan?.length ? html`<h3 style="${S.h3}">Dry run: the mode would</h3><ul style="margin:4px 0;padding-left:20px">${h.plan.map((p) => html`<li>${p}</li>`)}</ul>` : ""}
 ${steps}
-${fileList(h, opts)}
+${fileList(h, opts)}${submoduleRows(h).length ? html`<h3 style="${S.h3}">Submodules</h3>${dataTable(["Submodule", "Commit", "From"], submoduleRows(h).map((r) => [html`<span style="${S.path}">${r[0]}</span>`, r[1], r[2]]))}` : ""}
 ${driftSection(h, opts)}
 ${out ? html`<h3 style="${S.h3}">Upgrade output${out.length > outputLimit ? ` (last ${outputLimit} characters)` : ""}</h3><pre style="${S.pre}">${out.slice(-outputLimit)}</pre>` : ""}
 ${h.permissions?.length ? html`<h3 style="${S.h3}">Permission findings</h3>${dataTable(["Path", "Problem"], h.permissions.map((p) => [html`<span style="${S.path}">${p.path}</span>`, p.problem]))}` : ""}
@@ -837,6 +844,17 @@ ${h.plan.map((p) => `- ${mdEscape(p)}`).join("\n")}`);
     out.push(table(["Step", "Outcome", "Time", "Detail"], h.steps.map((s) => [mdEscape(s.name), `${ICON[s.outcome]} ${s.outcome}`, formatMs(s.ms), mdEscape(s.detail ?? "")]), ["l", "l", "r", "l"]));
   }
   out.push(...filesSection(h, maxFiles, maxComponents));
+  const subs = submoduleRows(h);
+  if (subs.length) {
+    const t = table(["Submodule", "Commit", "From"], subs.map((r) => [code2(r[0]), mdEscape(r[1]), code2(r[2])]));
+    out.push(subs.length > 20 ? `<details><summary>Submodules: ${subs.length}</summary>
+
+${t}
+
+</details>` : `**Submodules**
+
+${t}`);
+  }
   for (const d of h.drift) {
     const shown = d.files.slice(0, 50);
     out.push(
@@ -984,6 +1002,7 @@ export {
   rowCount,
   beforeAfter,
   clusterPart,
+  submoduleRows,
   sessionFilesHost,
   hostSummary,
   summarize,

@@ -29,7 +29,7 @@ import {
   safeHref,
   secretsInCommand,
   shortRev
-} from "./chunk-RIDKYGTO.js";
+} from "./chunk-UECBD7R7.js";
 import {
   __commonJS,
   __require,
@@ -20540,15 +20540,15 @@ var require_keygen = __commonJS({
             privBin.set(extra, pos += privBlob.length);
           }
           {
-            const b64 = privBin.base64Slice(0, privBin.length);
-            let formatted = b64.replace(/.{64}/g, "$&\n");
-            if (b64.length & 63)
+            const b642 = privBin.base64Slice(0, privBin.length);
+            let formatted = b642.replace(/.{64}/g, "$&\n");
+            if (b642.length & 63)
               formatted += "\n";
             privateB64 += formatted;
           }
           {
-            const b64 = parsed.pub.base64Slice(0, parsed.pub.length);
-            publicB64 = `${parsed.sshName} ${b64}${comment ? ` ${comment}` : ""}`;
+            const b642 = parsed.pub.base64Slice(0, parsed.pub.length);
+            publicB64 = `${parsed.sshName} ${b642}${comment ? ` ${comment}` : ""}`;
           }
           privateB64 += "-----END OPENSSH PRIVATE KEY-----\n";
           return {
@@ -21003,9 +21003,9 @@ done`,
   const records = [];
   const damaged = [];
   for (const line of r.stdout.split("\n").filter(Boolean)) {
-    const [file, b64] = line.split(" ");
+    const [file, b642] = line.split(" ");
     try {
-      records.push(parseRecord(Buffer.from(b64 ?? "", "base64").toString("utf8"), `${layout.sessions}/${file}`));
+      records.push(parseRecord(Buffer.from(b642 ?? "", "base64").toString("utf8"), `${layout.sessions}/${file}`));
     } catch (e) {
       damaged.push(e.message);
     }
@@ -21286,13 +21286,13 @@ function entryNamesHost(entry, host, port) {
   return matched;
 }
 function verifyHostKey(policy, host, port, keyBlob) {
-  const b64 = keyBlob.toString("base64");
+  const b642 = keyBlob.toString("base64");
   const fp = fingerprintOf(keyBlob);
   const forHost = policy.knownHosts.filter((e) => entryNamesHost(e, host, port));
-  if (forHost.some((e) => e.marker === "@revoked" && e.key === b64)) {
+  if (forHost.some((e) => e.marker === "@revoked" && e.key === b642)) {
     return { ok: false, reason: `the host key ${fp} of ${host}:${port} is marked @revoked in known-hosts` };
   }
-  if (forHost.some((e) => e.marker === void 0 && e.key === b64)) return { ok: true, how: "known-hosts" };
+  if (forHost.some((e) => e.marker === void 0 && e.key === b642)) return { ok: true, how: "known-hosts" };
   if (policy.fingerprints.includes(fp)) return { ok: true, how: "host-fingerprint" };
   if (policy.insecure) return { ok: true, how: "insecure-skip-host-key-check" };
   const known = forHost.length > 0 ? "known-hosts lists other keys for this host" : "no known-hosts line names this host";
@@ -22652,17 +22652,255 @@ function isUtf8Name(s) {
   return !/[\udc80-\udcff]/.test(s);
 }
 
+// src/vcs/submodules.ts
+var SUBMODULES = `# sub_mask URL: URL without its user and password.
+sub_mask() { printf '%s' "$1" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\\1***@#'; }
+# sub_url BASE URL: the URL git uses for a submodule whose .gitmodules says URL, in a repository fetched from BASE.
+sub_url() {
+  local base=\${1%/} rel=$2
+  case $rel in ./*|../*) ;; *) printf '%s' "$rel"; return 0 ;; esac
+  while :; do
+    case $rel in
+      ./*) rel=\${rel#./} ;;
+      ../*) rel=\${rel#../}
+        if [[ $base == */* ]]; then base=\${base%/*}; elif [[ $base == *:* ]]; then base=\${base%%:*}:; fi ;;
+      *) break ;;
+    esac
+  done
+  case $base in *:) printf '%s%s' "$base" "$rel" ;; *) printf '%s/%s' "$base" "$rel" ;; esac
+}
+# (Entries are filtered with grep before bash reads them: a bash loop over the 30,000 files of a Moodle tree takes
+# seconds.)
+# sub_list GD COMMIT: one record per submodule of COMMIT (not nested): path NUL commit NUL name NUL url-as-written NUL.
+sub_list() {
+  local gd=$1 c=$2 rec k v meta p
+  local -A nm=() ur=()
+  if git --git-dir="$gd" cat-file -e "$c:.gitmodules" 2>/dev/null; then
+    while IFS= read -r -d '' rec; do
+      k=\${rec%%$'\\n'*}; v=\${rec#*$'\\n'}
+      case $k in
+        submodule.*.path) [ -z "$v" ] || nm[$v]=\${k:10:\${#k}-15} ;;
+        submodule.*.url) k=\${k:10:\${#k}-14}; [ -z "$k" ] || ur[$k]=$v ;;
+      esac
+    done < <(git --git-dir="$gd" config --blob "$c:.gitmodules" -z --get-regexp '^submodule\\..*\\.(path|url)$' || true)
+  fi
+  while IFS= read -r -d '' rec; do
+    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
+    [ "\${meta%% *}" = 160000 ] || continue
+    k=\${nm[$p]-}
+    if [ -n "$k" ]; then printf '%s\\0%s\\0%s\\0%s\\0' "$p" "\${meta##* }" "$k" "\${ur[$k]-}"
+    else printf '%s\\0%s\\0\\0\\0' "$p" "\${meta##* }"; fi
+  done < <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c" | grep -z '^160000 ' || true)
+}
+# sub_fetch GD URL COMMIT NAME PATH: makes sure the store holds COMMIT of that submodule, or fails naming it.
+sub_fetch() {
+  local gd=$1 url=$2 sha=$3 name=$4 p=$5 shown
+  git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null && return 0
+  shown=$(sub_mask "$url")
+  [ -n "$url" ] || die "submodule '$p' (commit $sha) has no URL in .gitmodules: add it there"
+  case $url in
+    -*|*::*) die "submodule '$name' ($p): its URL '$shown' is not allowed (an option or a remote helper): use an https://, ssh://, git:// or file:// URL, user@host:path or an absolute path" ;;
+  esac
+  if gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$url" "+$sha:refs/delivery/submodules/$sha" 2>"$gd/.fetch.err"; then :
+  elif gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$url" '+refs/heads/*:refs/delivery/submodules/incoming/heads/*' '+refs/tags/*:refs/delivery/submodules/incoming/tags/*' 2>>"$gd/.fetch.err" \\
+    && git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null; then
+    git --git-dir="$gd" update-ref "refs/delivery/submodules/$sha" "$sha"
+  else
+    sed -E 's#([A-Za-z][A-Za-z0-9+.-]*://)[^/@ ]*@#\\1***@#g' "$gd/.fetch.err" >&2; rm -f "$gd/.fetch.err"
+    die "cannot fetch submodule '$name' ($p) at commit $sha from $shown: check that the server can reach that repository with the credentials given, and that the commit was pushed. Nothing was switched"
+  fi
+  rm -f "$gd/.fetch.err"
+}
+# sub_fetch_all GD COMMIT BASEURL PREFIX: fetches every submodule of COMMIT, nested ones too.
+sub_fetch_all() {
+  local gd=$1 c=$2 base=$3 pre=$4 p sha name url u
+  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
+    u=$(sub_url "$base" "$url")
+    sub_fetch "$gd" "$u" "$sha" "\${name:-$pre$p}" "$pre$p"
+    sub_fetch_all "$gd" "$sha" "$u" "$pre$p/"
+  done 4< <(sub_list "$gd" "$c")
+}
+# sub_flat GD COMMIT BASEURL PREFIX: every submodule of COMMIT, nested ones too: path NUL commit NUL url NUL.
+sub_flat() {
+  local gd=$1 c=$2 base=$3 pre=$4 p sha name url u
+  git --git-dir="$gd" cat-file -e "$c^{commit}" 2>/dev/null || return 0
+  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
+    u=$(sub_url "$base" "$url")
+    printf '%s\\0%s\\0%s\\0' "$pre$p" "$sha" "$(sub_mask "$u")"
+    sub_flat "$gd" "$sha" "$u" "$pre$p/"
+  done 4< <(sub_list "$gd" "$c")
+}
+# sub_nolinks ROOT REL: removes a link found on the way from ROOT to ROOT/REL (a checkout never writes through one).
+sub_nolinks() {
+  local acc=$1 rest=$2 x
+  while [ -n "$rest" ]; do
+    x=\${rest%%/*}; if [[ $rest == */* ]]; then rest=\${rest#*/}; else rest=; fi
+    acc=$acc/$x
+    if [ -L "$acc" ]; then rm -f -- "$acc"; fi
+  done
+}
+# sub_haslink ROOT REL: whether a link lies on the way from ROOT to ROOT/REL.
+sub_haslink() {
+  local acc=$1 rest=$2
+  while [ -n "$rest" ]; do
+    acc=$acc/\${rest%%/*}; if [[ $rest == */* ]]; then rest=\${rest#*/}; else rest=; fi
+    [ ! -L "$acc" ] || return 0
+  done
+  return 1
+}
+# sub_gitdir GD D: gives the checkout D a git directory of its own that borrows the store's objects.
+sub_gitdir() {
+  if [ ! -d "$2/.git" ] || [ -L "$2/.git" ]; then rm -rf -- "$2/.git"; git init -q --template= -- "$2"; fi
+  printf '%s\\n' "$1/objects" > "$2/.git/objects/info/alternates"
+}
+# sub_settle GD DIR: after a copy between trees, makes each submodule checkout of DIR record the commit DIR records
+# for it (its files are left as the copy made them).
+sub_settle() {
+  local gd=$1 dir=$2 rec meta p sha
+  while IFS= read -r -d '' -u 4 rec; do
+    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
+    [ "\${meta%% *}" = 160000 ] || continue
+    sha=\${meta#* }; sha=\${sha%% *}
+    if sub_haslink "$dir" "$p" || [ ! -d "$dir/$p" ]; then continue; fi
+    sub_gitdir "$gd" "$dir/$p"
+    git -C "$dir/$p" reset -q "$sha"
+    sub_settle "$gd" "$dir/$p"
+  done 4< <(git -C "$dir" ls-files -s -z | grep -z '^160000 ' || true)
+}
+# sub_checkout GD DIR COMMIT OLD: puts every submodule of COMMIT (checked out in DIR) at its commit, nested ones too,
+# and removes those that OLD had and COMMIT has not.
+sub_checkout() {
+  local gd=$1 dir=$2 c=$3 old=$4 p sha name url d was
+  local -A now=()
+  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
+    now[$p]=1
+    sub_nolinks "$dir" "$p"
+    d=$dir/$p
+    if [ -e "$d" ] && [ ! -d "$d" ]; then rm -f -- "$d"; fi
+    mkdir -p -- "$d"
+    was=
+    if [ -d "$d/.git" ] && [ ! -L "$d/.git" ]; then was=$(git -C "$d" rev-parse -q --verify HEAD 2>/dev/null || true); fi
+    sub_gitdir "$gd" "$d"
+    git -C "$d" checkout -q --detach -f "$sha"
+    sub_checkout "$gd" "$d" "$sha" "$was"
+  done 4< <(sub_list "$gd" "$c")
+  [ -n "$old" ] || return 0
+  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
+    [ -z "\${now[$p]-}" ] || continue
+    if sub_haslink "$dir" "$p" || [ ! -d "$dir/$p/.git" ]; then continue; fi
+    rm -rf -- "\${dir:?}/$p"
+    if git -C "$dir" cat-file -e "$c:$p" 2>/dev/null; then git -C "$dir" checkout -q -f "$c" -- "$p"; fi
+  done 4< <(sub_list "$gd" "$old")
+}
+# sub_all GD COMMIT KIND PREFIX: every file of COMMIT (nested submodules too) as a name-status record of KIND.
+sub_all() {
+  local gd=$1 c=$2 kind=$3 pre=$4 rec meta
+  while IFS= read -r -d '' -u 4 rec; do
+    meta=\${rec%%$'\\t'*}
+    if [ "\${meta%% *}" = 160000 ]; then sub_all "$gd" "\${meta##* }" "$kind" "$pre\${rec#*$'\\t'}/"
+    else printf '%s\\0%s\\0' "$kind" "$pre\${rec#*$'\\t'}"; fi
+  done 4< <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c" 2>/dev/null || true)
+}
+# sub_diff GD OLD NEW PREFIX [-- PATH...]: git diff --name-status -z -M OLD NEW, with each submodule replaced by its
+# files: a bumped one by what differs between its two commits, an added or removed one by all its files.
+sub_diff() {
+  local gd=$1 a=$2 b=$3 pre=$4 meta om nm os ns st p q
+  shift 4; [ "\${1:-}" != -- ] || shift
+  while IFS= read -r -d '' -u 4 meta && IFS= read -r -d '' -u 4 p; do
+    read -r om nm os ns st <<< "\${meta#:}"
+    q=; case $st in R*|C*) IFS= read -r -d '' -u 4 q ;; esac
+    if [ "$om" != 160000 ] && [ "$nm" != 160000 ]; then
+      if [ -n "$q" ]; then printf '%s\\0%s\\0%s\\0' "$st" "$pre$p" "$pre$q"; else printf '%s\\0%s\\0' "$st" "$pre$p"; fi
+    elif [ "$om" = 160000 ] && [ "$nm" = 160000 ] && git --git-dir="$gd" cat-file -e "$os^{commit}" 2>/dev/null; then
+      sub_diff "$gd" "$os" "$ns" "$pre$p/"
+    else
+      if [ "$om" = 160000 ]; then sub_all "$gd" "$os" D "$pre$p/"; elif [ "$om" != 000000 ]; then printf 'D\\0%s\\0' "$pre$p"; fi
+      if [ "$nm" = 160000 ]; then sub_all "$gd" "$ns" A "$pre$p/"; elif [ "$nm" != 000000 ]; then printf 'A\\0%s\\0' "$pre$p"; fi
+    fi
+  done 4< <(git --git-dir="$gd" diff --raw -z -M --no-abbrev "$a" "$b" -- "$@")
+}
+# sub_adopt GD SRC DIR: DIR is a copy of the working copy SRC: each submodule checked out there gets its commit's
+# objects from SRC's checkout into the store, and a git directory of its own (its files stay as they were copied).
+sub_adopt() {
+  local gd=$1 src=$2 dir=$3 rec meta p sha
+  while IFS= read -r -d '' -u 4 rec; do
+    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
+    [ "\${meta%% *}" = 160000 ] || continue
+    sha=\${meta#* }; sha=\${sha%% *}
+    if sub_haslink "$src" "$p" || sub_haslink "$dir" "$p" || [ ! -e "$src/$p/.git" ] || [ ! -d "$dir/$p" ]; then continue; fi
+    if ! git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null; then
+      git --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$src/$p" "+$sha:refs/delivery/submodules/$sha" 2>/dev/null         || { git --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$src/$p" '+HEAD:refs/delivery/submodules/incoming/HEAD' '+refs/heads/*:refs/delivery/submodules/incoming/heads/*' '+refs/tags/*:refs/delivery/submodules/incoming/tags/*'           && git --git-dir="$gd" update-ref "refs/delivery/submodules/$sha" "$sha"; }         || die "the submodule $p of $src does not hold the commit $sha its superproject records: run git submodule update in $src, then init again"
+    fi
+    rm -rf -- "$dir/$p/.git"
+    sub_gitdir "$gd" "$dir/$p"
+    git -C "$dir/$p" reset -q "$sha"
+    sub_adopt "$gd" "$src/$p" "$dir/$p"
+  done 4< <(git -C "$dir" ls-files -s -z | grep -z '^160000 ' || true)
+}
+# sub_paths DIR PREFIX: the submodule checkouts of DIR, nested ones too: path NUL recorded commit NUL.
+sub_paths() {
+  local dir=$1 pre=$2 rec meta p sha
+  while IFS= read -r -d '' -u 4 rec; do
+    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
+    [ "\${meta%% *}" = 160000 ] || continue
+    sha=\${meta#* }; sha=\${sha%% *}
+    if sub_haslink "$dir" "$p"; then continue; fi
+    printf '%s\\0%s\\0' "$pre$p" "$sha"
+    if [ -d "$dir/$p/.git" ] && [ ! -L "$dir/$p/.git" ]; then sub_paths "$dir/$p" "$pre$p/"; fi
+  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
+}
+# sub_drift DIR PREFIX (DLV_GD: the store): hand-made changes inside the submodule checkouts of DIR, as git status --porcelain=v1 -z
+# records, against the commit the tree records for each (not the checkout's own HEAD).
+sub_drift() {
+  local dir=$1 pre=$2 rec meta p sha d st f x
+  while IFS= read -r -d '' -u 4 rec; do
+    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
+    [ "\${meta%% *}" = 160000 ] || continue
+    sha=\${meta#* }; sha=\${sha%% *}
+    d=$dir/$p
+    if sub_haslink "$dir" "$p" || [ ! -d "$d" ]; then printf ' T %s\\0' "$pre$p"; continue; fi
+    if [ ! -d "$d/.git" ] || [ -L "$d/.git" ]; then
+      # Not checked out: every file the commit holds is missing (or is there without its git directory).
+      sub_all "$DLV_GD" "$sha" D "" | while IFS= read -r -d '' st && IFS= read -r -d '' f; do printf ' D %s\\0' "$pre$p/$f"; done
+      continue
+    fi
+    git -C "$d" diff --name-status -z --no-renames --ignore-submodules=all "$sha" -- | while IFS= read -r -d '' st && IFS= read -r -d '' f; do
+      case $st in A) printf 'A  %s\\0' "$pre$p/$f" ;; D) printf ' D %s\\0' "$pre$p/$f" ;; T) printf ' T %s\\0' "$pre$p/$f" ;; *) printf ' M %s\\0' "$pre$p/$f" ;; esac
+    done
+    git -C "$d" ls-files -z -o --exclude-standard | while IFS= read -r -d '' f; do printf '?? %s\\0' "$pre$p/$f"; done
+    sub_drift "$d" "$pre$p/"
+  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
+}
+`;
+function parseSubFlat(text) {
+  const f = text.split("\0");
+  const out = /* @__PURE__ */ new Map();
+  for (let i = 0; i + 2 < f.length; i += 3) if (f[i]) out.set(f[i], { commit: f[i + 1], url: f[i + 2] });
+  return out;
+}
+function submoduleReport(before, after) {
+  const paths = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort();
+  return paths.map((path) => {
+    const b = before.get(path);
+    const a = after.get(path);
+    const r = { path, url: (a ?? b).url };
+    if (b) r.before = b.commit;
+    if (a) r.after = a.commit;
+    return r;
+  });
+}
+
 // src/vcs/git.ts
 var GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
 export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
 export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-DLV_U=; DLV_P=
-if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
-export DLV_U DLV_P
+DLV_U=; DLV_P=; DLV_H=
+if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; IFS= read -r DLV_H || true; fi
+export DLV_U DLV_P DLV_H
 shift
 gitc() {
   if [ -n "$DLV_U$DLV_P" ]; then
-    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get && printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
+    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get || exit 0; h=; while IFS= read -r l && [ -n "$l" ]; do case $l in host=*) h=\${l#host=} ;; esac; done; [ -n "$DLV_H" ] && [ "$h" = "$DLV_H" ] || exit 0; printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
   else git "$@"; fi
 }
 # fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
@@ -22706,9 +22944,10 @@ var GitDriver = class {
   git(what, script, args) {
     const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings;
     const cred = u !== void 0 || p !== void 0;
-    return this.ctx.sh.run(what, GIT_PRELUDE + script, [cred ? "1" : "0", ...args], {
+    return this.ctx.sh.run(what, GIT_PRELUDE + SUBMODULES + script, [cred ? "1" : "0", ...args], {
       stdin: cred ? `${u ?? ""}
 ${p ?? ""}
+${repositoryHost(this.ctx.settings.repository)}
 ` : void 0,
       secrets: p ? [p] : []
     });
@@ -22724,11 +22963,14 @@ ${p ?? ""}
 [ -d "$repo" ] || git init -q --bare "$repo"
 git --git-dir="$repo" config gc.auto 0
 commit=$(fetch_commit "$repo" "$url" "$ref")
-for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; done
-echo "commit=$commit"`,
+sub_fetch_all "$repo" "$commit" "$url" ""
+for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; sub_checkout "$repo" "$t" "$commit" ""; done
+echo "commit=$commit"
+echo "subs=$(sub_flat "$repo" "$commit" "$url" "" | base64 -w0)"`,
       [this.repo, repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))]
     );
-    return { revision: value(r.stdout, "commit"), repository };
+    const submodules = submoduleReport(/* @__PURE__ */ new Map(), parseSubFlat(b64(r.stdout, "subs")));
+    return { revision: value(r.stdout, "commit"), repository, ...submodules.length ? { submodules } : {} };
   }
   async adopt(source, treeIds) {
     const r = await this.git(
@@ -22745,6 +22987,7 @@ for t in "$@"; do
   git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
   rsync -a --exclude=/.git -- "$src/" "$t/"
   git -C "$t" reset -q
+  sub_adopt "$repo" "$src" "$t"
 done
 echo "commit=$head"
 echo "origin=$origin"`,
@@ -22769,28 +23012,39 @@ head=$commit
 if [ $# -gt 0 ]; then
   if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
 fi
+# Every submodule the tree will hold is fetched before the tree changes.
+sub_fetch_all "$gd" "\${head:-$commit}" "$url" ""
 echo "commit=$commit"
 echo "head=$head"
-echo "diff=$(git --git-dir="$gd" diff --name-status -z -M "$base" "$commit" -- "$@" | base64 -w0)"
-if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; fi`,
+echo "diff=$(sub_diff "$gd" "$base" "$commit" "" -- "$@" | base64 -w0)"
+echo "subsbefore=$(sub_flat "$gd" "$base" "$url" "" | base64 -w0)"
+echo "subsafter=$(sub_flat "$gd" "\${head:-$commit}" "$url" "" | base64 -w0)"
+if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_checkout "$gd" "$tree" "$head" "$base"; fi`,
       [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? "1" : "0", ...paths]
     );
     const commit = value(r.stdout, "commit");
     const head = value(r.stdout, "head") || void 0;
     const changes = parseNameStatusZ(decodeName(Buffer.from(value(r.stdout, "diff"), "base64")));
-    if (paths.length === 0) return { commit, revision: commit, head: void 0, changes };
-    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes };
+    const subs = submoduleReport(parseSubFlat(b64(r.stdout, "subsbefore")), parseSubFlat(b64(r.stdout, "subsafter"))).filter((s) => inPaths(s.path, paths));
+    const submodules = subs.length ? { submodules: subs } : {};
+    if (paths.length === 0) return { commit, revision: commit, head: void 0, changes, ...submodules };
+    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes, ...submodules };
   }
   async fetch(ref) {
-    const r = await this.git("fetch the ref", `commit=$(fetch_commit "$1" "$2" "$3"); echo "commit=$commit"`, [this.repo, this.ctx.settings.repository, ref]);
+    const r = await this.git("fetch the ref", `commit=$(fetch_commit "$1" "$2" "$3"); sub_fetch_all "$1" "$commit" "$2" ""; echo "commit=$commit"`, [
+      this.repo,
+      this.ctx.settings.repository,
+      ref
+    ]);
     return value(r.stdout, "commit");
   }
   async drift(tree) {
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,
       `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64 -w0`,
-      [this.ctx.layout.tree(tree.id)]
+${SUBMODULES}DLV_GD=$2
+{ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
+      [this.ctx.layout.tree(tree.id), this.repo]
     );
     return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), "base64")));
   }
@@ -22799,19 +23053,41 @@ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames | base64
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
       `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-tree=$1; dest=$2
+${SUBMODULES}tree=$1; dest=$2
 umask 077
 mkdir -p -- "$(dirname -- "$dest")"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 : > "$work/all"; : > "$work/untracked"
+# Files inside a submodule go to the diff of the deepest submodule holding them.
+subs=(); shas=()
+while IFS= read -r -d '' p && IFS= read -r -d '' sha; do subs+=("$p"); shas+=("$sha"); done < <(sub_paths "$tree" "")
 while IFS= read -r -d '' e; do
+  f=\${e#?:}; at=; k=-1
+  # A link standing where a submodule is cannot be a diff: the patch says what it points to.
+  if [ -L "$tree/$f" ] && git -C "$tree" ls-files -s -z -- "$f" | grep -qz '^160000 '; then
+    printf '# %s: a link to %s stands where the submodule is\\n' "$f" "$(readlink -- "$tree/$f")" >> "$work/notes"; continue
+  fi
+  for i in "\${!subs[@]}"; do
+    case $f in "\${subs[$i]}"/*) if [ \${#subs[$i]} -gt \${#at} ]; then at=\${subs[$i]}; k=$i; fi ;; esac
+  done
+  if [ "$k" -ge 0 ]; then
+    case "$e" in u:*) printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.untracked" ;; esac
+    printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.all"; continue
+  fi
   case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
   printf '%s\\0' "\${e#?:}" >> "$work/all"
 done
 cp -- "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
 export GIT_INDEX_FILE="$work/index"
 if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
-xargs -0 -a "$work/all" git -C "$tree" diff --binary HEAD -- > "$dest.tmp"
+{ cat -- "$work/notes" 2>/dev/null || true; xargs -0 -r -a "$work/all" git -C "$tree" diff --binary HEAD --; } > "$dest.tmp"
+for k in "\${!subs[@]}"; do
+  [ -s "$work/s$k.all" ] || continue
+  d=$tree/\${subs[$k]}
+  if [ -f "$d/.git/index" ]; then cp -- "$d/.git/index" "$work/i$k"; else rm -f -- "$work/i$k"; fi
+  if [ -s "$work/s$k.untracked" ]; then GIT_INDEX_FILE="$work/i$k" git -C "$d" add -N --pathspec-from-file="$work/s$k.untracked" --pathspec-file-nul; fi
+  GIT_INDEX_FILE="$work/i$k" xargs -0 -r -a "$work/s$k.all" git -C "$d" diff --binary --src-prefix="a/\${subs[$k]}/" --dst-prefix="b/\${subs[$k]}/" "\${shas[$k]}" -- >> "$dest.tmp"
+done
 mv -f "$dest.tmp" "$dest"`,
       [this.ctx.layout.tree(tree.id), dest],
       { stdin: encodeName(list) }
@@ -22820,31 +23096,35 @@ mv -f "$dest.tmp" "$dest"`,
   async afterSync(from, to, paths) {
     if (paths.length === 0) {
       const head = from.head ?? from.revision;
-      await this.ctx.sh.run(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --`, [
-        this.ctx.layout.tree(to.id),
-        head
-      ]);
+      await this.git(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`, [this.ctx.layout.tree(to.id), head, this.repo]);
       return { revision: from.revision, head: from.head, paths: from.paths };
     }
     const base = to.head ?? to.revision;
     const source = from.head ?? from.revision;
     const r = await this.git(
       `record ${paths.length} path(s) in ${to.id}`,
-      `tree=$1; base=$2; src=$3; shift 3
+      `tree=$1; base=$2; src=$3; repo=$4; shift 4
 head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
 git -C "$tree" reset -q "$head" --
+sub_settle "$repo" "$tree"
 echo "head=$head"`,
-      [this.ctx.layout.tree(to.id), base, source, ...paths]
+      [this.ctx.layout.tree(to.id), base, source, this.repo, ...paths]
     );
     const takes = [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: source }];
     return { head: value(r.stdout, "head"), paths: takes };
   }
   async move(from, to) {
-    await this.ctx.sh.run(`rename tree ${from} to ${to}`, `git --git-dir="$1" worktree move "$2" "$3"`, [
-      this.repo,
-      this.ctx.layout.tree(from),
-      this.ctx.layout.tree(to)
-    ]);
+    await this.ctx.sh.run(
+      `rename tree ${from} to ${to}`,
+      `git --git-dir="$1" worktree move "$2" "$3" 2>/dev/null && exit 0
+[ ! -e "$3" ] || die "$3 already exists"
+wt=$(git -C "$2" rev-parse --path-format=absolute --git-dir)
+echo "being renamed to $3" > "$wt/locked"
+mv -T -- "$2" "$3"
+git --git-dir="$1" worktree repair -- "$3"
+rm -f -- "$wt/locked"`,
+      [this.repo, this.ctx.layout.tree(from), this.ctx.layout.tree(to)]
+    );
   }
   async remove(id) {
     await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force -- "$2" 2>/dev/null || rm -rf -- "$2"; git --git-dir="$1" worktree prune`, [
@@ -22862,6 +23142,17 @@ if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
     );
   }
 };
+function repositoryHost(url) {
+  if (!/^https?:\/\//i.test(url)) return "";
+  try {
+    return new URL(url).host;
+  } catch {
+    return "";
+  }
+}
+function b64(stdout, name) {
+  return Buffer.from(value(stdout, name), "base64").toString("utf8");
+}
 function value(stdout, name) {
   const line = stdout.split("\n").find((l) => l.startsWith(`${name}=`));
   return line ? line.slice(name.length + 1).trim() : "";
@@ -24471,6 +24762,7 @@ async function update(ctx, tree, driftChecked = false) {
     (r) => `${paths.length ? paths.join(", ") : "whole tree"} to ${ref || "the default branch"} (${r.commit}): ${countChangedPaths(r.changes)} path(s) changed`
   );
   ctx.report.files = res.changes;
+  if (res.submodules) ctx.report.submodules = res.submodules;
   ctx.report.revisionAfter = res.commit;
   ctx.commit = res.commit;
   if (dryRun) {
@@ -24479,6 +24771,7 @@ async function update(ctx, tree, driftChecked = false) {
       ctx,
       `update trees/${work.id} to ${res.commit}${paths.length ? ` (paths ${paths.join(", ")})` : ""}: ${c2.added.length} added, ${c2.modified.length} modified, ${c2.deleted.length} deleted, ${c2.renamed.length} renamed`
     );
+    for (const s of res.submodules ?? []) if (s.before !== s.after) plan(ctx, `submodule ${s.path}: ${s.before ?? "(added)"} -> ${s.after ?? "(removed)"}`);
     return;
   }
   const record = {
@@ -24716,6 +25009,7 @@ async function init(ctx) {
   await step(ctx, "switch", () => switchLive(ctx.sh, layout, ids[0]), () => `live -> trees/${ids[0]}`);
   await journal(ctx, "init", { trees: ids, revision: result.revision, source, app });
   ctx.report.revisionAfter = result.revision;
+  if (result.submodules) ctx.report.submodules = result.submodules;
   ctx.report.liveTreeAfter = ids[0];
 }
 
@@ -25683,6 +25977,9 @@ function unescape(p) {
 }
 function serializeManifest(m) {
   const lines = [`# delivery manifest 1 revision=${m.revision}${m.adopted ? " adopted" : ""}`];
+  for (const [p, s] of [...m.submodules ?? []].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) {
+    lines.push(`#submodule ${s.commit} ${escape(p).replace(/\t/g, "\\t")}	${escape(s.url)}`);
+  }
   for (const p of [...m.files.keys()].sort()) {
     const f = m.files.get(p);
     const special = /[\\\n\r]/.test(p);
@@ -25695,6 +25992,13 @@ function parseManifest(text) {
   const m = { revision: "", adopted: false, files: /* @__PURE__ */ new Map() };
   for (const raw of text.split("\n")) {
     if (raw === "") continue;
+    const sub = /^#submodule ([0-9a-f]{40,64}) ([^\t]*)\t(.*)$/.exec(raw);
+    if (sub) {
+      m.submodules ??= /* @__PURE__ */ new Map();
+      const un = (s) => s.replace(/\\(\\|n|r|t)/g, (_, c) => ({ n: "\n", r: "\r", t: "	" })[c] ?? "\\");
+      m.submodules.set(un(sub[2]), { commit: sub[1], url: un(sub[3]) });
+      continue;
+    }
     if (raw.startsWith("#")) {
       const h = /revision=(\S*)/.exec(raw);
       if (h) m.revision = h[1];
@@ -25839,9 +26143,11 @@ function tarEnd() {
 
 // src/vcs/workspace.ts
 import { spawn } from "node:child_process";
-function git(dir, args, input) {
+function git(dir, args, input, alternates = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", ["-c", `safe.directory=${dir}`, "-C", dir, ...args], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } });
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+    if (alternates.length) env.GIT_ALTERNATE_OBJECT_DIRECTORIES = alternates.join(":");
+    const child = spawn("git", ["-c", `safe.directory=${dir}`, "-C", dir, ...args], { stdio: ["pipe", "pipe", "pipe"], env });
     const out = [];
     let err = "";
     child.stdout.on("data", (d) => out.push(d));
@@ -25858,6 +26164,8 @@ var Workspace = class {
   }
   dir;
   reader;
+  /** Object folders of the submodules' repositories (actions/checkout keeps them in .git/modules/): read as alternates. */
+  alternates = [];
   /** The commit `ref` names ('' = HEAD); throws a sentence saying what to do. */
   async resolve(ref) {
     const r = await git(this.dir, ["rev-parse", "--verify", "-q", `${ref || "HEAD"}^{commit}`]);
@@ -25875,20 +26183,68 @@ var Workspace = class {
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return false;
     return (await git(this.dir, ["cat-file", "-e", `${commit}^{commit}`])).code === 0;
   }
-  /** The files of `commit` (submodules are not files: they are returned apart). */
+  /**
+   * The files of `commit`, with the files of its submodules (nested ones too) at the commits it records, read from
+   * their checkouts in the workspace (actions/checkout with `submodules: recursive`).
+   */
   async files(commit) {
-    const r = await git(this.dir, ["ls-tree", "-r", "-z", "--full-tree", commit]);
-    if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`);
     const files = [];
     const submodules = [];
+    await this.collect(commit, "", files, submodules);
+    return { files, submodules };
+  }
+  async collect(commit, prefix, files, submodules) {
+    const r = await git(this.dir, ["ls-tree", "-r", "-z", "--full-tree", commit], void 0, this.alternates);
+    if (r.code !== 0) throw new Error(`git ls-tree ${commit} failed: ${r.stderr.trim()}`);
+    const subs = [];
     for (const rec of decodeName(r.stdout).split("\0")) {
       const m = /^(\d{6}) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(rec);
       if (!m) continue;
       const [, mode, type, blob, path] = m;
-      if (type === "commit") submodules.push(path);
-      else if (type === "blob") files.push({ path, mode: mode === "120000" ? "120000" : mode === "100755" ? "755" : "644", blob });
+      if (type === "commit") subs.push({ path, commit: blob });
+      else if (type === "blob") files.push({ path: prefix + path, mode: mode === "120000" ? "120000" : mode === "100755" ? "755" : "644", blob });
     }
-    return { files, submodules };
+    if (subs.length === 0) return;
+    const urls = await this.gitmodules(commit);
+    for (const s of subs) {
+      const path = prefix + s.path;
+      await this.addObjects(path, s.commit);
+      submodules.push({ path, commit: s.commit, url: urls.get(s.path) ?? "" });
+      await this.collect(s.commit, `${path}/`, files, submodules);
+    }
+  }
+  /** Makes the objects of the submodule checked out at `path` readable, and checks that they hold `commit`. */
+  async addObjects(path, commit) {
+    const missing = `submodule ${path} (commit ${commit}) is not in the checkout in ${this.dir}: check the repository out with its submodules (actions/checkout with submodules: recursive, and fetch-depth 0 when delivering another commit than the one checked out)`;
+    const r = await git(`${this.dir}/${path}`, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+    const gitDir = r.stdout.toString("utf8").trim();
+    const top = await git(`${this.dir}/${path}`, ["rev-parse", "--show-toplevel"]);
+    if (r.code !== 0 || !gitDir || top.stdout.toString("utf8").trim() === (await git(this.dir, ["rev-parse", "--show-toplevel"])).stdout.toString("utf8").trim()) {
+      throw new Error(missing);
+    }
+    const objects = `${gitDir}/objects`;
+    if (!this.alternates.includes(objects)) this.alternates.push(objects);
+    if ((await git(this.dir, ["cat-file", "-e", `${commit}^{commit}`], void 0, this.alternates)).code !== 0) throw new Error(missing);
+  }
+  /** Submodule path -> URL, as the `.gitmodules` of `commit` says (user and password left out). */
+  async gitmodules(commit) {
+    const out = /* @__PURE__ */ new Map();
+    const r = await git(this.dir, ["config", "--blob", `${commit}:.gitmodules`, "-z", "--get-regexp", "^submodule\\..*\\.(path|url)$"], void 0, this.alternates);
+    if (r.code !== 0) return out;
+    const paths = /* @__PURE__ */ new Map();
+    const urls = /* @__PURE__ */ new Map();
+    for (const rec of r.stdout.toString("utf8").split("\0")) {
+      const nl = rec.indexOf("\n");
+      if (nl < 0) continue;
+      const key = rec.slice(0, nl);
+      const value2 = rec.slice(nl + 1);
+      const m = /^submodule\.(.*)\.(path|url)$/s.exec(key);
+      if (!m) continue;
+      if (m[2] === "path") paths.set(m[1], value2);
+      else urls.set(m[1], value2.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@"));
+    }
+    for (const [name, path] of paths) out.set(path, urls.get(name) ?? "");
+    return out;
   }
   /** git's change list between two commits (renames as git finds them), within `paths`. */
   async diff(from, to, paths) {
@@ -25898,7 +26254,7 @@ var Workspace = class {
   }
   /** The content of a blob. */
   read(blob) {
-    this.reader ??= new BlobReader(this.dir);
+    this.reader ??= new BlobReader(this.dir, this.alternates);
     return this.reader.read(blob);
   }
   close() {
@@ -25911,8 +26267,9 @@ var BlobReader = class {
   buf = Buffer.alloc(0);
   queue = [];
   failed;
-  constructor(dir) {
-    this.child = spawn("git", ["-c", `safe.directory=${dir}`, "-C", dir, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
+  constructor(dir, alternates) {
+    const env = alternates.length ? { ...process.env, GIT_ALTERNATE_OBJECT_DIRECTORIES: alternates.join(":") } : process.env;
+    this.child = spawn("git", ["-c", `safe.directory=${dir}`, "-C", dir, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"], env });
     this.child.stdout.on("data", (d) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
       this.drain();
@@ -26001,6 +26358,9 @@ else
 fi
 mv -f -- "$stage/meta/manifest" "$mf"
 rm -rf -- "$stage"`;
+function subMap(subs) {
+  return new Map(subs.map((s) => [s.path, { commit: s.commit, url: s.url }]));
+}
 var PushDriver = class {
   constructor(ctx) {
     this.ctx = ctx;
@@ -26027,9 +26387,11 @@ var PushDriver = class {
   }
   /** The commit's files within `paths`, with the SHA-1 of each content. */
   async desired(ws, commit, paths) {
-    const all = await ws.files(commit);
-    if (all.submodules.length) {
-      this.ctx.log.warning(`method push does not send submodules (${all.submodules.slice(0, 5).join(", ")}${all.submodules.length > 5 ? ", ..." : ""}): their content is not part of the checkout's tree`);
+    let all;
+    try {
+      all = await ws.files(commit);
+    } catch (e) {
+      throw new StepFailure(e.message);
     }
     const files = all.files.filter((f) => inPaths(f.path, paths));
     const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))];
@@ -26040,7 +26402,7 @@ var PushDriver = class {
     }
     const states = /* @__PURE__ */ new Map();
     for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob), mode: f.mode });
-    return { files, states };
+    return { files, states, submodules: all.submodules };
   }
   /** Sends `files` (their content from the checkout), the deletions and the new manifest into trees/<id>. */
   async send(ws, id, files, deleted, manifest) {
@@ -26105,9 +26467,9 @@ var PushDriver = class {
     const ws = this.workspace();
     try {
       const commit = await this.resolve(ws, this.ctx.settings.ref);
-      const { files, states } = await this.desired(ws, commit, []);
+      const { files, states, submodules } = await this.desired(ws, commit, []);
       const [first, ...others] = treeIds;
-      await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states });
+      await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states, submodules: subMap(submodules) });
       if (others.length) {
         await this.ctx.sh.run(
           "copy the first tree into the others",
@@ -26116,7 +26478,8 @@ for t in "$@"; do cp -a -- "$root/trees/$first" "$root/trees/$t"; cp -f -- "$mfd
           [this.ctx.layout.root, `${this.ctx.layout.meta}/manifests`, first, ...others]
         );
       }
-      return { revision: commit, repository: this.sourceName(ws) };
+      const subs = submoduleReport(/* @__PURE__ */ new Map(), subMap(submodules));
+      return { revision: commit, repository: this.sourceName(ws), ...subs.length ? { submodules: subs } : {} };
     } finally {
       ws.close();
     }
@@ -26151,7 +26514,7 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     const ws = this.workspace();
     try {
       const commit = await this.resolve(ws, ref);
-      const [{ files, states }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)]);
+      const [{ files, states, submodules }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)]);
       const before = manifest ?? { revision: tree.revision, adopted: true, files: new Map(actual) };
       const sameState = (a, b) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode;
       const send = files.filter((f) => !sameState(actual.get(f.path), states.get(f.path)));
@@ -26159,8 +26522,11 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
       const after = new Map(before.files);
       for (const p of before.files.keys()) if (inPaths(p, paths)) after.delete(p);
       for (const [p, s] of states) after.set(p, s);
-      const next = paths.length ? { ...before, files: after } : { revision: commit, adopted: false, files: after };
-      const pure = !before.adopted && !tree.paths?.length && before.revision === tree.revision && before.revision !== commit;
+      const subsBefore = before.submodules ?? /* @__PURE__ */ new Map();
+      const subsAfter = new Map([...subsBefore].filter(([p]) => !inPaths(p, paths)));
+      for (const [p, s] of subMap(submodules)) if (inPaths(p, paths)) subsAfter.set(p, s);
+      const next = paths.length ? { ...before, files: after, submodules: subsAfter } : { revision: commit, adopted: false, files: after, submodules: subsAfter };
+      const pure = !before.adopted && !tree.paths?.length && before.revision === tree.revision && before.revision !== commit && subsBefore.size === 0 && submodules.length === 0;
       let changes;
       if (pure && await ws.has(before.revision)) changes = await ws.diff(before.revision, commit, paths);
       else changes = compareManifests(before.files, states, paths, before.adopted);
@@ -26171,8 +26537,10 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
         }
       }
       if (!dryRun) await this.send(ws, tree.id, send, deleted, next);
-      if (paths.length === 0) return { commit, revision: commit, changes };
-      return { commit, revision: tree.revision, take: { paths, ref: ref || commit, revision: commit }, changes };
+      const subs = submoduleReport(subsBefore, subsAfter).filter((s) => inPaths(s.path, paths));
+      const report = subs.length ? { submodules: subs } : {};
+      if (paths.length === 0) return { commit, revision: commit, changes, ...report };
+      return { commit, revision: tree.revision, take: { paths, ref: ref || commit, revision: commit }, changes, ...report };
     } finally {
       ws.close();
     }
@@ -26260,6 +26628,11 @@ function parseSvnUpdate(out, dirs, gone) {
     list.push(p);
   };
   for (const line of out.split(/\r?\n/)) {
+    const removed = /^Removed external '(.+)'/.exec(line);
+    if (removed) {
+      for (const g of gone.filter((f) => f.startsWith(`${removed[1]}/`))) add(changes.deleted, g);
+      continue;
+    }
     const skipped2 = /^Skipped '(.+)'( -- .*)?$/.exec(line);
     if (skipped2) {
       if (skipped2[2]?.includes("conflict")) conflicts.push(skipped2[1]);
@@ -26417,6 +26790,51 @@ svn_status() {
   return 0
 }
 `;
+var EXTERNALS = `ext_list() {
+  local line p
+  svnl status -- .@ 2>/dev/null | while IFS= read -r line; do
+    [[ $line == 'X       '* ]] || continue
+    p=\${line:8}
+    [ -d "$p" ] && [ ! -L "$p" ] || continue
+    printf '%s\\0%s\\0%s\\0' "$p" "$(svnl info --show-item revision -- "$p@" 2>/dev/null)" "$(svnl info --show-item url -- "$p@" 2>/dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\\1***@#')"
+  done
+}
+ext_check() {
+  local url=$1 rev=$2 root line target def t u peg r p i
+  root=$(svnr info --show-item repos-root-url -- "$url@$rev")
+  svnr propget -R svn:externals -- "$url@$rev" > "$DLV_TMP/ext" 2>/dev/null || return 0
+  target=
+  while IFS= read -r line; do
+    if [[ $line =~ ^([a-z+]+://[^ ]*)\\ -\\ (.*)$ ]]; then target=\${BASH_REMATCH[1]}; def=\${BASH_REMATCH[2]}; else def=$line; fi
+    read -ra t <<< "$def" || true
+    [ \${#t[@]} -ge 2 ] || continue
+    [[ \${t[0]} != '#'* ]] || continue
+    u=; r=; p=
+    for ((i = 0; i < \${#t[@]}; i++)); do
+      case \${t[$i]} in
+        -r) i=$((i + 1)); r=\${t[$i]:-} ;;
+        -r*) r=\${t[$i]#-r} ;;
+        *://*|^/*|//*|../*) [ -n "$u" ] && p=\${t[$i]} || u=\${t[$i]} ;;
+        /*) if [ -z "$u" ]; then u=\${t[$i]}; else p=\${t[$i]}; fi ;;
+        *) if [ -z "$p" ]; then p=\${t[$i]}; fi ;;
+      esac
+    done
+    [ -n "$u" ] || continue
+    peg=; if [[ $u == *@* ]]; then peg=\${u##*@}; u=\${u%@*}; fi
+    case $u in
+      ^/*) u=$root/\${u#^/} ;;
+      ../*) u=$target/$u ;;
+      //*) u=\${root%%://*}:$u ;;
+      /*) u=$(printf '%s' "$root" | sed -E 's#^([a-z+]+://[^/]*).*#\\1#')$u ;;
+    esac
+    if ! svnr info -- "$u@\${peg:-\${r:-HEAD}}" >/dev/null 2>"$DLV_TMP/ext.err"; then
+      cat "$DLV_TMP/ext.err" >&2
+      p=\${target#"$url"}/$p
+      die "cannot fetch the svn external '\${p#/}' from $(printf '%s' "$u" | sed -E 's#^([a-z+]+://)[^/@]*@#\\1***@#')\${peg:+@$peg}\${r:+ (revision $r)}: check that the server can reach it with the credentials given. Nothing was switched"
+    fi
+  done < "$DLV_TMP/ext"
+}
+`;
 var PRECHECK = `precheck() {
   local cols c1 c2 c7 p rev out
   (svn_status --ignore-externals -- "\${targets[@]}") > "$DLV_TMP/status" 2>/dev/null || true
@@ -26488,7 +26906,7 @@ echo "rev=$rev"; echo "url=$url"`,
     const { repository } = this.ctx.settings;
     const r = await this.svn(
       dryRun ? "compute the update (dry run)" : "update the work tree",
-      `${PRECHECK}${PUT_PATH}tree=$1; url=$2; ref=$3; base=$4; dry=$5; shift 5
+      `${EXTERNALS}${PRECHECK}${PUT_PATH}tree=$1; url=$2; ref=$3; base=$4; dry=$5; shift 5
 cd "$tree"
 n=$(resolve_rev "$url" "$ref")
 newroot=$(svnr info --show-item url -- "$url@$n")
@@ -26506,12 +26924,13 @@ fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
 if [ -s "$DLV_TMP/conflicts" ]; then printf 'conflicts='; b64 "$DLV_TMP/conflicts"; exit 0; fi
 # The files there are now: a deleted directory is printed as one line, its files are found here.
-# (find takes no --: each name goes with ./ before it, so that it is never read as an option.)
-for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; [ "$t" = . ] || t=./$t; find "$t" -path ./.svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
+# (find takes no --: each name goes with ./ before it, so that it is never read as an option; externals keep a .svn.)
+for t in "\${targets[@]}"; do t=\${t%@}; [ -e "$t" ] || continue; [ "$t" = . ] || t=./$t; find "$t" -name .svn -prune -o \\( -type f -o -type l \\) -print0; done > "$DLV_TMP/before"
 run_update() {
   if [ "$switch" = 1 ]; then svnr switch --accept postpone -r "$n" -- "$newroot@$n" .
   else svnr update --accept postpone --parents -r "$n" -- "\${targets[@]}"; fi
 }
+ext_list > "$DLV_TMP/extbefore"
 if ! run_update > "$DLV_TMP/out" 2> "$DLV_TMP/err"; then
   if grep -Eq 'E155004|E155037|svn cleanup' "$DLV_TMP/err"; then
     svnl cleanup -- .@ && run_update > "$DLV_TMP/out" 2> "$DLV_TMP/err" || { cat "$DLV_TMP/err" >&2; exit 1; }
@@ -26522,7 +26941,9 @@ while IFS= read -r line; do
   if [[ $line =~ $re ]] && [ -d "\${BASH_REMATCH[1]}" ] && [ ! -L "\${BASH_REMATCH[1]}" ]; then printf '%s\\0' "\${BASH_REMATCH[1]}"; fi
 done < "$DLV_TMP/out" > "$DLV_TMP/dirs"
 while IFS= read -r -d '' f; do [ -e "$f" ] || [ -L "$f" ] || printf '%s\\0' "\${f#./}"; done < "$DLV_TMP/before" > "$DLV_TMP/gone"
-printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf 'gone='; b64 "$DLV_TMP/gone"`,
+ext_list > "$DLV_TMP/extafter"
+printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf 'gone='; b64 "$DLV_TMP/gone"
+printf 'extbefore='; b64 "$DLV_TMP/extbefore"; printf 'extafter='; b64 "$DLV_TMP/extafter"`,
       [this.ctx.layout.tree(tree.id), repository, ref, tree.revision, dryRun ? "1" : "0", ...paths]
     );
     const rev = value(r.stdout, "rev");
@@ -26546,8 +26967,14 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
       }
       changes = parsed.changes;
     }
-    if (paths.length === 0) return { commit: rev, revision: rev, changes };
-    return { commit: rev, revision: tree.revision, take: { paths, ref: ref || "HEAD", revision: rev }, changes };
+    const externals = dryRun ? [] : submoduleReport(parseSubFlat(field(r.stdout, "extbefore")), parseSubFlat(field(r.stdout, "extafter"))).filter((e) => inPaths(e.path, paths));
+    const submodules = externals.length ? { submodules: externals } : {};
+    if (paths.length === 0) return { commit: rev, revision: rev, changes, ...submodules };
+    return { commit: rev, revision: tree.revision, take: { paths, ref: ref || "HEAD", revision: rev }, changes, ...submodules };
+  }
+  async fetch(ref) {
+    const r = await this.svn("check the revision and its externals", `${EXTERNALS}url=$1; n=$(resolve_rev "$url" "$2"); ext_check "$url" "$n"; echo "rev=$n"`, [this.ctx.settings.repository, ref]);
+    return value(r.stdout, "rev");
   }
   async checkReady(tree) {
     const r = await this.svn(
@@ -26567,7 +26994,8 @@ printf 'out='; b64 "$DLV_TMP/out"; printf 'dirs='; b64 "$DLV_TMP/dirs"; printf '
     const r = await this.svn(
       `look for hand-made changes in ${tree.id}`,
       `cd "$1"
-svn_status --ignore-externals -- .@ > "$DLV_TMP/st"
+# Externals included: a hand-made change inside a plugin kept as an external is drift too.
+svn_status -- .@ > "$DLV_TMP/st"
 while IFS= read -r -d '' cols && IFS= read -r -d '' p; do
   if [ "\${cols:0:1}" = '?' ] && [ -d "$p" ] && [ ! -L "$p" ]; then find "./$p" \\( -type f -o -type l \\) -print0; fi
 done < "$DLV_TMP/st" > "$DLV_TMP/untracked"
@@ -27487,7 +27915,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-YFF5BLYH.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-4NK75LMM.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
