@@ -87,6 +87,9 @@ describe('a live run keeps its lock', () => {
     const error = r.report?.hosts[0].error ?? ''
     expect(error).toMatch(/^\S+ is locked by run busy-run-3 of carol on runner-9 \(mode deliver/)
     expect(error.indexOf('busy-run-3')).toBeLessThan(error.indexOf('goback already happened'))
+    const dry = await runAction({ ...t.base, mode: 'goback', 'dry-run': 'true' })
+    expect(dry.code).toBe(1)
+    expect(dry.report?.hosts[0].error).toMatch(/^the lock is held by run busy-run-3 of carol .*: a real run would fail now$/)
     await t.sh(`rm ${t.root}/.delivery/lock`)
     expect((await runAction({ ...t.base, mode: 'backtoprod' })).code).toBe(0)
   })
