@@ -130,6 +130,9 @@ export type LockResult =
 const LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
 mkdir -p -- "$(dirname -- "$lock")"
 try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
+# Takers take turns (flock on a file beside the lock): a taker never creates a lock while another has the stale one
+# moved aside, so no lock can be lost between a move and a put back.
+if command -v flock >/dev/null 2>&1; then exec 9>>"$(dirname -- "$lock")/.lock-guard"; flock -w 60 9 || true; fi
 # A lock that vanishes for an instant (another taker at work) is read again: a few rounds at most.
 for round in 1 2 3 4 5 6 7 8 9 10; do
   if try_take; then echo acquired; exit 0; fi
@@ -146,7 +149,8 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
       run=$(base64 -d <<< "$seen" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
       [ -n "$run" ] && end_run "$run" >/dev/null
       if try_take; then printf 'takenover\\n%s\\n' "$seen"; rm -f -- "$aside"; exit 0; fi
-      mv -f -- "$aside" "$lock.stale" 2>/dev/null || true
+      # Another run made a lock while none was there: it holds it now. The stale lock is gone, its groups ended.
+      rm -f -- "$aside"
     else
       ln -- "$aside" "$lock" 2>/dev/null || true
       rm -f -- "$aside"
