@@ -94,7 +94,7 @@ async function cleanupAfterLoss(settings: Settings, target: HostTarget, layout: 
   try {
     const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 })
     try {
-      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false })
+      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false, cleanup: true })
       if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`)
     } finally {
       await conn.close()

@@ -87,16 +87,17 @@ export const OWN_LOCK = `own_lock() {
  * Bash: `end_run RUNID` ends every process group running a command of run RUNID (marker `delivery:RUNID` or
  * `delivery:RUNID#N` in its command line), except the caller's own: TERM, up to 5 s, then KILL. Prints `ended=GROUPS`.
  * `end_marker MARKER` does the same for one command's exact marker.
+ * Cleanup commands are marked `delivery-cleanup:RUNID#N`: the releases of one run on several hosts never end one another.
  */
 export const END_RUN = `pgid_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f3; }
 groups_of() {
-  local run=$1 exact=$2 me f a g out=' '
+  local mark=$1 exact=$2 me f a g out=' '
   me=$(pgid_of $$)
-  for f in $(grep -lzF -e "delivery:$run" /proc/[0-9]*/cmdline 2>/dev/null); do
+  for f in $(grep -lzF -e "$mark" /proc/[0-9]*/cmdline 2>/dev/null); do
     while IFS= read -r -d '' a; do
       case "$a" in
-        "delivery:$run") ;;
-        "delivery:$run#"*) [ "$exact" = 1 ] && continue ;;
+        "$mark") ;;
+        "$mark#"*) [ "$exact" = 1 ] && continue ;;
         *) continue ;;
       esac
       g=$(pgid_of "$(basename "$(dirname "$f")")")
@@ -119,7 +120,7 @@ end_groups() {
   for g in $gs; do kill -KILL -- "-$g" 2>/dev/null || true; done
   echo "ended=$gs"
 }
-end_run() { end_groups "$(groups_of "$1" 0)"; }
+end_run() { end_groups "$(groups_of "delivery:$1" 0)"; }
 end_marker() { end_groups "$(groups_of "$1" 1)"; }
 `
 
