@@ -22,7 +22,7 @@ export async function releaseHeldLocks(settings: Settings, hosts: HostTarget[], 
       try {
         const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, tunnel, secrets: settings.secrets, attempts: 2 })
         try {
-          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : undefined, setsid: false })
+          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : undefined, setsid: false, cleanup: true })
           if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label)
         } finally {
           await conn.close()

@@ -95,7 +95,7 @@ async function cleanupAfterLoss(settings: Settings, target: HostTarget, layout: 
   try {
     const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 })
     try {
-      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false })
+      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false, cleanup: true })
       if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`)
     } finally {
       await conn.close()
@@ -222,6 +222,12 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
         `${settings.path} is locked by ${describeHolder(p.lock)}, whose last sign of life was ${p.lockAgeS} s ago: that run is active. Wait for it to end (or cancel it); the lock is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s)${after ? `. Then: ${after}` : ''}`,
       )
     }
+    if (p.lock && (!writes || settings.dryRun)) {
+      const stale = p.lockAgeS >= settings.lockTimeoutS
+      const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, last sign of life ${p.lockAgeS} s ago)${stale ? ', stale: a real run would take it over' : ''}`
+      if (settings.dryRun && WRITING_MODES.includes(settings.mode) && !stale) throw new StepFailure(`${msg}: a real run would fail now`)
+      if (settings.mode !== 'status') log.warning(msg)
+    }
     if (p.state && p.state.method !== settings.method && ['update', 'deliver'].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`,
@@ -235,12 +241,6 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false)
     if (missing.length && ['init', 'update', 'deliver'].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(', ')}, needed by method ${method}: install it on the server`)
-    }
-    if (p.lock && (!writes || settings.dryRun)) {
-      const stale = p.lockAgeS >= settings.lockTimeoutS
-      const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, ${p.lockAgeS} s ago)${stale ? ', stale: a real run would take it over' : ''}`
-      if (settings.dryRun && WRITING_MODES.includes(settings.mode) && !stale) throw new StepFailure(`${msg}: a real run would fail now`)
-      if (settings.mode !== 'status') log.warning(msg)
     }
     if (writes) {
       const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode }

@@ -87,16 +87,17 @@ export const OWN_LOCK = `own_lock() {
  * Bash: `end_run RUNID` ends every process group running a command of run RUNID (marker `delivery:RUNID` or
  * `delivery:RUNID#N` in its command line), except the caller's own: TERM, up to 5 s, then KILL. Prints `ended=GROUPS`.
  * `end_marker MARKER` does the same for one command's exact marker.
+ * Cleanup commands are marked `delivery-cleanup:RUNID#N`: the releases of one run on several hosts never end one another.
  */
 export const END_RUN = `pgid_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f3; }
 groups_of() {
-  local run=$1 exact=$2 me f a g out=' '
+  local mark=$1 exact=$2 me f a g out=' '
   me=$(pgid_of $$)
-  for f in $(grep -lzF -e "delivery:$run" /proc/[0-9]*/cmdline 2>/dev/null); do
+  for f in $(grep -lzF -e "$mark" /proc/[0-9]*/cmdline 2>/dev/null); do
     while IFS= read -r -d '' a; do
       case "$a" in
-        "delivery:$run") ;;
-        "delivery:$run#"*) [ "$exact" = 1 ] && continue ;;
+        "$mark") ;;
+        "$mark#"*) [ "$exact" = 1 ] && continue ;;
         *) continue ;;
       esac
       g=$(pgid_of "$(basename "$(dirname "$f")")")
@@ -119,7 +120,7 @@ end_groups() {
   for g in $gs; do kill -KILL -- "-$g" 2>/dev/null || true; done
   echo "ended=$gs"
 }
-end_run() { end_groups "$(groups_of "$1" 0)"; }
+end_run() { end_groups "$(groups_of "delivery:$1" 0)"; }
 end_marker() { end_groups "$(groups_of "$1" 1)"; }
 `
 
@@ -130,6 +131,9 @@ export type LockResult =
 const LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
 mkdir -p -- "$(dirname -- "$lock")"
 try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
+# Takers take turns (flock on a file beside the lock): a taker never creates a lock while another has the stale one
+# moved aside, so no lock can be lost between a move and a put back.
+if command -v flock >/dev/null 2>&1; then exec 9>>"$(dirname -- "$lock")/.lock-guard"; flock -w 60 9 || true; fi
 # A lock that vanishes for an instant (another taker at work) is read again: a few rounds at most.
 for round in 1 2 3 4 5 6 7 8 9 10; do
   if try_take; then echo acquired; exit 0; fi
@@ -146,7 +150,8 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
       run=$(base64 -d <<< "$seen" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
       [ -n "$run" ] && end_run "$run" >/dev/null
       if try_take; then printf 'takenover\\n%s\\n' "$seen"; rm -f -- "$aside"; exit 0; fi
-      mv -f -- "$aside" "$lock.stale" 2>/dev/null || true
+      # Another run made a lock while none was there: it holds it now. The stale lock is gone, its groups ended.
+      rm -f -- "$aside"
     else
       ln -- "$aside" "$lock" 2>/dev/null || true
       rm -f -- "$aside"

@@ -1,6 +1,7 @@
 /**
  * The delivery root on one server: its paths, and the operations on the layout that do not depend on the code source:
- * probing, the state file, the journal, the lock, and the atomic switch of `live`.
+ * probing, the state file, the journal, and the atomic switch of `live`. State writes and switches check the
+ * lock first (lock.ts), in the same server command.
  */
 import { isSessionId } from '../session/sessions.js'
 import { isTreeId, LAYOUT_VERSION, parseState, type ServerState, StateError } from './state.js'

@@ -28,6 +28,8 @@ export interface ShellOptions {
   setsid: boolean
   /** Bound of a command that gives none (`command-timeout`), in ms; none when unset. */
   timeoutMs?: number
+  /** Marks cleanup commands (`delivery-cleanup`): a takeover or a release ending a run's groups leaves them alone. */
+  cleanup?: boolean
 }
 
 export interface ShellParams extends RunParams {
@@ -82,7 +84,7 @@ export class RemoteShell implements Transport {
 
   private async exec(user: string | undefined, what: string, script: string, args: string[], params: ShellParams): Promise<RunResult> {
     if (this.guard && this.guard.lost !== undefined && !params.unguarded) throw new LockLostError(this.label, this.guard.lost, what)
-    const marker = `delivery:${this.opts.runId}#${++sequence}`
+    const marker = `${this.opts.cleanup ? 'delivery-cleanup' : 'delivery'}:${this.opts.runId}#${++sequence}`
     try {
       const bounded = params.timeoutMs === undefined && this.opts.timeoutMs ? { ...params, timeoutMs: this.opts.timeoutMs } : params
       return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), bounded)
@@ -95,7 +97,7 @@ export class RemoteShell implements Transport {
   /** Ends the process group of a command that timed out, over a new channel; says what became of it. */
   private async endCommand(user: string | undefined, marker: string): Promise<string> {
     try {
-      const r = await this.conn.exec('end a command that timed out', this.commandLine(`${END_RUN}end_marker "$1"`, [marker.slice('delivery:'.length)], { user, group: false }), { timeoutMs: 60_000 })
+      const r = await this.conn.exec('end a command that timed out', this.commandLine(`${END_RUN}end_marker "$1"`, [marker], { user, group: false }), { timeoutMs: 60_000 })
       const ended = /ended=\s*(\S.*)?$/m.exec(r.stdout)?.[1]?.trim()
       return ended ? `its process group on the server was ended (groups ${ended})` : 'it had already ended on the server'
     } catch (e) {

@@ -41,6 +41,7 @@ async function connect(): Promise<SshConnection> {
   })
 }
 
+const stateOf = () => readServerJson<{ state: string }>(t, `${t.root}/.delivery/state.json`)
 const exists = async (p: string) => (await t.sh(`test -e ${p} && echo y || echo n`)).trim() === 'y'
 const journalOf = async () => (await t.sh(`cat ${t.root}/.delivery/journal.jsonl`)).trim().split('\n').map((l) => JSON.parse(l) as { runId: string; event: string; to?: string })
 
@@ -87,6 +88,9 @@ describe('a live run keeps its lock', () => {
     const error = r.report?.hosts[0].error ?? ''
     expect(error).toMatch(/^\S+ is locked by run busy-run-3 of carol on runner-9 \(mode deliver/)
     expect(error.indexOf('busy-run-3')).toBeLessThan(error.indexOf('goback already happened'))
+    const dry = await runAction({ ...t.base, mode: 'goback', 'dry-run': 'true' })
+    expect(dry.code).toBe(1)
+    expect(dry.report?.hosts[0].error).toMatch(/^the lock is held by run busy-run-3 of carol .*: a real run would fail now$/)
     await t.sh(`rm ${t.root}/.delivery/lock`)
     expect((await runAction({ ...t.base, mode: 'backtoprod' })).code).toBe(0)
   })
@@ -112,7 +116,11 @@ describe('a run that lost its lock', () => {
     expect(await t.sh(`cat ${t.root}/.delivery/lock`)).toBe(other)
     expect(await t.sh(`cat ${t.root}/.delivery/state.json`)).toBe(state)
     expect((await journalOf()).length).toBe(journalLines)
+    // Once the other run's lock is gone, the next run finishes the delivery.
     await t.sh(`rm -f ${mark}.* ${t.root}/.delivery/lock`)
+    const next = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v3' })
+    expect(next.code, next.stdout).toBe(0)
+    expect((await stateOf()).state).toBe('production')
   }, 120_000)
 
   it('a state write or a switch checks the lock in the same server command, and refuses when it is not the run\'s own', async () => {
@@ -145,18 +153,23 @@ describe('a run that lost its lock', () => {
 describe('two takers of one stale lock', () => {
   it('only one wins; the others are refused naming the winner', async () => {
     for (let round = 0; round < 3; round++) {
+      // The stale run left a command running (its process group carries the run's marker).
+      await t.sh(`setsid bash -c 'sleep 300; true' delivery:dead-${round} </dev/null >/dev/null 2>&1 & echo $! > ${t.root}/.sleeper`)
+      const pid = (await t.sh(`cat ${t.root}/.sleeper`)).trim()
       const stale = JSON.stringify({ runId: `dead-${round}`, actor: 'erin', host: 'runner-0', pid: 0, startedAt: '2026-12-01T00:00:00Z', mode: 'syncback' })
       await t.sh(`printf '%s' '${stale}' > ${t.root}/.delivery/lock && touch -d '2 hours ago' ${t.root}/.delivery/lock`)
       const ids = [`${round}1`, `${round}2`, `${round}3`]
       const runs = await Promise.all(ids.map((id) => runAction({ ...t.base, mode: 'syncback', 'lock-timeout': '3600' }, { env: { GITHUB_RUN_ID: id } })))
-      const winners = runs.filter((r) => r.code === 0)
-      expect(winners.map((w) => w.stdout.match(/took over the stale lock/) !== null)).toEqual([true])
+      expect(runs.filter((r) => r.code === 0)).toHaveLength(1)
       const winner = ids[runs.findIndex((r) => r.code === 0)]
       for (const r of runs.filter((x) => x.code !== 0)) expect(r.report?.hosts[0].error).toMatch(new RegExp(`locked by run ${winner}-1 of test-actor`))
+      // The stale run's command was ended (by the taker that moved its lock aside); at most one takeover is recorded.
+      expect(await t.sh(`kill -0 ${pid} 2>/dev/null && echo alive || echo ended`)).toBe('ended\n')
       const takeovers = (await journalOf()).filter((e) => e.event === 'lock-takeover' && ids.some((id) => e.runId === `${id}-1`))
-      expect(takeovers).toHaveLength(1)
+      expect(takeovers.length).toBeLessThanOrEqual(1)
       expect(await exists(`${t.root}/.delivery/lock`)).toBe(false)
       expect(await t.sh(`ls -A ${t.root}/.delivery | grep -c '^lock' || true`)).toBe('0\n')
+      await t.sh(`rm -f ${t.root}/.sleeper`)
     }
   }, 180_000)
 })
@@ -191,7 +204,7 @@ chmod +x ${shim}/mv`)
         expect(await s.sh(`test -e ${shim}/RACE && echo pending || echo raced`)).toBe('raced\n')
         expect(res).toMatchObject({ acquired: false, holder: { runId: 'winner-8', actor: 'frank' } })
         expect(await s.sh(`cat ${s.root}/.delivery/lock`)).toBe(winner)
-        expect(await s.sh(`ls -A ${s.root}/.delivery`)).toBe('lock\n')
+        expect(await s.sh(`ls -A ${s.root}/.delivery | grep -vx .lock-guard`)).toBe('lock\n')
       } finally {
         await conn.close()
       }
