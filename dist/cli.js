@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-YLPBCJI4.js";
+} from "./chunks/chunk-TKSTH4FA.js";
 import {
   renderText
 } from "./chunks/chunk-OAZ3FDWB.js";

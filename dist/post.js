@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-SYEUEITZ.js";
+} from "./chunks/chunk-KTEUCHDX.js";
 import {
   JumpTunnel,
   Layout,
@@ -10,7 +10,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-YLPBCJI4.js";
+} from "./chunks/chunk-TKSTH4FA.js";
 import {
   getInput,
   getState,
@@ -30,7 +30,7 @@ async function releaseHeldLocks(settings, hosts, warn) {
       try {
         const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, tunnel, secrets: settings.secrets, attempts: 2 });
         try {
-          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : void 0, setsid: false });
+          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : void 0, setsid: false, cleanup: true });
           if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label);
         } finally {
           await conn.close();

@@ -20681,13 +20681,13 @@ var OWN_LOCK = `own_lock() {
 `;
 var END_RUN = `pgid_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f3; }
 groups_of() {
-  local run=$1 exact=$2 me f a g out=' '
+  local mark=$1 exact=$2 me f a g out=' '
   me=$(pgid_of $$)
-  for f in $(grep -lzF -e "delivery:$run" /proc/[0-9]*/cmdline 2>/dev/null); do
+  for f in $(grep -lzF -e "$mark" /proc/[0-9]*/cmdline 2>/dev/null); do
     while IFS= read -r -d '' a; do
       case "$a" in
-        "delivery:$run") ;;
-        "delivery:$run#"*) [ "$exact" = 1 ] && continue ;;
+        "$mark") ;;
+        "$mark#"*) [ "$exact" = 1 ] && continue ;;
         *) continue ;;
       esac
       g=$(pgid_of "$(basename "$(dirname "$f")")")
@@ -20710,12 +20710,15 @@ end_groups() {
   for g in $gs; do kill -KILL -- "-$g" 2>/dev/null || true; done
   echo "ended=$gs"
 }
-end_run() { end_groups "$(groups_of "$1" 0)"; }
+end_run() { end_groups "$(groups_of "delivery:$1" 0)"; }
 end_marker() { end_groups "$(groups_of "$1" 1)"; }
 `;
 var LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
 mkdir -p -- "$(dirname -- "$lock")"
 try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
+# Takers take turns (flock on a file beside the lock): a taker never creates a lock while another has the stale one
+# moved aside, so no lock can be lost between a move and a put back.
+if command -v flock >/dev/null 2>&1; then exec 9>>"$(dirname -- "$lock")/.lock-guard"; flock -w 60 9 || true; fi
 # A lock that vanishes for an instant (another taker at work) is read again: a few rounds at most.
 for round in 1 2 3 4 5 6 7 8 9 10; do
   if try_take; then echo acquired; exit 0; fi
@@ -20732,7 +20735,8 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
       run=$(base64 -d <<< "$seen" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
       [ -n "$run" ] && end_run "$run" >/dev/null
       if try_take; then printf 'takenover\\n%s\\n' "$seen"; rm -f -- "$aside"; exit 0; fi
-      mv -f -- "$aside" "$lock.stale" 2>/dev/null || true
+      # Another run made a lock while none was there: it holds it now. The stale lock is gone, its groups ended.
+      rm -f -- "$aside"
     else
       ln -- "$aside" "$lock" 2>/dev/null || true
       rm -f -- "$aside"
@@ -20885,7 +20889,7 @@ var RemoteShell = class {
   }
   async exec(user, what, script, args, params) {
     if (this.guard && this.guard.lost !== void 0 && !params.unguarded) throw new LockLostError(this.label, this.guard.lost, what);
-    const marker = `delivery:${this.opts.runId}#${++sequence}`;
+    const marker = `${this.opts.cleanup ? "delivery-cleanup" : "delivery"}:${this.opts.runId}#${++sequence}`;
     try {
       const bounded = params.timeoutMs === void 0 && this.opts.timeoutMs ? { ...params, timeoutMs: this.opts.timeoutMs } : params;
       return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), bounded);
@@ -20897,7 +20901,7 @@ var RemoteShell = class {
   /** Ends the process group of a command that timed out, over a new channel; says what became of it. */
   async endCommand(user, marker) {
     try {
-      const r = await this.conn.exec("end a command that timed out", this.commandLine(`${END_RUN}end_marker "$1"`, [marker.slice("delivery:".length)], { user, group: false }), { timeoutMs: 6e4 });
+      const r = await this.conn.exec("end a command that timed out", this.commandLine(`${END_RUN}end_marker "$1"`, [marker], { user, group: false }), { timeoutMs: 6e4 });
       const ended = /ended=\s*(\S.*)?$/m.exec(r.stdout)?.[1]?.trim();
       return ended ? `its process group on the server was ended (groups ${ended})` : "it had already ended on the server";
     } catch (e) {
@@ -23684,7 +23688,7 @@ async function restoreSnapshot(ctx, c, s) {
 }
 function snapshotFor(state, dbVersion) {
   if (!dbVersion) return void 0;
-  return [...state.snapshots ?? []].reverse().find((s) => s.toVersion === dbVersion);
+  return [...state.snapshots ?? []].reverse().find((s) => compareVersions(s.toVersion, dbVersion) === 0);
 }
 function lastLines(s) {
   return s.trim().split("\n").slice(-5).join("\n");
@@ -24384,7 +24388,7 @@ async function prepareRestore(ctx, state, safe) {
       `goback refused: no snapshot taken before the upgrade to ${dbVersion} (the database's version) is recorded${known.length ? `; state.json records ${known.join(", ")}` : ""}. Restore the database from your own backup, then run goback with allow-downgrade: true. Nothing was changed`
     );
   }
-  if (snap.fromVersion !== safeV.version) {
+  if (compareVersions(snap.fromVersion, safeV.version) !== 0) {
     throw new Refusal(
       `goback refused: the snapshot ${snap.file} holds the database at ${snap.fromVersion}, but the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}: that code cannot serve that database. Nothing was changed`
     );
@@ -24439,7 +24443,7 @@ async function finishRestore(ctx, r, held) {
   await must(ctx, r.app, "purge caches", live, "purge_caches.php", []).catch((e) => problems.push(e.message));
   const after = await r.app.databaseVersion(ctx);
   await step(ctx, "database version", async () => {
-    if (after !== r.snapshot.fromVersion) throw new StepFailure(`after the restore the database reports version ${after ?? "unknown"}, not the snapshot's ${r.snapshot.fromVersion}`);
+    if (after === void 0 || compareVersions(after, r.snapshot.fromVersion) !== 0) throw new StepFailure(`after the restore the database reports version ${after ?? "unknown"}, not the snapshot's ${r.snapshot.fromVersion}`);
     return after;
   }, (v) => `${v} (the snapshot's), served by trees/${ctx.state.live}`).catch((e) => problems.push(e.message));
   if (problems.length) {
@@ -27107,7 +27111,7 @@ async function cleanupAfterLoss(settings, target, layout, log) {
   try {
     const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 });
     try {
-      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false });
+      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false, cleanup: true });
       if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`);
     } finally {
       await conn.close();
@@ -27210,6 +27214,12 @@ async function runHost(settings, target, opts, hooks = {}) {
         `${settings.path} is locked by ${describeHolder(p.lock)}, whose last sign of life was ${p.lockAgeS} s ago: that run is active. Wait for it to end (or cancel it); the lock is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s)${after2 ? `. Then: ${after2}` : ""}`
       );
     }
+    if (p.lock && (!writes || settings.dryRun)) {
+      const stale = p.lockAgeS >= settings.lockTimeoutS;
+      const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, last sign of life ${p.lockAgeS} s ago)${stale ? ", stale: a real run would take it over" : ""}`;
+      if (settings.dryRun && WRITING_MODES.includes(settings.mode) && !stale) throw new StepFailure(`${msg}: a real run would fail now`);
+      if (settings.mode !== "status") log.warning(msg);
+    }
     if (p.state && p.state.method !== settings.method && ["update", "deliver"].includes(settings.mode)) {
       throw new Refusal(
         `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`
@@ -27222,12 +27232,6 @@ async function runHost(settings, target, opts, hooks = {}) {
     const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false);
     if (missing.length && ["init", "update", "deliver"].includes(settings.mode)) {
       throw new StepFailure(`the server lacks ${missing.join(", ")}, needed by method ${method}: install it on the server`);
-    }
-    if (p.lock && (!writes || settings.dryRun)) {
-      const stale = p.lockAgeS >= settings.lockTimeoutS;
-      const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, ${p.lockAgeS} s ago)${stale ? ", stale: a real run would take it over" : ""}`;
-      if (settings.dryRun && WRITING_MODES.includes(settings.mode) && !stale) throw new StepFailure(`${msg}: a real run would fail now`);
-      if (settings.mode !== "status") log.warning(msg);
     }
     if (writes) {
       const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode };
