@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-TKSTH4FA.js";
+} from "./chunks/chunk-XWQ6EEQH.js";
 import {
   renderText
 } from "./chunks/chunk-OAZ3FDWB.js";

@@ -51,8 +51,63 @@ echo "\\n@@delivery-dbconfig@@", json_encode([
 ]), "\\n";
 `
 
+/**
+ * Moodle's cache configuration, `$CFG->dataroot/muc/config.php`: the upgrade rewrites it for the new code (new cache
+ * definitions), and older code cannot load it ("The data source class does not exist"): a database restored to an
+ * older version needs the configuration of that version. Read (`read`) and put back (`write`, from standard input,
+ * through a temporary file renamed into place, the file it replaces kept beside it) as the web user, who owns
+ * moodledata, with `sudo -n -u WEB_USER PHP -r CODE`.
+ */
+const MUC_CONFIG_PHP = `define('CLI_SCRIPT', true);
+define('ABORT_AFTER_CONFIG', true);
+[$d, $op, $stamp] = [$argv[1], $argv[2], $argv[3] ?? ''];
+global $CFG;
+$CFG = new stdClass();
+ob_start();
+require $d . '/config.php';
+ob_end_clean();
+$f = rtrim($CFG->dataroot, '/') . '/muc/config.php';
+if ($op === 'read') {
+    if (is_file($f) && !is_link($f)) { echo "@@delivery-muc@@", base64_encode(file_get_contents($f)), "\\n"; } else { echo "@@delivery-muc@@none\\n"; }
+    exit(0);
+}
+$text = stream_get_contents(STDIN);
+if (!is_dir(dirname($f))) {
+    if ($text === '') { echo "@@delivery-muc@@\\n"; exit(0); }
+    if (!mkdir(dirname($f), 0777)) { fwrite(STDERR, "cannot make " . dirname($f) . "\\n"); exit(1); }
+}
+$aside = $f . '.before-restore-' . preg_replace('/[^0-9A-Za-z]/', '', $stamp);
+if (is_file($f) && !is_link($f) && !rename($f, $aside)) { fwrite(STDERR, "cannot set $f aside\\n"); exit(1); }
+if ($text !== '') {
+    $tmp = $f . '.delivery-tmp';
+    if (file_put_contents($tmp, $text) !== strlen($text) || !rename($tmp, $f)) { fwrite(STDERR, "cannot write $f\\n"); exit(1); }
+}
+echo "@@delivery-muc@@", is_file($aside) ? $aside : '', "\\n";
+`
+
+/** The cache configuration of the site whose tree is `dir`, or undefined when moodledata holds none. */
+export async function readCacheConfig(ctx: HostContext, dir: string): Promise<Buffer | undefined> {
+  const r = await phpAsWebUser(ctx, `read the cache configuration (muc/config.php) as ${ctx.settings.webUser}`, MUC_CONFIG_PHP, [dir, 'read'])
+  const at = r.stdout.lastIndexOf('@@delivery-muc@@')
+  if (r.code !== 0 || at < 0) throw new StepFailure(`cannot read moodledata's muc/config.php as ${ctx.settings.webUser} (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`)
+  const v = r.stdout.slice(at + '@@delivery-muc@@'.length).trim().split('\n')[0]
+  return v === 'none' ? undefined : Buffer.from(v, 'base64')
+}
+
+/**
+ * Puts back the cache configuration of a snapshot (or, with none recorded, sets the current one aside so that Moodle
+ * builds its default again). The file replaced is kept beside it; returns its path ('' when there was none).
+ */
+export async function putCacheConfig(ctx: HostContext, dir: string, text: Buffer | undefined): Promise<string> {
+  const stamp = ctx.now().toISOString()
+  const r = await phpAsWebUser(ctx, `put back the cache configuration (muc/config.php) as ${ctx.settings.webUser}`, MUC_CONFIG_PHP, [dir, 'write', stamp], 120_000, text ?? '')
+  const at = r.stdout.lastIndexOf('@@delivery-muc@@')
+  if (r.code !== 0 || at < 0) throw new StepFailure(`cannot put back moodledata's muc/config.php as ${ctx.settings.webUser} (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`)
+  return r.stdout.slice(at + '@@delivery-muc@@'.length).trim().split('\n')[0]
+}
+
 /** Runs PHP code as the web user: `sudo -n -u WEB_USER PHP -r CODE -- ARGS` (or PHP directly when it is the login user). */
-export async function phpAsWebUser(ctx: HostContext, what: string, code: string, args: string[], timeoutMs = 120_000) {
+export async function phpAsWebUser(ctx: HostContext, what: string, code: string, args: string[], timeoutMs = 120_000, stdin?: string | Buffer) {
   const { webUser, php } = ctx.settings
   return ctx.sh.runAs(
     undefined,
@@ -61,7 +116,7 @@ export async function phpAsWebUser(ctx: HostContext, what: string, code: string,
 if [ "$web" = "$(id -un)" ]; then exec "$php" -r "$code" -- "$@"; fi
 exec sudo -n -u "$web" -- "$php" -r "$code" -- "$@"`,
     [webUser, php, code, ...args],
-    { nothrow: true, timeoutMs },
+    { nothrow: true, timeoutMs, ...(stdin !== undefined ? { stdin } : {}) },
   )
 }
 
@@ -280,7 +335,9 @@ export async function takeSnapshot(
       })
       if (r.code !== 0) throw new StepFailure(`database snapshot failed: ${lastLines(r.stderr || r.stdout)}`)
       const o = kv(r.stdout)
+      const muc = await saveCacheConfig(ctx, `${dir}/${name}.muc`)
       const record: SnapshotRecord = {
+        ...(muc ? { muc } : {}),
         file: `${dir}/${name}`,
         sha256: o.sha256,
         bytes: Number(o.bytes),
@@ -318,6 +375,38 @@ export async function takeSnapshot(
     await journal(ctx, 'database-snapshot-removed', { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep })
   }
   return rec
+}
+
+/**
+ * Keeps the cache configuration that goes with the database being dumped (0600, beside the dump); undefined when
+ * moodledata holds none or it cannot be read (a warning: the restore then lets Moodle build its default one).
+ */
+async function saveCacheConfig(ctx: HostContext, file: string): Promise<string | undefined> {
+  try {
+    const text = await readCacheConfig(ctx, ctx.layout.tree(ctx.state!.live))
+    if (!text) return undefined
+    await ctx.sh.run(`keep the cache configuration in ${file}`, 'umask 077; cat > "$1.tmp"; mv -f -- "$1.tmp" "$1"', [file], { stdin: text })
+    return file
+  } catch (e) {
+    ctx.log.warning(`the cache configuration (muc/config.php) was not kept with the snapshot: ${(e as Error).message}`)
+    return undefined
+  }
+}
+
+/**
+ * After a restore: the cache configuration kept with the snapshot goes back into moodledata (the newer one, which the
+ * older code cannot load, is kept beside it); with none kept, the current one is set aside and Moodle builds its
+ * default again.
+ */
+export async function restoreCacheConfig(ctx: HostContext, dir: string, s: SnapshotRecord): Promise<void> {
+  await step(ctx, 'cache configuration', async () => {
+    let text: Buffer | undefined
+    if (s.muc) {
+      const r = await ctx.sh.run(`read ${s.muc}`, 'base64 -w0 < "$1"', [s.muc])
+      text = Buffer.from(r.stdout.trim(), 'base64')
+    }
+    return { aside: await putCacheConfig(ctx, dir, text), kept: Boolean(text) }
+  }, (r) => `${r.kept ? `muc/config.php as it was before the upgrade (${s.muc})` : "no cache configuration was kept with the snapshot: Moodle builds its default one (cache stores configured by hand must be set again)"}${r.aside ? `; the newer one is kept as ${r.aside}` : ''}`)
 }
 
 /** Checks the snapshot against its checksum; throws Refusal when it is missing or damaged. */

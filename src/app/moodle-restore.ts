@@ -9,7 +9,7 @@ import type { ServerState, TreeRecord } from '../remote/state.js'
 import { type HostContext, Refusal, StepFailure, journal, plan, skipped, step } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import type { SwitchPlan } from './app.js'
-import { type DbConfig, type SnapshotRecord, humanBytes, readDbConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'
+import { type DbConfig, type SnapshotRecord, humanBytes, readDbConfig, restoreCacheConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'
 import { type MoodlePlan, MoodleApp, compareVersions, describeVersion } from './moodle.js'
 
 export interface RestorePlan {
@@ -98,6 +98,11 @@ export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held
     throw new StepFailure(ctx.report.restore)
   }
   await journal(ctx, 'database-restore', { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion })
+  try {
+    await restoreCacheConfig(ctx, live, r.snapshot)
+  } catch (e) {
+    throw new StepFailure(`${(e as Error).message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state!.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`)
+  }
   return held
 }
 

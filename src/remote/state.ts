@@ -38,6 +38,8 @@ export interface TreeRecord {
 export interface SnapshotRecord {
   /** Absolute path of the dump on the server. */
   file: string
+  /** Moodle's cache configuration (moodledata's muc/config.php) when the dump was taken, kept beside it. */
+  muc?: string
   sha256: string
   bytes: number
   dbtype: string

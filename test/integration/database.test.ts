@@ -186,6 +186,10 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
     it('snapshot in maintenance before the switch, upgrade; goback with restore-database brings back schema, rows and version', async () => {
       const s = await site(db)
       const before = await s.contents()
+      // Moodle's cache configuration in moodledata, as 4.2 wrote it (owned by the web user, as Moodle leaves it).
+      await run('install', ['-d', '-o', WEB, '-m', '0777', `${s.data}/muc`], { check: true })
+      await writeFile(`${s.data}/muc/config.php`, '<?php // fixture cache configuration written by version 2023042400.00\n')
+      await run('chown', [WEB, `${s.data}/muc/config.php`], { check: true })
 
       const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
       const h = hostOf(r)
@@ -241,9 +245,14 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       expect(hostOf(dry).plan?.join('\n')).toContain(`restore the database from ${snap.file}`)
       expect(await s.version()).toBe('2023100900') // as Moodle stores it: the float as PHP prints it
 
+      // The upgrade rewrote moodledata's cache configuration for 4.3, which 4.2 cannot load.
+      expect(await readFile(`${s.data}/muc/config.php`, 'utf8')).toContain('written by version 2023100900.00')
       const back = await runAction({ ...s.inputs, mode: 'goback', 'restore-database': 'true' })
       const hb = hostOf(back)
       expect(hb.error).toBeUndefined()
+      // The configuration kept with the snapshot (4.2's) is back; the newer one is kept beside it.
+      expect(await readFile(`${s.data}/muc/config.php`, 'utf8')).toContain('written by version 2023042400.00')
+      expect(stepOf(hb, 'cache configuration')?.detail).toMatch(/as it was before the upgrade .*; the newer one is kept as .*muc\/config\.php\.before-restore-/)
       expect(back.code).toBe(0)
       expect(await s.version()).toBe(V42)
       expect(await s.contents()).toBe(before)

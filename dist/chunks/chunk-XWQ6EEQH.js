@@ -23449,7 +23449,44 @@ echo "\\n@@delivery-dbconfig@@", json_encode([
     'dboptions' => ['dbport' => $s($o['dbport'] ?? ''), 'dbsocket' => $s($o['dbsocket'] ?? '')],
 ]), "\\n";
 `;
-async function phpAsWebUser(ctx, what, code, args, timeoutMs = 12e4) {
+var MUC_CONFIG_PHP = `define('CLI_SCRIPT', true);
+define('ABORT_AFTER_CONFIG', true);
+[$d, $op, $stamp] = [$argv[1], $argv[2], $argv[3] ?? ''];
+global $CFG;
+$CFG = new stdClass();
+ob_start();
+require $d . '/config.php';
+ob_end_clean();
+$f = rtrim($CFG->dataroot, '/') . '/muc/config.php';
+if ($op === 'read') {
+    if (is_file($f) && !is_link($f)) { echo "@@delivery-muc@@", base64_encode(file_get_contents($f)), "\\n"; } else { echo "@@delivery-muc@@none\\n"; }
+    exit(0);
+}
+$text = stream_get_contents(STDIN);
+if (!is_dir(dirname($f))) { fwrite(STDERR, "no folder " . dirname($f) . "\\n"); exit(1); }
+$aside = $f . '.before-restore-' . preg_replace('/[^0-9A-Za-z]/', '', $stamp);
+if (is_file($f) && !is_link($f) && !rename($f, $aside)) { fwrite(STDERR, "cannot set $f aside\\n"); exit(1); }
+if ($text !== '') {
+    $tmp = $f . '.delivery-tmp';
+    if (file_put_contents($tmp, $text) !== strlen($text) || !rename($tmp, $f)) { fwrite(STDERR, "cannot write $f\\n"); exit(1); }
+}
+echo "@@delivery-muc@@", is_file($aside) ? $aside : '', "\\n";
+`;
+async function readCacheConfig(ctx, dir) {
+  const r = await phpAsWebUser(ctx, `read the cache configuration (muc/config.php) as ${ctx.settings.webUser}`, MUC_CONFIG_PHP, [dir, "read"]);
+  const at = r.stdout.lastIndexOf("@@delivery-muc@@");
+  if (r.code !== 0 || at < 0) throw new StepFailure(`cannot read moodledata's muc/config.php as ${ctx.settings.webUser} (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
+  const v = r.stdout.slice(at + "@@delivery-muc@@".length).trim().split("\n")[0];
+  return v === "none" ? void 0 : Buffer.from(v, "base64");
+}
+async function putCacheConfig(ctx, dir, text) {
+  const stamp = ctx.now().toISOString();
+  const r = await phpAsWebUser(ctx, `put back the cache configuration (muc/config.php) as ${ctx.settings.webUser}`, MUC_CONFIG_PHP, [dir, "write", stamp], 12e4, text ?? "");
+  const at = r.stdout.lastIndexOf("@@delivery-muc@@");
+  if (r.code !== 0 || at < 0) throw new StepFailure(`cannot put back moodledata's muc/config.php as ${ctx.settings.webUser} (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
+  return r.stdout.slice(at + "@@delivery-muc@@".length).trim().split("\n")[0];
+}
+async function phpAsWebUser(ctx, what, code, args, timeoutMs = 12e4, stdin) {
   const { webUser, php } = ctx.settings;
   return ctx.sh.runAs(
     void 0,
@@ -23458,7 +23495,7 @@ async function phpAsWebUser(ctx, what, code, args, timeoutMs = 12e4) {
 if [ "$web" = "$(id -un)" ]; then exec "$php" -r "$code" -- "$@"; fi
 exec sudo -n -u "$web" -- "$php" -r "$code" -- "$@"`,
     [webUser, php, code, ...args],
-    { nothrow: true, timeoutMs }
+    { nothrow: true, timeoutMs, ...stdin !== void 0 ? { stdin } : {} }
   );
 }
 async function readDbConfig(ctx, dir) {
@@ -23626,7 +23663,9 @@ async function takeSnapshot(ctx, c, v) {
       });
       if (r.code !== 0) throw new StepFailure(`database snapshot failed: ${lastLines(r.stderr || r.stdout)}`);
       const o = kv(r.stdout);
+      const muc = await saveCacheConfig(ctx, `${dir}/${name}.muc`);
       const record = {
+        ...muc ? { muc } : {},
         file: `${dir}/${name}`,
         sha256: o.sha256,
         bytes: Number(o.bytes),
@@ -23663,6 +23702,27 @@ async function takeSnapshot(ctx, c, v) {
     await journal(ctx, "database-snapshot-removed", { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep });
   }
   return rec;
+}
+async function saveCacheConfig(ctx, file) {
+  try {
+    const text = await readCacheConfig(ctx, ctx.layout.tree(ctx.state.live));
+    if (!text) return void 0;
+    await ctx.sh.run(`keep the cache configuration in ${file}`, 'umask 077; cat > "$1.tmp"; mv -f -- "$1.tmp" "$1"', [file], { stdin: text });
+    return file;
+  } catch (e) {
+    ctx.log.warning(`the cache configuration (muc/config.php) was not kept with the snapshot: ${e.message}`);
+    return void 0;
+  }
+}
+async function restoreCacheConfig(ctx, dir, s) {
+  await step(ctx, "cache configuration", async () => {
+    let text;
+    if (s.muc) {
+      const r = await ctx.sh.run(`read ${s.muc}`, 'base64 -w0 < "$1"', [s.muc]);
+      text = Buffer.from(r.stdout.trim(), "base64");
+    }
+    return { aside: await putCacheConfig(ctx, dir, text), kept: Boolean(text) };
+  }, (r) => `${r.kept ? `muc/config.php as it was before the upgrade (${s.muc})` : "no cache configuration was kept with the snapshot: Moodle builds its default one (cache stores configured by hand must be set again)"}${r.aside ? `; the newer one is kept as ${r.aside}` : ""}`);
 }
 async function verifySnapshot(ctx, s) {
   await step(ctx, "snapshot checksum", async () => {
@@ -24435,6 +24495,11 @@ async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: fa
     throw new StepFailure(ctx.report.restore);
   }
   await journal(ctx, "database-restore", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion });
+  try {
+    await restoreCacheConfig(ctx, live, r.snapshot);
+  } catch (e) {
+    throw new StepFailure(`${e.message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`);
+  }
   return held;
 }
 async function finishRestore(ctx, r, held) {
