@@ -16,7 +16,7 @@ import type { Settings } from './settings.js'
 import { type HostContext, journal, mustState, plan, Refusal, skipped, step, StepFailure } from './steps/context.js'
 import { healthCheck } from './steps/health.js'
 import { runHook } from './steps/hooks.js'
-import { freshPath, switchTo } from './steps/switch.js'
+import { freshPath, keepFiles, switchTo } from './steps/switch.js'
 import { ConnectionError } from './transport/run.js'
 
 /** The modes a cluster runs as one sequence; the others run on each node on its own (they change no served code). */
@@ -122,6 +122,8 @@ class Cluster {
   private readonly switched: ({ from: string; to: string } | undefined)[]
   /** Per node: the switch it was making when it failed, when its connection dropped meanwhile (it may have happened). */
   private readonly unsure: (string | undefined)[]
+  /** Per node: the work tree that took its fresh path and kept files before the maintenance window. */
+  private readonly prepared: (string | undefined)[] = []
   private readonly configs = new Map<HostContext, Promise<NodeConfig | undefined>>()
 
   constructor(
@@ -165,7 +167,8 @@ class Cluster {
       )
     }
     for (const ctx of nodes) ctx.report.revisionAfter ??= treeRevision(ctx.state!.trees[ctx.state!.work ?? ''])
-    // 2. The site-wide decision, once: upgrade pending? before-upgrade, maintenance on, cron held.
+    // 2. The site-wide decision, once: upgrade pending? before-upgrade, cron held (maintenance goes on later, once every
+    // node's work tree is ready to switch).
     const ls = lead.state!
     let sp: SwitchPlan
     try {
@@ -174,12 +177,27 @@ class Cluster {
       this.errs[0] = e as Error
       return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`)
     }
-    return sp.upgrade || sp.maintenance ? this.together(sp) : this.codeOnly(sp)
+    return sp.upgrade || sp.window ? this.together(sp) : this.codeOnly(sp)
   }
 
   /** The site is in maintenance (or the upgrade needs no outage): every node switches at once, the upgrade runs once. */
   private async together(sp: SwitchPlan): Promise<(Error | undefined)[]> {
     const { nodes, lead } = this
+    // Outside the maintenance window: each node's fresh path and kept files; then maintenance on and the snapshot.
+    const ready = await each(nodes, (ctx, i) => this.prepareNode(ctx, i))
+    const unready = failedIdx(ready)
+    if (unready.length) {
+      ready.forEach((e, i) => (this.errs[i] = e))
+      await lead.app.cancelSwitch(lead, sp)
+      return this.failRest(`not switched: ${labels(nodes, unready)} failed before the switch; every node keeps serving the code it served, the database was not upgraded`)
+    }
+    try {
+      await lead.app.enterWindow(lead, sp)
+    } catch (e) {
+      this.errs[0] = e as Error
+      await lead.app.cancelSwitch(lead, sp)
+      return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`)
+    }
     const sw = await each(nodes, async (ctx, i) => {
       await this.switchNode(ctx, i)
       await this.componentCache(ctx)
@@ -225,6 +243,13 @@ class Cluster {
       } catch (e) {
         this.errs[i] = e as Error
       }
+    }
+    try {
+      await lead.app.enterWindow(lead, sp)
+    } catch (e) {
+      this.errs[0] = e as Error
+      await lead.app.cancelSwitch(lead, sp)
+      return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`)
     }
     const all = nodes.map((_, i) => i)
     const waves = settings.strategy === 'rolling' ? all.map((i) => [i]) : settings.strategy === 'canary' ? [[0], all.slice(1)] : [all]
@@ -320,14 +345,23 @@ class Cluster {
     )
   }
 
+  /** A node's work tree takes its fresh path and the kept files, before the maintenance window. */
+  private async prepareNode(ctx: HostContext, i: number): Promise<void> {
+    const state = mustState(ctx)
+    const id = await freshPath(ctx, state, state.work ?? '')
+    await keepFiles(ctx, state, id)
+    this.prepared[i] = id
+  }
+
   /** Switches a node's `live` to its updated work tree (the tree that served becomes its safe tree). */
   private async switchNode(ctx: HostContext, i: number): Promise<void> {
     const state = mustState(ctx)
     const safeId = state.live
     const work = state.trees[state.work ?? '']
-    const id = await freshPath(ctx, state, work.id)
+    const kept = this.prepared[i] === work.id
+    const id = kept ? work.id : await freshPath(ctx, state, work.id)
     try {
-      await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId })
+      await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId }, kept)
     } catch (e) {
       if (e instanceof ConnectionError) this.unsure[i] = `trees/${safeId} -> trees/${id}`
       throw e

@@ -290,7 +290,10 @@ export async function runHost(settings: Settings, target: HostTarget, opts: Engi
     await (hooks.mode ?? runMode)(ctx)
     const after = ctx.state
     // The permission audit and the version of the live tree are independent reads: made at once.
-    const auditing = after ? auditPermissions(ctx, after.live) : undefined
+    // A delivery from production audits the paths it changed in the tree it put live (the rest of that tree was audited
+    // when it last served); every other mode, and a resumed delivery, the whole live tree.
+    const delivered = settings.mode === 'deliver' && report.stateBefore === 'production' && !report.rolledBack && after?.live === report.liveTreeAfter
+    const auditing = after ? auditPermissions(ctx, after.live, delivered ? report.files : undefined) : undefined
     // init detects the application: read the version with the driver it chose.
     const appAfter = after && settings.app === 'auto' && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app
     const versioning = after ? appAfter.version(after.trees[after.live]) : undefined

@@ -24,6 +24,8 @@ export interface SwitchPlan {
   upgrade: boolean
   /** Maintenance mode was turned on before the switch. */
   maintenance: boolean
+  /** Maintenance mode goes on at `enterWindow` (decided by `beforeSwitch`). */
+  window?: boolean
   /** Free-form notes for the report. */
   notes: string[]
   /** Set once the database may have changed (an upgrade ran, even one that failed): going back is no longer safe. */
@@ -53,11 +55,18 @@ export interface AppDriver {
   /** backtoprod's dry run: what the app would do around the switch (read-only; may refuse like beforeSwitch). */
   planSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<string[]>
   /**
-   * backtoprod, before the switch: decides the outage and prepares (before-upgrade, maintenance on, cron held). When it
-   * throws, it has undone what it prepared and nothing was switched.
+   * backtoprod, before the switch and outside the maintenance window: decides the outage and prepares what can be done
+   * while the site still serves (before-upgrade, cron held). When it throws, it has undone what it prepared and nothing
+   * was switched. The caller then gives the work tree its fresh path and carries the kept files, and only then calls
+   * `enterWindow`.
    */
   beforeSwitch(ctx: HostContext, work: TreeRecord, live: TreeRecord): Promise<SwitchPlan>
-  /** The switch itself failed after `beforeSwitch`: undo what it prepared (the old tree is still live). */
+  /**
+   * backtoprod, right before the switch: opens the maintenance window (the notice and its wait, maintenance on, the
+   * database snapshot). When it throws, the caller undoes with `cancelSwitch`.
+   */
+  enterWindow(ctx: HostContext, plan: SwitchPlan): Promise<void>
+  /** The switch (or what prepares it) failed after `beforeSwitch`: undo what was prepared (the old tree is still live). */
   cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
   /**
    * backtoprod, after the switch: upgrade, caches, maintenance off. Throws UnsafeToGoBack after a database change.
@@ -86,6 +95,7 @@ export class NoApp implements AppDriver {
   async beforeSwitch(): Promise<SwitchPlan> {
     return { upgrade: false, maintenance: false, notes: [] }
   }
+  async enterWindow(): Promise<void> {}
   async cancelSwitch(): Promise<void> {}
   async afterSwitch(): Promise<void> {}
   async holdAfterFailure(_ctx: HostContext, _plan: SwitchPlan, why: string): Promise<string> {

@@ -1,7 +1,8 @@
 /**
  * Moodle: `config.php` kept in both trees, the code version read from `version.php`, and the CLI steps around a switch:
- * ask the work tree whether an upgrade is pending (and whether it needs maintenance mode), before-upgrade, maintenance
- * on, cron held, [switch], upgrade, purge caches, maintenance off, cron back on. Moodle's CLI runs as the web user (it
+ * ask the work tree whether an upgrade is pending (and whether it needs maintenance mode), before-upgrade, cron held,
+ * [fresh path, kept files], maintenance on, database snapshot, [switch], upgrade, purge caches, maintenance off, cron
+ * back on: the maintenance window holds only the snapshot, the switch, the upgrade and the purge. Moodle's CLI runs as the web user (it
  * writes into moodledata), as `sudo -n -u WEB PHP SCRIPT ARGS...` unless the web user is the login user. Moodle 5.1+ keeps its web root
  * and CLI under `public/` (config.php stays at the root).
  */
@@ -14,8 +15,9 @@ import { sudoersLine } from '../remote/sudo.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
 import { type AppDriver, type AppVersion, type SwitchPlan, UnsafeToGoBack } from './app.js'
-import { type SnapshotRecord, cannotDump, readDbConfig, takeSnapshot } from './moodle-db.js'
+import { type DbConfig, type SnapshotRecord, cannotDump, readDbConfig, takeSnapshot } from './moodle-db.js'
 import { announceMaintenance, planSentences, readUpgradePlan, restoreHint } from './moodle-plan.js'
+import type { UpgradePlanReport } from '../report/model.js'
 
 /** Reads `$release`, `$version` and `$branch` from the text of a Moodle version.php. */
 export function parseVersionPhp(text: string): AppVersion | undefined {
@@ -72,6 +74,8 @@ export interface MoodlePlan extends SwitchPlan {
   snapshot?: SnapshotRecord
   /** The upgrade failed while maintenance mode was on (nothing wrote since the snapshot). */
   failedInMaintenance?: boolean
+  /** What `beforeSwitch` decided and `enterWindow` needs. */
+  prepared?: { pending: boolean; maintenance: boolean; liveDir: string; db?: DbConfig; upgrade?: UpgradePlanReport }
 }
 
 interface CliResult {
@@ -307,7 +311,7 @@ exit "$rc"`,
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
     const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true)
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}cron held, ${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
       ...planSentences(ctx, upgrade),
     ]
   }
@@ -340,20 +344,14 @@ exit "$rc"`,
       skipped(ctx, 'database snapshot', `no snapshot: ${noDump}; use before-upgrade for your own backup`)
       plan.notes.push(`no database snapshot was taken (${noDump}): goback cannot restore the database`)
     }
+    plan.window = maintenance && plan.adminMaintenance !== 'cli'
+    plan.prepared = { pending, maintenance, liveDir, db: db && !noDump ? db : undefined, upgrade }
     try {
       if (pending && ctx.settings.beforeUpgrade) {
         await runHook(ctx, 'before-upgrade', ctx.settings.beforeUpgrade)
         plan.beforeUpgrade = true
       }
-      if (maintenance && plan.adminMaintenance === 'cli') {
-        skipped(ctx, 'maintenance on', 'the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery')
-      } else if (maintenance) {
-        if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir)
-        await this.must(ctx, 'maintenance on', liveDir, 'maintenance.php', ['--enable'])
-        plan.maintenance = true
-      } else {
-        skipped(ctx, 'maintenance on', ctx.settings.maintenance === 'never' ? 'maintenance: never' : pending ? 'the upgrade does not require maintenance mode' : 'no upgrade: code-only switch')
-      }
+      // Cron is held while the site still serves: its wait for running tasks stays outside the maintenance window.
       if (pending) {
         if (plan.adminCronOff !== undefined) {
           // --disable-wait disables cron first, then waits: after a failure cron may be off, so turn it back on (unless
@@ -365,15 +363,36 @@ exit "$rc"`,
           plan.notes.push('cron was not held during the upgrade: this Moodle cannot disable it from the CLI')
         }
       }
-      if (db && !noDump && from && to) {
-        plan.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan.maintenance && plan.cronHeld })
-        if (upgrade) upgrade.snapshotBytes = plan.snapshot.bytes
-      }
     } catch (e) {
       await this.cancelSwitch(ctx, plan)
       throw e
     }
     return plan
+  }
+
+  /**
+   * The maintenance window opens: the notice and its wait, maintenance on, the database snapshot (nothing writes while
+   * it is taken). Only the switch, the upgrade and the purge follow before maintenance goes off.
+   */
+  async enterWindow(ctx: HostContext, sp: SwitchPlan): Promise<void> {
+    const plan = sp as MoodlePlan
+    const prep = plan.prepared
+    if (!prep) throw new StepFailure('internal: enterWindow without beforeSwitch')
+    const { pending, maintenance, liveDir, db, upgrade } = prep
+    if (maintenance && plan.adminMaintenance === 'cli') {
+      skipped(ctx, 'maintenance on', 'the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery')
+    } else if (maintenance) {
+      if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir)
+      await this.must(ctx, 'maintenance on', liveDir, 'maintenance.php', ['--enable'])
+      plan.maintenance = true
+    } else {
+      skipped(ctx, 'maintenance on', ctx.settings.maintenance === 'never' ? 'maintenance: never' : pending ? 'the upgrade does not require maintenance mode' : 'no upgrade: code-only switch')
+    }
+    const { from, to } = plan
+    if (db && from && to) {
+      plan.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan.maintenance && plan.cronHeld })
+      if (upgrade) upgrade.snapshotBytes = plan.snapshot.bytes
+    }
   }
 
   /** Refuses a move between the pre-5.1 layout and 5.1's `public/` web root that the web server is not ready for. */

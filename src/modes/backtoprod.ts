@@ -1,6 +1,7 @@
 /**
  * backtoprod: switches `live` to the updated work tree; the tree that served meanwhile becomes the safe tree (the
- * rollback target). Then the application's steps, `after-switch`, and the health check. A failure after a code-only
+ * rollback target). What can be done while the site serves (before-upgrade, cron held, fresh path, kept files) comes
+ * before the maintenance window opens. Then the application's steps, `after-switch`, and the health check. A failure after a code-only
  * switch goes back to the safe tree when `auto-rollback` is on; after a database upgrade it never does.
  */
 import { UnsafeToGoBack } from '../app/app.js'
@@ -9,7 +10,7 @@ import { treeRevision } from '../remote/state.js'
 import { type HostContext, journal, mustState, plan, step, StepFailure } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
-import { freshPath, switchTo } from '../steps/switch.js'
+import { freshPath, keepFiles, switchTo } from '../steps/switch.js'
 
 export async function backtoprod(ctx: HostContext): Promise<void> {
   const state = mustState(ctx)
@@ -28,8 +29,12 @@ export async function backtoprod(ctx: HostContext): Promise<void> {
   const switchPlan = await ctx.app.beforeSwitch(ctx, work, state.trees[safeId])
   let id: string
   try {
+    // Outside the maintenance window: the fresh path and the kept files; inside it only the switch, the snapshot,
+    // the upgrade and the purge.
     id = await freshPath(ctx, state, work.id)
-    await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId })
+    await keepFiles(ctx, state, id)
+    await ctx.app.enterWindow(ctx, switchPlan)
+    await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId }, true)
   } catch (e) {
     // Nothing was switched (the old tree still serves): undo maintenance mode and the cron hold.
     if (ctx.state?.live === safeId) await ctx.app.cancelSwitch(ctx, switchPlan)

@@ -8,6 +8,32 @@ import { CLOSE_META, switchLive } from '../remote/server.js'
 import { type HostContext, journal, plan, saveState, step } from '../steps/context.js'
 import { withoutCredentials } from '../validate.js'
 
+/**
+ * Gives the second tree the first's timestamps (and whatever else rsync -a keeps), comparing content by checksum, so
+ * that syncback, which compares size and nanosecond mtime, finds nothing to copy on the first delivery. Two checkouts
+ * (and two copies) of one revision are written at different instants; their content is the same, so only the
+ * timestamps change (a file whose content differed would be copied, as syncback would). Returns the entries changed
+ * (-1: no rsync on the server). A git worktree's index is refreshed after (it records each file's time).
+ */
+async function sameTimestamps(ctx: HostContext, first: string, second: string): Promise<number> {
+  const excl = ctx.vcs.syncExcludes
+  const r = await ctx.sh.run(
+    `give ${second} the timestamps of ${first}`,
+    `src=$1; dst=$2; shift 2
+command -v rsync >/dev/null 2>&1 || { echo changed=-1; exit 0; }
+args=(-a --checksum --modify-window=-1 --out-format='%i %n')
+for e in "$@"; do args+=(--exclude="$e"); done
+out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
+# A git worktree's index records each file's time: refreshed now, the first drift check does not hash every file.
+if [ -n "$out" ] && [ -e "$dst/.git" ] && command -v git >/dev/null 2>&1; then git -C "$dst" update-index -q --refresh >/dev/null 2>&1 || true; fi
+echo "changed=$(printf '%s' "$out" | grep -c . || true)"`,
+    [first, second, ...excl],
+    { timeoutMs: 3600_000 },
+  )
+  const m = /changed=(-?\d+)/.exec(r.stdout)
+  return m ? Number(m[1]) : -1
+}
+
 export async function init(ctx: HostContext): Promise<void> {
   const { settings, layout } = ctx
   const source = settings.adopt ? `the existing directory ${settings.adopt}` : `${settings.repository} at ${settings.ref || 'its default branch'}`
@@ -36,6 +62,9 @@ export async function init(ctx: HostContext): Promise<void> {
     (r) => `${source} -> trees/${ids[0]}, trees/${ids[1]} at ${r.revision}`,
   )
   ctx.commit = result.revision
+  await step(ctx, 'same timestamps', () => sameTimestamps(ctx, layout.tree(ids[0]), layout.tree(ids[1])), (n) =>
+    n < 0 ? 'the server has no rsync: the first syncback compares every file' : `trees/${ids[1]} took the timestamps of trees/${ids[0]} (${n} entr${n === 1 ? 'y' : 'ies'})`,
+  )
   // An adopted checkout's origin may hold a token (https://user:TOKEN@host/...): it is never recorded.
   const repository = withoutCredentials(result.repository)
   if (repository !== result.repository) {

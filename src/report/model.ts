@@ -92,6 +92,8 @@ export interface PermissionAudit {
   truncated: boolean
   /** Why the audit is partial or could not run. */
   note?: string
+  /** A delivery's audit: the number of changed paths it covered (with the folders above them); absent: the whole tree. */
+  changedPaths?: number
 }
 
 /** `cluster: true`: a node's part in the coordinated sequence over the nodes of one site. */

@@ -37,17 +37,26 @@ export async function freshPath(ctx: HostContext, state: ServerState, id: string
   )
 }
 
-/** Carries the kept files from the live tree into `id`, then switches `live` to it and records the new roles. */
+/** Carries the kept files (Moodle: config.php) from the live tree into tree `id`. */
+export async function keepFiles(ctx: HostContext, state: ServerState, id: string): Promise<void> {
+  await step(ctx, 'keep files', () => syncKeep(ctx, ctx.layout.tree(state.live), ctx.layout.tree(id)), (c) =>
+    c.length ? `carried ${c.join(', ')}` : 'already identical',
+  )
+}
+
+/**
+ * Carries the kept files from the live tree into `id` (unless `kept`: the caller did, before the maintenance window),
+ * then switches `live` to it and records the new roles.
+ */
 export async function switchTo(
   ctx: HostContext,
   state: ServerState,
   id: string,
   roles: Pick<ServerState, 'state' | 'live' | 'safe' | 'work'>,
+  kept = false,
 ): Promise<void> {
   const from = state.live
-  await step(ctx, 'keep files', () => syncKeep(ctx, ctx.layout.tree(from), ctx.layout.tree(id)), (c) =>
-    c.length ? `carried ${c.join(', ')}` : 'already identical',
-  )
+  if (!kept) await keepFiles(ctx, state, id)
   await step(
     ctx,
     'switch',

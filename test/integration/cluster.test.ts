@@ -210,13 +210,13 @@ describe('cluster: the nodes of one Moodle site', () => {
     }
     expect(await lives()).toEqual(before)
     const made = names((await calls()).slice(n)).filter((x) => / (maintenance|cron)\.php |--non-interactive/.test(x) && !x.includes('--help'))
-    expect(made).toEqual(['node1 maintenance.php --enable', 'node1 cron.php --disable-wait', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
+    expect(made).toEqual(['node1 cron.php --disable-wait', 'node1 maintenance.php --enable', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
     expect(maintenance()).toBe(false)
     expect(await dbVersion()).toBe('2023042400.00')
     for (const s of await states()) expect(s.state).toBe('delivering')
   })
 
-  it('upgrade: maintenance on once, every node switched, the upgrade once on the first node, maintenance off once, health on each', async () => {
+  it('upgrade: cron held, maintenance on once, every node switched, the upgrade once on the first node, maintenance off once, health on each', async () => {
     const before = await lives()
     const n = (await calls()).length
     // Every node's lock is held until the whole sequence is over: after-switch (the last step, on each node) finds all three.
@@ -231,8 +231,8 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect(names(site)).toEqual([
       'node1 upgrade.php --is-pending',
       'node1 upgrade.php --is-maintenance-required',
-      'node1 maintenance.php --enable',
       'node1 cron.php --disable-wait',
+      'node1 maintenance.php --enable',
       'node1 upgrade.php --non-interactive',
       'node1 purge_caches.php',
       'node1 maintenance.php --disable',
@@ -320,7 +320,7 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect(served.map((x) => /Moodle 4\.\d/.exec(x)?.[0])).toEqual(['Moodle 4.3', 'Moodle 4.3', 'Moodle 4.4'])
     expect((await lives())[2]).not.toBe(before[2])
     const made = names((await calls()).slice(n)).filter((x) => / (maintenance|cron)\.php |--non-interactive/.test(x) && !x.includes('--help'))
-    expect(made).toEqual(['node1 maintenance.php --enable', 'node1 cron.php --disable-wait', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
+    expect(made).toEqual(['node1 cron.php --disable-wait', 'node1 maintenance.php --enable', 'node1 maintenance.php --disable', 'node1 cron.php --enable'])
     expect(await dbVersion()).toBe('2023100900')
     expect(maintenance()).toBe(false)
     // Every lock was released (the third over a fresh connection).

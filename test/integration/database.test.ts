@@ -204,6 +204,9 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       expect(names.indexOf('maintenance on')).toBeLessThan(names.indexOf('database snapshot'))
       expect(names.indexOf('cron hold')).toBeLessThan(names.indexOf('database snapshot'))
       expect(names.indexOf('database snapshot')).toBeLessThan(names.lastIndexOf('switch'))
+      // Inside the maintenance window only the snapshot, the switch, the upgrade and the purge.
+      const on = names.indexOf('maintenance on')
+      expect(names.slice(on + 1, names.indexOf('maintenance off', on))).toEqual(['database snapshot', 'switch', 'upgrade', 'purge caches'])
       // The snapshot: 0600 in a 0700 folder under .delivery, named by time, run and versions, its checksum beside it.
       const snap = h.snapshot!
       expect(snap.file.startsWith(`${s.root}/.delivery/backups/moodle-db-`)).toBe(true)
@@ -403,7 +406,7 @@ describe('database snapshot failures and refusals (pgsql)', () => {
     expect(plan).toContain(`core ${V42} -> ${V43}`)
     expect(plan).toContain('new: local_newthing 2023100100')
     expect(plan).toContain('removed: block_old')
-    expect(plan).toContain('announce maintenance to users 5 min ahead (maintenance.php --enablelater=5) and wait, maintenance mode on, cron held, database snapshot, switch')
+    expect(plan).toContain('cron held, fresh path and kept files, announce maintenance to users 5 min ahead (maintenance.php --enablelater=5) and wait, maintenance mode on, database snapshot, switch')
     expect(plan).toMatch(/a database snapshot would be taken into .*\.delivery\/backups .*the site's tables take [0-9.]+ kB/)
     const again = await runAction({ ...s.inputs, mode: 'backtoprod' })
     expect(hostOf(again).error).toBeUndefined()

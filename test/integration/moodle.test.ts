@@ -155,6 +155,12 @@ const backtoprodCalls = (calls: Call[]) => {
   const i = calls.findIndex((x) => x.script === 'upgrade.php' && x.args.includes('--is-pending'))
   return i < 0 ? [] : calls.slice(i)
 }
+/** The steps between the maintenance on and off of a report (the maintenance window), in order. */
+const inWindow = (h: { steps: { name: string }[] }) => {
+  const n = h.steps.map((x) => x.name)
+  const on = n.indexOf('maintenance on')
+  return on < 0 ? [] : n.slice(on + 1, n.indexOf('maintenance off', on))
+}
 const names = (calls: Call[]) => calls.map((x) => `${x.script}${x.args.length ? ` ${x.args.join(' ')}` : ''}`)
 const hostOf = (r: Awaited<ReturnType<typeof runAction>>) => r.report?.hosts[0] as NonNullable<typeof r.report>['hosts'][0] & {
   upgradeOutput?: string
@@ -201,7 +207,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(hostOf(r).steps.find((x) => x.name === 'maintenance on')?.outcome).toBe('skipped')
   })
 
-  it('upgrade pending, maintenance required: before-upgrade, maintenance on, cron held, switch, upgrade, purge, maintenance off, cron on', async () => {
+  it('upgrade pending, maintenance required: before-upgrade, cron held, fresh path, kept files, then maintenance on, switch, upgrade, purge, maintenance off, cron on', async () => {
     const s = await site(c.v42, '2023042400.00')
     const before = await s.live()
     const marker = `${s.root}/dumped`
@@ -224,14 +230,23 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
       'cfg.php --name=maintenance_enabled',
       'cron.php --help',
       'cfg.php --name=cron_enabled',
-      'maintenance.php --enable',
       'cron.php --disable-wait',
+      'maintenance.php --enable',
       'upgrade.php --non-interactive',
       'purge_caches.php',
       'maintenance.php --disable',
       'cron.php --enable',
     ])
     expect(calls.every((x) => x.user === WEB)).toBe(true)
+    // The maintenance window is the upgrade alone: the cron hold, the fresh path and the kept files come before it.
+    const h0 = hostOf(r)
+    expect(inWindow(h0)).toEqual(['switch', 'upgrade', 'purge caches'])
+    const order = h0.steps.map((x) => x.name)
+    for (const before of ['before-upgrade', 'cron hold', 'fresh path', 'keep files']) {
+      expect(order.lastIndexOf(before), before).toBeGreaterThan(-1)
+      expect(order.lastIndexOf(before), before).toBeLessThan(order.indexOf('maintenance on'))
+    }
+    expect(order.indexOf('cron on')).toBeGreaterThan(order.indexOf('maintenance off'))
     // The admin's state read, maintenance and the cron hold through the old tree before the switch; everything after
     // it in the new tree.
     const served = await s.safe()
@@ -290,6 +305,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v42b, maintenance: 'always' })
     expect(r.code).toBe(0)
     expect(names(backtoprodCalls(await s.calls()))).toEqual(['upgrade.php --is-pending', 'cfg.php --name=maintenance_enabled', 'maintenance.php --enable', 'purge_caches.php', 'maintenance.php --disable'])
+    expect(inWindow(hostOf(r))).toEqual(['switch', 'purge caches'])
     const n = (await s.calls()).length
     const r2 = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, maintenance: 'never' })
     expect(r2.code).toBe(0)
@@ -417,7 +433,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true' })
     expect(hostOf(dry).error).toBeUndefined()
     expect(dry.code).toBe(0)
-    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: maintenance mode on, cron held, switch, upgrade\.php --non-interactive, purge_caches\.php, maintenance mode off, cron on/)
+    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: cron held, fresh path and kept files, maintenance mode on, switch, upgrade\.php --non-interactive, purge_caches\.php, maintenance mode off, cron on/)
     expect(names((await s.calls()).slice(n))).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
     expect(await s.live()).toBe(live)
     expect(s.maintenance()).toBe(false)
@@ -437,27 +453,29 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(s.maintenance()).toBe(false)
   })
 
-  it('a failing cron hold undoes maintenance mode and switches nothing', async () => {
+  it('a failing cron hold turns cron back on, never turns maintenance on, and switches nothing', async () => {
     const s = await site(c.v42, '2023042400.00')
     await s.control({ fail: ['cron.php --disable-wait'] })
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
     expect(r.code).toBe(1)
-    expect(names(backtoprodCalls(await s.calls())).slice(-3)).toEqual(['cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(names(backtoprodCalls(await s.calls())).slice(-3)).toEqual(['cfg.php --name=cron_enabled', 'cron.php --disable-wait', 'cron.php --enable'])
+    expect(hostOf(r).steps.find((x) => x.name === 'maintenance on')).toBeUndefined()
     expect(s.maintenance()).toBe(false)
     expect(await s.dbVersion()).toBe('2023042400.00')
   })
 
-  it('a switch that fails after maintenance on turns maintenance off and cron on again through the old tree', async () => {
+  it('a fresh path that fails (before the maintenance window) turns cron on again through the old tree; maintenance never went on', async () => {
     const s = await site(c.v42, '2023042400.00')
-    // before-upgrade makes trees/ read-only: the work tree cannot take its fresh path, so the switch fails.
+    // before-upgrade makes trees/ read-only: the work tree cannot take its fresh path, so nothing is switched.
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, 'before-upgrade': 'chmod 555 "$DELIVERY_ROOT/trees"' })
     await t.sh(`chmod 755 ${s.root}/trees`)
     expect(r.code).toBe(1)
     expect(hostOf(r).steps.find((x) => x.name === 'fresh path')?.outcome).toBe('failure')
     const live = await s.live()
     const calls = backtoprodCalls(await s.calls())
-    expect(names(calls).slice(3)).toEqual(['cfg.php --name=maintenance_enabled', 'cron.php --help', 'cfg.php --name=cron_enabled', 'maintenance.php --enable', 'cron.php --disable-wait', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(names(calls).slice(3)).toEqual(['cfg.php --name=maintenance_enabled', 'cron.php --help', 'cfg.php --name=cron_enabled', 'cron.php --disable-wait', 'cron.php --enable'])
     for (const x of calls.slice(-2)) expect(x).toMatchObject({ tree: live, live })
+    expect(hostOf(r).steps.find((x) => x.name === 'maintenance on')).toBeUndefined()
     expect(s.maintenance()).toBe(false)
     expect(existsSync(`${s.data}/fixture-cron-disabled`)).toBe(false)
     expect(await s.dbVersion()).toBe('2023042400.00')

@@ -106,4 +106,26 @@ ln -s index.php ${live}/link.php`)
     expect(audit.total).toBe(0)
     expect(audit.note).toContain('dlvnosuchuser does not exist on the server')
   })
+
+  it('a delivery audits only the paths it changed and the folders above them; status still audits the whole tree', async () => {
+    const live = `${t.root}/live`
+    // v2 -> v3 changes mod/forum/view.php, lib/setup.php and version.php: mod/forum is a folder above a changed path,
+    // theme/boost lies outside the change. (Folders: the update's forced checkout rewrites files whose metadata changed.)
+    await asRoot(`chmod o+w ${live}/mod/forum ${live}/theme/boost`)
+    const r = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v3' })
+    expect(r.code, r.stdout).toBe(0)
+    const h = r.report!.hosts[0]
+    const audit = h.permissionAudit as Audit & { changedPaths?: number }
+    expect(audit.changedPaths).toBe(3)
+    expect(h.permissions).toEqual([{ path: `${live}/mod/forum`, problem: 'world-writable' }])
+    expect(r.stdout).toMatch(/::warning::.*permissions: 1 world-writable in the 3 paths this delivery changed \(and the folders above them\)/)
+    const st = await runAction({ ...t.base, mode: 'status' })
+    expect(st.code, st.stdout).toBe(0)
+    const all = st.report!.hosts[0].permissions as { path: string; problem: string }[]
+    expect(all).toEqual([
+      { path: `${live}/mod/forum`, problem: 'world-writable' },
+      { path: `${live}/theme/boost`, problem: 'world-writable' },
+    ])
+    expect((st.report!.hosts[0].permissionAudit as { changedPaths?: number }).changedPaths).toBeUndefined()
+  })
 })
