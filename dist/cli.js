@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-XWQ6EEQH.js";
+} from "./chunks/chunk-HJ26IWW2.js";
 import {
   renderText
 } from "./chunks/chunk-OAZ3FDWB.js";

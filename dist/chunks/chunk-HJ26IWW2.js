@@ -22457,6 +22457,8 @@ var NoApp = class {
   async beforeSwitch() {
     return { upgrade: false, maintenance: false, notes: [] };
   }
+  async enterWindow() {
+  }
   async cancelSwitch() {
   }
   async afterSwitch() {
@@ -23463,7 +23465,10 @@ if ($op === 'read') {
     exit(0);
 }
 $text = stream_get_contents(STDIN);
-if (!is_dir(dirname($f))) { fwrite(STDERR, "no folder " . dirname($f) . "\\n"); exit(1); }
+if (!is_dir(dirname($f))) {
+    if ($text === '') { echo "@@delivery-muc@@\\n"; exit(0); }
+    if (!mkdir(dirname($f), 0777)) { fwrite(STDERR, "cannot make " . dirname($f) . "\\n"); exit(1); }
+}
 $aside = $f . '.before-restore-' . preg_replace('/[^0-9A-Za-z]/', '', $stamp);
 if (is_file($f) && !is_link($f) && !rename($f, $aside)) { fwrite(STDERR, "cannot set $f aside\\n"); exit(1); }
 if ($text !== '') {
@@ -24085,7 +24090,7 @@ exit "$rc"`,
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ", in maintenance mode (maintenance: always)" : ""}`];
     const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true);
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}cron held, ${upgrade.snapshotBytes !== void 0 ? "database snapshot, " : ""}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}${upgrade.snapshotBytes !== void 0 ? "database snapshot, " : ""}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
       ...planSentences(ctx, upgrade)
     ];
   }
@@ -24118,19 +24123,12 @@ exit "$rc"`,
       skipped(ctx, "database snapshot", `no snapshot: ${noDump}; use before-upgrade for your own backup`);
       plan2.notes.push(`no database snapshot was taken (${noDump}): goback cannot restore the database`);
     }
+    plan2.window = maintenance && plan2.adminMaintenance !== "cli";
+    plan2.prepared = { pending, maintenance, liveDir, db: db && !noDump ? db : void 0, upgrade };
     try {
       if (pending && ctx.settings.beforeUpgrade) {
         await runHook(ctx, "before-upgrade", ctx.settings.beforeUpgrade);
         plan2.beforeUpgrade = true;
-      }
-      if (maintenance && plan2.adminMaintenance === "cli") {
-        skipped(ctx, "maintenance on", "the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery");
-      } else if (maintenance) {
-        if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir);
-        await this.must(ctx, "maintenance on", liveDir, "maintenance.php", ["--enable"]);
-        plan2.maintenance = true;
-      } else {
-        skipped(ctx, "maintenance on", ctx.settings.maintenance === "never" ? "maintenance: never" : pending ? "the upgrade does not require maintenance mode" : "no upgrade: code-only switch");
       }
       if (pending) {
         if (plan2.adminCronOff !== void 0) {
@@ -24141,15 +24139,35 @@ exit "$rc"`,
           plan2.notes.push("cron was not held during the upgrade: this Moodle cannot disable it from the CLI");
         }
       }
-      if (db && !noDump && from && to) {
-        plan2.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan2.maintenance && plan2.cronHeld });
-        if (upgrade) upgrade.snapshotBytes = plan2.snapshot.bytes;
-      }
     } catch (e) {
       await this.cancelSwitch(ctx, plan2);
       throw e;
     }
     return plan2;
+  }
+  /**
+   * The maintenance window opens: the notice and its wait, maintenance on, the database snapshot (nothing writes while
+   * it is taken). Only the switch, the upgrade and the purge follow before maintenance goes off.
+   */
+  async enterWindow(ctx, sp) {
+    const plan2 = sp;
+    const prep = plan2.prepared;
+    if (!prep) throw new StepFailure("internal: enterWindow without beforeSwitch");
+    const { pending, maintenance, liveDir, db, upgrade } = prep;
+    if (maintenance && plan2.adminMaintenance === "cli") {
+      skipped(ctx, "maintenance on", "the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery");
+    } else if (maintenance) {
+      if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir);
+      await this.must(ctx, "maintenance on", liveDir, "maintenance.php", ["--enable"]);
+      plan2.maintenance = true;
+    } else {
+      skipped(ctx, "maintenance on", ctx.settings.maintenance === "never" ? "maintenance: never" : pending ? "the upgrade does not require maintenance mode" : "no upgrade: code-only switch");
+    }
+    const { from, to } = plan2;
+    if (db && from && to) {
+      plan2.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan2.maintenance && plan2.cronHeld });
+      if (upgrade) upgrade.snapshotBytes = plan2.snapshot.bytes;
+    }
   }
   /** Refuses a move between the pre-5.1 layout and 5.1's `public/` web root that the web server is not ready for. */
   checkLayoutMove(ctx, from, to) {
@@ -24572,14 +24590,17 @@ async function freshPath(ctx, state, id) {
     () => `trees/${id} -> trees/${to} (its content changed since it was last served: a new real path keeps OPcache from serving stale code)`
   );
 }
-async function switchTo(ctx, state, id, roles) {
-  const from = state.live;
+async function keepFiles(ctx, state, id) {
   await step(
     ctx,
     "keep files",
-    () => syncKeep(ctx, ctx.layout.tree(from), ctx.layout.tree(id)),
+    () => syncKeep(ctx, ctx.layout.tree(state.live), ctx.layout.tree(id)),
     (c) => c.length ? `carried ${c.join(", ")}` : "already identical"
   );
+}
+async function switchTo(ctx, state, id, roles, kept = false) {
+  const from = state.live;
+  if (!kept) await keepFiles(ctx, state, id);
   await step(
     ctx,
     "switch",
@@ -24671,7 +24692,9 @@ async function backtoprod(ctx) {
   let id;
   try {
     id = await freshPath(ctx, state, work.id);
-    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+    await keepFiles(ctx, state, id);
+    await ctx.app.enterWindow(ctx, switchPlan);
+    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, true);
   } catch (e) {
     if (ctx.state?.live === safeId) await ctx.app.cancelSwitch(ctx, switchPlan);
     throw e;
@@ -25028,6 +25051,24 @@ async function joinSession(ctx, report) {
 }
 
 // src/modes/init.ts
+async function sameTimestamps(ctx, first, second) {
+  const excl = ctx.vcs.syncExcludes;
+  const r = await ctx.sh.run(
+    `give ${second} the timestamps of ${first}`,
+    `src=$1; dst=$2; shift 2
+command -v rsync >/dev/null 2>&1 || { echo changed=-1; exit 0; }
+args=(-a --checksum --modify-window=-1 --out-format='%i %n')
+for e in "$@"; do args+=(--exclude="$e"); done
+out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
+# A git worktree's index records each file's time: refreshed now, the first drift check does not hash every file.
+if [ -n "$out" ] && [ -e "$dst/.git" ] && command -v git >/dev/null 2>&1; then git -C "$dst" update-index -q --refresh >/dev/null 2>&1 || true; fi
+echo "changed=$(printf '%s' "$out" | grep -c . || true)"`,
+    [first, second, ...excl],
+    { timeoutMs: 36e5 }
+  );
+  const m = /changed=(-?\d+)/.exec(r.stdout);
+  return m ? Number(m[1]) : -1;
+}
 async function init(ctx) {
   const { settings, layout } = ctx;
   const source = settings.adopt ? `the existing directory ${settings.adopt}` : `${settings.repository} at ${settings.ref || "its default branch"}`;
@@ -25055,6 +25096,12 @@ async function init(ctx) {
     (r) => `${source} -> trees/${ids[0]}, trees/${ids[1]} at ${r.revision}`
   );
   ctx.commit = result.revision;
+  await step(
+    ctx,
+    "same timestamps",
+    () => sameTimestamps(ctx, layout.tree(ids[0]), layout.tree(ids[1])),
+    (n) => n < 0 ? "the server has no rsync: the first syncback compares every file" : `trees/${ids[1]} took the timestamps of trees/${ids[0]} (${n} entr${n === 1 ? "y" : "ies"})`
+  );
   const repository = withoutCredentials(result.repository);
   if (repository !== result.repository) {
     ctx.log.warning(`${ctx.target.label}: the adopted checkout's origin holds credentials; recorded without them as ${repository}. Give them as repository-username and repository-password`);
@@ -25150,7 +25197,7 @@ async function status(ctx) {
 // src/steps/permissions.ts
 var MAX_FINDINGS = 50;
 var PROBLEMS = ["world-writable", "owned-by-web-user", "writable-by-web-user"];
-var AUDIT = `root=$1; tree=$2; web=$3; max=$4
+var AUDIT = `root=$1; tree=$2; web=$3; max=$4; scoped=$5
 if [ -n "$web" ] && id -u "$web" >/dev/null 2>&1; then
   gexpr=()
   for g in $(id -G "$web"); do gexpr+=(-o -group "$g"); done
@@ -25160,22 +25207,54 @@ else
   webexpr=()
 fi
 checks=(\\( -perm -0002 ! -type l -printf 'world-writable\\t%p\\0' \\) "\${webexpr[@]}")
+# xargs hands find the paths (no limit on their number); the checks go first, their count before them.
+sweep() {
+  xargs -0 -r bash -c 'n=$1; depth=$2; shift 2; c=("\${@:1:n}"); shift "$n"; find "$@" $depth "\${c[@]}"' bash "\${#checks[@]}" "$1" "\${checks[@]}"
+}
 {
   find "$root" "$root/trees" "$root/.delivery" -maxdepth 0 "\${checks[@]}" || true
-  find "$tree" "\${checks[@]}" || true
-} 2>/dev/null | LC_ALL=C sort -z -t "$(printf '\\t')" -k2 | tr '\\n\\0' '?\\n' | awk -v max="$max" '
+  if [ "$scoped" = 1 ]; then
+    # stdin: the changed paths (d: with what is under them) and the folders above them (s: the folder alone).
+    deep=(); shallow=()
+    while IFS= read -r -d '' e; do
+      case $e in d*) deep+=("$tree/\${e:1}") ;; s*) shallow+=("$tree\${e:1}") ;; esac
+    done
+    [ \${#shallow[@]} -eq 0 ] || printf '%s\\0' "\${shallow[@]}" | sweep '-maxdepth 0' || true
+    [ \${#deep[@]} -eq 0 ] || printf '%s\\0' "\${deep[@]}" | sweep '' || true
+  else
+    find "$tree" "\${checks[@]}" || true
+  fi
+} 2>/dev/null | LC_ALL=C sort -z -u -t "$(printf '\\t')" -k2 -k1 | tr '\\n\\0' '?\\n' | awk -v max="$max" '
   { i = index($0, "\\t"); kind = substr($0, 1, i - 1); count[kind]++; if (shown < max) { print "f\\t" $0; shown++ } }
   END { for (k in count) print "c\\t" k "\\t" count[k] }'
 `;
-async function auditPermissions(ctx, treeId) {
+function scopeInput(files) {
+  const safe = (p) => p !== "" && !p.startsWith("/") && !p.split("/").some((seg) => seg === ".." || seg === "." || seg === "");
+  const present = [...files.added, ...files.modified, ...files.renamed.map((r) => r.to)].filter(safe);
+  const gone = [...files.deleted, ...files.renamed.map((r) => r.from)].filter(safe);
+  const folders = /* @__PURE__ */ new Set([""]);
+  for (const p of [...present, ...gone]) {
+    const parts = p.split("/");
+    for (let i = 1; i < parts.length; i++) folders.add(`/${parts.slice(0, i).join("/")}`);
+  }
+  const deep = [...new Set(present)];
+  for (const p of deep) folders.delete(`/${p}`);
+  return { input: [...deep.map((p) => `d${p}`), ...[...folders].map((f) => `s${f}`)].map((e) => `${e}\0`).join(""), count: deep.length };
+}
+async function auditPermissions(ctx, treeId, changed) {
   const { layout, settings } = ctx;
   const tree = layout.tree(treeId);
   const audit = { webUser: settings.webUser, tree: treeId, total: 0, counts: {}, truncated: false };
   const findings = [];
+  const scope = changed ? scopeInput(changed) : void 0;
+  if (scope) audit.changedPaths = scope.count;
   try {
-    const r = await ctx.sh.run("audit the permissions of the live tree", AUDIT, [layout.root, tree, settings.webUser, String(MAX_FINDINGS)], {
-      timeoutMs: 6e5
-    });
+    const r = await ctx.sh.run(
+      scope ? "audit the permissions of the paths the delivery changed" : "audit the permissions of the live tree",
+      AUDIT,
+      [layout.root, tree, settings.webUser, String(MAX_FINDINGS), scope ? "1" : "0"],
+      { timeoutMs: 6e5, ...scope ? { stdin: scope.input } : {} }
+    );
     for (const line of r.stdout.split("\n")) {
       const [kind, a, ...rest] = line.split("	");
       const b = rest.length ? rest.join("	") : void 0;
@@ -25200,12 +25279,13 @@ async function auditPermissions(ctx, treeId) {
   return audit;
 }
 function describeAudit(a) {
-  if (a.total === 0) return `permissions: nothing in the live tree is writable by ${a.webUser} or by everyone`;
+  const where = a.changedPaths === void 0 ? "the live tree" : `the ${a.changedPaths} paths this delivery changed (and the folders above them)`;
+  if (a.total === 0) return `permissions: nothing in ${where} is writable by ${a.webUser} or by everyone`;
   const parts = [];
   if (a.counts["world-writable"]) parts.push(`${a.counts["world-writable"]} world-writable`);
   if (a.counts["owned-by-web-user"]) parts.push(`${a.counts["owned-by-web-user"]} owned by ${a.webUser}`);
   if (a.counts["writable-by-web-user"]) parts.push(`${a.counts["writable-by-web-user"]} group-writable by a group of ${a.webUser}`);
-  return `permissions: ${parts.join(", ")} in the live tree or the delivery root's folders: the web server (or anyone) could change the code it runs; make the code owner own them and remove those write bits`;
+  return `permissions: ${parts.join(", ")} in ${where} or the delivery root's folders: the web server (or anyone) could change the code it runs; make the code owner own them and remove those write bits`;
 }
 
 // src/report/status-page.ts
@@ -27342,7 +27422,8 @@ async function runHost(settings, target, opts, hooks = {}) {
     }
     await (hooks.mode ?? runMode)(ctx);
     const after = ctx.state;
-    const auditing = after ? auditPermissions(ctx, after.live) : void 0;
+    const delivered = settings.mode === "deliver" && report.stateBefore === "production" && !report.rolledBack && after?.live === report.liveTreeAfter;
+    const auditing = after ? auditPermissions(ctx, after.live, delivered ? report.files : void 0) : void 0;
     const appAfter = after && settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
     const versioning = after ? appAfter.version(after.trees[after.live]) : void 0;
     const [audit, version] = await Promise.all([auditing, versioning]);
@@ -27493,6 +27574,8 @@ var Cluster = class {
   switched;
   /** Per node: the switch it was making when it failed, when its connection dropped meanwhile (it may have happened). */
   unsure;
+  /** Per node: the work tree that took its fresh path and kept files before the maintenance window. */
+  prepared = [];
   configs = /* @__PURE__ */ new Map();
   get moodle() {
     return this.lead.app.name === "moodle";
@@ -27530,11 +27613,25 @@ var Cluster = class {
       this.errs[0] = e;
       return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`);
     }
-    return sp.upgrade || sp.maintenance ? this.together(sp) : this.codeOnly(sp);
+    return sp.upgrade || sp.window ? this.together(sp) : this.codeOnly(sp);
   }
   /** The site is in maintenance (or the upgrade needs no outage): every node switches at once, the upgrade runs once. */
   async together(sp) {
     const { nodes, lead } = this;
+    const ready = await each(nodes, (ctx, i) => this.prepareNode(ctx, i));
+    const unready = failedIdx(ready);
+    if (unready.length) {
+      ready.forEach((e, i) => this.errs[i] = e);
+      await lead.app.cancelSwitch(lead, sp);
+      return this.failRest(`not switched: ${labels(nodes, unready)} failed before the switch; every node keeps serving the code it served, the database was not upgraded`);
+    }
+    try {
+      await lead.app.enterWindow(lead, sp);
+    } catch (e) {
+      this.errs[0] = e;
+      await lead.app.cancelSwitch(lead, sp);
+      return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`);
+    }
     const sw = await each(nodes, async (ctx, i) => {
       await this.switchNode(ctx, i);
       await this.componentCache(ctx);
@@ -27579,6 +27676,13 @@ var Cluster = class {
         this.errs[i] = e;
       }
     };
+    try {
+      await lead.app.enterWindow(lead, sp);
+    } catch (e) {
+      this.errs[0] = e;
+      await lead.app.cancelSwitch(lead, sp);
+      return this.failRest(`not switched: the site-wide steps on ${lead.target.label} failed before the switch; every node keeps serving the code it served`);
+    }
     const all = nodes.map((_, i) => i);
     const waves = settings.strategy === "rolling" ? all.map((i) => [i]) : settings.strategy === "canary" ? [[0], all.slice(1)] : [all];
     for (const wave of waves) {
@@ -27662,14 +27766,22 @@ var Cluster = class {
       )
     );
   }
+  /** A node's work tree takes its fresh path and the kept files, before the maintenance window. */
+  async prepareNode(ctx, i) {
+    const state = mustState(ctx);
+    const id = await freshPath(ctx, state, state.work ?? "");
+    await keepFiles(ctx, state, id);
+    this.prepared[i] = id;
+  }
   /** Switches a node's `live` to its updated work tree (the tree that served becomes its safe tree). */
   async switchNode(ctx, i) {
     const state = mustState(ctx);
     const safeId = state.live;
     const work = state.trees[state.work ?? ""];
-    const id = await freshPath(ctx, state, work.id);
+    const kept = this.prepared[i] === work.id;
+    const id = kept ? work.id : await freshPath(ctx, state, work.id);
     try {
-      await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId });
+      await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, kept);
     } catch (e) {
       if (e instanceof ConnectionError) this.unsure[i] = `trees/${safeId} -> trees/${id}`;
       throw e;
