@@ -95,10 +95,10 @@ describe('kept files keep their group without the code owner in the web group', 
 
     const init = await runAction({ ...t.base, path: root, mode: 'init', adopt: site, app: 'moodle' })
     expect(init.code, init.stdout).toBe(0)
-    const keepStep = init.report!.hosts[0].steps.find((s) => s.name === 'keep files')
-    expect((keepStep as { detail?: string } | undefined)?.detail).toContain(`config.php: linked to ${site}`)
     for (const id of await trees(root)) expect(await meta(`${root}/trees/${id}/config.php`)).toBe(`640 ${OWNER}:${WEB}`)
     expect(await webReads(root)).toBe(CONFIG)
+    const keepStep = init.report!.hosts[0].steps.find((s) => s.name === 'keep files')
+    expect((keepStep as { detail?: string } | undefined)?.detail).toContain(`config.php: linked to ${site}`)
 
     const next = await moodle.commit('a forum fix', { 'mod/forum/lib.php': '<?php\n// fixed\n' })
     const d = await runAction({ ...t.base, path: root, mode: 'deliver', repository: moodle.dir, ref: next })
@@ -147,6 +147,15 @@ describe('kept files keep their group without the code owner in the web group', 
     expect(host.error).toContain('Fix: as root: cp -p --')
     expect(host.steps.find((s) => s.name === 'switch')).toBeUndefined()
     expect((await asRoot('readlink -- "$1/live"', root)).trim()).toBe(live)
+    expect(await webReads(root)).toBe(CONFIG)
+    // The fix the message gives, as root, then the same delivery again: it goes through.
+    const fix = /Fix: as root: (cp -p -- \S+ \S+) /.exec(host.error ?? '')
+    expect(fix).not.toBeNull()
+    await asRoot(fix![1])
+    const again = await runAction({ ...t.base, path: root, mode: 'deliver', repository: moodle.dir, ref: next })
+    expect(again.code, again.stdout).toBe(0)
+    expect(await asRoot('cat -- "$1/live/mod/forum/lib.php"', root)).toContain('fixed again')
+    expect(await meta(`${root}/live/config.php`)).toBe(`644 root:${WEB}`)
     expect(await webReads(root)).toBe(CONFIG)
   })
 
