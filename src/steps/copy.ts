@@ -101,15 +101,28 @@ export async function copyTree(
  * be and the fix, before anything is switched.
  */
 const KEEP_FUNCTIONS = `meta() { stat -c '%a %G' -- "$1"; }
+# same_access A B: same mode, and same group or a group that changes nobody's access (its bits are the others' bits).
+same_access() {
+  local a b m
+  a=$(meta "$1"); b=$(meta "$2"); [ "$a" = "$b" ] && return 0
+  [ "\${a% *}" = "\${b% *}" ] || return 1
+  m=$(stat -c %a -- "$1"); [ $(((8#$m >> 3) & 7)) = $((8#$m & 7)) ]
+}
 keep_fail() {
   local k=$1 s=$2 d=$3 why=$4 want got me fix
-  me=$(id -un); want=$(meta "$s"); got=missing; if [ -e "$d" ] || [ -L "$d" ]; then got=$(meta "$d"); fi
+  me=$(id -un); want=$(meta "$s"); got=missing
+  if [ -e "$d" ] || [ -L "$d" ]; then
+    got="'$(stat -c '%a %U:%G' -- "$d")'"; [ -r "$s" ] && ! cmp -s -- "$s" "$d" && got="$got, with other content"
+  fi
   if [ -n "\${adopt_root:-}" ]; then
     fix="adopt a directory on the file system of $adopt_root in which $me owns $k (as root: cp -a -- $src NEW-FOLDER; chown $me -- NEW-FOLDER/$k), then run init again"
+  elif [ ! -r "$s" ]; then
+    fix="as root: chown $me -- $s (then $me can read it, and link it), then run again"
   else
     fix="as root: cp -p -- $s $d (or chgrp \${want#* } -- $d; chmod \${want% *} -- $d), then run again; or make $me the owner of $s, so that it can link it"
   fi
-  die "kept file $k: $d is '$got' (mode group) but must be '$want' like $s, or the web server may not read it. $me cannot give it group \${want#* } (not a member) and cannot link it to $s ($why). Fix: $fix. (Adding $me to group \${want#* } also works, but lets it write whatever that group may write, such as moodledata.)"
+  local copy="cannot give a copy group \${want#* } (not a member)"; [ -r "$s" ] || copy="cannot read it"
+  die "kept file $k: $d must hold $s with its mode and group ('$want'), or the web server may not read it; it is $got. $me $copy and cannot link it to $s ($why). Fix: $fix. (Adding $me to group \${want#* } also works, but lets it write whatever that group may write, such as moodledata.)"
 }
 # keep_file KEY SRC DST: DST becomes SRC's content with SRC's mode and group. Prints "copied=KEY" when it changed.
 keep_file() {
@@ -121,16 +134,18 @@ keep_file() {
   fi
   if [ -f "$d" ] && [ ! -L "$d" ]; then
     [ "$s" -ef "$d" ] && return 0
-    cmp -s -- "$s" "$d" && [ "$(meta "$s")" = "$(meta "$d")" ] && return 0
+    cmp -s -- "$s" "$d" && same_access "$s" "$d" && return 0
   fi
-  mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp"
-  if { cp -p -- "$s" "$tmp" 2>/dev/null || cp -- "$s" "$tmp"; } && { chgrp -- "$(stat -c %g -- "$s")" "$tmp" 2>/dev/null || true; } \\
-    && chmod -- "$(stat -c %a -- "$s")" "$tmp" && [ "$(meta "$tmp")" = "$(meta "$s")" ]; then
-    mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0
+  mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp" "$tmp.ln"
+  if ! { cp -p -- "$s" "$tmp" 2>/dev/null || cp -- "$s" "$tmp" 2>/dev/null; } || ! chmod -- "$(stat -c %a -- "$s")" "$tmp"; then rm -f -- "$tmp"; fi
+  if [ -e "$tmp" ]; then
+    chgrp -- "$(stat -c %g -- "$s")" "$tmp" 2>/dev/null || true
+    if [ "$(meta "$tmp")" = "$(meta "$s")" ]; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
   fi
-  rm -f -- "$tmp"
-  if why=$(ln -- "$s" "$tmp" 2>&1); then mv -fT -- "$tmp" "$d"; echo "copied=$k"; echo "linked=$k"; return 0; fi
-  rm -f -- "$tmp"
+  if why=$(ln -- "$s" "$tmp.ln" 2>&1); then rm -f -- "$tmp"; mv -fT -- "$tmp.ln" "$d"; echo "copied=$k"; echo "linked=$k"; return 0; fi
+  # A copy whose group differs but gives everyone the same access (group bits = others' bits) will do.
+  if [ -e "$tmp" ] && same_access "$s" "$tmp"; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
+  rm -f -- "$tmp" "$tmp.ln"
   keep_fail "$k" "$s" "$d" "\${why##*: }"
 }
 # keep_path KEY SRC DST: a kept file, or a kept folder whose every entry keeps mode and group (files linked if need be).
@@ -143,7 +158,7 @@ keep_path() {
     elif ! diff -r -- "$s" "$d" >/dev/null 2>&1; then rm -rf -- "$d"; cp -a -- "$s" "$d"; echo "copied=$k"; fi
     while IFS= read -r -d '' e; do
       if [ -d "$s/$e" ] && [ ! -L "$s/$e" ]; then
-        [ "$(meta "$s/$e")" = "$(meta "$d/$e")" ] || keep_fail "$k" "$s/$e" "$d/$e" "a folder cannot be linked"
+        same_access "$s/$e" "$d/$e" || keep_fail "$k" "$s/$e" "$d/$e" "a folder cannot be linked"
       else keep_file "$k" "$s/$e" "$d/$e" >/dev/null; fi
     done < <(cd "$s" && find . -printf '%P\\0' | sed -z '/^$/d')
   else

@@ -134,28 +134,29 @@ describe('kept files keep their group without the code owner in the web group', 
     const site = await existingSite(parent)
     const init = await runAction({ ...t.base, path: root, mode: 'init', adopt: site, app: 'moodle' })
     expect(init.code, init.stdout).toBe(0)
-    // root replaces live's config.php by its own (readable by all, group web): the code owner may copy it but not
-    // give the copy group web, and protected_hardlinks forbids it to link another user's file.
+    // root replaces live's config.php by its own, 640 root:web: the code owner may neither read it (to copy it) nor,
+    // under protected_hardlinks, link another user's file.
     const live = (await asRoot('readlink -- "$1/live"', root)).trim()
-    await asRoot(`printf '%s' "$2" > "$1.new" && chown root:${WEB} "$1.new" && chmod 644 "$1.new" && mv -f "$1.new" "$1"`, `${root}/${live}/config.php`, CONFIG)
+    await asRoot(`printf '%s' "$2" > "$1.new" && chown root:${WEB} "$1.new" && chmod 640 "$1.new" && mv -f "$1.new" "$1"`, `${root}/${live}/config.php`, CONFIG)
     const next = await moodle.commit('another fix', { 'mod/forum/lib.php': '<?php\n// fixed again\n' })
     const d = await runAction({ ...t.base, path: root, mode: 'deliver', repository: moodle.dir, ref: next })
     expect(d.code).toBe(1)
     const host = d.report!.hosts[0]
     expect(host.error).toContain('config.php')
-    expect(host.error).toContain(`must be '644 ${WEB}'`)
-    expect(host.error).toContain('Fix: as root: cp -p --')
+    expect(host.error).toContain(`config.php must hold ${root}/${live}/config.php with its mode and group ('640 ${WEB}'), or the web server may not read it; it is '640 ${OWNER}:${WEB}'`)
+    expect(host.error).toContain('cannot read it and cannot link it')
+    expect(host.error).toContain(`Fix: as root: chown ${OWNER} -- ${root}/${live}/config.php (then`)
     expect(host.steps.find((s) => s.name === 'switch')).toBeUndefined()
     expect((await asRoot('readlink -- "$1/live"', root)).trim()).toBe(live)
     expect(await webReads(root)).toBe(CONFIG)
     // The fix the message gives, as root, then the same delivery again: it goes through.
-    const fix = /Fix: as root: (cp -p -- \S+ \S+) /.exec(host.error ?? '')
+    const fix = /Fix: as root: (chown \S+ -- \S+) /.exec(host.error ?? '')
     expect(fix).not.toBeNull()
     await asRoot(fix![1])
     const again = await runAction({ ...t.base, path: root, mode: 'deliver', repository: moodle.dir, ref: next })
     expect(again.code, again.stdout).toBe(0)
     expect(await asRoot('cat -- "$1/live/mod/forum/lib.php"', root)).toContain('fixed again')
-    expect(await meta(`${root}/live/config.php`)).toBe(`644 root:${WEB}`)
+    expect(await meta(`${root}/live/config.php`)).toBe(`640 ${OWNER}:${WEB}`)
     expect(await webReads(root)).toBe(CONFIG)
   })
 
@@ -171,7 +172,8 @@ describe('kept files keep their group without the code owner in the web group', 
     expect(r.code).toBe(1)
     const host = r.report!.hosts[0]
     expect(host.error).toContain('config.php')
-    expect(host.error).toContain(`must be '640 ${WEB}' like ${site}/config.php`)
+    expect(host.error).toContain(`config.php must hold ${site}/config.php with its mode and group ('640 ${WEB}'), or the web server may not read it; it is '640 ${OWNER}:${OWNER}'.`)
+    expect(host.error).toContain(`cannot give a copy group ${WEB} (not a member) and cannot link it`)
     expect(host.error).toContain('cross-device')
     expect(host.error).toContain(`adopt a directory on the file system of ${root}`)
     expect(await asRoot('ls -A -- "$1"; ls -A -- "$1/.delivery"', root)).not.toMatch(/^live$|state\.json/m)

@@ -61,14 +61,13 @@ describe('trees', () => {
   it('a kept file whose group can be neither copied nor linked stops the switch before it happens', async () => {
     await run('groupadd', ['-f', 'dlvwebgrp'])
     const s = await state()
-    // Another user's file (root's): the SSH user may read it, but not give a copy its group nor link it.
+    // Another user's file (root's), readable by its group alone: the SSH user may neither copy it nor link it.
     await run('chown', ['root:dlvwebgrp', `${t.root}/trees/${s.live}/config.php`])
-    await run('chmod', ['644', `${t.root}/trees/${s.live}/config.php`])
     // The safe tree holds an older config.php: goback must carry the live one, with its group, or stop.
     await t.sh(`echo '<?php // old' > ${t.root}/trees/${s.safe}/config.php`)
     const r = await runAction({ ...t.base, mode: 'goback' })
     expect(r.code).toBe(1)
-    expect(r.report?.hosts[0].error).toMatch(/kept file config\.php: .*config\.php is '\d+ dlvtest' .* must be '644 dlvwebgrp' .*cannot link it .*\(Operation not permitted\)\. Fix: as root: cp -p -- /)
+    expect(r.report?.hosts[0].error).toMatch(/kept file config\.php: .*config\.php must hold .*config\.php with its mode and group \('640 dlvwebgrp'\).* it is '\d+ dlvtest:dlvtest'.* cannot read it and cannot link it .*\(Operation not permitted\)\. Fix: as root: chown dlvtest -- /)
     const after = await state()
     expect(after.state).toBe('production')
     expect(after.live).toBe(s.live)
