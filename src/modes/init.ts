@@ -6,6 +6,7 @@ import { looksLikeMoodle } from '../app/app.js'
 import { LAYOUT_VERSION, newTreeId, type ServerState } from '../remote/state.js'
 import { CLOSE_META, switchLive } from '../remote/server.js'
 import { type HostContext, journal, plan, saveState, step } from '../steps/context.js'
+import { adoptKeep } from '../steps/copy.js'
 import { withoutCredentials } from '../validate.js'
 
 /**
@@ -72,6 +73,15 @@ export async function init(ctx: HostContext): Promise<void> {
   }
   let app = settings.app as string
   if (app === 'auto') app = (await looksLikeMoodle(ctx.sh, layout.tree(ids[0]))) ? 'moodle' : 'none'
+  if (settings.adopt) {
+    // A copy by a code owner outside config.php's group (the web server's) silently changes its group: checked and
+    // fixed (or init fails) before state.json and live exist.
+    const keep = app === 'moodle' ? [...new Set([...ctx.keep, 'config.php'])].sort() : ctx.keep
+    const adopted = settings.adopt
+    await step(ctx, 'keep files', () => adoptKeep(ctx, adopted, ids.map((id) => layout.tree(id)), keep), (linked) =>
+      linked.length ? `${linked.join(', ')}: linked to ${adopted} (a copy could not keep the group)` : `mode and group as in ${adopted}`,
+    )
+  }
   const at = now.toISOString()
   const state: ServerState = {
     layout: LAYOUT_VERSION,

@@ -3,7 +3,7 @@
  * trees/supersave. Hand-made changes in the safe tree are saved before it is overwritten.
  */
 import { type HostContext, journal, mustState, plan, saveState, step } from '../steps/context.js'
-import { copyTree } from '../steps/copy.js'
+import { copyTree, keepExcludes, syncKeep } from '../steps/copy.js'
 import { checkDrift } from '../steps/drift.js'
 
 export async function syncback(ctx: HostContext, paths: string[], supersave: boolean, safeChecked = false): Promise<void> {
@@ -16,7 +16,7 @@ export async function syncback(ctx: HostContext, paths: string[], supersave: boo
   const changed = await step(
     ctx,
     'syncback',
-    () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id), paths, ctx.vcs.syncExcludes, dry),
+    () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id), paths, [...ctx.vcs.syncExcludes, ...(paths.length ? [] : keepExcludes(ctx.keep))], dry),
     (n) => `${what}: trees/${live.id} -> trees/${safe.id}${n >= 0 ? `, ${n} entr${n === 1 ? 'y' : 'ies'} ${dry ? 'would change' : 'changed'}` : ''}`,
   )
   if (dry) {
@@ -24,6 +24,10 @@ export async function syncback(ctx: HostContext, paths: string[], supersave: boo
     if (supersave) plan(ctx, `copy the live tree into trees/supersave`)
     return
   }
+  // The kept files (left out of the copy above) are carried as before a switch: a copy cannot always keep their group.
+  await step(ctx, 'keep files', () => syncKeep(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id)), (c) =>
+    c.length ? `carried ${c.join(', ')}` : 'already identical',
+  )
   const patch = await step(ctx, 'record syncback', () => ctx.vcs.afterSync(live, safe, paths))
   state.trees[safe.id] = { ...safe, ...patch, dirty: true, updatedAt: ctx.now().toISOString() }
   await saveState(ctx, state)

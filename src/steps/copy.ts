@@ -62,6 +62,15 @@ else
 fi
 echo "changed=$changed"`
 
+/**
+ * rsync patterns that leave the kept paths out of a whole-tree copy (anchored at the tree's root; wildcards escaped,
+ * since rsync reads a backslash as an escape only in a pattern that has one). syncKeep carries them instead: rsync
+ * would replace a kept file by a file of the copying user's group.
+ */
+export function keepExcludes(keep: readonly string[]): string[] {
+  return keep.map((k) => `/${/[[*?]/.test(k) ? k.replace(/[[\]*?\\]/g, '\\$&') : k}`)
+}
+
 /** Makes `to` identical to `from` (whole, or the given relative paths). Returns the number of changed entries (-1: unknown). */
 export async function copyTree(
   ctx: HostContext,
@@ -84,42 +93,124 @@ export async function copyTree(
 }
 
 /**
- * Carries the keep paths from the live tree into `toDir` where they differ, preserving mode and group. Fails (before
- * any switch) when the group cannot be kept: a config.php readable only by the web server's group would otherwise
- * break the site with "Permission denied".
+ * Shell functions that put a kept file (config.php...) in place with the mode and group of its source. A copy when the
+ * user copying may give it that group; else a hard link to the source (one inode: same owner, group and mode in both
+ * places), which the owner of a file may make under Linux's protected_hardlinks without belonging to the group. A
+ * kept file is always replaced by a rename of a fresh copy or link, never written into: a linked inode is never
+ * changed through the trees. When neither can keep mode and group, dies naming the file, what it is, what it should
+ * be and the fix, before anything is switched.
+ */
+const KEEP_FUNCTIONS = `meta() { stat -c '%a %G' -- "$1"; }
+# same_access A B: same mode, and same group or a group that changes nobody's access (its bits are the others' bits).
+same_access() {
+  local a b m
+  a=$(meta "$1"); b=$(meta "$2"); [ "$a" = "$b" ] && return 0
+  [ "\${a% *}" = "\${b% *}" ] || return 1
+  m=$(stat -c %a -- "$1"); [ $(((8#$m >> 3) & 7)) = $((8#$m & 7)) ]
+}
+keep_fail() {
+  local k=$1 s=$2 d=$3 why=$4 want got me fix
+  me=$(id -un); want=$(meta "$s"); got=missing
+  if [ -e "$d" ] || [ -L "$d" ]; then
+    got="'$(stat -c '%a %U:%G' -- "$d")'"; [ -r "$s" ] && ! cmp -s -- "$s" "$d" && got="$got, with other content"
+  fi
+  if [ -n "\${adopt_root:-}" ]; then
+    fix="adopt a directory on the file system of $adopt_root in which $me owns $k (as root: cp -a -- $src NEW-FOLDER; chown $me -- NEW-FOLDER/$k), then run init again"
+  elif [ ! -r "$s" ]; then
+    fix="as root: chown $me -- $s (then $me can read it, and link it), then run again"
+  else
+    fix="as root: cp -p -- $s $d (or chgrp \${want#* } -- $d; chmod \${want% *} -- $d), then run again; or make $me the owner of $s, so that it can link it"
+  fi
+  local copy="cannot give a copy group \${want#* } (not a member)"; [ -r "$s" ] || copy="cannot read it"
+  die "kept file $k: $d must hold $s with its mode and group ('$want'), or the web server may not read it; it is $got. $me $copy and cannot link it to $s ($why). Fix: $fix. (Adding $me to group \${want#* } also works, but lets it write whatever that group may write, such as moodledata.)"
+}
+# keep_file KEY SRC DST: DST becomes SRC's content with SRC's mode and group. Prints "copied=KEY" when it changed.
+keep_file() {
+  local k=$1 s=$2 d=$3 tmp why
+  tmp="$d.dlvtmp.$$"
+  if [ -L "$s" ]; then
+    [ -L "$d" ] && [ "$(readlink -- "$s")" = "$(readlink -- "$d")" ] && return 0
+    mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp"; cp -P -- "$s" "$tmp"; mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0
+  fi
+  if [ -f "$d" ] && [ ! -L "$d" ]; then
+    [ "$s" -ef "$d" ] && return 0
+    cmp -s -- "$s" "$d" && same_access "$s" "$d" && return 0
+  fi
+  mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp" "$tmp.ln"
+  if ! { cp -p -- "$s" "$tmp" 2>/dev/null || cp -- "$s" "$tmp" 2>/dev/null; } || ! chmod -- "$(stat -c %a -- "$s")" "$tmp"; then rm -f -- "$tmp"; fi
+  if [ -e "$tmp" ]; then
+    chgrp -- "$(stat -c %g -- "$s")" "$tmp" 2>/dev/null || true
+    if [ "$(meta "$tmp")" = "$(meta "$s")" ]; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
+  fi
+  if why=$(ln -- "$s" "$tmp.ln" 2>&1); then rm -f -- "$tmp"; mv -fT -- "$tmp.ln" "$d"; echo "copied=$k"; echo "linked=$k"; return 0; fi
+  # A copy whose group differs but gives everyone the same access (group bits = others' bits) will do.
+  if [ -e "$tmp" ] && same_access "$s" "$tmp"; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
+  rm -f -- "$tmp" "$tmp.ln"
+  keep_fail "$k" "$s" "$d" "\${why##*: }"
+}
+# keep_path KEY SRC DST: a kept file, or a kept folder whose every entry keeps mode and group (files linked if need be).
+keep_path() {
+  local k=$1 s=$2 d=$3 e
+  if [ -d "$s" ] && [ ! -L "$s" ]; then
+    if command -v rsync >/dev/null 2>&1; then
+      mkdir -p -- "$d"
+      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] || { rsync -a --delete --modify-window=-1 -- "$s/" "$d/"; echo "copied=$k"; }
+    elif ! diff -r -- "$s" "$d" >/dev/null 2>&1; then rm -rf -- "$d"; cp -a -- "$s" "$d"; echo "copied=$k"; fi
+    while IFS= read -r -d '' e; do
+      if [ -d "$s/$e" ] && [ ! -L "$s/$e" ]; then
+        same_access "$s/$e" "$d/$e" || keep_fail "$k" "$s/$e" "$d/$e" "a folder cannot be linked"
+      else keep_file "$k" "$s/$e" "$d/$e" >/dev/null; fi
+    done < <(cd "$s" && find . -printf '%P\\0' | sed -z '/^$/d')
+  else
+    keep_file "$k" "$s" "$d"
+  fi
+}
+`
+
+/**
+ * Carries the keep paths from the live tree into `toDir` where they differ, keeping mode and group (by a hard link
+ * when a copy cannot: see KEEP_FUNCTIONS). Fails (before any switch) when neither can: a config.php readable only by
+ * the web server's group would otherwise break the site with "Permission denied".
  */
 export async function syncKeep(ctx: HostContext, fromDir: string, toDir: string): Promise<string[]> {
   if (ctx.keep.length === 0) return []
   const r = await ctx.sh.run(
     `carry the kept files into ${toDir}`,
-    `${NO_LINKS}src=$1; dst=$2; shift 2
+    `${NO_LINKS}${KEEP_FUNCTIONS}src=$1; dst=$2; shift 2
 for k in "$@"; do
   s="$src/$k"; d="$dst/$k"
   [ -e "$s" ] || [ -L "$s" ] || continue
   # A link at a parent of the destination (or at it, for a folder) is replaced, never followed.
-  if [ -d "$s" ] && [ ! -L "$s" ]; then
-    no_links "$dst" "$k" self
-    mkdir -p -- "$d"
-    if command -v rsync >/dev/null 2>&1; then
-      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] && continue
-      rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
-    else rm -rf -- "$d"; cp -a -- "$s" "$d"; fi
-  else
-    no_links "$dst" "$k"
-    if [ -e "$d" ] && cmp -s -- "$s" "$d" && [ "$(stat -c '%a %g' -- "$s")" = "$(stat -c '%a %g' -- "$d")" ]; then continue; fi
-    mkdir -p -- "$(dirname -- "$d")"
-    cp -pP -- "$s" "$d.dlvtmp.$$" 2>/dev/null || cp -P -- "$s" "$d.dlvtmp.$$"
-    chgrp -h -- "$(stat -c %g -- "$s")" "$d.dlvtmp.$$" 2>/dev/null || true
-    mv -f -- "$d.dlvtmp.$$" "$d"
-  fi
-  want=$(stat -c '%a %G' -- "$s"); got=$(stat -c '%a %G' -- "$d")
-  [ "$want" = "$got" ] || die "$k was copied into $dst but its mode and group are '$got' instead of '$want': the user copying it ($(id -un)) must belong to group $(stat -c %G "$s"). Add it to that group (usermod -aG $(stat -c %G "$s") $(id -un)), or run with sudo-user set to the code owner"
-  echo "copied=$k"
+  if [ -d "$s" ] && [ ! -L "$s" ]; then no_links "$dst" "$k" self; else no_links "$dst" "$k"; fi
+  keep_path "$k" "$s" "$d"
 done`,
     [fromDir, toDir, ...ctx.keep],
   )
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('copied='))
-    .map((l) => l.slice(7))
+  return [...new Set(r.stdout.split('\n').filter((l) => l.startsWith('copied=')).map((l) => l.slice(7)))]
+}
+
+/**
+ * After init with adopt: every kept path of the adopted directory must be in each tree with its mode and group (a copy
+ * by a user outside the file's group silently changes the group). What differs is fixed as syncKeep does, a hard link
+ * to the adopted file when a copy cannot keep the group (the adopted directory lies outside the delivery root:
+ * nothing is ever written through the link, see README's Decisions); init fails, before `live` exists, when it cannot.
+ * Returns the paths linked to the adopted directory.
+ */
+export async function adoptKeep(ctx: HostContext, source: string, treeDirs: string[], keep: string[]): Promise<string[]> {
+  if (keep.length === 0) return []
+  const r = await ctx.sh.run(
+    'check the kept files of the trees against the adopted directory',
+    `${NO_LINKS}${KEEP_FUNCTIONS}adopt_root=$1; src=$2; nt=$3; shift 3
+trees=(); for ((i = 0; i < nt; i++)); do trees+=("$1"); shift; done
+for t in "\${trees[@]}"; do
+  for k in "$@"; do
+    s="$src/$k"
+    [ -e "$s" ] || [ -L "$s" ] || continue
+    if [ -d "$s" ] && [ ! -L "$s" ]; then no_links "$t" "$k" self; else no_links "$t" "$k"; fi
+    keep_path "$k" "$s" "$t/$k"
+  done
+done`,
+    [ctx.layout.root, source, String(treeDirs.length), ...treeDirs, ...keep],
+  )
+  return [...new Set(r.stdout.split('\n').filter((l) => l.startsWith('linked=')).map((l) => l.slice(7)))]
 }

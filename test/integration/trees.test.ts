@@ -58,20 +58,21 @@ describe('trees', () => {
     }
   })
 
-  it('a kept file whose group cannot be kept stops the switch before it happens', async () => {
+  it('a kept file whose group can be neither copied nor linked stops the switch before it happens', async () => {
     await run('groupadd', ['-f', 'dlvwebgrp'])
     const s = await state()
-    await run('chgrp', ['dlvwebgrp', `${t.root}/trees/${s.live}/config.php`])
+    // Another user's file (root's), readable by its group alone: the SSH user may neither copy it nor link it.
+    await run('chown', ['root:dlvwebgrp', `${t.root}/trees/${s.live}/config.php`])
     // The safe tree holds an older config.php: goback must carry the live one, with its group, or stop.
     await t.sh(`echo '<?php // old' > ${t.root}/trees/${s.safe}/config.php`)
     const r = await runAction({ ...t.base, mode: 'goback' })
     expect(r.code).toBe(1)
-    expect(r.report?.hosts[0].error).toMatch(/config\.php was copied .* must belong to group dlvwebgrp.*usermod -aG dlvwebgrp dlvtest/)
+    expect(r.report?.hosts[0].error).toMatch(/kept file config\.php: .*config\.php must hold .*config\.php with its mode and group \('640 dlvwebgrp'\).* it is '\d+ dlvtest:dlvtest'.* cannot read it and cannot link it .*\(Operation not permitted\)\. Fix: as root: chown dlvtest -- /)
     const after = await state()
     expect(after.state).toBe('production')
     expect(after.live).toBe(s.live)
     expect((await t.sh(`readlink ${t.root}/live`)).trim()).toBe(`trees/${s.live}`)
-    await run('chgrp', [t.sshd.user, `${t.root}/trees/${s.live}/config.php`])
+    await run('chown', [`${t.sshd.user}:${t.sshd.user}`, `${t.root}/trees/${s.live}/config.php`])
   })
 
   it('drift is found before a tree is overwritten, saved as a patch that applies, and reported', async () => {
