@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-HJ26IWW2.js";
+} from "./chunks/chunk-IAV4RDIW.js";
 import {
   renderText
 } from "./chunks/chunk-OAZ3FDWB.js";

@@ -1,8 +1,8 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-4MLRY7F4.js";
-import "./chunks/chunk-HJ26IWW2.js";
+} from "./chunks/chunk-43W57K2N.js";
+import "./chunks/chunk-IAV4RDIW.js";
 import "./chunks/chunk-TB2CY3XF.js";
 import "./chunks/chunk-Q672LZQS.js";
 import "./chunks/chunk-UECBD7R7.js";

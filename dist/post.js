@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-4MLRY7F4.js";
+} from "./chunks/chunk-43W57K2N.js";
 import {
   JumpTunnel,
   Layout,
@@ -10,7 +10,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-HJ26IWW2.js";
+} from "./chunks/chunk-IAV4RDIW.js";
 import {
   getInput,
   getState,

@@ -23309,6 +23309,9 @@ else
   changed=-1
 fi
 echo "changed=$changed"`;
+function keepExcludes(keep) {
+  return keep.map((k) => `/${/[[*?]/.test(k) ? k.replace(/[[\]*?\\]/g, "\\$&") : k}`);
+}
 async function copyTree(ctx, fromDir, toDir, paths, excludes, dryRun = false) {
   const r = await ctx.sh.run(`copy ${paths.length ? paths.join(", ") : "the whole tree"} into ${toDir}`, COPY_SCRIPT, [
     fromDir,
@@ -23321,37 +23324,105 @@ async function copyTree(ctx, fromDir, toDir, paths, excludes, dryRun = false) {
   const m = /changed=(-?\d+)/.exec(r.stdout);
   return m ? Number(m[1]) : -1;
 }
+var KEEP_FUNCTIONS = `meta() { stat -c '%a %G' -- "$1"; }
+# same_access A B: same mode, and same group or a group that changes nobody's access (its bits are the others' bits).
+same_access() {
+  local a b m
+  a=$(meta "$1"); b=$(meta "$2"); [ "$a" = "$b" ] && return 0
+  [ "\${a% *}" = "\${b% *}" ] || return 1
+  m=$(stat -c %a -- "$1"); [ $(((8#$m >> 3) & 7)) = $((8#$m & 7)) ]
+}
+keep_fail() {
+  local k=$1 s=$2 d=$3 why=$4 want got me fix
+  me=$(id -un); want=$(meta "$s"); got=missing
+  if [ -e "$d" ] || [ -L "$d" ]; then
+    got="'$(stat -c '%a %U:%G' -- "$d")'"; [ -r "$s" ] && ! cmp -s -- "$s" "$d" && got="$got, with other content"
+  fi
+  if [ -n "\${adopt_root:-}" ]; then
+    fix="adopt a directory on the file system of $adopt_root in which $me owns $k (as root: cp -a -- $src NEW-FOLDER; chown $me -- NEW-FOLDER/$k), then run init again"
+  elif [ ! -r "$s" ]; then
+    fix="as root: chown $me -- $s (then $me can read it, and link it), then run again"
+  else
+    fix="as root: cp -p -- $s $d (or chgrp \${want#* } -- $d; chmod \${want% *} -- $d), then run again; or make $me the owner of $s, so that it can link it"
+  fi
+  local copy="cannot give a copy group \${want#* } (not a member)"; [ -r "$s" ] || copy="cannot read it"
+  die "kept file $k: $d must hold $s with its mode and group ('$want'), or the web server may not read it; it is $got. $me $copy and cannot link it to $s ($why). Fix: $fix. (Adding $me to group \${want#* } also works, but lets it write whatever that group may write, such as moodledata.)"
+}
+# keep_file KEY SRC DST: DST becomes SRC's content with SRC's mode and group. Prints "copied=KEY" when it changed.
+keep_file() {
+  local k=$1 s=$2 d=$3 tmp why
+  tmp="$d.dlvtmp.$$"
+  if [ -L "$s" ]; then
+    [ -L "$d" ] && [ "$(readlink -- "$s")" = "$(readlink -- "$d")" ] && return 0
+    mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp"; cp -P -- "$s" "$tmp"; mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0
+  fi
+  if [ -f "$d" ] && [ ! -L "$d" ]; then
+    [ "$s" -ef "$d" ] && return 0
+    cmp -s -- "$s" "$d" && same_access "$s" "$d" && return 0
+  fi
+  mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp" "$tmp.ln"
+  if ! { cp -p -- "$s" "$tmp" 2>/dev/null || cp -- "$s" "$tmp" 2>/dev/null; } || ! chmod -- "$(stat -c %a -- "$s")" "$tmp"; then rm -f -- "$tmp"; fi
+  if [ -e "$tmp" ]; then
+    chgrp -- "$(stat -c %g -- "$s")" "$tmp" 2>/dev/null || true
+    if [ "$(meta "$tmp")" = "$(meta "$s")" ]; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
+  fi
+  if why=$(ln -- "$s" "$tmp.ln" 2>&1); then rm -f -- "$tmp"; mv -fT -- "$tmp.ln" "$d"; echo "copied=$k"; echo "linked=$k"; return 0; fi
+  # A copy whose group differs but gives everyone the same access (group bits = others' bits) will do.
+  if [ -e "$tmp" ] && same_access "$s" "$tmp"; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
+  rm -f -- "$tmp" "$tmp.ln"
+  keep_fail "$k" "$s" "$d" "\${why##*: }"
+}
+# keep_path KEY SRC DST: a kept file, or a kept folder whose every entry keeps mode and group (files linked if need be).
+keep_path() {
+  local k=$1 s=$2 d=$3 e
+  if [ -d "$s" ] && [ ! -L "$s" ]; then
+    if command -v rsync >/dev/null 2>&1; then
+      mkdir -p -- "$d"
+      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] || { rsync -a --delete --modify-window=-1 -- "$s/" "$d/"; echo "copied=$k"; }
+    elif ! diff -r -- "$s" "$d" >/dev/null 2>&1; then rm -rf -- "$d"; cp -a -- "$s" "$d"; echo "copied=$k"; fi
+    while IFS= read -r -d '' e; do
+      if [ -d "$s/$e" ] && [ ! -L "$s/$e" ]; then
+        same_access "$s/$e" "$d/$e" || keep_fail "$k" "$s/$e" "$d/$e" "a folder cannot be linked"
+      else keep_file "$k" "$s/$e" "$d/$e" >/dev/null; fi
+    done < <(cd "$s" && find . -printf '%P\\0' | sed -z '/^$/d')
+  else
+    keep_file "$k" "$s" "$d"
+  fi
+}
+`;
 async function syncKeep(ctx, fromDir, toDir) {
   if (ctx.keep.length === 0) return [];
   const r = await ctx.sh.run(
     `carry the kept files into ${toDir}`,
-    `${NO_LINKS}src=$1; dst=$2; shift 2
+    `${NO_LINKS}${KEEP_FUNCTIONS}src=$1; dst=$2; shift 2
 for k in "$@"; do
   s="$src/$k"; d="$dst/$k"
   [ -e "$s" ] || [ -L "$s" ] || continue
   # A link at a parent of the destination (or at it, for a folder) is replaced, never followed.
-  if [ -d "$s" ] && [ ! -L "$s" ]; then
-    no_links "$dst" "$k" self
-    mkdir -p -- "$d"
-    if command -v rsync >/dev/null 2>&1; then
-      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] && continue
-      rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
-    else rm -rf -- "$d"; cp -a -- "$s" "$d"; fi
-  else
-    no_links "$dst" "$k"
-    if [ -e "$d" ] && cmp -s -- "$s" "$d" && [ "$(stat -c '%a %g' -- "$s")" = "$(stat -c '%a %g' -- "$d")" ]; then continue; fi
-    mkdir -p -- "$(dirname -- "$d")"
-    cp -pP -- "$s" "$d.dlvtmp.$$" 2>/dev/null || cp -P -- "$s" "$d.dlvtmp.$$"
-    chgrp -h -- "$(stat -c %g -- "$s")" "$d.dlvtmp.$$" 2>/dev/null || true
-    mv -f -- "$d.dlvtmp.$$" "$d"
-  fi
-  want=$(stat -c '%a %G' -- "$s"); got=$(stat -c '%a %G' -- "$d")
-  [ "$want" = "$got" ] || die "$k was copied into $dst but its mode and group are '$got' instead of '$want': the user copying it ($(id -un)) must belong to group $(stat -c %G "$s"). Add it to that group (usermod -aG $(stat -c %G "$s") $(id -un)), or run with sudo-user set to the code owner"
-  echo "copied=$k"
+  if [ -d "$s" ] && [ ! -L "$s" ]; then no_links "$dst" "$k" self; else no_links "$dst" "$k"; fi
+  keep_path "$k" "$s" "$d"
 done`,
     [fromDir, toDir, ...ctx.keep]
   );
-  return r.stdout.split("\n").filter((l) => l.startsWith("copied=")).map((l) => l.slice(7));
+  return [...new Set(r.stdout.split("\n").filter((l) => l.startsWith("copied=")).map((l) => l.slice(7)))];
+}
+async function adoptKeep(ctx, source, treeDirs, keep) {
+  if (keep.length === 0) return [];
+  const r = await ctx.sh.run(
+    "check the kept files of the trees against the adopted directory",
+    `${NO_LINKS}${KEEP_FUNCTIONS}adopt_root=$1; src=$2; nt=$3; shift 3
+trees=(); for ((i = 0; i < nt; i++)); do trees+=("$1"); shift; done
+for t in "\${trees[@]}"; do
+  for k in "$@"; do
+    s="$src/$k"
+    [ -e "$s" ] || [ -L "$s" ] || continue
+    if [ -d "$s" ] && [ ! -L "$s" ]; then no_links "$t" "$k" self; else no_links "$t" "$k"; fi
+    keep_path "$k" "$s" "$t/$k"
+  done
+done`,
+    [ctx.layout.root, source, String(treeDirs.length), ...treeDirs, ...keep]
+  );
+  return [...new Set(r.stdout.split("\n").filter((l) => l.startsWith("linked=")).map((l) => l.slice(7)))];
 }
 
 // src/remote/sudo.ts
@@ -24816,7 +24887,7 @@ async function syncback(ctx, paths, supersave, safeChecked = false) {
   const changed = await step(
     ctx,
     "syncback",
-    () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id), paths, ctx.vcs.syncExcludes, dry),
+    () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id), paths, [...ctx.vcs.syncExcludes, ...paths.length ? [] : keepExcludes(ctx.keep)], dry),
     (n) => `${what}: trees/${live.id} -> trees/${safe.id}${n >= 0 ? `, ${n} entr${n === 1 ? "y" : "ies"} ${dry ? "would change" : "changed"}` : ""}`
   );
   if (dry) {
@@ -24824,6 +24895,12 @@ async function syncback(ctx, paths, supersave, safeChecked = false) {
     if (supersave) plan(ctx, `copy the live tree into trees/supersave`);
     return;
   }
+  await step(
+    ctx,
+    "keep files",
+    () => syncKeep(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id)),
+    (c) => c.length ? `carried ${c.join(", ")}` : "already identical"
+  );
   const patch = await step(ctx, "record syncback", () => ctx.vcs.afterSync(live, safe, paths));
   state.trees[safe.id] = { ...safe, ...patch, dirty: true, updatedAt: ctx.now().toISOString() };
   await saveState(ctx, state);
@@ -25108,6 +25185,16 @@ async function init(ctx) {
   }
   let app = settings.app;
   if (app === "auto") app = await looksLikeMoodle(ctx.sh, layout.tree(ids[0])) ? "moodle" : "none";
+  if (settings.adopt) {
+    const keep = app === "moodle" ? [.../* @__PURE__ */ new Set([...ctx.keep, "config.php"])].sort() : ctx.keep;
+    const adopted = settings.adopt;
+    await step(
+      ctx,
+      "keep files",
+      () => adoptKeep(ctx, adopted, ids.map((id) => layout.tree(id)), keep),
+      (linked) => linked.length ? `${linked.join(", ")}: linked to ${adopted} (a copy could not keep the group)` : `mode and group as in ${adopted}`
+    );
+  }
   const at = now.toISOString();
   const state = {
     layout: LAYOUT_VERSION,
