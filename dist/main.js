@@ -1,10 +1,10 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-43W57K2N.js";
-import "./chunks/chunk-IAV4RDIW.js";
-import "./chunks/chunk-TB2CY3XF.js";
-import "./chunks/chunk-Q672LZQS.js";
+} from "./chunks/chunk-XXTF7JCX.js";
+import "./chunks/chunk-4NWF3T2N.js";
+import "./chunks/chunk-TXOZJV2J.js";
+import "./chunks/chunk-ECYSG4TQ.js";
 import "./chunks/chunk-UECBD7R7.js";
 import "./chunks/chunk-YCTJSY7M.js";
 

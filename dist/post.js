@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-43W57K2N.js";
+} from "./chunks/chunk-XXTF7JCX.js";
 import {
   JumpTunnel,
   Layout,
@@ -10,14 +10,14 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-IAV4RDIW.js";
+} from "./chunks/chunk-4NWF3T2N.js";
 import {
   getInput,
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-TB2CY3XF.js";
-import "./chunks/chunk-Q672LZQS.js";
+} from "./chunks/chunk-TXOZJV2J.js";
+import "./chunks/chunk-ECYSG4TQ.js";
 import "./chunks/chunk-UECBD7R7.js";
 import "./chunks/chunk-YCTJSY7M.js";
 

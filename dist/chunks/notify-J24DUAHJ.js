@@ -47,7 +47,7 @@ async function uploadReportArtifact(opts) {
   if (skipped) return { name, skipped };
   let lastError = "";
   try {
-    const { DefaultArtifactClient } = await import("./artifact-N25FT6WR.js");
+    const { DefaultArtifactClient } = await import("./artifact-NRL6SWVY.js");
     const client2 = new DefaultArtifactClient();
     for (const candidate of [name, `${name}-2`, `${name}-3`]) {
       try {
@@ -95,7 +95,7 @@ function deploymentTarget(settings, env) {
   };
 }
 async function client(t) {
-  const { getOctokit } = await import("./github-2VPHFVUY.js");
+  const { getOctokit } = await import("./github-KQ7XPDE2.js");
   return getOctokit(t.token, { baseUrl: t.apiUrl });
 }
 var bounded = (t) => ({ request: { signal: AbortSignal.timeout(t.timeoutMs) } });
@@ -238,7 +238,7 @@ function composeReportMail(report, secrets) {
   };
 }
 async function sendMail(mail, message, opts) {
-  const nodemailer = await import("./nodemailer-MUDXUFTK.js");
+  const nodemailer = await import("./nodemailer-CG5B7USB.js");
   const transport = nodemailer.createTransport({
     host: mail.host.replace(/^\[(.*)\]$/, "$1"),
     port: mail.port,
