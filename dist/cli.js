@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-4NWF3T2N.js";
+} from "./chunks/chunk-IBGJZJ7W.js";
 import {
   renderText
 } from "./chunks/chunk-OAZ3FDWB.js";

@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-XXTF7JCX.js";
+} from "./chunks/chunk-HVDWPXI7.js";
 import {
   JumpTunnel,
   Layout,
@@ -10,7 +10,7 @@ import {
   readSettings,
   registerSecrets,
   releaseLock
-} from "./chunks/chunk-4NWF3T2N.js";
+} from "./chunks/chunk-IBGJZJ7W.js";
 import {
   getInput,
   getState,

@@ -108,7 +108,9 @@ export async function putCacheConfig(ctx: HostContext, dir: string, text: Buffer
 
 /** Runs PHP code as the web user: `sudo -n -u WEB_USER PHP -r CODE -- ARGS` (or PHP directly when it is the login user). */
 export async function phpAsWebUser(ctx: HostContext, what: string, code: string, args: string[], timeoutMs = 120_000, stdin?: string | Buffer) {
-  const { webUser, php } = ctx.settings
+  const { webUser } = ctx.settings
+  // The path the sudo preflight resolved and proved (MoodleApp.php), which is the one a php-only sudoers rule names.
+  const php = (ctx.app as { php?: string }).php ?? ctx.settings.php
   return ctx.sh.runAs(
     undefined,
     what,

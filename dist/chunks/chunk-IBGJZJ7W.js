@@ -23563,7 +23563,8 @@ async function putCacheConfig(ctx, dir, text) {
   return r.stdout.slice(at + "@@delivery-muc@@".length).trim().split("\n")[0];
 }
 async function phpAsWebUser(ctx, what, code, args, timeoutMs = 12e4, stdin) {
-  const { webUser, php } = ctx.settings;
+  const { webUser } = ctx.settings;
+  const php = ctx.app.php ?? ctx.settings.php;
   return ctx.sh.runAs(
     void 0,
     what,
