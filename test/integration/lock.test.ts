@@ -50,19 +50,21 @@ describe('a live run keeps its lock', () => {
     const mark = `${t.root}/.hook`
     await t.sh(`rm -f ${mark}.*`)
     const before = (await journalOf()).length
-    // Run A: a delivery whose after-switch command outlasts the lock-timeout of run B below.
+    // Run A: a delivery whose after-switch command outlasts B's check below.
     const a = runAction(
-      { ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v2', 'after-switch': `touch ${mark}.start; sleep 45; touch ${mark}.done` },
+      { ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v2', 'after-switch': `touch ${mark}.start; sleep 25; touch ${mark}.done` },
       { env: { GITHUB_RUN_ID: '1001' } },
     )
     for (let i = 0; i < 600 && !(await exists(`${mark}.start`)); i++) await sleep(100)
     expect(await exists(`${mark}.start`)).toBe(true)
-    // Wait until A's last command started more than B's lock-timeout ago: only a heartbeat keeps A's lock alive now.
-    for (let i = 0; i < 600; i++) {
-      const age = Number((await t.sh(`echo $(( $(date +%s) - $(stat -c %Y ${mark}.start) ))`)).trim())
-      if (age > 32) break
-      await sleep(500)
-    }
+    // Make A's lock look an hour old (as if its last sign of life were that old, whatever its command is doing): only
+    // a heartbeat made after this keeps A's lock alive for B, whose lock-timeout is 30 s.
+    const lock = `${t.root}/.delivery/lock`
+    const age = async () => Number((await t.sh(`echo $(( $(date +%s) - $(stat -c %Y ${lock}) ))`)).trim())
+    await t.sh(`touch -d '1 hour ago' ${lock}`)
+    expect(await age()).toBeGreaterThan(3000)
+    for (let i = 0; i < 100 && (await age()) > 30; i++) await sleep(200)
+    expect(await age()).toBeLessThanOrEqual(30)
     const b = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, ref: 'v3', 'lock-timeout': '30' }, { env: { GITHUB_RUN_ID: '2002' } })
     expect(b.code).toBe(1)
     expect(b.report?.hosts[0].error).toMatch(/is locked by run 1001-1 of test-actor .* that run is active/)
@@ -77,7 +79,7 @@ describe('a live run keeps its lock', () => {
     expect(events.filter((e) => e.event === 'switch' && e.runId === '1001-1').length).toBeGreaterThan(0)
     expect(events.some((e) => e.event === 'lock-takeover')).toBe(false)
     await t.sh(`rm -f ${mark}.*`)
-  }, 180_000)
+  }, 120_000)
 
   it('a run refused by a live lock names the holder before any advice about the state', async () => {
     expect((await runAction({ ...t.base, mode: 'goback' })).code).toBe(0)
