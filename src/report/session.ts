@@ -3,7 +3,8 @@
  * renderers call these with their own helpers for the file list).
  */
 import type { Intervention, SessionData } from '../session/sessions.js'
-import { emptyChanges, type FileChanges, type SessionIntervention, type SessionReport } from './model.js'
+import { emptyChanges, type FileChanges } from '../domain.js'
+import type { SessionIntervention, SessionReport } from './model.js'
 
 /** The union of several sets of changes, each path once per kind, in first-seen order. */
 export function unionChanges(sets: FileChanges[]): FileChanges {

@@ -3,7 +3,7 @@
  * the locale's encoding: under LC_ALL=C a name like `café.php` comes out mangled), decoding of the base64 fields the
  * scripts print, and the tree operations that need no version control (rename, delete, clean).
  */
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
 import type { RemoteShell } from '../remote/shell.js'

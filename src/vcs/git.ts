@@ -3,7 +3,7 @@
  * update composes a local commit (the tree's HEAD) from the base commit with the paths taken from the new one, so a
  * tree's HEAD always says exactly what it should hold.
  */
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'

@@ -10,7 +10,7 @@
  */
 import { Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'

@@ -6,7 +6,7 @@
  * found before anything is touched (a dry-run merge of each hand-changed file), and the update then fails naming the
  * files. Credentials go to svn through its standard input (`--password-from-stdin`), never on a command line.
  */
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'
