@@ -30,9 +30,23 @@ export function unionChanges(sets: FileChanges[]): FileChanges {
   return out
 }
 
-/** What the report shows of a stored intervention (older records may lack paths or comment). */
-function view({ runId: _r, revisionBefore: _b, revisionAfter: _a, ...i }: Intervention): SessionIntervention {
-  return { ...i, paths: i.paths ?? [], comment: i.comment ?? '' }
+/** What the report shows of an intervention read from a server. */
+function view(i: Intervention): SessionIntervention {
+  return {
+    at: i.at,
+    actor: i.actor,
+    runUrl: i.runUrl,
+    mode: i.mode,
+    host: i.host,
+    ref: i.ref,
+    commit: i.commit,
+    paths: i.paths,
+    comment: i.comment,
+    outcome: i.outcome,
+    error: i.error,
+    rolledBack: i.rolledBack,
+    files: i.files,
+  }
 }
 
 /** One session report from the session data read on each host (the record of the first, the interventions of all). */
