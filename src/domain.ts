@@ -50,3 +50,11 @@ export interface SubmoduleChange {
   /** The commit (svn: revision) the tree holds after; absent when the submodule was removed. */
   after?: string
 }
+
+/**
+ * A time as it starts the names this tool makes (tree ids, session ids, saved patches, snapshots, report folders):
+ * `20261203T151936Z`, UTC to the second, so that names sort by time.
+ */
+export function compactTime(t: Date): string {
+  return t.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+}

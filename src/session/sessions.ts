@@ -4,6 +4,7 @@
  * the open session). A cut connection leaves at worst a partial last line in the .jsonl file, which readers skip and
  * report; it never breaks the next run.
  */
+import { compactTime } from '../domain.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import { maskValues } from '../secrets.js'
@@ -29,7 +30,7 @@ const ID = /^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,8}$/
 
 /** A session id made on the runner: time first, so ids sort by opening time; the same on every host. */
 export function newSessionId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const stamp = compactTime(now)
   return `S${stamp}-${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`
 }
 

@@ -80,8 +80,6 @@ export interface VcsDriver {
   afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>>
   /** Renames trees/<from> to trees/<to>, keeping the tree usable. */
   move(from: string, to: string): Promise<void>
-  /** Deletes trees/<id> (and its metadata). */
-  remove(id: string): Promise<void>
   /** Removes what a half-finished init left (trees without state). */
   cleanHalfInit(): Promise<void>
 }

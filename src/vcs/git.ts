@@ -261,13 +261,6 @@ rm -f -- "$wt/locked"`,
     )
   }
 
-  async remove(id: string): Promise<void> {
-    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force -- "$2" 2>/dev/null || rm -rf -- "$2"; git --git-dir="$1" worktree prune`, [
-      this.repo,
-      this.ctx.layout.tree(id),
-    ])
-  }
-
   async cleanHalfInit(): Promise<void> {
     await this.ctx.sh.run(
       'clean a half-finished init',

@@ -358,10 +358,6 @@ rm -f -- "$3"`,
     )
   }
 
-  async remove(id: string): Promise<void> {
-    await this.ctx.sh.run(`remove tree ${id}`, 'rm -rf -- "$1" "$2"', [this.ctx.layout.tree(id), this.manifestPath(id)])
-  }
-
   cleanHalfInit(): Promise<void> {
     return cleanTrees(this.ctx.sh, this.ctx.layout, [`${this.ctx.layout.meta}/manifests`])
   }
