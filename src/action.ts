@@ -20,8 +20,6 @@ export async function actionMain(): Promise<void> {
         warning: (m) => core.warning(m),
         error: (m) => core.error(m),
         debug: core.debug,
-        startGroup: core.startGroup,
-        endGroup: core.endGroup,
       },
       setOutput: (n, v) => core.setOutput(n, v),
       setSecret: core.setSecret,

@@ -10,8 +10,6 @@ export interface Logger {
   warning(message: string): void
   error(message: string): void
   debug(message: string): void
-  /** Groups the messages of `fn` under a title (a foldable group in the Actions log). */
-  group<T>(title: string, fn: () => Promise<T>): Promise<T>
 }
 
 export interface LogSink {
@@ -20,8 +18,6 @@ export interface LogSink {
   warning(m: string): void
   error(m: string): void
   debug(m: string): void
-  startGroup?(t: string): void
-  endGroup?(): void
 }
 
 export function createLogger(sink: LogSink, secrets: () => readonly string[]): Logger {
@@ -32,14 +28,6 @@ export function createLogger(sink: LogSink, secrets: () => readonly string[]): L
     warning: (s) => sink.warning(m(s)),
     error: (s) => sink.error(m(s)),
     debug: (s) => sink.debug(m(s)),
-    async group(title, fn) {
-      sink.startGroup?.(m(title))
-      try {
-        return await fn()
-      } finally {
-        sink.endGroup?.()
-      }
-    },
   }
 }
 
@@ -51,7 +39,6 @@ export const consoleSink = (verbose = false): LogSink => ({
   debug: (s) => {
     if (verbose) process.stderr.write(`debug: ${s}\n`)
   },
-  startGroup: (t) => process.stderr.write(`== ${t}\n`),
 })
 
 /** A sink that keeps messages in memory (tests, and the report of warnings). */

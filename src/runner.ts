@@ -11,7 +11,8 @@ import { renderHtml } from './report/html.js'
 import { buildSessionReport } from './report/session.js'
 import { renderJson } from './report/json.js'
 import { renderMarkdown } from './report/markdown.js'
-import { countChangedPaths, overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/model.js'
+import { compactTime, countChangedPaths } from './domain.js'
+import { overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/model.js'
 import { readSettings, type Settings } from './settings.js'
 import type { HostTarget } from './settings.js'
 import { maskValues } from './secrets.js'
@@ -54,7 +55,7 @@ export function registerSecrets(secrets: string[], setSecret: (s: string) => voi
 }
 
 function reportDirFor(settings: Settings): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const stamp = compactTime(new Date())
   return join(settings.run.reportRoot, `delivery-report-${settings.run.job}-${settings.mode}-${stamp}`)
 }
 

@@ -12,6 +12,7 @@ import { compareVersions } from './moodle.js'
 import type { HostContext } from '../steps/context.js'
 import { Refusal, StepFailure, saveState, journal, step } from '../steps/context.js'
 import type { ServerState, SnapshotRecord } from '../remote/state.js'
+import { compactTime } from '../domain.js'
 
 export type { SnapshotRecord }
 
@@ -289,7 +290,7 @@ export function backupDir(ctx: HostContext): string {
 
 /** `moodle-db-<time>-<run>-<from>-to-<to>.<pgdump|sql>`: time first, so names sort by age. */
 export function snapshotName(now: Date, runId: string, dbtype: string, from: string, to: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const stamp = compactTime(now)
   const clean = (s: string) => s.replace(/[^A-Za-z0-9.]/g, '').slice(0, 24) || 'unknown'
   return `moodle-db-${stamp}-${clean(runId)}-${clean(from)}-to-${clean(to)}.${isPg(dbtype) ? 'pgdump' : 'sql'}`
 }

@@ -6,7 +6,7 @@ import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { type HostContext, journal, mustState, plan, saveState, step } from '../steps/context.js'
 import { checkDrift } from '../steps/drift.js'
-import { countChangedPaths } from '../report/model.js'
+import { countChangedPaths } from '../domain.js'
 
 /**
  * Updates `tree` (the work tree; in a dry run of deliver, the live tree it would become). `driftChecked` skips the

@@ -89,14 +89,10 @@ export interface Probe {
   /** Why state.json could not be read, when it exists but is damaged. */
   stateError?: string
   lock: LockInfo | null
-  lockText: string | null
   lockAgeS: number
   trees: string[]
   tools: Record<string, boolean>
   user: string
-  serverTime: number
-  /** The delivery root exists. */
-  rootExists: boolean
   /** Id of the open delivery session ('' when none). */
   session: string
   /** Why `sessions/current` could not be used, when it holds something that is not a session id. */
@@ -106,7 +102,6 @@ export interface Probe {
 const PROBE = `root=$1
 cd / 
 b64() { if [ -f "$1" ]; then base64 -w0 < "$1"; fi; }
-printf 'root=%s\\n' "$( [ -d "$root" ] && echo 1 || echo 0)"
 printf 'user=%s\\n' "$(id -un)"
 printf 'now=%s\\n' "$(date +%s)"
 if [ -L "$root/live" ]; then printf 'live=1\\ntarget=%s\\n' "$(readlink "$root/live")"; else printf 'live=0\\n'; fi
@@ -152,20 +147,17 @@ export async function probe(sh: RemoteShell, layout: Layout): Promise<Probe> {
   const tools: Record<string, boolean> = {}
   for (const [k, v] of f) if (k.startsWith('tool.')) tools[k.slice(5)] = v === '1'
   return {
-    rootExists: f.get('root') === '1',
     liveExists: f.get('live') === '1',
     liveTarget: f.get('target') ?? '',
     stateText,
     state,
     stateError,
     lock,
-    lockText,
     lockAgeS: lockText !== null ? Math.max(0, now - Number(f.get('lockmtime') ?? now)) : 0,
     // Names read from the server are data: only valid tree ids are ever used in a path.
     trees: (f.get('trees') ?? '').split(' ').filter(isTreeId),
     tools,
     user: f.get('user') ?? '',
-    serverTime: now,
     ...sessionOf(f.get('session') ?? '', layout),
   }
 }
@@ -219,11 +211,6 @@ mv -T -- "$tmp" "$root/live"
 [ "$(readlink "$root/live")" = "trees/$id" ] || die "live does not point at trees/$id after the switch"`,
     [layout.root, treeId],
   )
-}
-
-/** What `live` should point at for a tree id. */
-export function liveTargetOf(treeId: string): string {
-  return `trees/${treeId}`
 }
 
 /** The tree id `live` points at, from a probe; '' when `live` is missing or points elsewhere. */

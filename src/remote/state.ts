@@ -2,6 +2,7 @@
  * The server's state (`.delivery/state.json`): which tree is live, which is safe, which is being worked on, and what
  * each tree holds. Parsed strictly: a damaged file is reported, never guessed at.
  */
+import { compactTime } from '../domain.js'
 
 export const LAYOUT_VERSION = 1
 
@@ -132,7 +133,7 @@ export function parseState(text: string, file: string): ServerState {
 
 /** A fresh, unique tree id: time first, so that ids sort by creation. */
 export function newTreeId(now: Date, runId: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const stamp = compactTime(now)
   const salt = Math.random().toString(36).slice(2, 6)
   const run = runId.replace(/[^A-Za-z0-9]/g, '').slice(-8)
   return `${stamp}-${run}-${salt}`

@@ -5,7 +5,7 @@
  * `mod/assign/submission/file/…` -> `assignsubmission_file`; anything else is `core`. Moodle 5.1's `public/` prefix is
  * looked through.
  */
-import type { FileChanges, RenamedFile } from './model.js'
+import type { FileChanges, RenamedFile } from '../domain.js'
 
 /** Plugin type -> directory, as in Moodle's lib/components.json (5.x, with the deprecated `mnetservice`). */
 export const MOODLE_PLUGIN_TYPES: Readonly<Record<string, string>> = {

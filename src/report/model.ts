@@ -3,6 +3,7 @@
  * summary) and HTML (the email body). The JSON form is this object as it is; `schemaVersion` changes when a field
  * changes meaning or disappears (adding a field does not change it).
  */
+import { type DriftFile, emptyChanges, type FileChanges, type SubmoduleChange } from '../domain.js'
 
 export const REPORT_SCHEMA_VERSION = 1
 
@@ -17,38 +18,6 @@ export interface StepReport {
   ms: number
   /** One line saying what the step did or why it failed. */
   detail?: string
-}
-
-export interface RenamedFile {
-  from: string
-  to: string
-}
-
-/** Files changed between the revision before and the revision after (restricted to `paths` for a partial update). */
-export interface FileChanges {
-  added: string[]
-  modified: string[]
-  deleted: string[]
-  renamed: RenamedFile[]
-}
-
-/** A git submodule (or svn external) of the trees: where it is, where it comes from, and its commit before and after. */
-export interface SubmoduleReport {
-  /** Path from the tree root. */
-  path: string
-  /** The repository it is fetched from (credentials masked); for svn, the external's URL. */
-  url: string
-  /** The commit (svn: revision) the tree held before; absent when the submodule was added. */
-  before?: string
-  /** The commit (svn: revision) the tree holds after; absent when the submodule was removed. */
-  after?: string
-}
-
-export interface DriftFile {
-  /** Path relative to the tree root. */
-  path: string
-  /** `modified`, `deleted`, `untracked` (or `added` for a file added to the index by hand). */
-  status: 'modified' | 'deleted' | 'untracked' | 'added' | 'type-changed'
 }
 
 export interface DriftReport {
@@ -157,7 +126,7 @@ export interface HostReport {
   steps: StepReport[]
   files: FileChanges
   /** Every git submodule (svn external) delivered: path, URL, commit before and after. Absent when there are none. */
-  submodules?: SubmoduleReport[]
+  submodules?: SubmoduleChange[]
   drift: DriftReport[]
   upgradeOutput?: string
   /** Moodle: the components whose version changes, before the upgrade runs. */
@@ -229,22 +198,8 @@ export interface ArtifactRef {
   url?: string
 }
 
-export function emptyChanges(): FileChanges {
-  return { added: [], modified: [], deleted: [], renamed: [] }
-}
-
 export function newHostReport(host: string): HostReport {
   return { host, outcome: 'success', steps: [], files: emptyChanges(), drift: [], rolledBack: false }
-}
-
-/** Number of distinct paths touched by a set of changes (a rename counts its two paths). */
-export function countChangedPaths(files: FileChanges): number {
-  const all = new Set<string>([...files.added, ...files.modified, ...files.deleted])
-  for (const r of files.renamed) {
-    all.add(r.from)
-    all.add(r.to)
-  }
-  return all.size
 }
 
 /** The run's outcome from its hosts' outcomes. */

@@ -3,7 +3,8 @@
  * renderers call these with their own helpers for the file list).
  */
 import type { Intervention, SessionData } from '../session/sessions.js'
-import { emptyChanges, type FileChanges, type SessionIntervention, type SessionReport } from './model.js'
+import { emptyChanges, type FileChanges } from '../domain.js'
+import type { SessionIntervention, SessionReport } from './model.js'
 
 /** The union of several sets of changes, each path once per kind, in first-seen order. */
 export function unionChanges(sets: FileChanges[]): FileChanges {
@@ -29,9 +30,23 @@ export function unionChanges(sets: FileChanges[]): FileChanges {
   return out
 }
 
-/** What the report shows of a stored intervention (older records may lack paths or comment). */
-function view({ runId: _r, revisionBefore: _b, revisionAfter: _a, ...i }: Intervention): SessionIntervention {
-  return { ...i, paths: i.paths ?? [], comment: i.comment ?? '' }
+/** What the report shows of an intervention read from a server. */
+function view(i: Intervention): SessionIntervention {
+  return {
+    at: i.at,
+    actor: i.actor,
+    runUrl: i.runUrl,
+    mode: i.mode,
+    host: i.host,
+    ref: i.ref,
+    commit: i.commit,
+    paths: i.paths,
+    comment: i.comment,
+    outcome: i.outcome,
+    error: i.error,
+    rolledBack: i.rolledBack,
+    files: i.files,
+  }
 }
 
 /** One session report from the session data read on each host (the record of the first, the interventions of all). */

@@ -3,8 +3,9 @@
  * forms of revisions, durations and repositories, and the file rows of a host, grouped by Moodle component where the
  * site is Moodle. Pure functions of the report model.
  */
+import type { FileChanges } from '../domain.js'
 import { type ComponentChanges, groupByComponent } from './components.js'
-import { type FileChanges, type HostReport, newHostReport, type Outcome, type Report, type SessionReport } from './model.js'
+import { type HostReport, newHostReport, type Outcome, type Report, type SessionReport } from './model.js'
 
 export const OUTCOME_WORD: Record<Outcome, string> = { success: 'succeeded', failure: 'failed', refused: 'refused', skipped: 'skipped' }
 

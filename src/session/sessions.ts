@@ -4,33 +4,13 @@
  * the open session). A cut connection leaves at worst a partial last line in the .jsonl file, which readers skip and
  * report; it never breaks the next run.
  */
-import type { SessionIntervention } from '../report/model.js'
+import { compactTime } from '../domain.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import { maskValues } from '../secrets.js'
+import { type Intervention, readIntervention, readRecord, type SessionRecord, storedIntervention, storedRecord } from './format.js'
 
-export interface SessionRecord {
-  id: string
-  title: string
-  description: string
-  impact: string
-  status: 'open' | 'closed'
-  openedAt: string
-  openedBy: string
-  openRunUrl: string
-  closedAt?: string
-  closedBy?: string
-  closeRunUrl?: string
-  outputState?: string
-  followup?: string
-}
-
-/** One intervention as the server keeps it: what the session report shows, plus the run and the revisions. */
-export interface Intervention extends SessionIntervention {
-  runId: string
-  revisionBefore?: string
-  revisionAfter?: string
-}
+export type { Intervention, SessionRecord } from './format.js'
 
 export interface SessionData {
   record: SessionRecord
@@ -50,7 +30,7 @@ const ID = /^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,8}$/
 
 /** A session id made on the runner: time first, so ids sort by opening time; the same on every host. */
 export function newSessionId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const stamp = compactTime(now)
   return `S${stamp}-${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`
 }
 
@@ -59,16 +39,17 @@ export function isSessionId(s: string): boolean {
 }
 
 function parseRecord(text: string, file: string): SessionRecord {
-  let r: SessionRecord
+  let v: unknown
   try {
-    r = JSON.parse(text) as SessionRecord
+    v = JSON.parse(text)
   } catch (e) {
     throw new SessionError(`${file} is not valid JSON (${(e as Error).message}): repair it by hand or move it aside`)
   }
-  if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || !isSessionId(r.id) || (r.status !== 'open' && r.status !== 'closed') || typeof r.title !== 'string') {
-    throw new SessionError(`${file} is not a session record (id, title, status open|closed): repair it by hand or move it aside`)
+  try {
+    return readRecord(v, isSessionId)
+  } catch (e) {
+    throw new SessionError(`${file} ${(e as Error).message}`)
   }
-  return r
 }
 
 /** Parses the intervention lines; unreadable lines are returned apart, never fatal. */
@@ -78,23 +59,12 @@ export function parseInterventions(text: string): { interventions: Intervention[
   for (const line of text.split('\n')) {
     if (!line.trim()) continue
     try {
-      const i = JSON.parse(line) as Intervention
-      if (typeof i.mode !== 'string' || typeof i.at !== 'string') throw new Error('not an intervention')
-      i.files ??= { added: [], modified: [], deleted: [], renamed: [] }
-      interventions.push(i)
+      interventions.push(readIntervention(JSON.parse(line)))
     } catch {
       damaged.push(line.length > 120 ? `${line.slice(0, 117)}...` : line)
     }
   }
   return { interventions, damaged }
-}
-
-/** The id of the open session on this server ('' when none); from the probe's `session` field. */
-export async function currentSession(sh: RemoteShell, layout: Layout): Promise<string> {
-  const r = await sh.run('read the open session', `f="$1/current"; if [ -f "$f" ]; then head -c 200 "$f"; fi`, [layout.sessions])
-  const id = r.stdout.trim()
-  if (id && !isSessionId(id)) throw new SessionError(`${layout.sessions}/current holds ${JSON.stringify(id.slice(0, 40))}, not a session id: repair it by hand or remove it`)
-  return id
 }
 
 /** Reads a session's record and interventions. */
@@ -124,14 +94,14 @@ mv -f "$d/$id.json.tmp.$$" "$d/$id.json"
 if [ "$status" = open ]; then printf '%s\\n' "$id" > "$d/current.tmp.$$" && mv -f "$d/current.tmp.$$" "$d/current"
 elif [ -f "$d/current" ] && [ "$(cat "$d/current")" = "$id" ]; then rm -f "$d/current"; fi`,
     [layout.sessions, record.id, record.status],
-    { stdin: `${JSON.stringify(maskValues(record, secrets), null, 2)}\n` },
+    { stdin: `${JSON.stringify(maskValues(storedRecord(record), secrets), null, 2)}\n` },
   )
 }
 
 /** Appends one intervention to the session's line file. */
 export async function appendIntervention(sh: RemoteShell, layout: Layout, id: string, i: Intervention, secrets: readonly string[]): Promise<void> {
   await sh.run(`record the intervention in session ${id}`, `cat >> "$1/$2.jsonl"`, [layout.sessions, id], {
-    stdin: `${JSON.stringify(maskValues(i, secrets))}\n`,
+    stdin: `${JSON.stringify(maskValues(storedIntervention(i), secrets))}\n`,
   })
 }
 

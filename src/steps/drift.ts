@@ -3,6 +3,7 @@
  * outside `keep`). Found before a tree is overwritten, saved as a patch under .delivery/drift/, listed in the report;
  * `on-drift: fail` stops the run before anything changes.
  */
+import { compactTime } from '../domain.js'
 import type { DriftReport } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { isKept } from '../vcs/changes.js'
@@ -20,7 +21,7 @@ export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: strin
       if (files.length === 0) return null
       const entry: DriftReport = { tree: tree.id, role, files }
       if (save) {
-        const stamp = ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+        const stamp = compactTime(ctx.now())
         entry.patch = `${ctx.layout.drift}/${stamp}-${tree.id}-${role}.patch`
         const saved = await ctx.vcs.saveDrift(tree, files, entry.patch)
         if (typeof saved === 'string') entry.patch = saved

@@ -5,7 +5,8 @@
  * already served as it is; a failure would only stop the delivery that could fix it). The output is bounded: counts of
  * every problem, and the first findings in path order.
  */
-import type { FileChanges, PermissionAudit, PermissionFinding } from '../report/model.js'
+import type { FileChanges } from '../domain.js'
+import type { PermissionAudit, PermissionFinding } from '../report/model.js'
 import type { HostContext } from './context.js'
 
 /** Findings listed in the report; the counts cover all of them. */

@@ -1,8 +1,7 @@
 /**
  * Parsing of change lists: `git diff --name-status -z` and `git status --porcelain -z` output.
  */
-import type { DriftFile, FileChanges } from '../report/model.js'
-import { emptyChanges } from '../report/model.js'
+import { type DriftFile, emptyChanges, type FileChanges } from '../domain.js'
 
 /** Parses `git diff --name-status -z -M` output into added / modified / deleted / renamed. */
 export function parseNameStatusZ(out: string): FileChanges {

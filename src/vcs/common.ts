@@ -3,7 +3,7 @@
  * the locale's encoding: under LC_ALL=C a name like `café.php` comes out mangled), decoding of the base64 fields the
  * scripts print, and the tree operations that need no version control (rename, delete, clean).
  */
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
 import type { RemoteShell } from '../remote/shell.js'
@@ -40,23 +40,15 @@ export async function moveTree(sh: RemoteShell, layout: Layout, from: string, to
   await sh.run(`rename tree ${from} to ${to}`, `[ ! -e "$2" ] || die "$2 already exists"; mv -T -- "$1" "$2"`, [layout.tree(from), layout.tree(to)])
 }
 
-export async function removeTree(sh: RemoteShell, layout: Layout, id: string): Promise<void> {
-  await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)])
-}
-
 /**
  * Base of the drivers whose trees are plain working copies (svn, cvs): a tree is renamed with mv (a working copy keeps
- * no absolute path of itself) and removed with rm.
+ * no absolute path of itself).
  */
 export abstract class WorkingCopyTrees {
   constructor(protected readonly ctx: VcsContext) {}
 
   move(from: string, to: string): Promise<void> {
     return moveTree(this.ctx.sh, this.ctx.layout, from, to)
-  }
-
-  remove(id: string): Promise<void> {
-    return removeTree(this.ctx.sh, this.ctx.layout, id)
   }
 
   cleanHalfInit(): Promise<void> {

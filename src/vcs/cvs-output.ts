@@ -3,8 +3,7 @@
  * password scrambling of `~/.cvspass` (CVS's `scramble.c`: a fixed substitution, not encryption) so that a pserver
  * password reaches cvs through a file only the code owner can read, never through a command line.
  */
-import type { DriftFile, FileChanges } from '../report/model.js'
-import { emptyChanges } from '../report/model.js'
+import { type DriftFile, emptyChanges, type FileChanges } from '../domain.js'
 
 /** The revision of each file in CVS/Entries before and after the update ('' when it had no entry). */
 export type Revisions = ReadonlyMap<string, string>

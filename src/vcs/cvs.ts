@@ -5,7 +5,7 @@
  * touching anything. A pserver password reaches cvs through a passfile (CVS_PASSFILE) created for the command,
  * readable by the code owner only, and deleted after it.
  */
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'

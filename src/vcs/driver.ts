@@ -3,7 +3,7 @@
  * Drivers come from `createDriver` (vcs/index.ts).
  */
 import type { Logger } from '../log.js'
-import type { DriftFile, FileChanges, SubmoduleReport } from '../report/model.js'
+import type { DriftFile, FileChanges, SubmoduleChange } from '../domain.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import type { PathTake, TreeRecord } from '../remote/state.js'
@@ -24,7 +24,7 @@ export interface InitResult {
   /** The repository recorded in the state (for adopt: the adopted tree's origin, when it has one). */
   repository: string
   /** git submodules (svn externals) the trees hold. */
-  submodules?: SubmoduleReport[]
+  submodules?: SubmoduleChange[]
 }
 
 export interface UpdateResult {
@@ -38,7 +38,7 @@ export interface UpdateResult {
   take?: PathTake
   changes: FileChanges
   /** git submodules (svn externals) within the update, with their commits before and after. */
-  submodules?: SubmoduleReport[]
+  submodules?: SubmoduleChange[]
 }
 
 export interface VcsDriver {
@@ -80,8 +80,6 @@ export interface VcsDriver {
   afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>>
   /** Renames trees/<from> to trees/<to>, keeping the tree usable. */
   move(from: string, to: string): Promise<void>
-  /** Deletes trees/<id> (and its metadata). */
-  remove(id: string): Promise<void>
   /** Removes what a half-finished init left (trees without state). */
   cleanHalfInit(): Promise<void>
 }

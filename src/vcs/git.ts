@@ -3,7 +3,7 @@
  * update composes a local commit (the tree's HEAD) from the base commit with the paths taken from the new one, so a
  * tree's HEAD always says exactly what it should hold.
  */
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
@@ -259,13 +259,6 @@ git --git-dir="$1" worktree repair -- "$3"
 rm -f -- "$wt/locked"`,
       [this.repo, this.ctx.layout.tree(from), this.ctx.layout.tree(to)],
     )
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force -- "$2" 2>/dev/null || rm -rf -- "$2"; git --git-dir="$1" worktree prune`, [
-      this.repo,
-      this.ctx.layout.tree(id),
-    ])
   }
 
   async cleanHalfInit(): Promise<void> {

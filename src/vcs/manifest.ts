@@ -6,8 +6,7 @@
  * Also: comparing manifests (the change list, renames as identical content), and parsing the server's scan of a tree.
  */
 import { createHash } from 'node:crypto'
-import type { DriftFile, FileChanges } from '../report/model.js'
-import { emptyChanges } from '../report/model.js'
+import { type DriftFile, emptyChanges, type FileChanges } from '../domain.js'
 import { inPaths } from './changes.js'
 import { encodeName } from './names.js'
 

@@ -6,82 +6,24 @@
  * mode differs from the commit's, deletes the files the manifest lists that the commit no longer has (never an
  * untracked or kept file), and records the new manifest. The change list is git's own diff when the runner's history
  * holds the tree's revision, else the comparison of the checksums (renames: a deleted and an added file with the
- * same content). Works with a shallow checkout.
+ * same content). Works with a shallow checkout. The runner's side (the commit's files, the tar stream) is in
+ * push-runner.ts, the server's (the scan and apply scripts) in push-server.ts.
  */
 import { Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
-import type { DriftFile } from '../report/model.js'
+import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../steps/context.js'
 import { inPaths, isKept } from './changes.js'
-import { cleanTrees, field } from './common.js'
+import { cleanTrees } from './common.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
-import { value } from './git.js'
+import { compareManifests, type FileState, type Manifest, manifestDrift, parseManifest, serializeManifest } from './manifest.js'
 import { decodeName, encodeName } from './names.js'
-import { compareManifests, type FileState, type Manifest, manifestDrift, parseManifest, parseScan, serializeManifest, sha1 } from './manifest.js'
-import { tarEnd, tarEntry } from './tar.js'
+import { commitFiles, subMap, transferStream } from './push-runner.js'
+import { applyTransfer, scanTree } from './push-server.js'
 import { submoduleReport } from './submodules.js'
-import { type TreeFile, Workspace, type WorkspaceSubmodule } from './workspace.js'
-
-/** SHA-1 of blob contents, by blob id: the same commit delivered to many hosts is read once. */
-const blobSha1 = new Map<string, string>()
-/** Blobs requested from git cat-file at once. */
-const BATCH = 64
-/** Bytes gathered before a write to the SSH channel. */
-const CHUNK = 256 * 1024
-
-/** Lists a tree's files and links with their hashes; prints the manifest too. Excludes a `.git` at the root. */
-const SCAN = `tree=$1; mf=$2
-cd "$tree"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-find . -path ./.git -prune -o -type f -printf 'f\\0%m\\0%p\\0' -o -type l -printf 'l\\0%l\\0%p\\0' > "$tmp/list"
-find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha1sum -- > "$tmp/sums"
-printf 'list='; base64 -w0 < "$tmp/list"; echo
-printf 'sums='; base64 -w0 < "$tmp/sums"; echo
-if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasmanifest=1"; fi`
-
-/**
- * Applies a gzipped tar stream (stdin) of `files/<path>` members and `meta/deleted` (NUL-separated paths), `meta/manifest`:
- * everything is received into a staging folder first, so a transfer cut midway changes nothing in the tree.
- */
-const APPLY = `tree=$1; mf=$2; stage=$3
-trap 'rm -rf -- "$stage"' EXIT
-rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
-tar -xz --no-same-owner -C "$stage" -f -
-[ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"
-if [ ! -d "$tree" ]; then
-  if [ -d "$stage/files" ]; then mv -T -- "$stage/files" "$tree"; else mkdir -p -- "$tree"; fi
-else
-  cd "$tree"
-  if [ -s "$stage/meta/deleted" ]; then
-    # A file under a link is not in the tree: deleting it would delete outside the root. Such names are skipped.
-    while IFS= read -r -d '' p; do
-      d=$p; inside=1
-      while [[ $d == */* ]]; do d=\${d%/*}; if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then inside=0; break; fi; done
-      [ "$inside" = 0 ] || printf './%s\\0' "$p"
-    done < "$stage/meta/deleted" | xargs -0 -r rm -rf --
-    while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
-  fi
-  if [ -d "$stage/files" ]; then
-    # Where a directory must become a file, or a file a directory, clear the way first.
-    (cd "$stage/files" && find . \\( -type f -o -type l \\) -print0) > "$stage/meta/list"
-    while IFS= read -r -d '' p; do
-      p=\${p#./}
-      if [ -d "$p" ] && [ ! -L "$p" ]; then rm -rf -- "$p"; fi
-      d=$p
-      while [[ $d == */* ]]; do d=\${d%/*}; if { [ -e "$d" ] || [ -L "$d" ]; } && { [ ! -d "$d" ] || [ -L "$d" ]; }; then rm -f -- "$d"; fi; done
-    done < "$stage/meta/list"
-    cp -a --remove-destination -- "$stage/files/." .
-  fi
-fi
-mv -f -- "$stage/meta/manifest" "$mf"
-rm -rf -- "$stage"`
-
-/** The checkout's submodules as the manifest keeps them: path -> commit and URL. */
-function subMap(subs: WorkspaceSubmodule[]): Map<string, { commit: string; url: string }> {
-  return new Map(subs.map((s) => [s.path, { commit: s.commit, url: s.url }]))
-}
+import { type TreeFile, Workspace } from './workspace.js'
 
 export class PushDriver implements VcsDriver {
   readonly method = 'push'
@@ -103,92 +45,26 @@ export class PushDriver implements VcsDriver {
   }
 
   /** The tree's actual files and its manifest (null when it has none). */
-  private async scan(id: string): Promise<{ actual: Map<string, FileState>; manifest: Manifest | null }> {
-    const r = await this.ctx.sh.run(`read the files of ${id}`, SCAN, [this.ctx.layout.tree(id), this.manifestPath(id)])
-    const actual = parseScan(field(r.stdout, 'list'), field(r.stdout, 'sums'))
-    const manifest = value(r.stdout, 'hasmanifest') === '1' ? parseManifest(field(r.stdout, 'manifest')) : null
-    return { actual, manifest }
-  }
-
-  /** The commit's files within `paths`, with the SHA-1 of each content. */
-  private async desired(ws: Workspace, commit: string, paths: string[]): Promise<{ files: TreeFile[]; states: Map<string, FileState>; submodules: WorkspaceSubmodule[] }> {
-    let all
-    try {
-      all = await ws.files(commit)
-    } catch (e) {
-      throw new StepFailure((e as Error).message)
-    }
-    const files = all.files.filter((f) => inPaths(f.path, paths))
-    const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))]
-    // Requests are pipelined to git cat-file, a batch at a time.
-    for (let i = 0; i < missing.length; i += BATCH) {
-      const batch = missing.slice(i, i + BATCH)
-      const contents = await Promise.all(batch.map((b) => ws.read(b)))
-      batch.forEach((b, k) => blobSha1.set(b, sha1(contents[k])))
-    }
-    const states = new Map<string, FileState>()
-    for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob)!, mode: f.mode })
-    return { files, states, submodules: all.submodules }
+  private scan(id: string): Promise<{ actual: Map<string, FileState>; manifest: Manifest | null }> {
+    return scanTree(this.ctx.sh, id, this.ctx.layout.tree(id), this.manifestPath(id))
   }
 
   /** Sends `files` (their content from the checkout), the deletions and the new manifest into trees/<id>. */
   private async send(ws: Workspace, id: string, files: TreeFile[], deleted: string[], manifest: Manifest): Promise<void> {
-    const mtime = Math.floor(Date.now() / 1000)
-    // A failure while reading the checkout ends the stream early: the server then lacks meta/manifest and changes
-    // nothing; the failure itself is reported.
-    let failure: Error | undefined
-    async function* stream(): AsyncGenerator<Buffer> {
-      try {
-        yield* entries()
-      } catch (e) {
-        failure = e as Error
-      }
-    }
-    // Entries are gathered into chunks of at least CHUNK bytes: the SSH channel then carries few large packets
-    // rather than three small ones per file.
-    async function* entries(): AsyncGenerator<Buffer> {
-      let pending: Buffer[] = []
-      let size = 0
-      const add = (parts: Buffer[]) => {
-        for (const p of parts) {
-          pending.push(p)
-          size += p.length
-        }
-      }
-      const flush = () => {
-        const out = Buffer.concat(pending)
-        pending = []
-        size = 0
-        return out
-      }
-      for (let i = 0; i < files.length; i += BATCH) {
-        const batch = files.slice(i, i + BATCH)
-        const contents = await Promise.all(batch.map((f) => ws.read(f.blob)))
-        batch.forEach((f, k) => {
-          const content = contents[k]
-          add(
-            f.mode === '120000'
-              ? tarEntry({ path: `files/${f.path}`, link: decodeName(content), mode: 0o777, mtime })
-              : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === '755' ? 0o755 : 0o644, mtime }),
-          )
-        })
-        if (size >= CHUNK) yield flush()
-      }
-      add(tarEntry({ path: 'meta/deleted', content: encodeName(deleted.map((p) => `${p}\0`).join('')), mode: 0o644, mtime }))
-      add(tarEntry({ path: 'meta/manifest', content: encodeName(serializeManifest(manifest)), mode: 0o644, mtime }))
-      add([tarEnd()])
-      yield flush()
-    }
+    const { stream, failure } = transferStream(ws, files, deleted, manifest)
     try {
-      await this.ctx.sh.run(
+      await applyTransfer(
+        this.ctx.sh,
         `send ${files.length} file(s) and ${deleted.length} deletion(s) into ${id}`,
-        APPLY,
-        [this.ctx.layout.tree(id), this.manifestPath(id), `${this.ctx.layout.meta}/incoming-${id}`],
+        this.ctx.layout.tree(id),
+        this.manifestPath(id),
+        `${this.ctx.layout.meta}/incoming-${id}`,
         // Compressed (gzip level 1, cheap): source code shrinks several times, and the SSH channel is the bottleneck.
-        { stdin: Readable.from(stream()).pipe(createGzip({ level: 1 })) },
+        Readable.from(stream).pipe(createGzip({ level: 1 })),
       )
     } finally {
-      if (failure) throw new StepFailure(`reading the checkout failed while sending (${failure.message}): nothing was changed in trees/${id}`)
+      const f = failure()
+      if (f) throw new StepFailure(`reading the checkout failed while sending (${f.message}): nothing was changed in trees/${id}`)
     }
   }
 
@@ -202,7 +78,7 @@ export class PushDriver implements VcsDriver {
     const ws = this.workspace()
     try {
       const commit = await this.resolve(ws, this.ctx.settings.ref)
-      const { files, states, submodules } = await this.desired(ws, commit, [])
+      const { files, states, submodules } = await commitFiles(ws, commit, [])
       const [first, ...others] = treeIds
       await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states, submodules: subMap(submodules) })
       if (others.length) {
@@ -254,7 +130,7 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     const ws = this.workspace()
     try {
       const commit = await this.resolve(ws, ref)
-      const [{ files, states, submodules }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)])
+      const [{ files, states, submodules }, { actual, manifest }] = await Promise.all([commitFiles(ws, commit, paths), this.scan(tree.id)])
       const before: Manifest = manifest ?? { revision: tree.revision, adopted: true, files: new Map(actual) }
       const sameState = (a?: FileState, b?: FileState) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode
       const send = files.filter((f) => !sameState(actual.get(f.path), states.get(f.path)))
@@ -356,10 +232,6 @@ mv -T -- "$1" "$2"
 rm -f -- "$3"`,
       [this.ctx.layout.tree(from), this.ctx.layout.tree(to), this.manifestPath(from), this.manifestPath(to)],
     )
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.ctx.sh.run(`remove tree ${id}`, 'rm -rf -- "$1" "$2"', [this.ctx.layout.tree(id), this.manifestPath(id)])
   }
 
   cleanHalfInit(): Promise<void> {

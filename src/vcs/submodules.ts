@@ -9,7 +9,7 @@
  * Shell functions for the git scripts (they use `gitc`, `die` and the strict prelude of git.ts). Names from the
  * repository are data: they travel NUL-separated, every path follows `--`, and no link in a tree is followed.
  */
-import type { SubmoduleReport } from '../report/model.js'
+import type { SubmoduleChange } from '../domain.js'
 
 export const SUBMODULES = `# sub_mask URL: URL without its user and password.
 sub_mask() { printf '%s' "$1" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\\1***@#'; }
@@ -243,12 +243,12 @@ export function parseSubFlat(text: string): Map<string, { commit: string; url: s
 }
 
 /** Every submodule before and after, by path: bumped, unchanged, added (no `before`) and removed (no `after`). */
-export function submoduleReport(before: Map<string, { commit: string; url: string }>, after: Map<string, { commit: string; url: string }>): SubmoduleReport[] {
+export function submoduleReport(before: Map<string, { commit: string; url: string }>, after: Map<string, { commit: string; url: string }>): SubmoduleChange[] {
   const paths = [...new Set([...before.keys(), ...after.keys()])].sort()
   return paths.map((path) => {
     const b = before.get(path)
     const a = after.get(path)
-    const r: SubmoduleReport = { path, url: (a ?? b)!.url }
+    const r: SubmoduleChange = { path, url: (a ?? b)!.url }
     if (b) r.before = b.commit
     if (a) r.after = a.commit
     return r

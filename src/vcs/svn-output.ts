@@ -4,8 +4,7 @@
  * forbids control characters in versioned paths, so one line of `svn update` or `svn diff` is one entry; `svn status`
  * also lists unversioned names, which may hold a newline: the driver reads it as XML (see SVN_STATUS in svn.ts).
  */
-import type { DriftFile, FileChanges } from '../report/model.js'
-import { emptyChanges } from '../report/model.js'
+import { type DriftFile, emptyChanges, type FileChanges } from '../domain.js'
 
 /** `svn update` notification: text, property, lock and tree-conflict columns, a space, the path. */
 const UPDATE_LINE = /^([ ADUCGER])([ UCG])([ B])([ C]) (.+)$/

@@ -4,7 +4,7 @@
  * when the history holds both (a shallow clone holds only its tip). Runs git on the runner, never a shell.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import type { FileChanges } from '../report/model.js'
+import type { FileChanges } from '../domain.js'
 import { parseNameStatusZ } from './changes.js'
 import { decodeName } from './names.js'
 

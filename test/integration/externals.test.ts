@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { runAs } from '../helpers/proc.js'
 import { makeSvnRepo, type SvnRepo } from '../helpers/svnrepo.js'
-import type { SubmoduleReport } from '../../src/report/model.js'
+import type { SubmoduleChange } from '../../src/domain.js'
 
 interface State {
   state: string
@@ -73,7 +73,7 @@ describe('svn externals over a real sshd', () => {
     expect(h.files.modified).toEqual(['mod/attendance/lib.php'])
     expect(h.files.added).toEqual(['mod/attendance/new.php'])
     expect(h.drift.find((d) => d.role === 'live')?.files).toEqual([{ path: 'mod/attendance/version.php', status: 'modified' }])
-    expect(h.submodules as SubmoduleReport[]).toEqual([{ path: 'mod/attendance', url: plugin.url, before: plugin.p1, after: plugin.p2 }])
+    expect(h.submodules as SubmoduleChange[]).toEqual([{ path: 'mod/attendance', url: plugin.url, before: plugin.p1, after: plugin.p2 }])
     expect(await t.sh(`cat ${t.root}/live/mod/attendance/lib.php ${t.root}/live/mod/attendance/new.php`)).toMatch(/attendance p2[\s\S]*new in p2/)
     // svn merged the hand-made change, as it does for any file; put both trees back as the repository has them.
     const s = await state()
@@ -85,7 +85,7 @@ describe('svn externals over a real sshd', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0)
     const h = r.report!.hosts[0]
     expect(sorted(h.files.deleted)).toEqual(['mod/attendance/lib.php', 'mod/attendance/new.php', 'mod/attendance/version.php'])
-    expect(h.submodules as SubmoduleReport[]).toEqual([{ path: 'mod/attendance', url: plugin.url, before: plugin.p2 }])
+    expect(h.submodules as SubmoduleChange[]).toEqual([{ path: 'mod/attendance', url: plugin.url, before: plugin.p2 }])
     expect(await t.sh(`test -e ${t.root}/live/mod/attendance || echo gone`)).toContain('gone')
   }, 120_000)
 

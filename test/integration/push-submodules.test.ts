@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { run } from '../helpers/proc.js'
 import { makeSubmoduleSite, type SubmoduleSite } from '../helpers/subrepos.js'
-import type { SubmoduleReport } from '../../src/report/model.js'
+import type { SubmoduleChange } from '../../src/domain.js'
 
 let t: Target
 let site: SubmoduleSite
@@ -56,7 +56,7 @@ describe('method push with submodules over a real sshd', () => {
     for (const id of [s.live, s.safe]) {
       expect(await t.sh(`cat ${t.root}/trees/${id}/mod/attendance/lib.php ${t.root}/trees/${id}/mod/attendance/vendor/attlib/attlib.php`)).toMatch(/attendance a1[\s\S]*attlib l1/)
     }
-    expect((r.report!.hosts[0].submodules as SubmoduleReport[]).map((x) => [x.path, x.after, x.url])).toEqual([
+    expect((r.report!.hosts[0].submodules as SubmoduleChange[]).map((x) => [x.path, x.after, x.url])).toEqual([
       ['mod/attendance', site.commits.attendance.a1, '../attendance.git'],
       ['mod/attendance/vendor/attlib', site.commits.attlib.l1, '../attlib.git'],
     ])
@@ -68,7 +68,7 @@ describe('method push with submodules over a real sshd', () => {
     const h = r.report!.hosts[0]
     expect([...h.files.modified].sort()).toEqual(['.gitmodules', 'mod/attendance/lib.php', 'mod/attendance/vendor/attlib/attlib.php'])
     expect([...h.files.added].sort()).toEqual(['mod/attendance/lang/en/attendance.php', 'mod/certificate/lib.php', 'mod/certificate/version.php'])
-    expect((h.submodules as SubmoduleReport[]).map((x) => [x.path, x.before, x.after])).toEqual([
+    expect((h.submodules as SubmoduleChange[]).map((x) => [x.path, x.before, x.after])).toEqual([
       ['mod/attendance', site.commits.attendance.a1, site.commits.attendance.a2],
       ['mod/attendance/vendor/attlib', site.commits.attlib.l1, site.commits.attlib.l2],
       ['mod/certificate', undefined, site.commits.certificate],

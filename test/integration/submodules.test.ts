@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { makeSubmoduleSite, type SubmoduleSite } from '../helpers/subrepos.js'
-import type { SubmoduleReport } from '../../src/report/model.js'
+import type { SubmoduleChange } from '../../src/domain.js'
 
 interface State {
   state: string
@@ -164,7 +164,7 @@ cd "$d"; patch -s -p1 < ${live.patch}; grep -q 'hand fix' mod/attendance/lib.php
     expect(sorted(h.files.modified)).toEqual(['mod/attendance/lib.php', 'mod/attendance/vendor/attlib/attlib.php'])
     expect(h.files.deleted).toEqual(['mod/attendance/lang/en/attendance.php'])
     expect(h.files.added).toEqual([])
-    expect((h.submodules as SubmoduleReport[]).map((x) => [x.path, x.before, x.after])).toEqual([
+    expect((h.submodules as SubmoduleChange[]).map((x) => [x.path, x.before, x.after])).toEqual([
       ['mod/attendance', site.commits.attendance.a2, site.commits.attendance.a1],
       ['mod/attendance/vendor/attlib', site.commits.attlib.l2, site.commits.attlib.l1],
     ])

@@ -7,7 +7,8 @@ import { composeReportMail, MAIL_ATTACHMENT_LIMIT, MAIL_FILE_LIMIT } from '../..
 import { renderHtml } from '../../../src/report/html.js'
 import { renderJson } from '../../../src/report/json.js'
 import { renderMarkdown, SUMMARY_LIMIT } from '../../../src/report/markdown.js'
-import { countChangedPaths, type Report } from '../../../src/report/model.js'
+import { countChangedPaths } from '../../../src/domain.js'
+import type { Report } from '../../../src/report/model.js'
 import { renderText } from '../../../src/report/text.js'
 import { expectGolden, largeReport, loadReport } from '../../helpers/reports.js'
 
