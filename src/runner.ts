@@ -2,6 +2,7 @@
  * One run, the same from the Action and from the CLI: inputs -> settings -> engine -> report files, outputs, summary.
  * Exit codes: 0 success, 1 failure (or refusal), 2 invalid input.
  */
+import { InputErrors } from './errors.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runHosts } from './fleet.js'
@@ -16,7 +17,6 @@ import { readSettings, type Settings } from './settings.js'
 import type { HostTarget } from './settings.js'
 import { maskValues } from './secrets.js'
 import type { SshConnection } from './transport/ssh.js'
-import { InputErrors } from './validate.js'
 import { VERSION } from './version.js'
 
 export interface RunnerIO {
@@ -82,7 +82,7 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
     if (e instanceof InputErrors) {
       for (const err of e.errors) log.error(err.message)
       log.error(`${e.errors.length} input problem(s): nothing was done on any server`)
-      return { exitCode: 2 }
+      return { exitCode: e.exitCode }
     }
     throw e
   }

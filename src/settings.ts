@@ -2,6 +2,7 @@
  * Inputs -> one validated Settings object. Every input is checked here, before any connection is made; all problems
  * are reported together, each naming the input, the problem and the fix. Nothing downstream reads inputs directly.
  */
+import { InputError, InputErrors } from './errors.js'
 import { randomBytes } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
@@ -14,8 +15,6 @@ import { checkSource } from './vcs/source.js'
 import {
   checkRaw,
   credentialsIn,
-  InputError,
-  InputErrors,
   parseAbsolutePath,
   parseBool,
   parseEmail,

@@ -2,6 +2,7 @@
  * The server's state (`.delivery/state.json`): which tree is live, which is safe, which is being worked on, and what
  * each tree holds. Parsed strictly: a damaged file is reported, never guessed at.
  */
+import { DeliveryError } from '../errors.js'
 
 export const LAYOUT_VERSION = 1
 
@@ -80,7 +81,8 @@ export interface ServerState {
   lastRun?: { runId: string; mode: string; actor: string; at: string }
 }
 
-export class StateError extends Error {
+export class StateError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(message: string) {
     super(message)
     this.name = 'StateError'

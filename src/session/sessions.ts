@@ -4,6 +4,7 @@
  * the open session). A cut connection leaves at worst a partial last line in the .jsonl file, which readers skip and
  * report; it never breaks the next run.
  */
+import { DeliveryError } from '../errors.js'
 import type { SessionIntervention } from '../report/model.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
@@ -39,7 +40,8 @@ export interface SessionData {
   damaged: string[]
 }
 
-export class SessionError extends Error {
+export class SessionError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(message: string) {
     super(message)
     this.name = 'SessionError'

@@ -3,10 +3,11 @@
  * outside `keep`). Found before a tree is overwritten, saved as a patch under .delivery/drift/, listed in the report;
  * `on-drift: fail` stops the run before anything changes.
  */
+import { StepFailure } from '../errors.js'
 import type { DriftReport } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { isKept } from '../vcs/changes.js'
-import { type HostContext, StepFailure, step } from './context.js'
+import { type HostContext, step } from './context.js'
 
 const ROLE_ORDER = ['live', 'safe', 'work']
 

@@ -2,6 +2,7 @@
  * The one signature for running a remote command, and the one error for a failed one.
  */
 import type { Readable } from 'node:stream'
+import { DeliveryError } from '../errors.js'
 
 export interface RunParams {
   /** Data written to the command's standard input (then closed). */
@@ -85,7 +86,8 @@ export interface RunResult {
 export { maskSecrets } from '../secrets.js'
 
 /** A remote command that failed: host, what it was doing, exit code, and its error output (secrets masked). */
-export class RunError extends Error {
+export class RunError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     readonly host: string,
     readonly what: string,
@@ -108,7 +110,8 @@ export class TimeoutError extends RunError {
 }
 
 /** The SSH connection was lost, or could not be made. */
-export class ConnectionError extends Error {
+export class ConnectionError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     readonly host: string,
     message: string,

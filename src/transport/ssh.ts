@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream'
 import ssh2 from 'ssh2'
+import { DeliveryError } from '../errors.js'
 import type { ClientChannel, ConnectConfig } from 'ssh2'
 import type { HostTarget, SshAuth } from '../settings.js'
 import { type HostKeyPolicy, verifyHostKey } from './hostkeys.js'
@@ -92,7 +93,8 @@ function openClient(
 }
 
 /** A failure on the jump host, not on the server behind it. */
-class JumpError extends Error {
+class JumpError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     message: string,
     readonly level: string | undefined,

@@ -8,12 +8,12 @@
  * holds the tree's revision, else the comparison of the checksums (renames: a deleted and an added file with the
  * same content). Works with a shallow checkout.
  */
+import { StepFailure } from '../errors.js'
 import { Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
-import { StepFailure } from '../steps/context.js'
 import { inPaths, isKept } from './changes.js'
 import { cleanTrees, field } from './common.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'

@@ -6,10 +6,10 @@
  * found before anything is touched (a dry-run merge of each hand-changed file), and the update then fails naming the
  * files. Credentials go to svn through its standard input (`--password-from-stdin`), never on a command line.
  */
+import { StepFailure } from '../errors.js'
 import type { DriftFile } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
-import { StepFailure } from '../steps/context.js'
 import { inPaths } from './changes.js'
 import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
