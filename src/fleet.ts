@@ -12,7 +12,7 @@ import type { HostTarget, Settings } from './settings.js'
 import { type HostContext, journal, plan, step } from './steps/context.js'
 import { healthCheck } from './steps/health.js'
 import { runHook } from './steps/hooks.js'
-import { JumpTunnel } from './transport/ssh.js'
+import { JumpTunnel } from './transport/jump.js'
 
 /**
  * shared-code: a node that serves the code volume the first host delivered to. It checks that it sees the layout as

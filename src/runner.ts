@@ -16,6 +16,7 @@ import { countChangedPaths, overallOutcome, REPORT_SCHEMA_VERSION, type Report }
 import { readSettings, type Settings } from './settings.js'
 import type { HostTarget } from './settings.js'
 import { maskValues } from './secrets.js'
+import { newSessionId } from './session/sessions.js'
 import type { SshConnection } from './transport/ssh.js'
 import { VERSION } from './version.js'
 
@@ -86,6 +87,7 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
     }
     throw e
   }
+  settings.run.sessionId = newSessionId(new Date())
   secrets = settings.secrets
   registerSecrets(secrets, io.setSecret)
   if (settings.hostKeys.insecure) {

@@ -8,9 +8,12 @@ import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
 import { maskSecrets, secretsInCommand } from './secrets.js'
 import { type ChatEvent, type ChatSettings, CHAT_EVENTS, type ChatTarget } from './notify/chat-settings.js'
-import { newSessionId } from './session/sessions.js'
 import { HEARTBEAT_S, MIN_LOCK_TIMEOUT_S } from './remote/lock.js'
+import type { HostTarget, JumpTarget, SshAuth } from './transport/client.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
+
+// The connection types belong to the transport; the settings build them from the inputs.
+export type { HostTarget, SshAuth } from './transport/client.js'
 import { checkSource } from './vcs/source.js'
 import {
   checkRaw,
@@ -47,20 +50,6 @@ export type Mode = (typeof MODES)[number]
 export const METHODS = ['git', 'svn', 'cvs', 'push'] as const
 export type Method = (typeof METHODS)[number]
 
-export interface HostTarget {
-  user: string
-  host: string
-  port: number
-  /** `user@host:port`, the name used in reports and logs. */
-  label: string
-}
-
-export interface SshAuth {
-  privateKey?: string
-  passphrase?: string
-  password?: string
-}
-
 export interface MailSettings {
   to: string[]
   from: string
@@ -87,7 +76,7 @@ export interface RunContext {
   workspace: string
   /** Where report files are written on the runner. */
   reportRoot: string
-  /** The id a session-open of this run gives its session (the same on every host). */
+  /** The id a session-open of this run gives its session (the same on every host); made by the runner ('' until then). */
   sessionId: string
 }
 
@@ -96,7 +85,7 @@ export interface Settings {
   hosts: HostTarget[]
   auth: SshAuth
   hostKeys: HostKeyPolicy
-  jump?: { target: HostTarget; auth: SshAuth }
+  jump?: JumpTarget
   timeoutMs: number
   /** Bound of a server command that has none of its own (`command-timeout`), in ms. */
   commandTimeoutMs: number
@@ -260,7 +249,7 @@ function defaultRunContext(env: NodeJS.ProcessEnv): RunContext {
     job: env.GITHUB_JOB ?? 'cli',
     workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
     reportRoot: env.RUNNER_TEMP ?? process.cwd(),
-    sessionId: newSessionId(new Date()),
+    sessionId: '',
   }
 }
 
