@@ -10,7 +10,8 @@ import { Layout } from './remote/server.js'
 import { RemoteShell } from './remote/shell.js'
 import { registerSecrets } from './runner.js'
 import { type HostTarget, readSettings, type Settings } from './settings.js'
-import { JumpTunnel, SshConnection } from './transport/ssh.js'
+import { JumpTunnel } from './transport/jump.js'
+import { SshConnection } from './transport/ssh.js'
 
 /** Releases this run's lock on each host; returns the labels of hosts where it was released. */
 export async function releaseHeldLocks(settings: Settings, hosts: HostTarget[], warn: (m: string) => void): Promise<string[]> {

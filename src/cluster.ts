@@ -5,6 +5,7 @@
  * upgrade, purge) run once, on the first node, and the per-node ones (switch, alternative component cache, local
  * cache, after-switch, health) on each. Every lock is held until the whole sequence is over.
  */
+import { Refusal, StepFailure } from './errors.js'
 import { type SwitchPlan, UnsafeToGoBack } from './app/app.js'
 import type { MoodleApp } from './app/moodle.js'
 import { type EngineOptions, type HostResult, runHost } from './engine.js'
@@ -13,7 +14,7 @@ import { prepareDelivery } from './modes/deliver.js'
 import { goback } from './modes/goback.js'
 import { treeRevision } from './remote/state.js'
 import type { Settings } from './settings.js'
-import { type HostContext, journal, mustState, plan, Refusal, skipped, step, StepFailure } from './steps/context.js'
+import { type HostContext, journal, mustState, plan, skipped, step } from './steps/context.js'
 import { healthCheck } from './steps/health.js'
 import { runHook } from './steps/hooks.js'
 import { freshPath, keepFiles, switchTo } from './steps/switch.js'

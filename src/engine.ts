@@ -4,6 +4,7 @@
  * rolling, or canary), each with its own connection, lock and report section; with shared-code the first host
  * delivers and the others run the per-node steps; with cluster, src/cluster.ts runs the nodes as one site.
  */
+import { describeError, Refusal, StepFailure } from './errors.js'
 import { type AppDriver, NoApp } from './app/app.js'
 import { MoodleApp } from './app/moodle.js'
 import type { Logger } from './log.js'
@@ -11,7 +12,7 @@ import { backtoprod } from './modes/backtoprod.js'
 import { deliver } from './modes/deliver.js'
 import { INTERVENTION_MODES, refusal, WRITING_MODES } from './modes/fit.js'
 import { joinSession, sessionClose, sessionOpen } from './modes/session.js'
-import { type SessionData, SessionError } from './session/sessions.js'
+import type { SessionData } from './session/sessions.js'
 import { goback } from './modes/goback.js'
 import { init } from './modes/init.js'
 import { status } from './modes/status.js'
@@ -21,15 +22,15 @@ import { type HostReport, newHostReport } from './report/model.js'
 import { acquireLock, describeHolder, HeldLock, LockLostError, releaseLock } from './remote/lock.js'
 import { Layout, type Probe, probe } from './remote/server.js'
 import { RemoteShell } from './remote/shell.js'
-import { StateError, treeRevision } from './remote/state.js'
+import { treeRevision } from './remote/state.js'
 import { phpCommandForm, phpProblem, probePhpAs, probeSudo, sudoersLine, sudoProblem } from './remote/sudo.js'
 import type { HostTarget, Settings } from './settings.js'
-import { type HostContext, journal, Refusal, StepFailure } from './steps/context.js'
+import { type HostContext, journal } from './steps/context.js'
 import { auditPermissions } from './steps/permissions.js'
 import { publishStatusPage } from './steps/status-page.js'
 import { needsReconcile, reconcile } from './steps/switch.js'
-import { ConnectionError, RunError } from './transport/run.js'
-import { JumpTunnel, SshConnection } from './transport/ssh.js'
+import { JumpTunnel } from './transport/jump.js'
+import { SshConnection } from './transport/ssh.js'
 import type { VcsContext } from './vcs/driver.js'
 import { createDriver } from './vcs/index.js'
 
@@ -140,12 +141,6 @@ async function phpSudoStep(report: HostReport, sh: RemoteShell, login: string, w
  * Connects to a host, checks that sudo may be used (before anything else runs there), probes the delivery root and
  * builds the host's context. Writes nothing on the server.
  */
-/** An error as the report says it: our own errors by their message, anything unexpected with its kind. */
-export function describeError(err: Error): string {
-  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError || err instanceof LockLostError
-  return ours ? err.message : `${err.name}: ${err.message}`
-}
-
 export async function openHost(settings: Settings, target: HostTarget, opts: EngineOptions, report: HostReport, held: Held): Promise<HostContext> {
   const { log } = opts
   const layout = new Layout(settings.path)

@@ -2,16 +2,17 @@
  * Many hosts: the strategies (parallel, rolling, canary, bounded by max-parallel), shared code, where the first
  * host delivers to the code volume and the others run the per-node steps, and clusters (src/cluster.ts).
  */
+import { describeError, StepFailure } from './errors.js'
 import { CLUSTER_MODES, runCluster } from './cluster.js'
-import { type EngineOptions, describeError, type Held, type HostResult, openHost, runHost } from './engine.js'
+import { type EngineOptions, type Held, type HostResult, openHost, runHost } from './engine.js'
 import { newHostReport } from './report/model.js'
 import { liveTreeId, probe, type Probe } from './remote/server.js'
 import { treeRevision } from './remote/state.js'
 import type { HostTarget, Settings } from './settings.js'
-import { type HostContext, journal, plan, StepFailure, step } from './steps/context.js'
+import { type HostContext, journal, plan, step } from './steps/context.js'
 import { healthCheck } from './steps/health.js'
 import { runHook } from './steps/hooks.js'
-import { JumpTunnel } from './transport/ssh.js'
+import { JumpTunnel } from './transport/jump.js'
 
 /**
  * shared-code: a node that serves the code volume the first host delivered to. It checks that it sees the layout as

@@ -2,6 +2,7 @@
  * One run, the same from the Action and from the CLI: inputs -> settings -> engine -> report files, outputs, summary.
  * Exit codes: 0 success, 1 failure (or refusal), 2 invalid input.
  */
+import { InputErrors } from './errors.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runHosts } from './fleet.js'
@@ -16,8 +17,8 @@ import { overallOutcome, REPORT_SCHEMA_VERSION, type Report } from './report/mod
 import { readSettings, type Settings } from './settings.js'
 import type { HostTarget } from './settings.js'
 import { maskValues } from './secrets.js'
+import { newSessionId } from './session/sessions.js'
 import type { SshConnection } from './transport/ssh.js'
-import { InputErrors } from './validate.js'
 import { VERSION } from './version.js'
 
 export interface RunnerIO {
@@ -83,10 +84,11 @@ export async function runDelivery(io: RunnerIO): Promise<RunResult> {
     if (e instanceof InputErrors) {
       for (const err of e.errors) log.error(err.message)
       log.error(`${e.errors.length} input problem(s): nothing was done on any server`)
-      return { exitCode: 2 }
+      return { exitCode: e.exitCode }
     }
     throw e
   }
+  settings.run.sessionId = newSessionId(new Date())
   secrets = settings.secrets
   registerSecrets(secrets, io.setSecret)
   if (settings.hostKeys.insecure) {

@@ -3,26 +3,8 @@
  * the problem with the value and the fix. Values are shown back only in a truncated, printable form, with any
  * credentials of a URL hidden; the value of a secret input is never shown.
  */
+import { InputError } from './errors.js'
 import type { InputName } from './inputs.js'
-
-export class InputError extends Error {
-  constructor(
-    readonly input: string,
-    readonly problem: string,
-    readonly fix: string,
-  ) {
-    super(`Input '${input}': ${problem}. ${fix}`)
-    this.name = 'InputError'
-  }
-}
-
-/** Several input errors at once (every input is checked before anything is reported). */
-export class InputErrors extends Error {
-  constructor(readonly errors: InputError[]) {
-    super(errors.map((e) => e.message).join('\n'))
-    this.name = 'InputErrors'
-  }
-}
 
 /** A value shown back in a message: printable, at most 60 characters, the user part of a URL or CVSROOT hidden. */
 export function show(value: string): string {

@@ -2,6 +2,7 @@
  * The application served from the trees: what it needs kept across updates, its version, and the steps it needs
  * around a switch of `live` (Moodle: upgrade, maintenance, caches). `none` needs nothing.
  */
+import { DeliveryError } from '../errors.js'
 import type { HostContext } from '../steps/context.js'
 import type { RemoteShell } from '../remote/shell.js'
 import type { TreeRecord } from '../remote/state.js'
@@ -33,7 +34,8 @@ export interface SwitchPlan {
 }
 
 /** Thrown by `afterSwitch` when the failure leaves the database changed: going back is not safe. */
-export class UnsafeToGoBack extends Error {
+export class UnsafeToGoBack extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     message: string,
     /** What an operator must restore by hand. */

@@ -4,9 +4,10 @@
  * that would be taken. Also the announcement of maintenance to users (`maintenance.php --enablelater`) and the hint a
  * refused goback gives when a snapshot could take the site back.
  */
+import { StepFailure } from '../errors.js'
 import type { ComponentChange, UpgradePlanReport } from '../report/model.js'
 import type { HostContext } from '../steps/context.js'
-import { StepFailure, step } from '../steps/context.js'
+import { step } from '../steps/context.js'
 import { backupDir, cannotDump, databaseSize, humanBytes, readDbConfig, snapshotFor } from './moodle-db.js'
 import type { MoodleApp } from './moodle.js'
 

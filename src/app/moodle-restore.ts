@@ -5,8 +5,9 @@
  * database's version checked to be the snapshot's. A failed restore leaves maintenance on and says what the database
  * holds.
  */
+import { Refusal, StepFailure } from '../errors.js'
 import type { ServerState, TreeRecord } from '../remote/state.js'
-import { type HostContext, Refusal, StepFailure, journal, plan, skipped, step } from '../steps/context.js'
+import { type HostContext, journal, plan, skipped, step } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import type { SwitchPlan } from './app.js'
 import { type DbConfig, type SnapshotRecord, humanBytes, readDbConfig, restoreCacheConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'

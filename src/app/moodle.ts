@@ -6,8 +6,9 @@
  * writes into moodledata), as `sudo -n -u WEB PHP SCRIPT ARGS...` unless the web user is the login user. Moodle 5.1+ keeps its web root
  * and CLI under `public/` (config.php stays at the root).
  */
+import { Refusal, StepFailure } from '../errors.js'
 import type { HostContext } from '../steps/context.js'
-import { Refusal, StepFailure, skipped, step } from '../steps/context.js'
+import { skipped, step } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { syncKeep } from '../steps/copy.js'
 import type { RemoteShell } from '../remote/shell.js'

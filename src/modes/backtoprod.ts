@@ -4,10 +4,11 @@
  * before the maintenance window opens. Then the application's steps, `after-switch`, and the health check. A failure after a code-only
  * switch goes back to the safe tree when `auto-rollback` is on; after a database upgrade it never does.
  */
+import { StepFailure } from '../errors.js'
 import { UnsafeToGoBack } from '../app/app.js'
 import { mayRestoreAfterFailedUpgrade, restoreAfterFailedUpgrade } from '../app/moodle-restore.js'
 import { treeRevision } from '../remote/state.js'
-import { type HostContext, journal, mustState, plan, step, StepFailure } from '../steps/context.js'
+import { type HostContext, journal, mustState, plan, step } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, keepFiles, switchTo } from '../steps/switch.js'

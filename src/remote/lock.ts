@@ -7,6 +7,7 @@
  * lines) and takes the lock. Every state write and switch checks, in the same server command, that the lock is still
  * the run's own (`OWN_LOCK`); a run that lost it changes nothing more.
  */
+import { DeliveryError } from '../errors.js'
 import type { Layout } from './server.js'
 import type { RemoteShell } from './shell.js'
 import { RunError } from '../transport/run.js'
@@ -44,7 +45,8 @@ export function describeHolder(h: LockInfo): string {
 }
 
 /** The run no longer holds its lock: it changed nothing after noticing. */
-export class LockLostError extends Error {
+export class LockLostError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     readonly host: string,
     readonly holder: LockInfo | null,

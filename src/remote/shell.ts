@@ -6,7 +6,7 @@
  */
 import { quote } from 'shell-quote'
 import type { SshConnection } from '../transport/ssh.js'
-import { type RunParams, type RunResult, TimeoutError, type Transport } from '../transport/run.js'
+import { type RunParams, type RunResult, TimeoutError } from '../transport/run.js'
 import { END_RUN, type LockGuard, LockLostError } from './lock.js'
 
 /** Quotes words for a POSIX shell. */
@@ -42,7 +42,7 @@ export interface ShellParams extends RunParams {
 /** Numbers the commands of this process: with the run id, each command's marker is unique. */
 let sequence = 0
 
-export class RemoteShell implements Transport {
+export class RemoteShell {
   /** Set while the run holds the lock: state writes and switches check it on the server; once lost, nothing runs. */
   guard?: LockGuard
 

@@ -3,6 +3,7 @@
  * each tree holds. Parsed strictly: a damaged file is reported, never guessed at.
  */
 import { compactTime } from '../domain.js'
+import { DeliveryError } from '../errors.js'
 
 export const LAYOUT_VERSION = 1
 
@@ -81,7 +82,8 @@ export interface ServerState {
   lastRun?: { runId: string; mode: string; actor: string; at: string }
 }
 
-export class StateError extends Error {
+export class StateError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(message: string) {
     super(message)
     this.name = 'StateError'

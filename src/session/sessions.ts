@@ -5,6 +5,7 @@
  * report; it never breaks the next run.
  */
 import { compactTime } from '../domain.js'
+import { DeliveryError } from '../errors.js'
 import type { Layout } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import { maskValues } from '../secrets.js'
@@ -19,7 +20,8 @@ export interface SessionData {
   damaged: string[]
 }
 
-export class SessionError extends Error {
+export class SessionError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(message: string) {
     super(message)
     this.name = 'SessionError'

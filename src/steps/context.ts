@@ -3,6 +3,7 @@
  * application drivers, the host's report section, and the state as last read or written.
  */
 import type { AppDriver } from '../app/app.js'
+import { Refusal } from '../errors.js'
 import type { SessionData } from '../session/sessions.js'
 import type { Logger } from '../log.js'
 import type { HostReport, Outcome } from '../report/model.js'
@@ -11,22 +12,6 @@ import type { RemoteShell } from '../remote/shell.js'
 import type { ServerState } from '../remote/state.js'
 import type { HostTarget, Settings } from '../settings.js'
 import type { VcsDriver } from '../vcs/driver.js'
-
-/** A mode that does not fit the server's state: nothing was changed; the message names the mode to run instead. */
-export class Refusal extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'Refusal'
-  }
-}
-
-/** A failure the step already explained (the message is for people, no stack needed). */
-export class StepFailure extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'StepFailure'
-  }
-}
 
 export interface HostContext {
   settings: Settings

@@ -4,10 +4,11 @@
  * `on-drift: fail` stops the run before anything changes.
  */
 import { compactTime } from '../domain.js'
+import { StepFailure } from '../errors.js'
 import type { DriftReport } from '../report/model.js'
 import type { TreeRecord } from '../remote/state.js'
 import { isKept } from '../vcs/changes.js'
-import { type HostContext, StepFailure, step } from './context.js'
+import { type HostContext, step } from './context.js'
 
 const ROLE_ORDER = ['live', 'safe', 'work']
 

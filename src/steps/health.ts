@@ -6,12 +6,13 @@
  * PHP or wget, whichever it has. Redirects are not followed; TLS certificates are not verified (the check sends nothing
  * secret, and a site on 127.0.0.1 rarely holds a certificate for that name). Retried within a bounded time.
  */
+import { StepFailure } from '../errors.js'
 import http from 'node:http'
 import { isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import type { HealthReport } from '../report/model.js'
-import { type HostContext, StepFailure, skipped, step } from './context.js'
+import { type HostContext, skipped, step } from './context.js'
 
 const PROBE = `url=$1; php=$2; body=$(mktemp); trap 'rm -f "$body"' EXIT
 if command -v curl >/dev/null 2>&1; then

@@ -2,14 +2,16 @@
  * The one signature for running a remote command, and the one error for a failed one.
  */
 import type { Readable } from 'node:stream'
+import { DeliveryError } from '../errors.js'
 
 export interface RunParams {
   /** Data written to the command's standard input (then closed). */
   stdin?: string | Buffer | Readable
   /**
-   * Milliseconds before the command is stopped: the channel is closed and the command fails with TimeoutError. Closing
-   * the channel does not end the command on the server (sshd leaves a command without a pty running): the remote
-   * shell (src/remote/shell.ts) then ends the command's whole process group over a new channel.
+   * Milliseconds before the command is stopped: a TERM signal is asked for, the channel is closed and the command fails
+   * with TimeoutError at once. Neither ends the command on the server for certain (sshd leaves a command without a pty
+   * running, and may ignore the signal): the remote shell (src/remote/shell.ts) then ends the command's whole process
+   * group over a new channel.
    */
   timeoutMs?: number
   /** Do not throw on a non-zero exit code. */
@@ -85,7 +87,8 @@ export interface RunResult {
 export { maskSecrets } from '../secrets.js'
 
 /** A remote command that failed: host, what it was doing, exit code, and its error output (secrets masked). */
-export class RunError extends Error {
+export class RunError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     readonly host: string,
     readonly what: string,
@@ -99,7 +102,11 @@ export class RunError extends Error {
   }
 }
 
-/** A command stopped at its timeout (code 124); `ended` says what became of its process group on the server. */
+/**
+ * A command stopped at its timeout (code 124). The transport closes the channel and fails at once, without waiting for
+ * the command; RemoteShell (src/remote/shell.ts) then ends the command's process group on the server over a new channel
+ * and throws a TimeoutError whose stderr ends with what became of that group (ended, already gone, or still running).
+ */
 export class TimeoutError extends RunError {
   constructor(host: string, what: string, stdout: string, stderr: string, readonly timeoutMs: number) {
     super(host, what, 124, stdout, stderr)
@@ -108,7 +115,8 @@ export class TimeoutError extends RunError {
 }
 
 /** The SSH connection was lost, or could not be made. */
-export class ConnectionError extends Error {
+export class ConnectionError extends DeliveryError {
+  readonly kind = 'failure'
   constructor(
     readonly host: string,
     message: string,
@@ -117,17 +125,4 @@ export class ConnectionError extends Error {
     super(message)
     this.name = 'ConnectionError'
   }
-}
-
-/** Anything that runs bash scripts on a server. */
-export interface Transport {
-  readonly label: string
-  /**
-   * Runs `script` with bash on the server, with `args` as its positional parameters ($1...). The script is this
-   * program's own text; every value from an input travels in `args`, quoted.
-   */
-  run(what: string, script: string, args?: string[], params?: RunParams): Promise<RunResult>
-  close(): Promise<void>
-  /** Number of SSH connections opened so far (1 for a healthy run). */
-  readonly connections: number
 }

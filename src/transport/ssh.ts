@@ -1,16 +1,13 @@
 /**
  * SSH transport over ssh2: one connection per host per run, reused for every command, host key checked before any
- * authentication, transient connection errors retried with backoff, optional jump host (a bastion the connections to
- * the servers are tunnelled through with `direct-tcpip` channels; its host key is checked like the servers').
+ * authentication, transient connection errors retried with backoff, optionally through a jump host (transport/jump.ts).
  */
 import type { Duplex } from 'node:stream'
-import ssh2 from 'ssh2'
-import type { ClientChannel, ConnectConfig } from 'ssh2'
-import type { HostTarget, SshAuth } from '../settings.js'
-import { type HostKeyPolicy, verifyHostKey } from './hostkeys.js'
+import type { ClientChannel } from 'ssh2'
+import { type Client, type HostTarget, isTransient, type JumpTarget, openClient, type SshAuth } from './client.js'
+import type { HostKeyPolicy } from './hostkeys.js'
+import { JumpError, JumpTunnel } from './jump.js'
 import { BoundedOutput, ConnectionError, maskSecrets, OUTPUT_KEEP_BYTES, RunError, type RunParams, type RunResult, TimeoutError } from './run.js'
-
-const { Client } = ssh2
 
 export interface ConnectOptions {
   target: HostTarget
@@ -18,7 +15,7 @@ export interface ConnectOptions {
   hostKeys: HostKeyPolicy
   timeoutMs: number
   /** A jump host of this connection's own (opened, then closed with the connection). */
-  jump?: { target: HostTarget; auth: SshAuth }
+  jump?: JumpTarget
   /** A jump host shared by several connections (a fleet): one connection to the bastion, a channel per server. */
   tunnel?: JumpTunnel
   secrets: string[]
@@ -30,159 +27,7 @@ export interface ConnectOptions {
   onRetry?: (message: string, waitMs: number) => void
 }
 
-const TRANSIENT = /Not connected|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i
-
-function isTransient(e: Error & { code?: string; level?: string }): boolean {
-  if (e.level === 'client-authentication') return false
-  return TRANSIENT.test(`${e.code ?? ''} ${e.message}`)
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Opens one authenticated ssh2 client, through `sock` when given. */
-function openClient(
-  target: HostTarget,
-  auth: SshAuth,
-  hostKeys: HostKeyPolicy,
-  timeoutMs: number,
-  sock?: Duplex,
-): Promise<InstanceType<typeof Client>> {
-  return new Promise((resolve, reject) => {
-    const client = new Client()
-    let hostKeyProblem: string | undefined
-    let settled = false
-    const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      readyTimeout: timeoutMs,
-      keepaliveInterval: 10_000,
-      keepaliveCountMax: 3,
-      hostVerifier: (key: Buffer) => {
-        const verdict = verifyHostKey(hostKeys, target.host, target.port, key)
-        if (!verdict.ok) hostKeyProblem = verdict.reason
-        return verdict.ok
-      },
-    }
-    if (sock) config.sock = sock
-    if (auth.privateKey) {
-      config.privateKey = auth.privateKey
-      if (auth.passphrase !== undefined) config.passphrase = auth.passphrase
-    }
-    if (auth.password !== undefined) config.password = auth.password
-    // Every command is a few small packets each way: without TCP_NODELAY, Nagle's algorithm and the server's delayed
-    // ACK hold many exchanges for ~40 ms each (measured: a 26-command delivery in 3.4 s instead of 0.6 s; bench/).
-    client.once('connect', () => client.setNoDelay(true))
-    client.once('ready', () => {
-      settled = true
-      resolve(client)
-    })
-    client.on('error', (err: Error & { level?: string }) => {
-      if (settled) return
-      settled = true
-      client.end()
-      if (hostKeyProblem) {
-        const e = new Error(`host key verification failed: ${hostKeyProblem}`) as Error & { level?: string }
-        e.level = 'host-key'
-        reject(e)
-      } else reject(err)
-    })
-    client.connect(config)
-  })
-}
-
-/** A failure on the jump host, not on the server behind it. */
-class JumpError extends Error {
-  constructor(
-    message: string,
-    readonly level: string | undefined,
-    readonly transient: boolean,
-  ) {
-    super(message)
-    this.name = 'JumpError'
-  }
-}
-
-const CHANNEL_PROHIBITED = 1
-const CHANNEL_CONNECT_FAILED = 2
-const CHANNEL_RESOURCE_SHORTAGE = 4
-
-/**
- * The jump host: one authenticated connection to the bastion, opened on first use and reopened if it drops, through
- * which each server connection is a `direct-tcpip` channel (ssh2 `forwardOut`, as `ssh -J` does). Shared by the
- * hosts of a run, so a fleet behind one bastion costs the bastion one login, not one per server.
- */
-export class JumpTunnel {
-  private client?: InstanceType<typeof Client>
-  private opening?: Promise<InstanceType<typeof Client>>
-  private closed = false
-
-  constructor(
-    readonly target: HostTarget,
-    private readonly auth: SshAuth,
-    private readonly hostKeys: HostKeyPolicy,
-    private readonly timeoutMs: number,
-  ) {}
-
-  get label(): string {
-    return this.target.label
-  }
-
-  private open(): Promise<InstanceType<typeof Client>> {
-    if (this.client) return Promise.resolve(this.client)
-    if (this.closed) return Promise.reject(new JumpError(`jump host ${this.label}: closed`, undefined, false))
-    this.opening ??= openClient(this.target, this.auth, this.hostKeys, this.timeoutMs)
-      .then((c) => {
-        const gone = () => {
-          if (this.client === c) this.client = undefined
-        }
-        c.on('close', gone)
-        c.on('error', gone)
-        if (this.closed) c.end()
-        else this.client = c
-        return c
-      })
-      .catch((e: Error & { level?: string }) => {
-        const level = e.level
-        const message =
-          level === 'client-authentication'
-            ? `authentication failed for ${this.target.user} at the jump host ${this.label}: check jump-private-key (or private-key) and the jump host's authorized_keys`
-            : `jump host ${this.label}: ${e.message}`
-        throw new JumpError(message, level, isTransient(e))
-      })
-      .finally(() => {
-        this.opening = undefined
-      })
-    return this.opening
-  }
-
-  /** A stream to `host:port` as seen from the bastion. */
-  async forward(host: string, port: number): Promise<Duplex> {
-    const client = await this.open()
-    return new Promise<Duplex>((resolve, reject) => {
-      client.forwardOut('127.0.0.1', 0, host, port, (err: (Error & { reason?: number }) | undefined, stream: ClientChannel) => {
-        if (!err) {
-          resolve(stream)
-          return
-        }
-        const hint =
-          err.reason === CHANNEL_PROHIBITED
-            ? ' (the jump host forbids forwarding there: it needs AllowTcpForwarding yes (or local) in its sshd_config, and this destination among those allowed by PermitOpen or by permitopen= on the key\'s authorized_keys line)'
-            : err.reason === CHANNEL_CONNECT_FAILED
-              ? ' (the jump host cannot reach that address and port)'
-              : ''
-        const transient = err.reason === CHANNEL_CONNECT_FAILED || err.reason === CHANNEL_RESOURCE_SHORTAGE || isTransient(err)
-        reject(new JumpError(`the jump host ${this.label} could not open a connection to ${host}:${port}: ${err.message}${hint}`, undefined, transient))
-      })
-    })
-  }
-
-  close(): void {
-    this.closed = true
-    this.client?.end()
-    this.client = undefined
-  }
-}
 
 export class SshConnection {
   private closed = false
@@ -191,7 +36,7 @@ export class SshConnection {
 
   private constructor(
     readonly label: string,
-    private readonly client: InstanceType<typeof Client>,
+    private readonly client: Client,
     /** A jump host owned by this connection (closed with it); a shared one is closed by its owner. */
     private readonly ownTunnel: JumpTunnel | undefined,
     secrets: string[],

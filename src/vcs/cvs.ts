@@ -6,9 +6,9 @@
  * readable by the code owner only, and deleted after it.
  */
 import type { DriftFile } from '../domain.js'
+import { StepFailure } from '../errors.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
-import { StepFailure } from '../steps/context.js'
 import { conflictMessage, field, NO_LINKS, nulField, saveDriftFiles, UTF8_LOCALE, WorkingCopyTrees } from './common.js'
 import { cvsPassLine, parseCvsDrift, parseCvsUpdate, parseRevisions } from './cvs-output.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'

@@ -2,7 +2,7 @@
  * push, the runner's side: what a commit of the checkout holds (its files, with the SHA-1 of each content), and the
  * tar stream that carries the files to send, the deletions and the new manifest to the server.
  */
-import { StepFailure } from '../steps/context.js'
+import { StepFailure } from '../errors.js'
 import { inPaths } from './changes.js'
 import { type FileState, type Manifest, serializeManifest, sha1 } from './manifest.js'
 import { decodeName, encodeName } from './names.js'

@@ -9,12 +9,12 @@
  * same content). Works with a shallow checkout. The runner's side (the commit's files, the tar stream) is in
  * push-runner.ts, the server's (the scan and apply scripts) in push-server.ts.
  */
+import { StepFailure } from '../errors.js'
 import { Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
-import { StepFailure } from '../steps/context.js'
 import { inPaths, isKept } from './changes.js'
 import { cleanTrees } from './common.js'
 import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'

@@ -3,8 +3,9 @@
  * shell characters, no leading `-`, no remote-helper transport). A host or user that starts with `-` is refused too:
  * svn+ssh and CVS's :ext: start ssh with them, where they would be read as options.
  */
+import { InputError } from '../errors.js'
 import type { InputName } from '../inputs.js'
-import { InputError, show } from '../validate.js'
+import { show } from '../validate.js'
 
 const NAME = '[A-Za-z0-9_][A-Za-z0-9_.~%+-]*'
 

@@ -8,9 +8,9 @@
  * The bash sourced by its scripts is in svn-shell.ts, the reading of svn's output in svn-output.ts.
  */
 import type { DriftFile } from '../domain.js'
+import { StepFailure } from '../errors.js'
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
-import { StepFailure } from '../steps/context.js'
 import { inPaths } from './changes.js'
 import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, WorkingCopyTrees } from './common.js'
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'

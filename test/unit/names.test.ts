@@ -3,9 +3,10 @@
  * NUL-separated svn status keeps a name holding a newline whole, and paths longer than the system allows are refused
  * as input errors (255 bytes a name, 4095 a path).
  */
+import { InputError } from '../../src/errors.js'
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { InputError, parseAbsolutePath, parseRelativePath, parseRelativePaths } from '../../src/validate.js'
+import { parseAbsolutePath, parseRelativePath, parseRelativePaths } from '../../src/validate.js'
 import { decodeName, encodeName, isUtf8Name } from '../../src/vcs/names.js'
 import { parseSvnStatusZ } from '../../src/vcs/svn-output.js'
 

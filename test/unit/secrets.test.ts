@@ -2,12 +2,13 @@
  * Secrets in inputs: never shown by a validation error, whatever the problem; credentials refused in any URL; secrets
  * written into hook text recognised; and masking inside values keeps JSON well formed however short the secret.
  */
+import { InputErrors } from '../../src/errors.js'
 import ssh2, { type ParsedKey } from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import { type InputName, SECRET_INPUTS } from '../../src/inputs.js'
 import { maskSecrets, maskValues, secretsInCommand } from '../../src/secrets.js'
 import { readSettings, type Settings } from '../../src/settings.js'
-import { InputErrors, show, withoutCredentials } from '../../src/validate.js'
+import { show, withoutCredentials } from '../../src/validate.js'
 
 const key = ssh2.utils.generateKeyPairSync('ed25519').private
 const base: Partial<Record<InputName, string>> = {

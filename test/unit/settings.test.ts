@@ -1,11 +1,12 @@
 /**
  * Settings: defaults, lists, GitHub defaults for repository and ref, and that every problem is reported at once.
  */
+import { InputErrors } from '../../src/errors.js'
 import ssh2 from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import type { InputName } from '../../src/inputs.js'
 import { readSettings } from '../../src/settings.js'
-import { InputErrors, parseRelativePaths, splitList } from '../../src/validate.js'
+import { parseRelativePaths, splitList } from '../../src/validate.js'
 
 const key = ssh2.utils.generateKeyPairSync('ed25519').private
 const base: Partial<Record<InputName, string>> = {

@@ -2,10 +2,10 @@
  * Validation of `repository` for svn, cvs and push, through readSettings as every run does it: good values pass,
  * hostile ones are refused naming the input, and a password in a value is never shown back.
  */
+import { InputErrors } from '../../../src/errors.js'
 import { describe, expect, it } from 'vitest'
 import type { InputName } from '../../../src/inputs.js'
 import { readSettings } from '../../../src/settings.js'
-import { InputErrors } from '../../../src/validate.js'
 
 function settings(values: Partial<Record<InputName, string>>) {
   const all: Partial<Record<InputName, string>> = { mode: 'init', hosts: 'u@h', path: '/srv/m', password: 'x', 'insecure-skip-host-key-check': 'true', ...values }
