@@ -7,6 +7,7 @@ import ssh2 from 'ssh2'
 import { type InputName, type InputSource, INPUT_NAMES, SECRET_INPUTS } from './inputs.js'
 import { maskSecrets, secretsInCommand } from './secrets.js'
 import { type ChatEvent, type ChatSettings, CHAT_EVENTS, type ChatTarget } from './notify/chat-settings.js'
+import { MODE_TABLE } from './modes/table.js'
 import { newSessionId } from './session/sessions.js'
 import { HEARTBEAT_S, MIN_LOCK_TIMEOUT_S } from './remote/lock.js'
 import { type HostKeyPolicy, normaliseFingerprint, parseKnownHosts } from './transport/hostkeys.js'
@@ -181,8 +182,6 @@ const MULTILINE: InputName[] = [
 ]
 
 const LARGE: Partial<Record<InputName, number>> = { 'known-hosts': 1024 * 1024, hosts: 256 * 1024, paths: 256 * 1024 }
-
-const MODES_NEEDING_SOURCE: Mode[] = ['init', 'update', 'deliver']
 
 /** `chat-on`: `always`, `never`, or a list of events. */
 function parseChatOn(value: string): ChatEvent[] {
@@ -426,7 +425,7 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     if (method === 'git' && !repository && fromActions && !adopt) repository = ownRepo
     if (!ref && fromActions && (repository === ownRepo || method === 'push') && run.sha) ref = run.sha
   }
-  const needsSource = MODES_NEEDING_SOURCE.includes(mode) && !(mode === 'init' && adopt)
+  const needsSource = MODE_TABLE[mode].source !== 'none' && !(mode === 'init' && adopt)
   if (needsSource && method !== 'push' && !repository) {
     errors.push(
       new InputError('repository', `is required for mode ${mode} with method ${method}`, 'Give the repository URL (or adopt an existing tree with init)'),
