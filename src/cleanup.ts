@@ -7,7 +7,7 @@ import { LOCKS_STATE } from './action.js'
 import type { InputName } from './inputs.js'
 import { releaseLock } from './remote/lock.js'
 import { Layout } from './remote/server.js'
-import { RemoteShell } from './remote/shell.js'
+import { SshShell } from './remote/shell.js'
 import { registerSecrets } from './runner.js'
 import { type HostTarget, readSettings, type Settings } from './settings.js'
 import { JumpTunnel } from './transport/jump.js'
@@ -23,7 +23,7 @@ export async function releaseHeldLocks(settings: Settings, hosts: HostTarget[], 
       try {
         const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, tunnel, secrets: settings.secrets, attempts: 2 })
         try {
-          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : undefined, setsid: false, cleanup: true })
+          const sh = new SshShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : undefined, setsid: false, cleanup: true })
           if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label)
         } finally {
           await conn.close()

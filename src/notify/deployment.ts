@@ -7,16 +7,15 @@
  * comes back as a warning, and a missing permission names `deployments: write`.
  */
 import type { Outcome } from '../report/model.js'
-import type { Settings } from '../settings.js'
+import { MODE_TABLE } from '../modes/table.js'
+import type { Mode, Settings } from '../settings.js'
 
 export type DeploymentAction = 'record' | 'inactive' | 'none'
 
 /** What a mode does to the environment's deployments. */
 export function deploymentAction(mode: string, dryRun: boolean): DeploymentAction {
   if (dryRun) return 'none'
-  if (['init', 'deliver', 'backtoprod'].includes(mode)) return 'record'
-  if (mode === 'goback') return 'inactive'
-  return 'none'
+  return Object.hasOwn(MODE_TABLE, mode) ? MODE_TABLE[mode as Mode].deployment : 'none'
 }
 
 export interface DeploymentTarget {
@@ -41,7 +40,7 @@ export function deploymentTarget(settings: Settings, env: NodeJS.ProcessEnv): { 
   if (!owner || !repo) return { skip: `environment '${settings.environment}' is given but the workflow repository is unknown (GITHUB_REPOSITORY is not set): no deployment recorded` }
   if (!settings.githubToken) return { skip: `environment '${settings.environment}' is given but there is no token: give github-token (default: the job's token, github.token)` }
   const ref = settings.ref || settings.run.sha
-  if (!ref && settings.mode !== 'goback') return { skip: 'no ref to record the deployment for (give ref)' }
+  if (!ref && MODE_TABLE[settings.mode].deployment !== 'inactive') return { skip: 'no ref to record the deployment for (give ref)' }
   return {
     target: {
       token: settings.githubToken,

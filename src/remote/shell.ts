@@ -6,6 +6,7 @@
  */
 import { quote } from 'shell-quote'
 import type { SshConnection } from '../transport/ssh.js'
+import type { Duplex } from 'node:stream'
 import { type RunParams, type RunResult, TimeoutError } from '../transport/run.js'
 import { END_RUN, type LockGuard, LockLostError } from './lock.js'
 
@@ -42,8 +43,25 @@ export interface ShellParams extends RunParams {
 /** Numbers the commands of this process: with the run id, each command's marker is unique. */
 let sequence = 0
 
-export class RemoteShell {
+/**
+ * The shell every step receives: scripts run on one server, as the code owner or as another user. `SshShell` runs them
+ * over SSH; unit tests give steps a fake (test/helpers/fake-shell.ts) that records commands and answers as scripted.
+ */
+export interface RemoteShell {
+  /** The host, as in the report (`user@host:port`). */
+  readonly label: string
+  readonly runId: string
   /** Set while the run holds the lock: state writes and switches check it on the server; once lost, nothing runs. */
+  guard?: LockGuard
+  /** Runs `script` with bash as the code owner (when set); every value goes in `args`, quoted. */
+  run(what: string, script: string, args?: string[], params?: ShellParams): Promise<RunResult>
+  runAs(user: string | undefined, what: string, script: string, args?: string[], params?: ShellParams): Promise<RunResult>
+  /** A TCP stream from the server to host:port. */
+  forward(host: string, port: number): Promise<Duplex>
+  close(): Promise<void>
+}
+
+export class SshShell implements RemoteShell {
   guard?: LockGuard
 
   constructor(
@@ -53,10 +71,6 @@ export class RemoteShell {
 
   get label(): string {
     return this.conn.label
-  }
-
-  get connections(): number {
-    return 1
   }
 
   get runId(): string {
@@ -105,8 +119,8 @@ export class RemoteShell {
     }
   }
 
-  /** A TCP stream from the server to host:port over the SSH connection (see SshConnection.forwardOut). */
-  forward(host: string, port: number) {
+  /** Over the SSH connection (see SshConnection.forwardOut). */
+  forward(host: string, port: number): Promise<Duplex> {
     return this.conn.forwardOut(host, port)
   }
 

@@ -6,9 +6,8 @@ import type { InputName } from '../inputs.js'
 import { checkSource } from '../vcs/source.js'
 import { credentialsIn, parseAbsolutePath, parseEnum, parseRef, parseRelativePaths, parseRepository, parseUser, show } from '../validate.js'
 import type { Inputs } from './problems.js'
+import { MODE_TABLE } from '../modes/table.js'
 import { METHODS, type Mode, type RunContext, type Settings } from './types.js'
-
-const MODES_NEEDING_SOURCE: Mode[] = ['init', 'update', 'deliver']
 
 export type SourceSettings = Pick<Settings, 'method' | 'repository' | 'ref' | 'repositoryUsername' | 'repositoryPassword' | 'paths' | 'keep' | 'adopt'>
 
@@ -38,7 +37,7 @@ export function readSource(inputs: Inputs, mode: Mode, path: string, run: RunCon
     if (method === 'git' && !repository && fromActions && !adopt) repository = ownRepo
     if (!ref && fromActions && (repository === ownRepo || method === 'push') && run.sha) ref = run.sha
   }
-  const needsSource = MODES_NEEDING_SOURCE.includes(mode) && !(mode === 'init' && adopt)
+  const needsSource = MODE_TABLE[mode].source !== 'none' && !(mode === 'init' && adopt)
   if (needsSource && method !== 'push' && !repository) {
     inputs.add('repository', `is required for mode ${mode} with method ${method}`, 'Give the repository URL (or adopt an existing tree with init)')
   }

@@ -10,7 +10,7 @@ import { sleep } from '../helpers/proc.js'
 import { parseKnownHosts } from '../../src/transport/hostkeys.js'
 import { SshConnection } from '../../src/transport/ssh.js'
 import { TimeoutError } from '../../src/transport/run.js'
-import { RemoteShell } from '../../src/remote/shell.js'
+import { SshShell } from '../../src/remote/shell.js'
 import { Layout, switchLive, writeState } from '../../src/remote/server.js'
 import { acquireLock, LockLostError } from '../../src/remote/lock.js'
 import { parseState } from '../../src/remote/state.js'
@@ -129,7 +129,7 @@ describe('a run that lost its lock', () => {
     const conn = await connect()
     try {
       const layout = new Layout(t.root)
-      const sh = new RemoteShell(conn, { runId: 'mine-5', setsid: true })
+      const sh = new SshShell(conn, { runId: 'mine-5', setsid: true })
       sh.guard = { path: layout.lock, runId: 'mine-5' }
       const other = JSON.stringify({ runId: 'theirs-6', actor: 'dave', host: 'runner-3', pid: 0, startedAt: '2026-12-03T12:00:00Z' })
       await t.sh(`printf '%s' '${other}' > ${t.root}/.delivery/lock`)
@@ -200,7 +200,7 @@ chmod +x ${shim}/mv`)
         secrets: [],
       })
       try {
-        const sh = new RemoteShell(conn, { runId: 'taker-1', setsid: true })
+        const sh = new SshShell(conn, { runId: 'taker-1', setsid: true })
         const info = { runId: 'taker-1', actor: 'grace', host: 'runner-5', pid: 0, startedAt: '2026-12-03T13:00:01Z' }
         const res = await acquireLock(sh, new Layout(s.root), info, 3600)
         expect(await s.sh(`test -e ${shim}/RACE && echo pending || echo raced`)).toBe('raced\n')
@@ -221,7 +221,7 @@ describe('a command that times out', () => {
   it('is ended on the server with its whole process group, and the error says so', async () => {
     const conn = await connect()
     try {
-      const sh = new RemoteShell(conn, { runId: 'timeout-7', setsid: true })
+      const sh = new SshShell(conn, { runId: 'timeout-7', setsid: true })
       const late = `${t.root}/.late`
       await t.sh(`rm -f ${late} ${late}.start`)
       const err = await sh

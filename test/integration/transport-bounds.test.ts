@@ -7,7 +7,7 @@ import { type Target, startTarget } from '../helpers/action.js'
 import { parseKnownHosts } from '../../src/transport/hostkeys.js'
 import { SshConnection } from '../../src/transport/ssh.js'
 import { BoundedOutput, OUTPUT_KEEP_BYTES, RunError, TimeoutError } from '../../src/transport/run.js'
-import { RemoteShell } from '../../src/remote/shell.js'
+import { SshShell } from '../../src/remote/shell.js'
 
 let t: Target
 let conn: SshConnection
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('time bounds', () => {
   it('a command that gives no timeout gets the shell\'s default, and is ended on the server past it', async () => {
-    const sh = new RemoteShell(conn, { runId: 'bound-1', setsid: true, timeoutMs: 1000 })
+    const sh = new SshShell(conn, { runId: 'bound-1', setsid: true, timeoutMs: 1000 })
     const err = await sh.run('a transfer that hangs', 'sleep 30', []).then(() => undefined, (e: Error) => e)
     expect(err).toBeInstanceOf(TimeoutError)
     expect(err?.message).toMatch(/a transfer that hangs failed \(exit code 124\): timed out after 1 s; its process group on the server was ended/)
@@ -42,7 +42,7 @@ describe('time bounds', () => {
 
 describe('output bounds', () => {
   it('keeps the head and the tail of long output and says how much was dropped', async () => {
-    const sh = new RemoteShell(conn, { runId: 'bound-2', setsid: true })
+    const sh = new SshShell(conn, { runId: 'bound-2', setsid: true })
     const r = await sh.run('a chatty command', 'echo FIRST; head -c 3000000 /dev/zero | tr "\\\\0" x; echo; echo LAST', [], { keepBytes: 100_000 })
     expect(r.stdout.startsWith('FIRST\n')).toBe(true)
     expect(r.stdout.endsWith('\nLAST\n')).toBe(true)
@@ -52,7 +52,7 @@ describe('output bounds', () => {
   })
 
   it('fails a command whose parsed output would be cut, rather than hand a parser a cut text', async () => {
-    const sh = new RemoteShell(conn, { runId: 'bound-3', setsid: true })
+    const sh = new SshShell(conn, { runId: 'bound-3', setsid: true })
     const err = await sh.run('list the changed files', `head -c ${OUTPUT_KEEP_BYTES + 10} /dev/zero`).then(() => undefined, (e: Error) => e)
     expect(err).toBeInstanceOf(RunError)
     expect(err?.message).toMatch(new RegExp(`printed ${OUTPUT_KEEP_BYTES + 10} bytes, more than the ${OUTPUT_KEEP_BYTES} kept in memory`))

@@ -1,0 +1,47 @@
+/**
+ * The nodes of one cluster run, all holding their locks: what the coordinated sequences (deliver.ts, goback.ts) share:
+ * each node's error so far, what it switched, and its caches.
+ */
+import { modeRow } from '../modes/table.js'
+import type { Settings } from '../settings.js'
+import { StepFailure } from '../errors.js'
+import { type HostContext } from '../steps/context.js'
+import { healthCheck } from '../steps/health.js'
+import { runHook } from '../steps/hooks.js'
+import { NodeCaches } from './caches.js'
+
+export class ClusterNodes {
+  protected readonly lead: HostContext
+  protected readonly errs: (Error | undefined)[]
+  /** Per node: the tree live pointed at before the switch, and the one it points at after (once switched). */
+  protected readonly switched: ({ from: string; to: string } | undefined)[]
+  /** Per node: the switch it was making when it failed, when its connection dropped meanwhile (it may have happened). */
+  protected readonly unsure: (string | undefined)[]
+  protected readonly caches = new NodeCaches()
+
+  constructor(
+    protected readonly settings: Settings,
+    protected readonly nodes: HostContext[],
+  ) {
+    this.lead = nodes[0]
+    this.errs = nodes.map(() => undefined)
+    this.switched = nodes.map(() => undefined)
+    this.unsure = nodes.map(() => undefined)
+  }
+
+  protected get moodle(): boolean {
+    return this.lead.app.name === 'moodle'
+  }
+
+  /** Every node not failed yet fails with `why` (failed ones keep their own error). */
+  protected failRest(why: string): (Error | undefined)[] {
+    return this.errs.map((e) => e ?? new StepFailure(why))
+  }
+
+  /** The per-node steps of the mode's row after the switch: after-switch and the health check of one node. */
+  protected async checkNode(ctx: HostContext): Promise<void> {
+    const steps = modeRow(this.settings.mode).nodeSteps
+    if (this.settings.afterSwitch && steps.includes('after-switch')) await runHook(ctx, 'after-switch', this.settings.afterSwitch)
+    if (this.settings.healthUrl && steps.includes('health')) await healthCheck(ctx)
+  }
+}
