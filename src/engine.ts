@@ -64,9 +64,9 @@ async function runMode(ctx: HostContext): Promise<void> {
     case 'status':
       return status(ctx)
     case 'syncback':
-      return syncback(ctx, settings.paths, false)
+      return syncback(ctx, { paths: settings.paths })
     case 'supersyncback':
-      return syncback(ctx, settings.paths, true)
+      return syncback(ctx, { paths: settings.paths, supersave: true })
     case 'goback':
       return goback(ctx)
     case 'update':

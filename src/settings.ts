@@ -121,6 +121,8 @@ export interface Settings {
   keep: string[]
   adopt?: string
   onDrift: 'warn' | 'fail'
+  /** `full`: deliver's syncback compares the whole trees, never only what the recorded revisions and drift say differs. */
+  verify: 'auto' | 'full'
   comment: string
   lockTimeoutS: number
   dryRun: boolean
@@ -469,6 +471,7 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     keep,
     adopt,
     onDrift: take(() => parseEnum('on-drift', orDefault('on-drift', 'warn'), ['warn', 'fail'] as const), 'warn'),
+    verify: take(() => parseEnum('verify', orDefault('verify', 'auto'), ['auto', 'full'] as const), 'auto'),
     comment: raw.comment.trim().slice(0, 4096),
     lockTimeoutS: take(() => {
       const n = parseInteger('lock-timeout', orDefault('lock-timeout', '1800'), 0, 31 * 86400, ' of seconds')
