@@ -114,8 +114,9 @@ while IFS= read -r -d '' e; do
   while [[ $d == */* ]]; do
     d=\${d%/*}
     if [ -L "$src/$d" ] || [ -L "$dst/$d" ]; then echo "fallback=a link stands at $d"; exit 0; fi
-    # A folder that became a file: the file is copied in its place (rsync cannot look inside a file for the rest).
-    if [ -e "$src/$d" ] && [ ! -d "$src/$d" ]; then top=$d; fi
+    # A folder the source lacks, or has as a file: that is what is copied (deleted) in the path's place (rsync can
+    # neither look inside a file nor name a path under a missing folder).
+    if { [ -e "$src/$d" ] && [ ! -d "$src/$d" ]; } || { [ ! -e "$src/$d" ] && [ ! -L "$src/$d" ]; }; then top=$d; fi
   done
   [ -z "$top" ] || p=$top
   printf '%s\\0' "$p" >> "$w/all"

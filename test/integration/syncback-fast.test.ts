@@ -104,7 +104,7 @@ function serverChanges(rnd: () => number, round: number, dir: string, tracked: s
   return cmds.join('\n')
 }
 
-const ROUNDS = 6
+const ROUNDS = 5
 
 describe("deliver's syncback: fast path against the full comparison", () => {
   it(`${ROUNDS} random deliveries: the safe tree is the former live tree, byte for byte, and the fast path was used`, async () => {
@@ -128,5 +128,6 @@ describe("deliver's syncback: fast path against the full comparison", () => {
       const after = await manifest(`${t.root}/trees/${s1.safe}`)
       expect(after, why(round, 'the safe tree holds what the live tree held')).toBe(before)
     }
-  })
+    // A bound for a loaded machine (five deliveries take about 30 s on a quiet one), not a timed assertion.
+  }, 180_000)
 })
