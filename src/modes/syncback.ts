@@ -52,11 +52,12 @@ export async function syncback(ctx: HostContext, opts: SyncbackOptions = {}): Pr
   // An earlier run cut off while it copied leaves the mark: what the safe tree holds is then not known.
   if (!dry) await mark(ctx, state, safe.id, { runId: ctx.settings.run.runId, at: ctx.now().toISOString() })
   let comparison: Comparison = { kind: 'full', why: '' }
+  // Listed before the copy, as a step of its own: the copy's time is the copy's alone.
+  const fast = await fastList(ctx, live, safe, opts, paths)
   const changed = await step(
     ctx,
     'syncback',
     async () => {
-      const fast = await fastList(ctx, live, safe, opts, paths)
       if ('list' in fast) {
         const r = await copyList(ctx, from, to, fast.list, excludes, dry)
         if (r.fallback === undefined) {
