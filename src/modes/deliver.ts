@@ -2,6 +2,7 @@
  * deliver: the whole cycle in one run — syncback (whole), goback, update (whole or `paths`), backtoprod. Run while a
  * delivery is in progress, it resumes: update, then backtoprod.
  */
+import type { DriftReport } from '../report/model.js'
 import { type HostContext, mustState, plan, step } from '../steps/context.js'
 import { checkDrift } from '../steps/drift.js'
 import { backtoprod } from './backtoprod.js'
@@ -39,7 +40,8 @@ export async function prepareDelivery(ctx: HostContext): Promise<boolean> {
   if (failed) throw (failed as PromiseRejectedResult).reason
   const fetched = (checks[0] as PromiseFulfilledResult<string | undefined>).value
   if (fetched) ctx.commit = fetched
-  await syncback(ctx, [], false, true)
+  const drift = (i: number) => (checks[i] as PromiseFulfilledResult<DriftReport | null>).value
+  await syncback(ctx, { drift: { live: drift(1), safe: drift(2) } })
   if (ctx.settings.dryRun) {
     await goback(ctx, true)
     await update(ctx, live, true)

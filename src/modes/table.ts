@@ -70,8 +70,8 @@ async function ready(ctx: HostContext): Promise<void> {
 export const MODE_TABLE: Record<Mode, ModeRow> = {
   init: { ...WRITER, run: (ctx) => init(ctx), intervention: false, source: 'new-layout', paths: 'refused', deployment: 'record', fit: noLayout },
   status: { ...WRITER, run: (ctx) => status(ctx), writes: false, intervention: false, paths: 'refused', inspects: true, fit: anyState, sharedCode: 'each-host' },
-  syncback: { ...WRITER, run: (ctx) => syncback(ctx, ctx.settings.paths, false), intervention: true, paths: 'used', fit: inProduction },
-  supersyncback: { ...WRITER, run: (ctx) => syncback(ctx, ctx.settings.paths, true), intervention: true, paths: 'used', fit: inProduction },
+  syncback: { ...WRITER, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths }), intervention: true, paths: 'used', fit: inProduction },
+  supersyncback: { ...WRITER, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths, supersave: true }), intervention: true, paths: 'used', fit: inProduction },
   goback: {
     ...WRITER,
     run: (ctx) => goback(ctx),

@@ -84,6 +84,8 @@ export interface Settings {
   keep: string[]
   adopt?: string
   onDrift: 'warn' | 'fail'
+  /** `full`: deliver's syncback compares the whole trees, never only what the recorded revisions and drift say differs. */
+  verify: 'auto' | 'full'
   comment: string
   lockTimeoutS: number
   dryRun: boolean

@@ -3,6 +3,7 @@
  * follows what differs), and the keep files (config.php...) carried into a tree before it goes live.
  */
 import { NO_LINKS } from '../vcs/common.js'
+import { encodeName } from '../vcs/names.js'
 import type { HostContext } from './context.js'
 
 /**
@@ -90,6 +91,86 @@ export async function copyTree(
   ])
   const m = /changed=(-?\d+)/.exec(r.stdout)
   return m ? Number(m[1]) : -1
+}
+
+/**
+ * The fast path of a syncback: copies only the listed paths (NUL-separated on stdin, so that any name is data, never
+ * an option or a pattern: `q:PATH` compared by size and time as the full comparison does, `c:PATH` by content, for
+ * files changed by hand that may have kept their size and time). A listed folder is copied whole; a path the source
+ * lacks is deleted, and so are the folders its deletion empties that the source lacks too. Before anything is
+ * written, a link at a parent of a listed path (on either side) or the lack of rsync makes it print `fallback=WHY`
+ * and change nothing: then the whole trees are compared (which replaces links, never follows them).
+ */
+const COPY_LIST_SCRIPT = `src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
+excl=(); for ((i = 0; i < nexcl; i++)); do excl+=("$1"); shift; done
+command -v rsync >/dev/null 2>&1 || { echo "fallback=the server has no rsync"; exit 0; }
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+cat > "$w/in"
+: > "$w/all"; : > "$w/sum"
+while IFS= read -r -d '' e; do
+  p=\${e#?:}
+  case "/$p/" in //|//*|*/../*|*/./*|*//*) echo "fallback=the path '$p' is not a plain relative path"; exit 0 ;; esac
+  d=$p; top=
+  while [[ $d == */* ]]; do
+    d=\${d%/*}
+    if [ -L "$src/$d" ] || [ -L "$dst/$d" ]; then echo "fallback=a link stands at $d"; exit 0; fi
+    # A folder the source lacks, or has as a file: that is what is copied (deleted) in the path's place (rsync can
+    # neither look inside a file nor name a path under a missing folder).
+    if { [ -e "$src/$d" ] && [ ! -d "$src/$d" ]; } || { [ ! -e "$src/$d" ] && [ ! -L "$src/$d" ]; }; then top=$d; fi
+  done
+  [ -z "$top" ] || p=$top
+  printf '%s\\0' "$p" >> "$w/all"
+  case $e in c:*) printf '%s\\0' "$p" >> "$w/sum" ;; esac
+done < "$w/in"
+sort -zu -o "$w/all" "$w/all"; sort -zu -o "$w/sum" "$w/sum"
+args=(-a -r --delete --delete-missing-args --force --modify-window=-1 --from0 '--out-format=%i %n')
+[ "$dry" = 1 ] && args+=(--dry-run)
+for e in "\${excl[@]}"; do args+=(--exclude="$e"); done
+out=""
+[ -s "$w/all" ] && out=$(rsync "\${args[@]}" --files-from="$w/all" -- "$src/" "$dst/")
+[ -s "$w/sum" ] && out+=$'\\n'$(rsync "\${args[@]}" --checksum --files-from="$w/sum" -- "$src/" "$dst/")
+if [ "$dry" != 1 ]; then
+  while IFS= read -r -d '' p; do
+    [ -e "$src/$p" ] || [ -L "$src/$p" ] && continue
+    d=$p
+    while [[ $d == */* ]]; do
+      d=\${d%/*}
+      { [ -e "$src/$d" ] || [ -L "$src/$d" ]; } && break
+      rmdir -- "$dst/$d" 2>/dev/null || break
+    done
+  done < "$w/all"
+fi
+echo "changed=$(printf '%s\\n' "$out" | grep -c . || true)"`
+
+/** One path for copyList: compared by size and time (`quick`) or by content (`content`: changed by hand). */
+export interface ListedPath {
+  path: string
+  by: 'quick' | 'content'
+}
+
+/**
+ * Makes the listed paths of `toDir` identical to `fromDir`'s (see COPY_LIST_SCRIPT). Returns the number of changed
+ * entries, or the reason the whole trees must be compared instead (nothing was changed then).
+ */
+export async function copyList(
+  ctx: HostContext,
+  fromDir: string,
+  toDir: string,
+  paths: ListedPath[],
+  excludes: string[],
+  dryRun = false,
+): Promise<{ changed: number; fallback?: undefined } | { fallback: string; changed?: undefined }> {
+  const list = paths.map((p) => `${p.by === 'content' ? 'c' : 'q'}:${p.path}\0`).join('')
+  const r = await ctx.sh.run(
+    `copy ${paths.length} path(s) into ${toDir}`,
+    COPY_LIST_SCRIPT,
+    [fromDir, toDir, dryRun ? '1' : '0', String(excludes.length), ...excludes],
+    { stdin: encodeName(list) },
+  )
+  const fallback = /^fallback=(.*)$/m.exec(r.stdout)
+  if (fallback) return { fallback: fallback[1] }
+  const m = /changed=(-?\d+)/.exec(r.stdout)
+  return { changed: m ? Number(m[1]) : -1 }
 }
 
 /**

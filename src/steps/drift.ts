@@ -18,7 +18,9 @@ export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: strin
     ctx,
     `drift ${role}`,
     async () => {
-      const files = (await ctx.vcs.drift(tree)).filter((f) => !isKept(f.path, ctx.keep))
+      // A run that holds the lock and changes the layout lets the method keep its caches fresh (git: the index).
+      const refresh = ctx.settings.mode !== 'status' && !ctx.settings.dryRun
+      const files = (await ctx.vcs.drift(tree, refresh)).filter((f) => !isKept(f.path, ctx.keep))
       if (files.length === 0) return null
       const entry: DriftReport = { tree: tree.id, role, files }
       if (save) {

@@ -41,6 +41,9 @@ export interface UpdateResult {
   submodules?: SubmoduleChange[]
 }
 
+/** What syncList found: the paths that may differ, or the reason the whole trees must be compared. */
+export type SyncList = { paths: string[]; reason?: undefined } | { reason: string; paths?: undefined }
+
 export interface VcsDriver {
   readonly method: string
   /** Programs the method needs on the server. */
@@ -66,8 +69,12 @@ export interface VcsDriver {
    * unresolved conflicts. Optional; read-only.
    */
   checkReady?(tree: TreeRecord): Promise<void>
-  /** Files of the tree that differ from what it should hold (edited, deleted or added by hand). */
-  drift(tree: TreeRecord): Promise<DriftFile[]>
+  /**
+   * Files of the tree that differ from what it should hold (edited, deleted or added by hand). With `refresh` (the
+   * run holds the lock), the method may update its own caches of the tree's state on the way (git: the index's stat
+   * data and untracked cache), so that the next look costs less.
+   */
+  drift(tree: TreeRecord, refresh?: boolean): Promise<DriftFile[]>
   /**
    * Saves those files' changes as a patch at `dest` on the server; returns the path it wrote instead when the
    * method cannot make a patch (push keeps the files themselves in a .tar.gz).
@@ -78,6 +85,12 @@ export interface VcsDriver {
    * `to`'s record that change.
    */
   afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>>
+  /**
+   * Optional: the paths where `to` may differ from `from` apart from their drift (which the caller adds), as far as
+   * the method knows exactly; or why it cannot know, and then the whole trees are compared. git: the diff between
+   * the commits the two trees record, and the ignored files of both trees.
+   */
+  syncList?(from: TreeRecord, to: TreeRecord): Promise<SyncList>
   /** Renames trees/<from> to trees/<to>, keeping the tree usable. */
   move(from: string, to: string): Promise<void>
   /** Removes what a half-finished init left (trees without state). */

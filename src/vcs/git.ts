@@ -6,7 +6,7 @@
 import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
 import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
-import type { InitResult, UpdateResult, VcsContext, VcsDriver } from './driver.js'
+import type { InitResult, SyncList, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { decodeName, encodeName } from './names.js'
 import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
 
@@ -15,6 +15,20 @@ import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
  * the host (with its port) of the repository. They are given to git for that host only: a submodule on another host
  * never receives them.
  */
+/**
+ * status_caches GITDIR: the drift checks' \`git status\` reads only what changed: the untracked cache (a folder is
+ * read again only when its stat data changed) and the split index (a refresh rewrites a small index, not the whole
+ * one). The cache serves a status listing every untracked file only when status.showUntrackedFiles says \`all\`
+ * (git 2.39 bypasses it for the \`--untracked-files=all\` option). Set once per store; every tree (worktree) shares it.
+ */
+const STATUS_CACHES = `status_caches() {
+  [ "$(git --git-dir="$1" config --get core.untrackedCache || true)" = true ] && return 0
+  # Two checks may set it at once: a lost race leaves it set by the other.
+  git --git-dir="$1" config core.untrackedCache true 2>/dev/null || true
+  git --git-dir="$1" config core.splitIndex true 2>/dev/null || true
+}
+`
+
 export const GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
 export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
 export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
@@ -41,7 +55,7 @@ fetch_commit() {
   fi
   rm -f "$gd/.fetch.err"
 }
-# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
+${STATUS_CACHES}# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
 compose() {
   local tree=$1 base=$2 src=$3 msg=$4 idx t p
   shift 4
@@ -85,6 +99,7 @@ export class GitDriver implements VcsDriver {
       `repo=$1; url=$2; ref=$3; shift 3
 [ -d "$repo" ] || git init -q --bare "$repo"
 git --git-dir="$repo" config gc.auto 0
+status_caches "$repo"
 commit=$(fetch_commit "$repo" "$url" "$ref")
 sub_fetch_all "$repo" "$commit" "$url" ""
 for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; sub_checkout "$repo" "$t" "$commit" ""; done
@@ -106,6 +121,7 @@ origin=$(git -C "$src" remote get-url origin 2>/dev/null || true)
 rm -rf -- "$repo"
 git clone -q --bare --no-hardlinks -- "$src" "$repo"
 git --git-dir="$repo" config gc.auto 0
+status_caches "$repo"
 git --git-dir="$repo" remote remove origin 2>/dev/null || true
 for t in "$@"; do
   git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
@@ -165,15 +181,64 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_che
     return value(r.stdout, 'commit')
   }
 
-  async drift(tree: TreeRecord): Promise<DriftFile[]> {
+  async drift(tree: TreeRecord, refresh = false): Promise<DriftFile[]> {
+    // With refresh (the run holds the lock) status may write the tree's index: its stat data and untracked cache are
+    // kept, and the next check reads only what changed. Without, nothing is written (status runs beside other runs).
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-${SUBMODULES}DLV_GD=$2
-{ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
-      [this.ctx.layout.tree(tree.id), this.repo],
+      `export LC_ALL=C GIT_LITERAL_PATHSPECS=1
+[ "$3" = 1 ] || export GIT_OPTIONAL_LOCKS=0
+${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
+[ "$3" != 1 ] || status_caches "$2"
+{ git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
+      [this.ctx.layout.tree(tree.id), this.repo, refresh ? '1' : '0'],
     )
     return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), 'base64')))
+  }
+
+  async syncList(from: TreeRecord, to: TreeRecord): Promise<SyncList> {
+    const r = await this.git(
+      `list what differs between ${from.id} and ${to.id}`,
+      `repo=$1; src=$2; dst=$3; want_src=$4; want_dst=$5
+export LC_ALL=C GIT_LITERAL_PATHSPECS=1 DLV_GD=$repo
+unknown() { printf 'reason=%s\\n' "$1"; exit 0; }
+for c in "$want_src" "$want_dst"; do
+  git --git-dir="$repo" cat-file -e "$c^{commit}" 2>/dev/null || unknown "commit $c is not in the object store"
+done
+[ "$(git -C "$src" rev-parse -q --verify HEAD 2>/dev/null)" = "$want_src" ] || unknown "the live tree's HEAD is not the commit recorded for it"
+[ "$(git -C "$dst" rev-parse -q --verify HEAD 2>/dev/null)" = "$want_dst" ] || unknown "the safe tree's HEAD is not the commit recorded for it"
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+# What the recorded commits say differs. A submodule whose commit changed is one path (its folder, copied whole);
+# its new commit must be known, or what its folder should hold is not.
+git --git-dir="$repo" diff-tree -r -z --no-renames --raw "$want_dst" "$want_src" > "$w/diff"
+: > "$w/list"
+while IFS= read -r -d '' meta && IFS= read -r -d '' p; do
+  read -r om nm os ns st <<< "\${meta#:}"
+  if [ "$om" = 160000 ] || [ "$nm" = 160000 ]; then
+    [ "$nm" != 160000 ] || git --git-dir="$repo" cat-file -e "$ns^{commit}" 2>/dev/null || unknown "the commit $ns of submodule $p is not in the object store"
+  fi
+  printf '%s\\0' "$p" >> "$w/list"
+done < "$w/diff"
+# Ignored files (which git's status does not show) are always compared: listed in both trees, submodules included
+# (a read of the folders, not a stat of every tracked file).
+ignored() {
+  local t=$1 p sha
+  git -C "$t" ls-files -z -o -i --exclude-standard --directory | sed -z 's#/$##' >> "$w/list"
+  while IFS= read -r -d '' p && IFS= read -r -d '' sha; do
+    [ -d "$t/$p/.git" ] && [ ! -L "$t/$p" ] && [ ! -L "$t/$p/.git" ] || continue
+    git -C "$t/$p" ls-files -z -o -i --exclude-standard --directory > "$w/sub" 2>/dev/null || unknown "the ignored files of submodule $p cannot be listed"
+    sed -z 's#/$##' "$w/sub" | while IFS= read -r -d '' f; do printf '%s\\0' "$p/$f"; done >> "$w/list"
+  done < <(sub_paths "$t" "")
+}
+ignored "$src"
+ignored "$dst"
+echo "list=$(sort -zu "$w/list" | base64 -w0)"`,
+      [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision],
+    )
+    const reason = value(r.stdout, 'reason')
+    if (reason) return { reason }
+    const list = decodeName(Buffer.from(value(r.stdout, 'list'), 'base64'))
+    return { paths: list.split('\0').filter((p) => p !== '') }
   }
 
   async saveDrift(tree: TreeRecord, files: DriftFile[], dest: string): Promise<void> {
