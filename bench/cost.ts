@@ -63,10 +63,10 @@ export function oursPhases(run: CliRun): Record<string, number> {
       p.start += s.ms
       continue
     }
+    // checks until syncback; goback from the fresh path or switch after it; update; backtoprod from the next ones.
     if (s.name === 'syncback' || s.name === 'record syncback') phase = 'syncback'
     else if (s.name === 'update') phase = 'update'
-    else if (phase === 'syncback') phase = 'goback'
-    else if (phase === 'update') phase = 'backtoprod'
+    else if (s.name === 'fresh path' || s.name === 'switch') phase = phase === 'update' || phase === 'backtoprod' ? 'backtoprod' : 'goback'
     p[phase] += s.ms
   }
   const inProcess = run.report?.durationMs ?? run.ms
@@ -95,6 +95,8 @@ interface Run {
   system: string
   ms: number
   phases: Record<string, number>
+  /** Delivery's steps as its report gives them (name and ms), for a breakdown finer than the phases. */
+  steps?: [string, number][]
   ok: boolean
   error?: string
 }
@@ -108,6 +110,7 @@ const stats = (xs: number[]) => ({ runs: xs.length, medianMs: median(xs), minMs:
 const range = (xs: number[]) => `${secs(median(xs))} (${secs(min(xs))}–${secs(max(xs))})`
 const phaseMedians = (rs: Run[], keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, median(rs.map((r) => r.phases[k]))]))
 const safeName = (name: string) => name.replace(/[^A-Za-z0-9-]/g, '-')
+const stepsOf = (run: CliRun): [string, number][] => (run.report?.hosts[0]?.steps ?? []).map((s) => [s.name, s.ms])
 
 async function deliver(site: Site, cli: { name: string; path: string }, root: string, repoDir: string, ref: string): Promise<{ run: CliRun; ok: boolean; error?: string }> {
   const run = await site.cli({ mode: 'deliver', repository: repoDir, ref, app: 'none', path: root }, cli.path)
@@ -144,7 +147,7 @@ async function main() {
         if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`)
         const ref = await repo.change(firstChange)
         const d = await deliver(site, c, root, repo.dir, ref)
-        if (j <= k) firsts.push({ files, change: firstChange, run: j, system: c.name, ms: d.run.ms, phases: oursPhases(d.run), ok: d.ok, error: d.error, initMs: init.ms })
+        if (j <= k) firsts.push({ files, change: firstChange, run: j, system: c.name, ms: d.run.ms, phases: oursPhases(d.run), steps: stepsOf(d.run), ok: d.ok, error: d.error, initMs: init.ms })
         say(`${files} files, init ${j}, ${c.name}: init ${secs(init.ms)} s, first delivery (${firstChange} changed) ${secs(d.run.ms)} s${d.ok ? '' : ` FAILED: ${d.error}`}`)
         if (!d.ok) throw new Error(`the first delivery after init failed: ${d.error}`)
         const previous = roots.get(c.name)
@@ -171,7 +174,7 @@ async function main() {
           const c = CLIS.find((x) => x.name === system)
           if (c) {
             const d = await deliver(site, c, roots.get(c.name) as string, repo.dir, ref)
-            runs.push({ files, change, run: i, system, ms: d.run.ms, phases: oursPhases(d.run), ok: d.ok, error: d.error })
+            runs.push({ files, change, run: i, system, ms: d.run.ms, phases: oursPhases(d.run), steps: stepsOf(d.run), ok: d.ok, error: d.error })
           } else {
             const s = await site.ssh(SEED.deliver, [seedDir, ref])
             const ok = s.code === 0
@@ -228,6 +231,23 @@ async function main() {
       firstRows.push([c.name, files, changes[0], f.length, range(f.map((r) => r.ms)), later.length ? range(later) : '–', ratio(fm, median(later))])
     }
   }
+  // The issue's ratios, for the first CLI (bench/tables.mjs computes the README's verdicts from the same summary).
+  const D = CLIS[0].name
+  const at = (files: number, change: number) => summary.find((e) => e.files === files && e.change === change)?.[D] as { medianMs: number; seedOver: number } | undefined
+  const sizes = [...CELLS.keys()]
+  const small = Math.min(...sizes)
+  const large = Math.max(...sizes)
+  const c0 = Math.min(...CELLS.get(small) ?? [])
+  const ratios = {
+    seedOverDelivery: summary.map((e) => ({ files: e.files, change: e.change, ratio: (e[D] as { seedOver: number }).seedOver })),
+    largeOverSmall: { change: c0, large, small, ratio: (at(large, c0)?.medianMs ?? NaN) / (at(small, c0)?.medianMs ?? NaN) },
+    firstOverLater: first.filter((f) => f.system === D).map((f) => ({ files: f.files, ratio: f.overLaterMedian, noMoreThanAny: f.noMoreThanAny })),
+  }
+  const ratioText = [
+    `seed ÷ ${D}: ${ratios.seedOverDelivery.map((r) => `${r.files}/${r.change} ${ratio(r.ratio, 1)}`).join(', ')}`,
+    `${D} at ${large} files ÷ at ${small} files (${c0} changed): ${ratio(ratios.largeOverSmall.ratio, 1)}`,
+    `first delivery after init ÷ later ones (medians): ${ratios.firstOverLater.map((r) => `${r.files} files ${ratio(r.ratio as number, 1)}${r.noMoreThanAny ? '' : ' (more than every later one)'}`).join(', ')}`,
+  ].join('\n')
   const md = [
     table(['files', 'changed files', 'runs', 'seed procedure (s)', ...CLIS.flatMap((c) => [`${c.name} deliver (s)`, `seed ÷ ${c.name}`])], rows),
     '',
@@ -235,8 +255,8 @@ async function main() {
     '',
     table(['system', 'files', 'changed', 'runs', 'first delivery after init (s)', 'later deliveries (s)', 'first ÷ later'], firstRows),
   ].join('\n')
-  const file = writeResults('cost', { options: o, clis: CLIS, machine: info, loads, setup, summary, first, runs, firsts })
-  process.stdout.write(`\n${md}\n\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
+  const file = writeResults('cost', { options: o, clis: CLIS, machine: info, loads, setup, summary, first, ratios, runs, firsts })
+  process.stdout.write(`\n${md}\n\n${ratioText}\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }
 
 await runMain(main)
