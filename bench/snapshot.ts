@@ -13,13 +13,14 @@
  *   node bench/run.mjs snapshot [--engines pgsql,mariadb] [--sizes 10,100] [--rounds 1]
  */
 import { readFileSync } from 'node:fs'
-import { readdir, writeFile, mkdir } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ROOT, runAction, startTarget } from '../test/helpers/action.js'
 import { type Engine, startDatabase } from '../test/helpers/databases.js'
 import { makePlainGitRepo } from '../test/helpers/gitrepo.js'
 import { run } from '../test/helpers/proc.js'
 import { makeUser } from '../test/helpers/sshd.js'
+import { writeResults } from './lib/util.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, def: string) => {
@@ -48,6 +49,7 @@ const tree = (version: string, release: string): Record<string, string> => {
 interface Row {
   engine: string
   mb: number
+  round: number
   tableBytes: number
   dumpBytes: number
   dumpS: number
@@ -118,6 +120,7 @@ async function main() {
             const row: Row = {
               engine,
               mb,
+              round: round + 1,
               tableBytes,
               dumpBytes: h.snapshot?.bytes ?? 0,
               dumpS: step(h.steps, 'database snapshot'),
@@ -149,8 +152,7 @@ async function main() {
   for (const r of rows) {
     console.log(`| ${r.engine} | ${r.mb} MB | ${mib(r.tableBytes)} MiB | ${mib(r.dumpBytes)} MiB | ${r.dumpS.toFixed(2)} s | ${r.upgradeS.toFixed(2)} s | ${r.windowS.toFixed(2)} s | ${r.restS.toFixed(2)} s | ${r.restoreS.toFixed(2)} s | ${r.gobackS.toFixed(1)} s |`)
   }
-  await mkdir(join(ROOT, 'bench', 'results'), { recursive: true })
-  await writeFile(join(ROOT, 'bench', 'results', 'snapshot.json'), `${JSON.stringify({ engines, sizes, rounds, rows }, null, 2)}\n`)
+  writeResults('snapshot', { engines, sizes, rounds, rows })
 }
 
 main().catch((e) => {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { run } from '../../test/helpers/proc.js'
 
@@ -129,11 +129,35 @@ export function load(): { at: string; load1: number; load5: number; freeMemGiB: 
   return { at: new Date().toISOString(), load1: Number(l1.toFixed(2)), load5: Number(l5.toFixed(2)), freeMemGiB: Number((freemem() / 2 ** 30).toFixed(1)) }
 }
 
-/** Writes bench/results/NAME.json (the raw figures behind bench/README.md). */
+/** Where the results files go: bench/results, or the folder named by BENCH_RESULTS (trial runs that must not replace the figures). */
+export function resultsDir(): string {
+  return process.env.BENCH_RESULTS ? resolve(process.env.BENCH_RESULTS) : join(ROOT, 'bench', 'results')
+}
+
+/**
+ * Writes RESULTS/NAME.json (the raw figures behind bench/README.md, which bench/tables.mjs turns into its tables), with
+ * a `meta` record first: the commit measured, the files of src/ that differed from it, when the benchmark ended, how
+ * long it took (since its process started) and its options.
+ */
 export function writeResults(name: string, data: unknown): string {
-  const file = join(ROOT, 'bench', 'results', `${name}.json`)
+  const file = join(resultsDir(), `${name}.json`)
   mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`)
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', ['-C', ROOT, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    } catch {
+      return ''
+    }
+  }
+  const meta = {
+    benchmark: name,
+    commit: git(['rev-parse', 'HEAD']),
+    srcChanged: git(['status', '--porcelain', '--', 'src']).split('\n').filter(Boolean),
+    finishedAt: new Date().toISOString(),
+    elapsedMs: Math.round(now() - performance.timeOrigin),
+    argv: process.argv.slice(2),
+  }
+  writeFileSync(file, `${JSON.stringify({ meta, ...(data as Record<string, unknown>) }, null, 2)}\n`)
   return file
 }
 
