@@ -2,7 +2,7 @@
  * Delivery sessions on the server: `.delivery/sessions/<id>.json` (the session's record, rewritten by rename),
  * `.delivery/sessions/<id>.jsonl` (one line per intervention, appended), and `.delivery/sessions/current` (the id of
  * the open session). A cut connection leaves at worst a partial last line in the .jsonl file, which readers skip and
- * report; it never breaks the next run.
+ * report; it never breaks the next run. What the files hold, and its version, is defined in format.ts.
  */
 import { compactTime } from '../domain.js'
 import { DeliveryError } from '../errors.js'
