@@ -4,7 +4,8 @@
  */
 import { InputError } from '../errors.js'
 import type { InputName } from '../inputs.js'
-import { credentialsIn, parseAbsolutePath, parseBool, parseEnum, parseInteger, parseUrl, show } from '../validate.js'
+import { credentialsIn } from '../credentials.js'
+import { parseAbsolutePath, parseBool, parseEnum, parseInteger, parseUrl, show } from '../validate.js'
 import type { Inputs } from './problems.js'
 import type { Settings } from './types.js'
 
