@@ -1,6 +1,8 @@
 /**
  * Every input of the action (and flag of the CLI), in one table: name, default, whether it is a secret, and a short
- * description. `action.yml` declares the same inputs; a unit test keeps the two in step.
+ * description. `action.yml` declares the same inputs; a unit test keeps the two in step. The table is the one source of
+ * the defaults: readSettings (src/settings/problems.ts) reads an empty input as its default here, and has none of its
+ * own (test/unit/settings-defaults.test.ts).
  */
 
 export interface InputSpec {

@@ -7,7 +7,7 @@ import { LAYOUT_VERSION, newTreeId, type ServerState } from '../remote/state.js'
 import { CLOSE_META, switchLive } from '../remote/server.js'
 import { type HostContext, journal, plan, saveState, step } from '../steps/context.js'
 import { adoptKeep } from '../steps/copy.js'
-import { withoutCredentials } from '../validate.js'
+import { withoutCredentials } from '../credentials.js'
 
 /**
  * Gives the second tree the first's timestamps (and whatever else rsync -a keeps), comparing content by checksum, so

@@ -4,8 +4,9 @@
  */
 import { InputError } from '../errors.js'
 import type { InputName } from '../inputs.js'
-import { credentialsIn, parseAbsolutePath, parseBool, parseEnum, parseInteger, parseUrl, show } from '../validate.js'
-import type { Inputs } from './problems.js'
+import { credentialsIn } from '../credentials.js'
+import { parseAbsolutePath, parseBool, parseEnum, parseInteger, parseUrl, show } from '../validate.js'
+import type { DefaultedInput, Inputs } from './problems.js'
 import type { Settings } from './types.js'
 
 export type AppSettings = Pick<
@@ -32,7 +33,7 @@ export type AppSettings = Pick<
 export function readApp(inputs: Inputs, path: string): AppSettings {
   const { raw } = inputs
   const opt = (name: InputName) => inputs.opt(name)
-  const bool = (name: InputName) => inputs.parse(name, (v) => parseBool(name, v))
+  const bool = (name: DefaultedInput) => inputs.parse(name, (v) => parseBool(name, v))
 
   const settings: AppSettings = {
     app: inputs.parse('app', (v) => parseEnum('app', v, ['auto', 'moodle', 'none'] as const)),

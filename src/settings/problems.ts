@@ -29,6 +29,9 @@ const MULTILINE: InputName[] = [
 /** Inputs that may be longer than the usual bound (validate.ts: MAX_VALUE). */
 const LARGE: Partial<Record<InputName, number>> = { 'known-hosts': 1024 * 1024, hosts: 256 * 1024, paths: 256 * 1024 }
 
+/** The inputs that have a default in the table. */
+export type DefaultedInput = { [K in InputName]: (typeof INPUTS)[K] extends { default: string } ? K : never }[InputName]
+
 /** An input's default in the table of inputs ('' when it has none). */
 export function defaultOf(name: InputName): string {
   return (INPUTS[name] as InputSpec).default ?? ''
@@ -85,7 +88,7 @@ export class Inputs {
    * Parses an input with a default: its value, or the default when it is empty. On a problem, the problem is collected
    * and the default stands in, so that the checks that follow still run (the settings are never used then).
    */
-  parse<T>(name: InputName, parse: (value: string) => T): T {
+  parse<T>(name: DefaultedInput, parse: (value: string) => T): T {
     try {
       return parse(this.value(name))
     } catch (e) {

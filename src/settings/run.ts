@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { InputError } from '../errors.js'
-import { credentialsIn, parseEnum, parseUrl, show } from '../validate.js'
+import { credentialsIn } from '../credentials.js'
+import { parseEnum, parseUrl, show } from '../validate.js'
 import type { Inputs } from './problems.js'
 import type { Mode, RunContext, Settings } from './types.js'
 

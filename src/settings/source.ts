@@ -4,7 +4,8 @@
  */
 import type { InputName } from '../inputs.js'
 import { checkSource } from '../vcs/source.js'
-import { credentialsIn, parseAbsolutePath, parseEnum, parseRef, parseRelativePaths, parseRepository, parseUser, show } from '../validate.js'
+import { credentialsIn } from '../credentials.js'
+import { parseAbsolutePath, parseEnum, parseRef, parseRelativePaths, parseRepository, parseUser, show } from '../validate.js'
 import type { Inputs } from './problems.js'
 import { MODE_TABLE } from '../modes/table.js'
 import { METHODS, type Mode, type RunContext, type Settings } from './types.js'

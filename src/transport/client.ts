@@ -7,7 +7,8 @@ import ssh2 from 'ssh2'
 import type { ConnectConfig } from 'ssh2'
 import { type HostKeyPolicy, verifyHostKey } from './hostkeys.js'
 
-export const { Client } = ssh2
+const { Client } = ssh2
+/** An ssh2 client, connected and authenticated. */
 export type Client = InstanceType<typeof Client>
 
 /** A server to connect to. */
@@ -34,6 +35,7 @@ export interface JumpTarget {
 
 const TRANSIENT = /Not connected|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i
 
+/** Whether a connection error may go away by itself (a retry may succeed); a refused login never does. */
 export function isTransient(e: Error & { code?: string; level?: string }): boolean {
   if (e.level === 'client-authentication') return false
   return TRANSIENT.test(`${e.code ?? ''} ${e.message}`)

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { type InputName, SECRET_INPUTS } from '../../src/inputs.js'
 import { maskSecrets, maskValues, secretsInCommand } from '../../src/secrets.js'
 import { readSettings, type Settings } from '../../src/settings.js'
-import { show, withoutCredentials } from '../../src/validate.js'
+import { withoutCredentials } from '../../src/credentials.js'
+import { show } from '../../src/validate.js'
 
 const key = ssh2.utils.generateKeyPairSync('ed25519').private
 const base: Partial<Record<InputName, string>> = {
