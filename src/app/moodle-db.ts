@@ -8,7 +8,7 @@
  * (PGPASSWORD, MYSQL_PWD). Snapshots are 0600 files in a 0700 folder, named by time, run and versions, each with a
  * `.sha256` beside it.
  */
-import { compareVersions } from './moodle.js'
+import { compareVersions } from './moodle-version.js'
 import type { HostContext } from '../steps/context.js'
 import { Refusal, StepFailure, saveState, journal, step } from '../steps/context.js'
 import type { ServerState, SnapshotRecord } from '../remote/state.js'

@@ -10,7 +10,8 @@ import { type HostContext, Refusal, StepFailure, journal, plan, skipped, step } 
 import { healthCheck } from '../steps/health.js'
 import type { SwitchPlan } from './app.js'
 import { type DbConfig, type SnapshotRecord, humanBytes, readDbConfig, restoreCacheConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'
-import { type MoodlePlan, MoodleApp, compareVersions, describeVersion } from './moodle.js'
+import { type MoodlePlan, MoodleApp } from './moodle.js'
+import { compareVersions, describeVersion } from './moodle-version.js'
 
 export interface RestorePlan {
   app: MoodleApp
