@@ -16,7 +16,8 @@ import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
 import { type AppDriver, type AppVersion, type SwitchPlan } from './app.js'
 import { MoodleCli, tail } from './moodle-cli.js'
-import { type DbConfig, type SnapshotRecord, cannotDump, readDbConfig, takeSnapshot } from './moodle-db.js'
+import { type DbConfig, cannotDump, readDbConfig } from './moodle-config.js'
+import { type SnapshotRecord, takeSnapshot } from './moodle-db.js'
 import { cronEnabled, decideMaintenance, maintenanceOff, readMaintenance } from './moodle-maintenance.js'
 import { announceMaintenance, planSentences, readUpgradePlan, restoreHint } from './moodle-plan.js'
 import { finishSwitch, holdAfterFailure } from './moodle-upgrade.js'
@@ -145,7 +146,7 @@ export class MoodleApp extends MoodleCli implements AppDriver {
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
     const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true)
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, ${m ? 'maintenance mode off (in the same command), ' : ''}purge_caches.php, cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
       ...planSentences(ctx, upgrade),
     ]
   }

@@ -462,7 +462,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true' })
     expect(hostOf(dry).error).toBeUndefined()
     expect(dry.code).toBe(0)
-    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: cron held, fresh path and kept files, maintenance mode on, switch, upgrade\.php --non-interactive, purge_caches\.php, maintenance mode off, cron on/)
+    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: cron held, fresh path and kept files, maintenance mode on, switch, upgrade\.php --non-interactive, maintenance mode off \(in the same command\), purge_caches\.php, cron on/)
     expect(names((await s.calls()).slice(n))).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
     expect(await s.live()).toBe(live)
     expect(s.maintenance()).toBe(false)
