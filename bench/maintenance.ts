@@ -8,7 +8,9 @@
  * Reported per delivery: the seconds of 503 (sum of the runs of consecutive 503 answers, each answer counting for one
  * request interval) and of 500 ("Site is being upgraded": an upgrade running without maintenance mode), other
  * failures, whether the upgrade ran (the database's version after the run), how long the upgrade itself took (from
- * the fixture's CLI log), and the 503 time beyond it. After a run that left the database behind the code (an upgrade
+ * the fixture's CLI log), and the 503 time beyond it, cut in two: before the upgrade (from the first 503 answer to the
+ * upgrade's start: the rest of maintenance on, the snapshot, the switch, the round trips) and after it (from its end
+ * to the last 503 answer), with the purge step's time when it ran between the upgrade and maintenance off. After a run that left the database behind the code (an upgrade
  * the delivery did not run), the benchmark runs the upgrade itself, outside the measurement, so the next run starts
  * from a consistent site.
  *
@@ -86,7 +88,37 @@ interface Measure {
   otherFailed: number
   upgradeRan: boolean
   upgradeMs?: number
+  /** Where the 503 time went (ms), from the fixture's CLI log (server clock) and the first and last 503 answers. */
+  parts?: Parts
   steps: string[]
+}
+
+/**
+ * The 503 window cut at the CLI calls it holds: before = first 503 answer to the upgrade's start (rest of maintenance
+ * on, snapshot, switch, round trips), after = the upgrade's end to the last 503 answer (what runs between the upgrade
+ * and maintenance off, and its bootstrap), and inside `after` the purge when it ran before maintenance off.
+ */
+interface Parts {
+  before: number
+  upgrade: number
+  after: number
+  purgeInside: number
+}
+
+type LogLine = { t: number; script: string; phase: string; args: string[] }
+
+function parts(samples: Sample[], log: LogLine[], steps: { name: string; ms: number }[]): Parts | undefined {
+  const first = samples.find((s) => s.status === 503)
+  const last = [...samples].reverse().find((s) => s.status === 503)
+  const at = (script: string, phase: string, arg?: string) => log.find((e) => e.script === script && e.phase === phase && (!arg || e.args.includes(arg)))?.t
+  const upStart = at('upgrade.php', 'start', '--non-interactive')
+  const upEnd = at('upgrade.php', 'end', '--non-interactive')
+  if (!first || !last || upStart === undefined || upEnd === undefined) return undefined
+  const off = at('maintenance.php', 'start', '--disable') ?? Infinity
+  const pStart = at('purge_caches.php', 'start')
+  // The purge step as the runner saw it (its round trips included), when it ran between the upgrade and maintenance off.
+  const purgeInside = pStart !== undefined && pStart > upEnd && pStart < off ? (steps.find((s) => s.name === 'purge caches')?.ms ?? 0) : 0
+  return { before: upStart * 1000 - first.t0, upgrade: (upEnd - upStart) * 1000, after: last.t0 + interval - upEnd * 1000, purgeInside }
 }
 
 interface System {
@@ -97,9 +129,9 @@ interface System {
   port: number
 }
 
-async function cliLog(site: Site, sys: System): Promise<{ t: number; script: string; phase: string; args: string[] }[]> {
+async function cliLog(site: Site, sys: System): Promise<LogLine[]> {
   const text = await site.target.sh(`cat ${shq(`${sys.data}/cli.log`)} 2>/dev/null || true`)
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: number; script: string; phase: string; args: string[] })
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine)
 }
 
 async function measure(site: Site, sys: System, repoDir: string, ref: string, kind: Measure['kind'], round: number): Promise<Measure> {
@@ -128,6 +160,7 @@ async function measure(site: Site, sys: System, repoDir: string, ref: string, ki
     otherFailed: sent.filter((s) => ![200, 503, 500].includes(s.status)).length,
     upgradeRan: versions[0] === versions[1],
     upgradeMs: start && end ? (end.t - start.t) * 1000 : undefined,
+    parts: kind === 'upgrade' ? parts(samples, log, run.report?.hosts[0]?.steps ?? []) : undefined,
     steps: (run.report?.hosts[0]?.steps ?? []).map((s) => `${s.name} ${s.outcome} ${s.ms}ms`),
   }
 }
@@ -180,7 +213,8 @@ async function main() {
       for (const sys of order) {
         const m = await measure(site, sys, repo.dir, ref, kind, round)
         measures.push(m)
-        say(`round ${round} ${sys.name} ${kind}: ${secs(m.ms)} s; 503 for ${secs(m.s503.ms)} s (${m.s503.count}), 500 for ${secs(m.s500.ms)} s (${m.s500.count}), other failed ${m.otherFailed}; upgrade ${m.upgradeRan ? `ran (${secs(m.upgradeMs ?? NaN)} s)` : 'did not run'}${m.ok ? '' : `; RUN FAILED: ${m.error}`}`)
+        const pt = m.parts ? `; window: before the upgrade ${secs(m.parts.before)} s, after it ${secs(m.parts.after)} s (purge ${secs(m.parts.purgeInside)} s)` : ''
+        say(`round ${round} ${sys.name} ${kind}: ${secs(m.ms)} s; 503 for ${secs(m.s503.ms)} s (${m.s503.count}), 500 for ${secs(m.s500.ms)} s (${m.s500.count}), other failed ${m.otherFailed}; upgrade ${m.upgradeRan ? `ran (${secs(m.upgradeMs ?? NaN)} s)` : 'did not run'}${pt}${m.ok ? '' : `; RUN FAILED: ${m.error}`}`)
         if (!m.upgradeRan) {
           // Bring the "database" up to the code, outside the measurement, so that the next run starts clean.
           await site.target.sh(`php ${shq(`${sys.root}/live/admin/cli/upgrade.php`)} --non-interactive >/dev/null`)
@@ -197,15 +231,18 @@ async function main() {
       const up = ms.filter((m) => m.upgradeMs !== undefined).map((m) => m.upgradeMs as number)
       const beyond = ms.filter((m) => m.upgradeMs !== undefined).map((m) => m.s503.ms - (m.upgradeMs as number))
       const ran = ms.filter((m) => m.upgradeRan).length
+      const pt = ms.filter((m) => m.parts).map((m) => m.parts as Parts)
+      const part = (k: keyof Parts) => (pt.length ? secs(median(pt.map((x) => x[k]))) : '–')
       rows.push([
         sys.name, kind, ms.length, `${ms.filter((m) => m.ok).length}/${ms.length}`, secs(median(ms.map((m) => m.ms))),
         secs(median(ms.map((m) => m.s503.ms))), secs(median(ms.map((m) => m.s500.ms))), ms.reduce((a, m) => a + m.otherFailed, 0),
         kind === 'upgrade' ? `${ran}/${ms.length}` : '–', up.length ? secs(median(up)) : '–', beyond.length ? secs(median(beyond)) : '–',
+        part('before'), part('after'), part('purgeInside'),
       ])
-      summary.push({ system: sys.name, kind, runs: ms.length, median503Ms: median(ms.map((m) => m.s503.ms)), median500Ms: median(ms.map((m) => m.s500.ms)), upgradeRan: ran, medianUpgradeMs: median(up), median503BeyondUpgradeMs: median(beyond) })
+      summary.push({ system: sys.name, kind, runs: ms.length, median503Ms: median(ms.map((m) => m.s503.ms)), median500Ms: median(ms.map((m) => m.s500.ms)), upgradeRan: ran, medianUpgradeMs: median(up), median503BeyondUpgradeMs: median(beyond), medianBeforeUpgradeMs: pt.length ? median(pt.map((x) => x.before)) : undefined, medianAfterUpgradeMs: pt.length ? median(pt.map((x) => x.after)) : undefined, medianPurgeInsideMs: pt.length ? median(pt.map((x) => x.purgeInside)) : undefined })
     }
   }
-  const md = table(['system', 'delivery', 'runs', 'succeeded', 'median run (s)', '503 (s, median)', '500 (s, median)', 'other failed', 'upgrade ran', 'upgrade itself (s)', '503 beyond the upgrade (s)'], rows)
+  const md = table(['system', 'delivery', 'runs', 'succeeded', 'median run (s)', '503 (s, median)', '500 (s, median)', 'other failed', 'upgrade ran', 'upgrade itself (s)', '503 beyond the upgrade (s)', 'of which before the upgrade (s)', 'after it (s)', 'purge inside (s)'], rows)
   const file = writeResults('maintenance', { options: o, clis: CLIS, machine: info, loads, summary, measures })
   process.stdout.write(`\n${md}\n\nload average: ${loads.map((l) => l.load1).join(', ')}\nresults: ${file}\n`)
 }

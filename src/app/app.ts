@@ -71,8 +71,9 @@ export interface AppDriver {
   /** The switch (or what prepares it) failed after `beforeSwitch`: undo what was prepared (the old tree is still live). */
   cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void>
   /**
-   * backtoprod, after the switch: upgrade, caches, maintenance off. Throws UnsafeToGoBack after a database change.
-   * `nodes` (a cluster's per-node steps) runs after the purge, before maintenance off; its failure is the purge's.
+   * backtoprod, after the switch: upgrade, maintenance off, caches (Moodle: after an upgrade in maintenance mode the
+   * purge follows maintenance off; otherwise it comes first). Throws UnsafeToGoBack after a database change. `nodes` (a
+   * cluster's per-node steps) runs right after the purge; its failure is the purge's.
    */
   afterSwitch(ctx: HostContext, plan: SwitchPlan, nodes?: () => Promise<void>): Promise<void>
   /**

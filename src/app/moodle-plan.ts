@@ -8,7 +8,8 @@ import { StepFailure } from '../errors.js'
 import type { ComponentChange, UpgradePlanReport } from '../report/model.js'
 import type { HostContext } from '../steps/context.js'
 import { step } from '../steps/context.js'
-import { backupDir, cannotDump, databaseSize, humanBytes, readDbConfig, snapshotFor } from './moodle-db.js'
+import { cannotDump, readDbConfig } from './moodle-config.js'
+import { backupDir, databaseSize, humanBytes, snapshotFor } from './moodle-db.js'
 import type { MoodleApp } from './moodle.js'
 
 /**

@@ -10,8 +10,10 @@ import type { ServerState, TreeRecord } from '../remote/state.js'
 import { type HostContext, journal, plan, skipped, step } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import type { SwitchPlan } from './app.js'
-import { type DbConfig, type SnapshotRecord, humanBytes, readDbConfig, restoreCacheConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'
-import { type MoodlePlan, MoodleApp, compareVersions, describeVersion } from './moodle.js'
+import { type DbConfig, readDbConfig } from './moodle-config.js'
+import { type SnapshotRecord, humanBytes, restoreCacheConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'
+import { type MoodlePlan, MoodleApp } from './moodle.js'
+import { compareVersions, describeVersion } from './moodle-version.js'
 
 export interface RestorePlan {
   app: MoodleApp

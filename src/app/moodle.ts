@@ -1,10 +1,11 @@
 /**
  * Moodle: `config.php` kept in both trees, the code version read from `version.php`, and the CLI steps around a switch:
  * ask the work tree whether an upgrade is pending (and whether it needs maintenance mode), before-upgrade, cron held,
- * [fresh path, kept files], maintenance on, database snapshot, [switch], upgrade, purge caches, maintenance off, cron
- * back on: the maintenance window holds only the snapshot, the switch, the upgrade and the purge. Moodle's CLI runs as the web user (it
- * writes into moodledata), as `sudo -n -u WEB PHP SCRIPT ARGS...` unless the web user is the login user. Moodle 5.1+ keeps its web root
- * and CLI under `public/` (config.php stays at the root).
+ * [fresh path, kept files], maintenance on, database snapshot, [switch], upgrade and maintenance off in one command,
+ * purge caches, cron back on: the maintenance window holds only the snapshot, the switch and the upgrade (see
+ * moodle-upgrade.ts). Moodle's CLI runs as the web user (it writes into moodledata), as `sudo -n -u WEB PHP SCRIPT
+ * ARGS...` unless the web user is the login user (moodle-cli.ts). Moodle 5.1+ keeps its web root and CLI under
+ * `public/` (config.php stays at the root).
  */
 import { Refusal, StepFailure } from '../errors.js'
 import type { HostContext } from '../steps/context.js'
@@ -12,51 +13,17 @@ import { skipped, step } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { syncKeep } from '../steps/copy.js'
 import type { RemoteShell } from '../remote/shell.js'
-import { sudoersLine } from '../remote/sudo.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
-import { type AppDriver, type AppVersion, type SwitchPlan, UnsafeToGoBack } from './app.js'
-import { type DbConfig, type SnapshotRecord, cannotDump, readDbConfig, takeSnapshot } from './moodle-db.js'
+import { type AppDriver, type AppVersion, type SwitchPlan } from './app.js'
+import { MoodleCli, tail } from './moodle-cli.js'
+import { type DbConfig, cannotDump, readDbConfig } from './moodle-config.js'
+import { type SnapshotRecord, takeSnapshot } from './moodle-db.js'
+import { cronEnabled, decideMaintenance, maintenanceOff, readMaintenance } from './moodle-maintenance.js'
 import { announceMaintenance, planSentences, readUpgradePlan, restoreHint } from './moodle-plan.js'
+import { finishSwitch, holdAfterFailure } from './moodle-upgrade.js'
+import { MATURITY, compareVersions, describeVersion, readVersion } from './moodle-version.js'
 import type { UpgradePlanReport } from '../report/model.js'
-
-/** Reads `$release`, `$version` and `$branch` from the text of a Moodle version.php. */
-export function parseVersionPhp(text: string): AppVersion | undefined {
-  const str = (name: string) => new RegExp(`\\$${name}\\s*=\\s*(['"])([^'"]*)\\1`).exec(text)?.[2]
-  const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1]
-  const release = str('release')
-  if (!version || !release) return undefined
-  const m = /\$maturity\s*=\s*([A-Z_]+|[0-9]+)\s*;/.exec(text)?.[1]
-  const maturity = m === undefined ? undefined : (MATURITY[m] ?? (/^[0-9]+$/.test(m) ? Number(m) : undefined))
-  return { release, version, branch: str('branch'), ...(maturity === undefined ? {} : { maturity }) }
-}
-
-/** Moodle's maturity levels (lib/setuplib.php). */
-const MATURITY: Record<string, number> = { MATURITY_ALPHA: 50, MATURITY_BETA: 100, MATURITY_RC: 150, MATURITY_STABLE: 200 }
-
-/** `4.3 (Build: 20231009) (2023100900.00)`: a version as the report shows it. */
-export function describeVersion(v: AppVersion | undefined): string {
-  return v ? `${v.release} (${v.version})` : 'unknown'
-}
-
-/** Compares two Moodle `$version` numbers (YYYYMMDDRR.XX); negative when a < b. */
-export function compareVersions(a: string, b: string): number {
-  const [ai, af = ''] = a.trim().split('.')
-  const [bi, bf = ''] = b.trim().split('.')
-  const n = BigInt(ai || '0') - BigInt(bi || '0')
-  if (n !== 0n) return n < 0n ? -1 : 1
-  const fa = af.padEnd(8, '0')
-  const fb = bf.padEnd(8, '0')
-  return fa === fb ? 0 : fa < fb ? -1 : 1
-}
-
-/** How the outage is decided: `auto` maintenance only when the upgrade needs it; `always` / `never` override. */
-export function decideMaintenance(setting: 'auto' | 'always' | 'never', pending: boolean, required: boolean | undefined): boolean {
-  if (setting === 'always') return true
-  if (setting === 'never') return false
-  // A script that cannot tell (before Moodle 4.2) gets the safe answer: every upgrade needs maintenance.
-  return pending && required !== false
-}
 
 export interface MoodlePlan extends SwitchPlan {
   /** upgrade.php said maintenance is not required: run it with `--maintenance=false` (no outage). */
@@ -79,161 +46,29 @@ export interface MoodlePlan extends SwitchPlan {
   prepared?: { pending: boolean; maintenance: boolean; liveDir: string; db?: DbConfig; upgrade?: UpgradePlanReport }
 }
 
-interface CliResult {
-  code: number
-  /** Standard output then standard error. */
-  out: string
-  stdout: string
-}
-
-/** Calls `each` with every complete line of a stream of chunks (long output reaches the log as it comes). */
-function lineWise(each: (line: string) => void): (chunk: Buffer) => void {
-  let rest = ''
-  return (chunk) => {
-    const lines = (rest + chunk.toString('utf8')).split('\n')
-    rest = lines.pop() ?? ''
-    for (const l of lines) if (l.trim()) each(l.trimEnd())
-  }
-}
-
-export class MoodleApp implements AppDriver {
+export class MoodleApp extends MoodleCli implements AppDriver {
   readonly name = 'moodle'
   readonly keep = ['config.php']
 
   constructor(
     private readonly sh: RemoteShell,
     private readonly layout: Layout,
-  ) {}
+  ) {
+    super()
+  }
 
   async version(tree: TreeRecord): Promise<AppVersion | undefined> {
     return this.versionAt(this.layout.tree(tree.id))
   }
 
-  private async versionAt(dir: string): Promise<AppVersion | undefined> {
-    const r = await this.sh.run(
-      `read the Moodle version in ${dir}`,
-      `d=$1
-if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/version.php"; elif [ -f "$d/version.php" ]; then echo public=0; head -c 65536 "$d/version.php"; fi`,
-      [dir],
-    )
-    const v = parseVersionPhp(r.stdout)
-    if (v) v.publicRoot = r.stdout.startsWith('public=1')
-    return v
+  private versionAt(dir: string): Promise<AppVersion | undefined> {
+    return readVersion(this.sh, dir)
   }
 
   /** The live tree (the one the CLI must use while it matches the database). */
   private liveDir(ctx: HostContext): string {
     if (!ctx.state) throw new StepFailure('no delivery state: run mode init first')
     return this.layout.tree(ctx.state.live)
-  }
-
-  /**
-   * PHP as the web user may run it: the absolute path the sudo preflight resolved (`command -v` as the SSH user), which
-   * is the path a sudoers rule names. Unset when the web user is the SSH user (then the `php` input as given).
-   */
-  php?: string
-
-  /**
-   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with PHP, as the web user. The
-   * script's path is chosen first, as the code owner (who can read the trees); then the SSH user runs exactly
-   * `sudo -n -u WEB PHP SCRIPT ARGS...` (the argv a php-only sudoers rule allows; nothing runs as the web user through
-   * a shell), in its own process group like every command, from the tree's root when the SSH user may enter it, else
-   * from `/` (Moodle's scripts find config.php from `__DIR__`, not from the working directory). Never throws for the
-   * script's own exit code; throws when sudo refuses.
-   */
-  async cli(ctx: HostContext, dir: string, script: string, args: string[], timeoutMs = 600_000, stream?: (line: string) => void): Promise<CliResult> {
-    const what = `moodle ${script}${args.length ? ` ${args.join(' ')}` : ''} as ${ctx.settings.webUser}`
-    const found = await ctx.sh.run(
-      `find admin/cli/${script} in ${dir}`,
-      `d=$1; s=$2
-if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/admin/cli/$s"; fi
-if [ -f "$f" ]; then printf 'cli=%s\n' "$f"; else echo "no $f" >&2; fi`,
-      [dir, script],
-    )
-    const file = /^cli=(.*)$/m.exec(found.stdout)?.[1]
-    if (!file) return { code: 127, out: found.stderr.trim(), stdout: '' }
-    return this.runPhp(ctx, dir, what, [file, ...args], timeoutMs, stream)
-  }
-
-  /**
-   * Runs PHP with `argv` as the web user (`sudo -n -u WEB PHP ARGV...`), from `dir` when the SSH user may enter it.
-   * Never throws for PHP's own exit code; throws when sudo refuses.
-   */
-  private async runPhp(ctx: HostContext, dir: string, what: string, argv: string[], timeoutMs: number, stream?: (line: string) => void): Promise<CliResult> {
-    const { webUser } = ctx.settings
-    const user = webUser === ctx.target.user ? undefined : webUser
-    const php = this.php ?? ctx.settings.php
-    const r = await ctx.sh.runAs(
-      undefined,
-      what,
-      `d=$1; php=$2; u=$3; shift 3
-cd -- "$d" 2>/dev/null || cd /
-if [ -n "$u" ]; then set -- sudo -n -u "$u" -- "$php" "$@"; else set -- "$php" "$@"; fi
-rc=0; "$@" || rc=$?
-exit "$rc"`,
-      [dir, php, user ?? '', ...argv],
-      { nothrow: true, timeoutMs, ...(stream ? { onStdout: lineWise(stream), keepBytes: 1024 * 1024 } : {}) },
-    )
-    const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith('\n') ? '\n' : ''}${r.stderr}` : ''}`.trim()
-    if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
-      throw new StepFailure(
-        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split('\n')[0]}. Allow the login user ${ctx.target.user} to run PHP as ${webUser} without a password (sudoers: ${sudoersLine(ctx.target.user, [webUser], php)}), or set web-user`,
-      )
-    }
-    return { code: r.code, out, stdout: r.stdout }
-  }
-
-  /**
-   * Whether the site is in maintenance mode by its admin's choice: CLI maintenance (`climaintenance.html` in moodledata,
-   * which only the web user may read: PHP reads config.php as Moodle's own bootstrap does and stops right after it) and
-   * the web setting `maintenance_enabled` (`cfg.php`).
-   */
-  private async readMaintenance(ctx: HostContext, dir: string): Promise<{ cli: boolean; web: boolean }> {
-    const cli = await this.cliMaintenanceFile(ctx, dir, 'read')
-    const w = await this.cli(ctx, dir, 'cfg.php', ['--name=maintenance_enabled'], 120_000)
-    if (w.code !== 0 && w.code !== 3) {
-      throw new StepFailure(`cannot tell whether the site is in maintenance mode: cfg.php --name=maintenance_enabled failed (exit code ${w.code})${w.out ? `: ${tail(w.out)}` : ''}`)
-    }
-    return { cli, web: w.code === 0 && w.stdout.trim() === '1' }
-  }
-
-  /** Whether `climaintenance.html` is in moodledata; `end` removes it first (`maintenance.php --disable` less the web setting). */
-  private async cliMaintenanceFile(ctx: HostContext, dir: string, action: 'read' | 'end'): Promise<boolean> {
-    const f = await this.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ['-r', CLI_MAINTENANCE, '--', `${dir}/config.php`, action], 120_000)
-    const on = /^climaintenance=([01])$/m.exec(f.stdout)?.[1]
-    if (f.code !== 0 || on === undefined) {
-      throw new StepFailure(`cannot tell whether the site is in CLI maintenance mode: PHP could not read ${dir}/config.php and moodledata as ${ctx.settings.webUser} (exit code ${f.code})${f.out ? `: ${tail(f.out)}` : ''}`)
-    }
-    return on === '1'
-  }
-
-  /** Whether cron is enabled: the setting cron_enabled as cron.php reads it (unset or 0: disabled). */
-  private async cronEnabled(ctx: HostContext, dir: string): Promise<boolean> {
-    const r = await this.cli(ctx, dir, 'cfg.php', ['--name=cron_enabled'], 120_000)
-    if (r.code !== 0 && r.code !== 3) {
-      throw new StepFailure(`cannot tell whether cron is enabled: cfg.php --name=cron_enabled failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
-    }
-    return r.code === 0 && !['', '0'].includes(r.stdout.trim())
-  }
-
-  /** Runs a CLI script that must succeed, as a named step. */
-  private async must(ctx: HostContext, name: string, dir: string, script: string, args: string[], timeoutMs?: number): Promise<string> {
-    return step(
-      ctx,
-      name,
-      async () => {
-        const r = await this.cli(ctx, dir, script, args, timeoutMs)
-        if (r.code !== 0) throw new StepFailure(`${script} ${args.join(' ')} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
-        return r.stdout
-      },
-      (out) => lastLine(out) || 'done',
-    )
-  }
-
-  /** Whether a CLI script's `--help` mentions an option (older Moodle lacks some). */
-  private async supports(ctx: HostContext, dir: string, script: string, option: string): Promise<boolean> {
-    const r = await this.cli(ctx, dir, script, ['--help'], 60_000)
-    return r.code === 0 && r.out.includes(option)
   }
 
   /** The version recorded in the database (`cfg.php --name=version`), read through the live tree. */
@@ -312,7 +147,7 @@ exit "$rc"`,
     if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ', in maintenance mode (maintenance: always)' : ''}`]
     const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true)
     return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, purge_caches.php, ${m ? 'maintenance mode off, ' : ''}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
+      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? 'run before-upgrade, ' : ''}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ''}${m ? 'maintenance mode on, ' : 'no maintenance mode, '}${upgrade.snapshotBytes !== undefined ? 'database snapshot, ' : ''}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== 'always' ? ' --maintenance=false' : ''}, ${m ? 'maintenance mode off (in the same command), ' : ''}purge_caches.php, cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
       ...planSentences(ctx, upgrade),
     ]
   }
@@ -326,7 +161,7 @@ exit "$rc"`,
     // The admin's own state, read before anything changes it: a site the admin keeps in maintenance stays so, cron the
     // admin disabled stays disabled; the delivery restores only what it changed.
     if (maintenance || ctx.settings.healthUrl) {
-      const m = await step(ctx, 'maintenance state', () => this.readMaintenance(ctx, liveDir), (m) =>
+      const m = await step(ctx, 'maintenance state', () => readMaintenance(this, ctx, liveDir), (m) =>
         m.cli ? 'in CLI maintenance mode (set by the admin): it stays on' : m.web ? 'in maintenance mode set on the web (maintenance_enabled, by the admin): it stays on' : 'not in maintenance mode',
       )
       plan.adminMaintenance = m.cli ? 'cli' : m.web ? 'web' : undefined
@@ -335,7 +170,7 @@ exit "$rc"`,
       }
     }
     if (pending && (await this.supports(ctx, liveDir, 'cron.php', '--disable-wait'))) {
-      plan.adminCronOff = !(await step(ctx, 'cron state', () => this.cronEnabled(ctx, liveDir), (on) => (on ? 'cron enabled' : 'cron disabled (by the admin): it stays disabled')))
+      plan.adminCronOff = !(await step(ctx, 'cron state', () => cronEnabled(this, ctx, liveDir), (on) => (on ? 'cron enabled' : 'cron disabled (by the admin): it stays disabled')))
     }
     const workDir = this.layout.tree(work.id)
     const upgrade = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : undefined
@@ -411,34 +246,11 @@ exit "$rc"`,
     }
   }
 
-  /**
-   * Ends the maintenance mode this delivery turned on. A site its admin had in web maintenance (`maintenance_enabled`,
-   * which `maintenance.php --enable` clears) gets that setting back first, then the CLI maintenance file goes: visitors
-   * never see the site open in between.
-   */
-  private async maintenanceOff(ctx: HostContext, p: MoodlePlan, dir: string): Promise<void> {
-    if (p.adminMaintenance === 'web') {
-      await step(
-        ctx,
-        'maintenance off',
-        async () => {
-          const r = await this.cli(ctx, dir, 'cfg.php', ['--name=maintenance_enabled', '--set=1'], 120_000)
-          if (r.code !== 0) throw new StepFailure(`cfg.php --name=maintenance_enabled --set=1 failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`)
-          await this.cliMaintenanceFile(ctx, dir, 'end')
-        },
-        () => "CLI maintenance off; the admin's maintenance mode (maintenance_enabled) stays on",
-      )
-    } else {
-      await this.must(ctx, 'maintenance off', dir, 'maintenance.php', ['--disable'])
-    }
-    p.maintenance = false
-  }
-
   async cancelSwitch(ctx: HostContext, plan: SwitchPlan): Promise<void> {
     const p = plan as MoodlePlan
     const dir = this.liveDir(ctx)
     if (p.maintenance) {
-      await this.maintenanceOff(ctx, p, dir).catch((e: Error) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`))
+      await maintenanceOff(this, ctx, p.adminMaintenance, dir).then(() => (p.maintenance = false)).catch((e: Error) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`))
     }
     if (p.cronHeld) {
       await this.must(ctx, 'cron on', dir, 'cron.php', ['--enable']).then(
@@ -449,87 +261,11 @@ exit "$rc"`,
   }
 
   async afterSwitch(ctx: HostContext, plan: SwitchPlan, nodes?: () => Promise<void>): Promise<void> {
-    const p = plan as MoodlePlan
-    const dir = this.liveDir(ctx)
-    if (p.upgrade) {
-      p.databaseChanged = true
-      const args = ['--non-interactive', ...(p.outageless ? ['--maintenance=false'] : [])]
-      let failure: string | undefined
-      await step(
-        ctx,
-        'upgrade',
-        async () => {
-          const r = await this.cli(ctx, dir, 'upgrade.php', args, 4 * 3600_000, (line) => ctx.log.info(`${ctx.target.label}: upgrade: ${line}`)).catch((e: Error) => ({ code: -1, out: e.message, stdout: '' }))
-          ctx.report.upgradeOutput = r.out
-          if (r.code !== 0) {
-            failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ''}`
-            throw new StepFailure(failure)
-          }
-          return r.out
-        },
-        () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? ' (no maintenance needed: --maintenance=false)' : ''}`,
-      ).catch(() => undefined)
-      if (failure) {
-        p.failedInMaintenance = p.maintenance
-        // A half-upgraded database can be served by no code: an upgrade that ran without maintenance mode (not
-        // required) gets it now, unless maintenance: never.
-        if (!p.maintenance && p.adminMaintenance !== 'cli' && ctx.settings.maintenance !== 'never') {
-          await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
-            () => (p.maintenance = true),
-            (e: Error) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`),
-          )
-        }
-        const restore = this.restoreAfterFailedUpgrade(ctx, p, dir)
-        throw new UnsafeToGoBack(
-          `${failure}. The database may be half-upgraded: the site ${p.maintenance || p.adminMaintenance === 'cli' ? 'stays in maintenance mode' : `is NOT in maintenance mode (${ctx.settings.maintenance === 'never' ? 'maintenance: never' : 'it could not be turned on'})`} and will not go back by itself`,
-          restore,
-        )
-      }
-    }
-    let purgeError: Error | undefined
-    await this.must(ctx, 'purge caches', dir, 'purge_caches.php', []).catch((e: Error) => (purgeError = e))
-    if (nodes) await nodes().catch((e: Error) => (purgeError = purgeError ? new Error(`${purgeError.message}; ${e.message}`) : e))
-    // Maintenance off and cron back on run once the upgrade succeeded, also when the purge failed.
-    const problems: string[] = []
-    if (p.maintenance) await this.maintenanceOff(ctx, p, dir).catch((e: Error) => problems.push(e.message))
-    if (p.cronHeld) {
-      await this.must(ctx, 'cron on', dir, 'cron.php', ['--enable']).then(
-        () => (p.cronHeld = false),
-        (e: Error) => problems.push(e.message),
-      )
-    }
-    if (purgeError) problems.unshift(purgeError.message)
-    if (!problems.length) return
-    const why = problems.join('; ')
-    if (!p.upgrade) throw new StepFailure(why)
-    const cmd = (s: string, a: string) => this.command(ctx, dir, s, a, p.to?.publicRoot)
-    throw new UnsafeToGoBack(
-      `${why}. The database upgrade to ${describeVersion(p.to)} succeeded, so the site does not go back to the older code`,
-      [
-        purgeError ? `purge Moodle's caches: ${cmd('purge_caches.php', '')}` : '',
-        p.maintenance ? `turn maintenance mode off: ${cmd('maintenance.php', '--disable')}` : '',
-        p.cronHeld ? `turn cron back on: ${cmd('cron.php', '--enable')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; then '),
-    )
+    return finishSwitch(this, ctx, plan as MoodlePlan, this.liveDir(ctx), nodes)
   }
 
   async holdAfterFailure(ctx: HostContext, plan: SwitchPlan, why: string): Promise<string> {
-    const p = plan as MoodlePlan
-    const dir = this.liveDir(ctx)
-    let held = ''
-    if (p.adminMaintenance === 'cli') held = 'The site stays in the maintenance mode its admin had set. '
-    else if (ctx.settings.maintenance !== 'never') {
-      await this.must(ctx, 'maintenance on', dir, 'maintenance.php', ['--enable']).then(
-        () => {
-          p.maintenance = true
-          held = 'The site was put back into maintenance mode. '
-        },
-        (e: Error) => (held = `Maintenance mode could not be turned back on (${e.message}). `),
-      )
-    }
-    return `${held}${why} after the database was upgraded to ${describeVersion(p.to)}: the older code in the safe tree cannot serve it, so nothing went back. Fix the cause on trees/${ctx.state?.live} (or restore the database from the backup taken before the upgrade${p.beforeUpgrade ? ' by before-upgrade' : ''} and run goback), then turn maintenance mode off: ${this.command(ctx, dir, 'maintenance.php', '--disable', p.to?.publicRoot)}`
+    return holdAfterFailure(this, ctx, plan as MoodlePlan, this.liveDir(ctx), why)
   }
 
   async afterGoback(ctx: HostContext): Promise<void> {
@@ -537,43 +273,4 @@ exit "$rc"`,
       ctx.log.warning(`purging caches after going back failed: ${e.message}; run purge_caches.php by hand`),
     )
   }
-
-  /** What an operator types to run a CLI script as the web user. */
-  private command(ctx: HostContext, dir: string, script: string, args: string, publicRoot = false): string {
-    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? 'public/' : ''}admin/cli/${script}${args ? ` ${args}` : ''}`
-  }
-
-  private restoreAfterFailedUpgrade(ctx: HostContext, p: MoodlePlan, dir: string): string {
-    const safe = ctx.state ? `trees/${ctx.state.safe}` : 'the safe tree'
-    const safeDir = ctx.state ? this.layout.tree(ctx.state.safe) : dir
-    // Only what the delivery changed: a site its admin kept in CLI maintenance stays in it; web maintenance comes back.
-    const off = (d: string, pub?: boolean) =>
-      [
-        p.adminMaintenance === 'cli' ? '' : this.command(ctx, d, 'maintenance.php', '--disable', pub),
-        p.adminMaintenance === 'web' ? this.command(ctx, d, 'cfg.php', '--name=maintenance_enabled --set=1', pub) : '',
-        p.cronHeld ? this.command(ctx, d, 'cron.php', '--enable', pub) : '',
-      ]
-        .filter(Boolean)
-        .join(' and ') || 'leave maintenance mode on, as the admin had it'
-    return [
-      `Either fix the cause and finish the upgrade: ${this.command(ctx, dir, 'upgrade.php', '--non-interactive', p.to?.publicRoot)}, then ${off(dir, p.to?.publicRoot)}.`,
-      `Or restore the database and moodledata from the backup taken before the upgrade${p.beforeUpgrade ? ` (before-upgrade: ${ctx.settings.beforeUpgrade})` : ''}, run mode goback (live back to ${safe}, ${describeVersion(p.from)}), then ${off(safeDir, p.from?.publicRoot)}.`,
-    ].join(' ')
-  }
-}
-
-/**
- * PHP run as the web user: reads config.php as Moodle's own scripts do, stopping right after it (ABORT_AFTER_CONFIG),
- * then tells whether `climaintenance.html` (CLI maintenance mode) is in moodledata; with `end`, removes it first.
- */
-const CLI_MAINTENANCE = `define("CLI_SCRIPT", true); define("ABORT_AFTER_CONFIG", true); $CFG = new stdClass(); require $argv[1];
-$f = $CFG->dataroot . "/climaintenance.html"; if (($argv[2] ?? "") === "end" && file_exists($f)) { unlink($f); }
-echo "climaintenance=", file_exists($f) ? 1 : 0, "\\n";`
-
-function tail(out: string): string {
-  return out.trim().split('\n').slice(-15).join('\n')
-}
-
-function lastLine(out: string): string {
-  return out.trim().split('\n').pop()?.slice(0, 200) ?? ''
 }

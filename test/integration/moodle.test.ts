@@ -28,6 +28,8 @@ interface Call {
   user: string
   tree: string
   live: string
+  /** The version the caches were built for at the call (null: purged). */
+  cache: string | null
 }
 
 const versionPhp = (version: string, release: string, branch: string) =>
@@ -207,9 +209,13 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(hostOf(r).steps.find((x) => x.name === 'maintenance on')?.outcome).toBe('skipped')
   })
 
-  it('upgrade pending, maintenance required: before-upgrade, cron held, fresh path, kept files, then maintenance on, switch, upgrade, purge, maintenance off, cron on', async () => {
+  it('upgrade pending, maintenance required: before-upgrade, cron held, fresh path, kept files, then maintenance on, switch, upgrade and maintenance off, purge, cron on', async () => {
     const s = await site(c.v42, '2023042400.00')
     const before = await s.live()
+    // A visitor's page builds the caches for the 4.2 code before the delivery.
+    const page = await fetch(s.healthUrl, { headers: { connection: 'close' } })
+    expect([page.status, await page.text()]).toEqual([200, 'Moodle 4.2 front page'])
+    expect(readFileSync(`${s.data}/fixture-cache-version`, 'utf8')).toBe('2023042400.00')
     const marker = `${s.root}/dumped`
     const r = await runAction({
       ...s.inputs,
@@ -233,14 +239,18 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
       'cron.php --disable-wait',
       'maintenance.php --enable',
       'upgrade.php --non-interactive',
-      'purge_caches.php',
       'maintenance.php --disable',
+      'purge_caches.php',
       'cron.php --enable',
     ])
     expect(calls.every((x) => x.user === WEB)).toBe(true)
-    // The maintenance window is the upgrade alone: the cron hold, the fresh path and the kept files come before it.
+    // The maintenance window is the switch and the upgrade: the cron hold, the fresh path and the kept files come
+    // before it; maintenance off follows the upgrade in its command, the purge comes after it.
     const h0 = hostOf(r)
-    expect(inWindow(h0)).toEqual(['switch', 'upgrade', 'purge caches'])
+    expect(inWindow(h0)).toEqual(['switch', 'upgrade'])
+    // Visitors come back to purged caches: the upgrade purged them itself (as Moodle's does), before maintenance off.
+    expect(calls.find((x) => x.script === 'maintenance.php' && x.args.includes('--disable'))?.cache).toBeNull()
+    expect(calls.find((x) => x.script === 'upgrade.php' && x.args.includes('--non-interactive'))?.cache).toBe('2023042400.00')
     const order = h0.steps.map((x) => x.name)
     for (const before of ['before-upgrade', 'cron hold', 'fresh path', 'keep files']) {
       expect(order.lastIndexOf(before), before).toBeGreaterThan(-1)
@@ -326,8 +336,8 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
       'cron.php --help',
       'maintenance.php --enable',
       'upgrade.php --non-interactive',
-      'purge_caches.php',
       'maintenance.php --disable',
+      'purge_caches.php',
     ])
     expect(hostOf(r).steps.find((x) => x.name === 'cron hold')?.outcome).toBe('skipped')
   })
@@ -376,11 +386,30 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const live0 = await s.live()
     const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
     expect(r.code).toBe(1)
-    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['upgrade.php --non-interactive', 'purge_caches.php', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['upgrade.php --non-interactive', 'maintenance.php --disable', 'purge_caches.php', 'cron.php --enable'])
     expect(s.maintenance()).toBe(false)
     expect(hostOf(r).rolledBack).toBe(false)
     expect(await s.live()).not.toBe(live0)
     expect(hostOf(r).restore).toContain('purge_caches.php')
+  })
+
+  it('maintenance off failing after the upgrade: the site stays in maintenance, the purge and cron on still run, no goback, the command said', async () => {
+    const s = await site(c.v42, '2023042400.00')
+    await s.control({ fail: ['maintenance.php --disable'] })
+    const live0 = await s.live()
+    const r = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+    expect(r.code).toBe(1)
+    const h = hostOf(r)
+    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['upgrade.php --non-interactive', 'maintenance.php --disable', 'purge_caches.php', 'cron.php --enable'])
+    expect(s.maintenance()).toBe(true)
+    expect(await s.dbVersion()).toBe('2023100900')
+    expect(h.rolledBack).toBe(false)
+    expect(await s.live()).not.toBe(live0)
+    expect(h.steps.find((x) => x.name === 'upgrade')?.outcome).toBe('success')
+    expect(h.steps.find((x) => x.name === 'maintenance off')).toMatchObject({ outcome: 'failure', detail: expect.stringContaining('simulated failure') })
+    expect(h.error).toMatch(/maintenance\.php --disable failed.*upgrade to 4\.3.*succeeded/s)
+    expect(h.restore).toContain(`turn maintenance mode off: sudo -u ${WEB} /usr/bin/php ${await s.live()}/admin/cli/maintenance.php --disable`)
+    expect(h.restore).not.toContain('purge_caches.php')
   })
 
   it('a failed health check after a code-only switch goes back to the safe tree and purges its caches', async () => {
@@ -414,7 +443,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(h.rolledBack).toBe(false)
     expect(await s.dbVersion()).toBe('2023100900')
     expect(s.maintenance()).toBe(true)
-    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['purge_caches.php', 'maintenance.php --disable', 'cron.php --enable', 'maintenance.php --enable'])
+    expect(names(backtoprodCalls(await s.calls())).slice(-4)).toEqual(['maintenance.php --disable', 'purge_caches.php', 'cron.php --enable', 'maintenance.php --enable'])
     expect(h.restore).toMatch(/maintenance mode.*health check failed.*cannot serve it.*maintenance\.php --disable/s)
   })
 
@@ -433,7 +462,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     const dry = await runAction({ ...s.inputs, mode: 'backtoprod', 'dry-run': 'true' })
     expect(hostOf(dry).error).toBeUndefined()
     expect(dry.code).toBe(0)
-    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: cron held, fresh path and kept files, maintenance mode on, switch, upgrade\.php --non-interactive, purge_caches\.php, maintenance mode off, cron on/)
+    expect(hostOf(dry).plan?.join('\n')).toMatch(/a database upgrade is pending: cron held, fresh path and kept files, maintenance mode on, switch, upgrade\.php --non-interactive, maintenance mode off \(in the same command\), purge_caches\.php, cron on/)
     expect(names((await s.calls()).slice(n))).toEqual(['upgrade.php --is-pending', 'upgrade.php --help', 'upgrade.php --is-maintenance-required'])
     expect(await s.live()).toBe(live)
     expect(s.maintenance()).toBe(false)
@@ -499,7 +528,7 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(r2.code).toBe(0)
     const live = await s.live()
     const calls = backtoprodCalls(await s.calls()).filter((x) => x.tree === live && x.live === live)
-    expect(names(calls)).toEqual(['upgrade.php --non-interactive', 'purge_caches.php', 'maintenance.php --disable', 'cron.php --enable'])
+    expect(names(calls)).toEqual(['upgrade.php --non-interactive', 'maintenance.php --disable', 'purge_caches.php', 'cron.php --enable'])
     for (const x of calls) expect(x.path).toBe(`${live}/public/admin/cli/${x.script}`)
     expect(await s.dbVersion()).toBe('2025100600')
     expect(r2.outputs['app-version-after']).toBe('5.1 (Build: 20251006)')

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { diffComponents, parseVersionLines } from '../../../src/app/moodle-plan.js'
-import { cannotDump, snapshotName } from '../../../src/app/moodle-db.js'
+import { cannotDump } from '../../../src/app/moodle-config.js'
+import { snapshotName } from '../../../src/app/moodle-db.js'
 
 describe('upgrade plan', () => {
   it('reads core and each plugin from grep lines; ignores lines of other files', () => {

@@ -2,7 +2,8 @@
  * Pure parts of the Moodle driver: reading version.php, comparing versions, deciding maintenance mode.
  */
 import { describe, expect, it } from 'vitest'
-import { compareVersions, decideMaintenance, describeVersion, parseVersionPhp } from '../../../src/app/moodle.js'
+import { decideMaintenance } from '../../../src/app/moodle-maintenance.js'
+import { compareVersions, describeVersion, parseVersionPhp } from '../../../src/app/moodle-version.js'
 
 const REAL_43 = `<?php
 // This file is part of Moodle - https://moodle.org/
