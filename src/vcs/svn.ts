@@ -16,7 +16,7 @@ import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, WorkingCopy
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
 import { parseSubFlat, submoduleReport } from './submodules.js'
-import { parseSvnStatusZ, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
+import { externalChanges, parseSvnInfoFiles, parseSvnListExternals, parseSvnStatusZ, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
 import { EXTERNALS, PRECHECK, SVN_PRELUDE } from './svn-shell.js'
 
 export class SvnDriver extends WorkingCopyTrees implements VcsDriver {
@@ -82,6 +82,7 @@ if [ "$dry" = 1 ]; then
   if [ "$switch" = 1 ]; then svnr diff --summarize --old="$oldroot@$base" --new="$newroot@$n" > "$DLV_TMP/sum"
   else svnr diff --summarize -r "$base:$n" -- "$oldroot@$n" > "$DLV_TMP/sum"; fi
   echo "root=$oldroot"; echo "newroot=$newroot"; printf 'summary='; b64 "$DLV_TMP/sum"
+  ext_dry
   exit 0
 fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
@@ -120,7 +121,19 @@ printf 'extbefore='; b64 "$DLV_TMP/extbefore"; printf 'extafter='; b64 "$DLV_TMP
         const other = parseSvnSummarize(sum, value(r.stdout, 'root'))
         if (countAll(other) > countAll(changes)) changes = other
       }
-      for (const k of ['added', 'modified', 'deleted'] as const) changes[k] = changes[k].filter((p) => inPaths(p, paths))
+      const wc = nulField(r.stdout, 'extwc')
+      // Externals nested in another one are listed by it (svn list lists what is defined inside an external too).
+      const top = wc.filter((e) => !wc.some((o) => o !== e && e.startsWith(`${o}/`)))
+      const ext = externalChanges(
+        top,
+        parseSvnInfoFiles(field(r.stdout, 'extinfo')),
+        nulField(r.stdout, 'extfiles'),
+        parseSvnListExternals(field(r.stdout, 'extnew'), value(r.stdout, 'newroot')),
+      )
+      // A change of svn:externals shows as a property change of its directory, which the real run does not list.
+      const dirs = new Set([...top, ...ext.added, ...ext.modified, ...ext.deleted].flatMap((p) => p.split('/').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('/'))))
+      changes.modified = changes.modified.filter((p) => !dirs.has(p))
+      for (const k of ['added', 'modified', 'deleted'] as const) changes[k] = [...changes[k], ...ext[k]].filter((p) => inPaths(p, paths))
     } else {
       const parsed = parseSvnUpdate(field(r.stdout, 'out'), new Set(nulField(r.stdout, 'dirs')), nulField(r.stdout, 'gone'))
       if (parsed.conflicts.length) {
