@@ -4,8 +4,11 @@
  * An update is `svn update` (or `svn switch` when `repository` names another branch or tag), whose output is parsed
  * into the changed-file list. Hand-made changes are merged by svn as it always does; a change that would conflict is
  * found before anything is touched (a dry-run merge of each hand-changed file), and the update then fails naming the
- * files. Credentials go to svn through its standard input (`--password-from-stdin`), never on a command line.
- * The bash sourced by its scripts is in svn-shell.ts, the reading of svn's output in svn-output.ts.
+ * files. A dry run changes nothing: its list is `svn diff --summarize` between the two revisions, plus the files of
+ * the externals, read from `svn list --include-externals` of the target and `svn info` of the working copy's
+ * externals (see externalChanges in svn-output.ts). Credentials go to svn through its standard input
+ * (`--password-from-stdin`), never on a command line. The bash sourced by its scripts is in svn-shell.ts, the reading
+ * of svn's output in svn-output.ts.
  */
 import type { DriftFile } from '../domain.js'
 import { StepFailure } from '../errors.js'
@@ -122,7 +125,7 @@ printf 'extbefore='; b64 "$DLV_TMP/extbefore"; printf 'extafter='; b64 "$DLV_TMP
         if (countAll(other) > countAll(changes)) changes = other
       }
       const wc = nulField(r.stdout, 'extwc')
-      // Externals nested in another one are listed by it (svn list lists what is defined inside an external too).
+      // Externals that the tree's own directories define (the externals of an external are not listed by a dry run).
       const top = wc.filter((e) => !wc.some((o) => o !== e && e.startsWith(`${o}/`)))
       const ext = externalChanges(
         top,
