@@ -161,3 +161,98 @@ export function parseSvnSummarize(out: string, root: string): FileChanges {
   }
   return changes
 }
+
+/** XML text with the five entities and character references decoded (svn escapes names this way). */
+function xmlText(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, e: string) => {
+    if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
+    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[e]
+  })
+}
+
+/** The attributes of an XML start tag (the text between its name and `>`), decoded. */
+function xmlAttributes(tag: string): Record<string, string> {
+  return Object.fromEntries([...tag.matchAll(/([a-z_-]+)="([^"]*)"/g)].map((a) => [a[1], xmlText(a[2])]))
+}
+
+/** One file of an external: its path from the tree root and its last-changed revision. */
+type ExternalFiles = Map<string, Map<string, string>>
+
+/**
+ * Reads `svn list -R --include-externals --xml` of the directories that define externals at the target revision
+ * (several documents, one after the other): the files of each external, keyed by the external's path from the tree
+ * root, each with its last-changed revision. `root`: the URL of the tree's root at the target (as svn prints it);
+ * externals defined outside it (inside another external) are left out.
+ */
+export function parseSvnListExternals(xml: string, root: string): ExternalFiles {
+  const out: ExternalFiles = new Map()
+  const prefix = root.replace(/\/+$/, '')
+  for (const m of xml.matchAll(/<external\s+([^>]*)>([\s\S]*?)<\/external>/g)) {
+    const attrs = xmlAttributes(m[1])
+    const parent = attrs.parent_url ?? ''
+    if (attrs.target === undefined) continue
+    if (parent !== prefix && !parent.startsWith(`${prefix}/`)) continue
+    let dir = parent.slice(prefix.length + 1)
+    try {
+      dir = decodeURIComponent(dir)
+    } catch {
+      /* not encoded */
+    }
+    const path = (dir ? `${dir}/` : '') + attrs.target
+    if (out.has(path)) continue
+    const files = new Map<string, string>()
+    for (const e of m[2].matchAll(/<entry\s+kind="([a-z]+)">\s*<name>([^<]*)<\/name>[\s\S]*?<commit\s+revision="(\d+)">/g)) {
+      if (e[1] === 'file') files.set(`${path}/${xmlText(e[2])}`, e[3])
+    }
+    out.set(path, files)
+  }
+  return out
+}
+
+/**
+ * Reads `svn info -R --xml` of the working copy's externals (several documents): every versioned file inside them,
+ * from the tree root, with its last-changed revision.
+ */
+export function parseSvnInfoFiles(xml: string): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const m of xml.matchAll(/<entry\s+([^>]*)>([\s\S]*?)<\/entry>/g)) {
+    const attrs = xmlAttributes(m[1])
+    if (attrs.kind !== 'file') continue
+    const rev = /<commit\s+revision="(\d+)">/.exec(m[2])?.[1] ?? ''
+    out.set(attrs.path.replace(/^\.\//, ''), rev)
+  }
+  return out
+}
+
+/**
+ * The changed-file list of the externals, as `svn update` would report it, from what the working copy holds and
+ * what the target revision defines: an external that appears is all of its files added, one that goes is all the
+ * files found in it (`gone`: its files on disk, kept or not) deleted, and one at another revision or URL is its
+ * files added, deleted, or modified (another last-changed revision).
+ */
+export function externalChanges(wcExternals: readonly string[], before: ReadonlyMap<string, string>, gone: readonly string[], after: ExternalFiles): FileChanges {
+  const changes = emptyChanges()
+  const under = (dir: string, p: string) => p.startsWith(`${dir}/`)
+  for (const dir of wcExternals) {
+    if (after.has(dir)) continue
+    changes.deleted.push(...gone.filter((g) => under(dir, g)))
+  }
+  for (const [dir, files] of after) {
+    if (!wcExternals.includes(dir)) {
+      changes.added.push(...files.keys())
+      continue
+    }
+    for (const [p, rev] of files) {
+      const old = before.get(p)
+      if (old === undefined) changes.added.push(p)
+      else if (old !== rev) changes.modified.push(p)
+    }
+    for (const p of before.keys()) if (under(dir, p) && !files.has(p) && !nestedIn(p, dir, wcExternals)) changes.deleted.push(p)
+  }
+  return changes
+}
+
+/** Whether `p` lies inside an external nested in `dir`. */
+function nestedIn(p: string, dir: string, externals: readonly string[]): boolean {
+  return externals.some((e) => e !== dir && e.startsWith(`${dir}/`) && p.startsWith(`${e}/`))
+}

@@ -99,6 +99,32 @@ export const EXTERNALS = `ext_list() {
     printf '%s\\0%s\\0%s\\0' "$p" "$(svnl info --show-item revision -- "$p@" 2>/dev/null)" "$(svnl info --show-item url -- "$p@" 2>/dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\\1***@#')"
   done
 }
+# ext_dry: what a dry run needs to list the files an update would change inside externals, read without changing
+# anything (uses $newroot and $n): the externals the working copy holds (extwc: path NUL), their versioned files
+# (extinfo: svn info -R --xml) and all their files on disk (extfiles: NUL-separated), and the files of the externals
+# defined at the target (extnew: svn list -R --include-externals --xml of each directory that defines some).
+ext_dry() {
+  local line st=0 d p
+  ext_list > "$DLV_TMP/extl"
+  : > "$DLV_TMP/extwc"; : > "$DLV_TMP/extinfo"; : > "$DLV_TMP/extfiles"
+  while IFS= read -r -d '' p && IFS= read -r -d '' _ && IFS= read -r -d '' _; do
+    printf '%s\\0' "$p" >> "$DLV_TMP/extwc"
+    svnl info -R --xml -- "$p@" >> "$DLV_TMP/extinfo" 2>/dev/null || true
+    find "./$p" -name .svn -prune -o \\( -type f -o -type l \\) -print0 >> "$DLV_TMP/extfiles"
+  done < "$DLV_TMP/extl"
+  svnr propget -R --xml svn:externals -- "$newroot@$n" > "$DLV_TMP/extprops" 2>/dev/null || : > "$DLV_TMP/extprops"
+  : > "$DLV_TMP/extnew"
+  while IFS= read -r line; do
+    case $st in
+      0) [ "$line" = '<target' ] && st=1 ;;
+      1) if [[ $line == '   path="'*'">' ]]; then d=\${line#'   path="'}; xml_text d "\${d%'">'}"
+           svnr list -R --include-externals --xml -- "$d@$n" >> "$DLV_TMP/extnew"
+         fi; st=0 ;;
+    esac
+  done < "$DLV_TMP/extprops"
+  printf 'extwc='; b64 "$DLV_TMP/extwc"; printf 'extinfo='; b64 "$DLV_TMP/extinfo"
+  printf 'extfiles='; b64 "$DLV_TMP/extfiles"; printf 'extnew='; b64 "$DLV_TMP/extnew"
+}
 ext_check() {
   local url=$1 rev=$2 root line target def t u peg r p i
   root=$(svnr info --show-item repos-root-url -- "$url@$rev")

@@ -4,8 +4,11 @@
  * An update is `svn update` (or `svn switch` when `repository` names another branch or tag), whose output is parsed
  * into the changed-file list. Hand-made changes are merged by svn as it always does; a change that would conflict is
  * found before anything is touched (a dry-run merge of each hand-changed file), and the update then fails naming the
- * files. Credentials go to svn through its standard input (`--password-from-stdin`), never on a command line.
- * The bash sourced by its scripts is in svn-shell.ts, the reading of svn's output in svn-output.ts.
+ * files. A dry run changes nothing: its list is `svn diff --summarize` between the two revisions, plus the files of
+ * the externals, read from `svn list --include-externals` of the target and `svn info` of the working copy's
+ * externals (see externalChanges in svn-output.ts). Credentials go to svn through its standard input
+ * (`--password-from-stdin`), never on a command line. The bash sourced by its scripts is in svn-shell.ts, the reading
+ * of svn's output in svn-output.ts.
  */
 import type { DriftFile } from '../domain.js'
 import { StepFailure } from '../errors.js'
@@ -16,7 +19,7 @@ import { conflictMessage, field, nulField, PUT_PATH, saveDriftFiles, WorkingCopy
 import type { InitResult, UpdateResult, VcsDriver } from './driver.js'
 import { value } from './git.js'
 import { parseSubFlat, submoduleReport } from './submodules.js'
-import { parseSvnStatusZ, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
+import { externalChanges, parseSvnInfoFiles, parseSvnListExternals, parseSvnStatusZ, parseSvnSummarize, parseSvnUpdate } from './svn-output.js'
 import { EXTERNALS, PRECHECK, SVN_PRELUDE } from './svn-shell.js'
 
 export class SvnDriver extends WorkingCopyTrees implements VcsDriver {
@@ -82,6 +85,7 @@ if [ "$dry" = 1 ]; then
   if [ "$switch" = 1 ]; then svnr diff --summarize --old="$oldroot@$base" --new="$newroot@$n" > "$DLV_TMP/sum"
   else svnr diff --summarize -r "$base:$n" -- "$oldroot@$n" > "$DLV_TMP/sum"; fi
   echo "root=$oldroot"; echo "newroot=$newroot"; printf 'summary='; b64 "$DLV_TMP/sum"
+  ext_dry
   exit 0
 fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
@@ -120,7 +124,19 @@ printf 'extbefore='; b64 "$DLV_TMP/extbefore"; printf 'extafter='; b64 "$DLV_TMP
         const other = parseSvnSummarize(sum, value(r.stdout, 'root'))
         if (countAll(other) > countAll(changes)) changes = other
       }
-      for (const k of ['added', 'modified', 'deleted'] as const) changes[k] = changes[k].filter((p) => inPaths(p, paths))
+      const wc = nulField(r.stdout, 'extwc')
+      // Externals that the tree's own directories define (the externals of an external are not listed by a dry run).
+      const top = wc.filter((e) => !wc.some((o) => o !== e && e.startsWith(`${o}/`)))
+      const ext = externalChanges(
+        top,
+        parseSvnInfoFiles(field(r.stdout, 'extinfo')),
+        nulField(r.stdout, 'extfiles'),
+        parseSvnListExternals(field(r.stdout, 'extnew'), value(r.stdout, 'newroot')),
+      )
+      // A change of svn:externals shows as a property change of its directory, which the real run does not list.
+      const dirs = new Set([...top, ...ext.added, ...ext.modified, ...ext.deleted].flatMap((p) => p.split('/').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('/'))))
+      changes.modified = changes.modified.filter((p) => !dirs.has(p))
+      for (const k of ['added', 'modified', 'deleted'] as const) changes[k] = [...changes[k], ...ext[k]].filter((p) => inPaths(p, paths))
     } else {
       const parsed = parseSvnUpdate(field(r.stdout, 'out'), new Set(nulField(r.stdout, 'dirs')), nulField(r.stdout, 'gone'))
       if (parsed.conflicts.length) {
