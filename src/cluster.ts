@@ -10,8 +10,8 @@ import { modeRow } from './modes/table.js'
 import type { Settings } from './settings.js'
 import { type HostContext, plan, Refusal, StepFailure } from './steps/context.js'
 import { ClusterDeliver } from './cluster/deliver.js'
-import { each } from './cluster/each.js'
 import { ClusterGoback } from './cluster/goback.js'
+import { each } from './cluster/nodes.js'
 
 interface Deferred {
   promise: Promise<void>
