@@ -4,6 +4,10 @@
  * lock and prepares its work tree while the site serves; then the site-wide steps (before-upgrade, maintenance, cron,
  * upgrade, purge) run once, on the first node, and the per-node ones (switch, alternative component cache, local
  * cache, after-switch, health) on each. Every lock is held until the whole sequence is over.
+ *
+ * Here: the nodes meet under their locks and are released together. Which modes run so, and each node's part before the
+ * switch, is the `cluster` field of the mode's row (src/modes/table.ts); the sequences are in src/cluster/deliver.ts
+ * and src/cluster/goback.ts, what they share in src/cluster/nodes.ts, each node's own caches in src/cluster/caches.ts.
  */
 import { type EngineOptions, type HostResult, runHost } from './engine.js'
 import { modeRow } from './modes/table.js'
@@ -11,8 +15,8 @@ import type { Settings } from './settings.js'
 import { Refusal, StepFailure } from './errors.js'
 import { type HostContext, plan } from './steps/context.js'
 import { ClusterDeliver } from './cluster/deliver.js'
-import { each } from './cluster/each.js'
 import { ClusterGoback } from './cluster/goback.js'
+import { each } from './cluster/nodes.js'
 
 interface Deferred {
   promise: Promise<void>

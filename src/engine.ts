@@ -18,8 +18,7 @@ import { endLocked } from './host/finish.js'
 import { chooseApp } from './host/open.js'
 import { type EngineOptions, type HostResult, onHost } from './host/skeleton.js'
 
-export type { EngineOptions, Held, HostResult } from './host/skeleton.js'
-export { openHost } from './host/open.js'
+export type { EngineOptions, HostResult } from './host/skeleton.js'
 
 /** Extra work done on the first host while it still holds its lock (shared-code runs the other nodes there). */
 export interface HostHooks {

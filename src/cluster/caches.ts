@@ -6,7 +6,6 @@
 import type { MoodleApp } from '../app/moodle.js'
 import { StepFailure } from '../errors.js'
 import { type HostContext, mustState, skipped, step } from '../steps/context.js'
-import { each, failedIdx } from './each.js'
 
 /** What a node's config.php says about its own caches, read without starting Moodle. */
 interface NodeConfig {
@@ -52,26 +51,28 @@ export class NodeCaches {
 
   /** Purges the local cache (`$CFG->localcachedir`, outside the shared moodledata) of each node, with Moodle's CLI. */
   async localCaches(nodes: HostContext[]): Promise<void> {
-    const errs = await each(nodes, async (ctx) => {
-      const cfg = await this.config(ctx)
-      const local = cfg?.localcachedir
-      if (!cfg || !local || !cfg.dataroot || local === cfg.dataroot || local.startsWith(`${cfg.dataroot.replace(/\/+$/, '')}/`)) {
-        skipped(ctx, 'local cache', cfg ? 'no $CFG->localcachedir of its own: the shared purge covers it' : 'config.php could not be read')
-        return
-      }
-      const dir = ctx.layout.tree(mustState(ctx).live)
-      await step(
-        ctx,
-        'local cache',
-        async () => {
-          const r = await (ctx.app as MoodleApp).cli(ctx, dir, 'purge_caches.php', ['--other'], 600_000)
-          if (r.code !== 0) throw new StepFailure(`purge_caches.php --other failed on ${ctx.target.label} (exit code ${r.code})${r.out ? `: ${r.out.split('\n').slice(-5).join('\n')}` : ''}`)
-        },
-        () => `purged ${local}`,
-      )
-    })
-    const bad = failedIdx(errs)
-    if (bad.length) throw new StepFailure(bad.map((i) => errs[i]!.message).join('; '))
+    const settled = await Promise.allSettled(
+      nodes.map(async (ctx) => {
+        const cfg = await this.config(ctx)
+        const local = cfg?.localcachedir
+        if (!cfg || !local || !cfg.dataroot || local === cfg.dataroot || local.startsWith(`${cfg.dataroot.replace(/\/+$/, '')}/`)) {
+          skipped(ctx, 'local cache', cfg ? 'no $CFG->localcachedir of its own: the shared purge covers it' : 'config.php could not be read')
+          return
+        }
+        const dir = ctx.layout.tree(mustState(ctx).live)
+        await step(
+          ctx,
+          'local cache',
+          async () => {
+            const r = await (ctx.app as MoodleApp).cli(ctx, dir, 'purge_caches.php', ['--other'], 600_000)
+            if (r.code !== 0) throw new StepFailure(`purge_caches.php --other failed on ${ctx.target.label} (exit code ${r.code})${r.out ? `: ${r.out.split('\n').slice(-5).join('\n')}` : ''}`)
+          },
+          () => `purged ${local}`,
+        )
+      }),
+    )
+    const failed = settled.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []))
+    if (failed.length) throw new StepFailure(failed.join('; '))
   }
 
 }

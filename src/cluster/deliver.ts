@@ -12,8 +12,7 @@ import { type HostContext, journal, mustState } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, keepFiles, switchTo } from '../steps/switch.js'
 import { ConnectionError } from '../transport/run.js'
-import { each, failedIdx, labels } from './each.js'
-import { ClusterNodes } from './nodes.js'
+import { ClusterNodes, each, failedIdx, labels } from './nodes.js'
 
 export class ClusterDeliver extends ClusterNodes {
   /** Per node: the work tree that took its fresh path and kept files before the maintenance window. */

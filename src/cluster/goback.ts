@@ -7,8 +7,7 @@ import { Refusal, StepFailure } from '../errors.js'
 import { journal, mustState } from '../steps/context.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
-import { each, failedIdx, labels } from './each.js'
-import { ClusterNodes } from './nodes.js'
+import { ClusterNodes, each, failedIdx, labels } from './nodes.js'
 
 export class ClusterGoback extends ClusterNodes {
   /** goback on every node: the downgrade guard once, every node switched, or none. */

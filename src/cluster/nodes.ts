@@ -1,6 +1,6 @@
 /**
  * The nodes of one cluster run, all holding their locks: what the coordinated sequences (deliver.ts, goback.ts) share:
- * each node's error so far, what it switched, and its caches.
+ * each node's error so far, what it switched, its caches, and running a step on every node at once.
  */
 import { modeRow } from '../modes/table.js'
 import type { Settings } from '../settings.js'
@@ -9,6 +9,15 @@ import { type HostContext } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { NodeCaches } from './caches.js'
+
+/** Runs `fn` on every node at once; the error of each (undefined: it succeeded). */
+export async function each(nodes: HostContext[], fn: (ctx: HostContext, i: number) => Promise<void>): Promise<(Error | undefined)[]> {
+  const r = await Promise.allSettled(nodes.map((ctx, i) => fn(ctx, i)))
+  return r.map((x) => (x.status === 'rejected' ? (x.reason as Error) : undefined))
+}
+
+export const labels = (nodes: HostContext[], idx: number[]) => idx.map((i) => nodes[i].target.label).join(', ')
+export const failedIdx = (errs: (Error | undefined)[]) => errs.flatMap((e, i) => (e ? [i] : []))
 
 export class ClusterNodes {
   protected readonly lead: HostContext

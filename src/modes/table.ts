@@ -39,6 +39,8 @@ export interface ModeRow {
   source: 'none' | 'new-layout' | 'layout'
   /** What it does with `paths`: limits its copy to them, refuses them (settings fail), or ignores them. */
   paths: 'used' | 'refused' | 'ignored'
+  /** Points `live` at another tree (init, a switch): the report shows which tree serves before and after. */
+  putsLive: boolean
   /** What it does to a GitHub environment's deployments: records the ref put live, marks the latest one inactive. */
   deployment: 'record' | 'inactive' | 'none'
   /** Reads the server as it is: a held lock, a damaged state or session is reported, not a reason to fail. */
@@ -58,7 +60,7 @@ export interface ModeRow {
 }
 
 /** The facts most modes share: they write, change no deployment, inspect nothing. */
-const WRITER = { writes: true, source: 'none', paths: 'ignored', deployment: 'none', inspects: false, workTreeOnly: false, auditsChangedPaths: false, sharedCode: 'first-host', nodeSteps: [] } as const
+const WRITER = { writes: true, putsLive: false, source: 'none', paths: 'ignored', deployment: 'none', inspects: false, workTreeOnly: false, auditsChangedPaths: false, sharedCode: 'first-host', nodeSteps: [] } as const
 
 /** backtoprod's work tree must be ready to serve (svn: no conflicts), checked while the site serves. */
 async function ready(ctx: HostContext): Promise<void> {
@@ -68,7 +70,7 @@ async function ready(ctx: HostContext): Promise<void> {
 }
 
 export const MODE_TABLE: Record<Mode, ModeRow> = {
-  init: { ...WRITER, run: (ctx) => init(ctx), intervention: false, source: 'new-layout', paths: 'refused', deployment: 'record', fit: noLayout },
+  init: { ...WRITER, run: (ctx) => init(ctx), intervention: false, source: 'new-layout', paths: 'refused', putsLive: true, deployment: 'record', fit: noLayout },
   status: { ...WRITER, run: (ctx) => status(ctx), writes: false, intervention: false, paths: 'refused', inspects: true, fit: anyState, sharedCode: 'each-host' },
   syncback: { ...WRITER, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths }), intervention: true, paths: 'used', fit: inProduction },
   supersyncback: { ...WRITER, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths, supersave: true }), intervention: true, paths: 'used', fit: inProduction },
@@ -77,6 +79,7 @@ export const MODE_TABLE: Record<Mode, ModeRow> = {
     run: (ctx) => goback(ctx),
     intervention: true,
     paths: 'refused',
+    putsLive: true,
     deployment: 'inactive',
     fit: canGoBack,
     nodeSteps: ['after-switch'],
@@ -89,6 +92,7 @@ export const MODE_TABLE: Record<Mode, ModeRow> = {
     intervention: true,
     paths: 'refused',
     deployment: 'record',
+    putsLive: true,
     fit: hasUpdatedWorkTree,
     nodeSteps: ['after-switch', 'health'],
     cluster: { sequence: 'forward', prepare: ready, plan: (ctx) => backtoprod(ctx) },
@@ -99,6 +103,7 @@ export const MODE_TABLE: Record<Mode, ModeRow> = {
     intervention: true,
     source: 'layout',
     paths: 'used',
+    putsLive: true,
     deployment: 'record',
     auditsChangedPaths: true,
     fit: anyLayout,

@@ -110,10 +110,13 @@ describe('the table of modes: what each mode does', () => {
     expect(where((m) => MODE_TABLE[m].intervention)).toEqual(['syncback', 'supersyncback', 'goback', 'update', 'backtoprod', 'deliver'])
   })
 
-  it('the modes that need a code source, and those that put a tree live for GitHub deployments', () => {
+  it('the modes that need a code source, that take paths, and those that put a tree live', () => {
     expect(where((m) => MODE_TABLE[m].source !== 'none')).toEqual(['init', 'update', 'deliver'])
+    expect(where((m) => MODE_TABLE[m].paths === 'refused')).toEqual(['init', 'status', 'goback', 'backtoprod'])
+    expect(where((m) => MODE_TABLE[m].paths === 'used')).toEqual(['syncback', 'supersyncback', 'update', 'deliver'])
     expect(where((m) => MODE_TABLE[m].deployment === 'record')).toEqual(['init', 'backtoprod', 'deliver'])
     expect(where((m) => MODE_TABLE[m].deployment === 'inactive')).toEqual(['goback'])
+    expect(where((m) => MODE_TABLE[m].putsLive)).toEqual(['init', 'goback', 'backtoprod', 'deliver'])
   })
 
   it('per-node steps: the modes that switch run after-switch on every node; the health check follows a switch to new code', () => {
