@@ -49,11 +49,11 @@ export async function syncback(ctx: HostContext, opts: SyncbackOptions = {}): Pr
   const to = ctx.layout.tree(safe.id)
   const excludes = [...ctx.vcs.syncExcludes, ...(paths.length ? [] : keepExcludes(ctx.keep))]
 
-  // An earlier run cut off while it copied leaves the mark: what the safe tree holds is then not known.
-  if (!dry) await mark(ctx, state, safe.id, { runId: ctx.settings.run.runId, at: ctx.now().toISOString() })
   let comparison: Comparison = { kind: 'full', why: '' }
   // Listed before the copy, as a step of its own: the copy's time is the copy's alone.
   const fast = await fastList(ctx, live, safe, opts, paths)
+  // An earlier run cut off while it copied leaves the mark: what the safe tree holds is then not known.
+  if (!dry) await mark(ctx, state, safe.id, { runId: ctx.settings.run.runId, at: ctx.now().toISOString() })
   const changed = await step(
     ctx,
     'syncback',
@@ -69,8 +69,8 @@ export async function syncback(ctx: HostContext, opts: SyncbackOptions = {}): Pr
       return copyTree(ctx, from, to, paths, excludes, dry)
     },
     (n) =>
-      `${what}: trees/${live.id} -> trees/${safe.id}${n >= 0 ? `, ${n} entr${n === 1 ? 'y' : 'ies'} ${dry ? 'would change' : 'changed'}` : ''}; ` +
-      (comparison.kind === 'fast' ? `compared ${comparison.why}` : `full comparison (${comparison.why})`),
+      `${what}: trees/${live.id} -> trees/${safe.id} (${comparison.kind === 'fast' ? `compared ${comparison.why}` : `full comparison: ${comparison.why}`})` +
+      (n >= 0 ? `, ${n} entr${n === 1 ? 'y' : 'ies'} ${dry ? 'would change' : 'changed'}` : ''),
   )
   if (dry) {
     plan(ctx, `copy ${what} from the live tree trees/${live.id} into the safe tree trees/${safe.id}${changed >= 0 ? ` (${changed} entries differ)` : ''}`)

@@ -219,19 +219,21 @@ while IFS= read -r -d '' meta && IFS= read -r -d '' p; do
   fi
   printf '%s\\0' "$p" >> "$w/list"
 done < "$w/diff"
-# Ignored files (which git's status does not show) are always compared: listed in both trees, submodules included
-# (a read of the folders, not a stat of every tracked file).
+# Ignored files (which git's status does not show) are always compared: listed in both trees (at once), submodules
+# included (a read of the folders, not a stat of every tracked file).
 ignored() {
-  local t=$1 p sha
-  git -C "$t" ls-files -z -o -i --exclude-standard --directory | sed -z 's#/$##' >> "$w/list"
+  local t=$1 out=$2 p sha
+  git -C "$t" ls-files -z -o -i --exclude-standard --directory | sed -z 's#/$##' >> "$out"
   while IFS= read -r -d '' p && IFS= read -r -d '' sha; do
     [ -d "$t/$p/.git" ] && [ ! -L "$t/$p" ] && [ ! -L "$t/$p/.git" ] || continue
-    git -C "$t/$p" ls-files -z -o -i --exclude-standard --directory > "$w/sub" 2>/dev/null || unknown "the ignored files of submodule $p cannot be listed"
-    sed -z 's#/$##' "$w/sub" | while IFS= read -r -d '' f; do printf '%s\\0' "$p/$f"; done >> "$w/list"
+    git -C "$t/$p" ls-files -z -o -i --exclude-standard --directory > "$out.sub" 2>/dev/null || return 1
+    sed -z 's#/$##' "$out.sub" | while IFS= read -r -d '' f; do printf '%s\\0' "$p/$f"; done >> "$out"
   done < <(sub_paths "$t" "")
 }
-ignored "$src"
-ignored "$dst"
+ignored "$src" "$w/src" & a=$!
+ignored "$dst" "$w/dst" & b=$!
+wait "$a" && wait "$b" || unknown "the ignored files cannot be listed"
+cat -- "$w/src" "$w/dst" >> "$w/list"
 echo "list=$(sort -zu "$w/list" | base64 -w0)"`,
       [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision],
     )

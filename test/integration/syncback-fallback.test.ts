@@ -77,14 +77,14 @@ describe("deliver's syncback falls back to the full comparison", () => {
   })
 
   it('verify: full compares the whole trees', async () => {
-    expect(await deliver({ verify: 'full' })).toMatch(/full comparison \(verify: full\)/)
+    expect(await deliver({ verify: 'full' })).toMatch(/full comparison: verify: full\)/)
     const last = (await t.sh(`grep '"syncback"' ${t.root}/.delivery/journal.jsonl | tail -1`)).trim()
     expect(JSON.parse(last)).toMatchObject({ comparison: 'full', why: 'verify: full' })
   })
 
   it('a dry run compares the whole trees (and changes nothing)', async () => {
     const before = await t.sh(`cat ${t.root}/.delivery/state.json`)
-    expect(await deliver({ 'dry-run': 'true' })).toMatch(/full comparison \(a dry run\)/)
+    expect(await deliver({ 'dry-run': 'true' })).toMatch(/full comparison: a dry run\)/)
     expect(await t.sh(`cat ${t.root}/.delivery/state.json`)).toBe(before)
   })
 
@@ -94,7 +94,7 @@ describe("deliver's syncback falls back to the full comparison", () => {
     const r = await runAction({ ...t.base, mode: 'syncback' })
     expect(r.code, r.stderr).toBe(0)
     const step = r.report!.hosts[0].steps.find((x) => x.name === 'syncback') as { detail?: string }
-    expect(step.detail).toMatch(/full comparison \(syncback on its own compares everything\)/)
+    expect(step.detail).toMatch(/full comparison: syncback on its own compares everything\)/)
     expect(await manifest(s0.safe)).toBe(await manifest(s0.live))
   })
 
@@ -102,7 +102,7 @@ describe("deliver's syncback falls back to the full comparison", () => {
     await editState((s) => {
       s.trees[s.safe].syncing = { runId: 'cut-off-run', at: new Date().toISOString() }
     })
-    expect(await deliver()).toMatch(/full comparison \(an earlier syncback into \S+ was cut off \(run cut-off-run\)\)/)
+    expect(await deliver()).toMatch(/full comparison: an earlier syncback into \S+ was cut off \(run cut-off-run\)\)/)
     const s = await state()
     for (const tr of Object.values(s.trees)) expect(tr.syncing).toBeUndefined()
     expect(await deliver()).toMatch(FAST)
@@ -113,13 +113,13 @@ describe("deliver's syncback falls back to the full comparison", () => {
       s.trees[s.safe].revision = 'a'.repeat(40)
       delete s.trees[s.safe].head
     })
-    expect(await deliver()).toMatch(/full comparison \(commit a{40} is not in the object store\)/)
+    expect(await deliver()).toMatch(/full comparison: commit a{40} is not in the object store\)/)
   })
 
   it("a tree whose HEAD is not its recorded commit: the whole trees are compared", async () => {
     const s = await state()
     await t.sh(`git -C ${t.root}/trees/${s.safe} checkout -q --detach HEAD~1`)
-    expect(await deliver()).toMatch(/full comparison \(the safe tree's HEAD is not the commit recorded for it\)/)
+    expect(await deliver()).toMatch(/full comparison: the safe tree's HEAD is not the commit recorded for it\)/)
   })
 
   it('a link planted in the safe tree at a parent of a path to copy: nothing is written through it', async () => {
@@ -128,7 +128,7 @@ describe("deliver's syncback falls back to the full comparison", () => {
       await t.sh(`echo keep > ${outside}/a.php`)
       const s = await state()
       await t.sh(`rm -rf ${t.root}/trees/${s.safe}/d1 && ln -s ${outside} ${t.root}/trees/${s.safe}/d1`)
-      expect(await deliver()).toMatch(/full comparison \(a link stands at d1\)/)
+      expect(await deliver()).toMatch(/full comparison: a link stands at d1\)/)
       expect(await t.sh(`ls -A ${outside}; cat ${outside}/a.php`)).toBe('a.php\nkeep\n')
     } finally {
       await t.sh(`rm -rf ${outside}`)
@@ -138,7 +138,7 @@ describe("deliver's syncback falls back to the full comparison", () => {
   it('a tree holding paths taken from another ref (a partial update): the whole trees are compared', async () => {
     // The partial delivery's own syncback still knows everything; the tree it leaves live holds paths from main.
     expect(await deliver({ paths: 'd1' })).toMatch(FAST)
-    expect(await deliver()).toMatch(/full comparison \(tree \S+ holds paths taken from another ref \(d1\)\)/)
+    expect(await deliver()).toMatch(/full comparison: tree \S+ holds paths taken from another ref \(d1\)\)/)
   })
 
   it('a hostile verify is refused before any connection, naming the input', async () => {
