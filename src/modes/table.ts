@@ -1,6 +1,7 @@
 /**
  * The table of modes: one row per mode says what runs, what the mode does to the server and which states it fits.
- * Every check reads it (settings, engine, fleet, cluster, deployments): a new mode is one row.
+ * Every check reads it (engine, fleet, cluster, deployments; the settings read the facts part, src/modes/facts.ts,
+ * before any connection): a new mode is one row here and one in facts.ts (TypeScript refuses a table without it).
  */
 import type { Probe } from '../remote/server.js'
 import type { Mode } from '../settings.js'
@@ -8,15 +9,13 @@ import { type HostContext, mustState, step } from '../steps/context.js'
 import { backtoprod } from './backtoprod.js'
 import { deliver, prepareDelivery } from './deliver.js'
 import { anyLayout, anyState, canGoBack, type Fit, hasUpdatedWorkTree, hasWorkTree, inProduction, noLayout, noSessionOpen, sessionOpen as sessionIsOpen } from './fit.js'
+import { MODE_FACTS, type ModeFacts } from './facts.js'
 import { goback } from './goback.js'
 import { init } from './init.js'
 import { sessionClose, sessionOpen } from './session.js'
 import { status } from './status.js'
 import { syncback } from './syncback.js'
 import { update } from './update.js'
-
-/** A step a node runs on its own after the switch: its `after-switch` command, its health check. */
-export type NodeStep = 'after-switch' | 'health'
 
 /** How the nodes of a cluster (`cluster: true`) run the mode together; absent: each node runs it on its own. */
 export interface ClusterRun {
@@ -28,39 +27,15 @@ export interface ClusterRun {
   plan: (ctx: HostContext) => Promise<void>
 }
 
-export interface ModeRow {
+/** A mode's facts (src/modes/facts.ts) and how it runs. */
+export interface ModeRow extends ModeFacts {
   /** The mode's steps on one host (under the lock when it writes). */
   run: (ctx: HostContext) => Promise<void>
-  /** Changes the server: takes the lock, writes the journal. */
-  writes: boolean
-  /** An intervention: it joins the open delivery session. */
-  intervention: boolean
-  /** The code source it needs: none, one to make a new layout from (init), one to update the layout's work tree from. */
-  source: 'none' | 'new-layout' | 'layout'
-  /** What it does with `paths`: limits its copy to them, refuses them (settings fail), or ignores them. */
-  paths: 'used' | 'refused' | 'ignored'
-  /** Points `live` at another tree (init, a switch): the report shows which tree serves before and after. */
-  putsLive: boolean
-  /** What it does to a GitHub environment's deployments: records the ref put live, marks the latest one inactive. */
-  deployment: 'record' | 'inactive' | 'none'
-  /** Reads the server as it is: a held lock, a damaged state or session is reported, not a reason to fail. */
-  inspects: boolean
-  /** Changes only the work tree: the live tree serves the revision it served. */
-  workTreeOnly: boolean
-  /** A run from production audits only the paths it changed in the tree it put live (the rest served before). */
-  auditsChangedPaths: boolean
   /** The server states it fits (the refusal names the mode to run instead). */
   fit: Fit
-  /** With shared-code: the first host runs the mode (`first-host`), or every host runs it on its own (`each-host`). */
-  sharedCode: 'first-host' | 'each-host'
-  /** With shared-code: the steps each other node runs once the first host has switched (when their input is set). */
-  nodeSteps: readonly NodeStep[]
   /** With cluster: the coordinated sequence; absent: each node runs the mode on its own. */
   cluster?: ClusterRun
 }
-
-/** The facts most modes share: they write, change no deployment, inspect nothing. */
-const WRITER = { writes: true, putsLive: false, source: 'none', paths: 'ignored', deployment: 'none', inspects: false, workTreeOnly: false, auditsChangedPaths: false, sharedCode: 'first-host', nodeSteps: [] } as const
 
 /** backtoprod's work tree must be ready to serve (svn: no conflicts), checked while the site serves. */
 async function ready(ctx: HostContext): Promise<void> {
@@ -70,44 +45,22 @@ async function ready(ctx: HostContext): Promise<void> {
 }
 
 export const MODE_TABLE: Record<Mode, ModeRow> = {
-  init: { ...WRITER, run: (ctx) => init(ctx), intervention: false, source: 'new-layout', paths: 'refused', putsLive: true, deployment: 'record', fit: noLayout },
-  status: { ...WRITER, run: (ctx) => status(ctx), writes: false, intervention: false, paths: 'refused', inspects: true, fit: anyState, sharedCode: 'each-host' },
-  syncback: { ...WRITER, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths }), intervention: true, paths: 'used', fit: inProduction },
-  supersyncback: { ...WRITER, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths, supersave: true }), intervention: true, paths: 'used', fit: inProduction },
-  goback: {
-    ...WRITER,
-    run: (ctx) => goback(ctx),
-    intervention: true,
-    paths: 'refused',
-    putsLive: true,
-    deployment: 'inactive',
-    fit: canGoBack,
-    nodeSteps: ['after-switch'],
-    cluster: { sequence: 'back', plan: (ctx) => goback(ctx) },
-  },
-  update: { ...WRITER, run: (ctx) => update(ctx), intervention: true, source: 'layout', paths: 'used', workTreeOnly: true, fit: hasWorkTree },
+  init: { ...MODE_FACTS.init, run: (ctx) => init(ctx), fit: noLayout },
+  status: { ...MODE_FACTS.status, run: (ctx) => status(ctx), fit: anyState },
+  syncback: { ...MODE_FACTS.syncback, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths }), fit: inProduction },
+  supersyncback: { ...MODE_FACTS.supersyncback, run: (ctx) => syncback(ctx, { paths: ctx.settings.paths, supersave: true }), fit: inProduction },
+  goback: { ...MODE_FACTS.goback, run: (ctx) => goback(ctx), fit: canGoBack, cluster: { sequence: 'back', plan: (ctx) => goback(ctx) } },
+  update: { ...MODE_FACTS.update, run: (ctx) => update(ctx), fit: hasWorkTree },
   backtoprod: {
-    ...WRITER,
+    ...MODE_FACTS.backtoprod,
     run: (ctx) => backtoprod(ctx),
-    intervention: true,
-    paths: 'refused',
-    deployment: 'record',
-    putsLive: true,
     fit: hasUpdatedWorkTree,
-    nodeSteps: ['after-switch', 'health'],
     cluster: { sequence: 'forward', prepare: ready, plan: (ctx) => backtoprod(ctx) },
   },
   deliver: {
-    ...WRITER,
+    ...MODE_FACTS.deliver,
     run: (ctx) => deliver(ctx),
-    intervention: true,
-    source: 'layout',
-    paths: 'used',
-    putsLive: true,
-    deployment: 'record',
-    auditsChangedPaths: true,
     fit: anyLayout,
-    nodeSteps: ['after-switch', 'health'],
     cluster: {
       sequence: 'forward',
       prepare: async (ctx) => {
@@ -118,13 +71,12 @@ export const MODE_TABLE: Record<Mode, ModeRow> = {
       },
     },
   },
-  'session-open': { ...WRITER, run: (ctx) => sessionOpen(ctx), intervention: false, fit: noSessionOpen },
+  'session-open': { ...MODE_FACTS['session-open'], run: (ctx) => sessionOpen(ctx), fit: noSessionOpen },
   'session-close': {
-    ...WRITER,
+    ...MODE_FACTS['session-close'],
     run: async (ctx) => {
       await sessionClose(ctx)
     },
-    intervention: false,
     fit: sessionIsOpen,
   },
 }
@@ -142,3 +94,5 @@ export function refusal(mode: Mode, p: Probe, root: string, session: 'auto' | 'r
   }
   return row.fit(p, root, mode)
 }
+
+export type { ModeFacts, NodeStep } from './facts.js'

@@ -7,7 +7,7 @@ import { checkSource } from '../vcs/source.js'
 import { credentialsIn } from '../credentials.js'
 import { parseAbsolutePath, parseEnum, parseRef, parseRelativePaths, parseRepository, parseUser, show } from '../validate.js'
 import type { Inputs } from './problems.js'
-import { MODE_TABLE } from '../modes/table.js'
+import { MODE_FACTS } from '../modes/facts.js'
 import { METHODS, type Mode, type RunContext, type Settings } from './types.js'
 
 export type SourceSettings = Pick<Settings, 'method' | 'repository' | 'ref' | 'repositoryUsername' | 'repositoryPassword' | 'paths' | 'keep' | 'adopt'>
@@ -38,7 +38,7 @@ export function readSource(inputs: Inputs, mode: Mode, path: string, run: RunCon
     if (method === 'git' && !repository && fromActions && !adopt) repository = ownRepo
     if (!ref && fromActions && (repository === ownRepo || method === 'push') && run.sha) ref = run.sha
   }
-  const needsSource = MODE_TABLE[mode].source !== 'none' && !(mode === 'init' && adopt)
+  const needsSource = MODE_FACTS[mode].source !== 'none' && !(mode === 'init' && adopt)
   if (needsSource && method !== 'push' && !repository) {
     inputs.add('repository', `is required for mode ${mode} with method ${method}`, 'Give the repository URL (or adopt an existing tree with init)')
   }
@@ -52,7 +52,7 @@ export function readSource(inputs: Inputs, mode: Mode, path: string, run: RunCon
   }
 
   const paths = inputs.take(() => parseRelativePaths('paths', raw.paths), [] as string[])
-  if (paths.length && ['init', 'goback', 'backtoprod', 'status'].includes(mode)) {
+  if (paths.length && MODE_FACTS[mode].paths === 'refused') {
     inputs.add('paths', `is not used by mode ${mode}`, "Remove 'paths'")
   }
   const keep = inputs.take(() => parseRelativePaths('keep', raw.keep), [] as string[])
