@@ -3,6 +3,7 @@
  * forms of revisions, durations and repositories, and the file rows of a host, grouped by Moodle component where the
  * site is Moodle. Pure functions of the report model.
  */
+import { MODE_FACTS, type ModeFacts } from '../modes/facts.js'
 import type { FileChanges } from '../domain.js'
 import { type ComponentChanges, groupByComponent } from './components.js'
 import { type HostReport, newHostReport, type Outcome, type Report, type SessionReport } from './model.js'
@@ -79,7 +80,7 @@ export function verdict(report: Report): string {
   if (report.outcome === 'success') {
     const revs = [...new Set(report.hosts.map((h) => h.revisionAfter).filter(Boolean))]
     const versions = [...new Set(report.hosts.map((h) => h.appVersionAfter).filter(Boolean))]
-    const live = ['goback', 'backtoprod', 'deliver', 'init'].includes(report.mode)
+    const live = (MODE_FACTS as Record<string, ModeFacts | undefined>)[report.mode]?.putsLive === true
     if (live && revs.length === 1) {
       parts.push(`${hostsWord} now serve${n === 1 ? 's' : ''} revision ${shortRev(revs[0])}${versions.length === 1 ? `, ${versions[0]}` : ''}.`)
     } else parts.push(`${report.mode} succeeded on ${hostsWord}.`)

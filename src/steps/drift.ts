@@ -3,6 +3,7 @@
  * outside `keep`). Found before a tree is overwritten, saved as a patch under .delivery/drift/, listed in the report;
  * `on-drift: fail` stops the run before anything changes.
  */
+import { MODE_FACTS } from '../modes/facts.js'
 import { compactTime } from '../domain.js'
 import { StepFailure } from '../errors.js'
 import type { DriftReport } from '../report/model.js'
@@ -19,7 +20,7 @@ export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: strin
     `drift ${role}`,
     async () => {
       // A run that holds the lock and changes the layout lets the method keep its caches fresh (git: the index).
-      const refresh = ctx.settings.mode !== 'status' && !ctx.settings.dryRun
+      const refresh = !MODE_FACTS[ctx.settings.mode].inspects && !ctx.settings.dryRun
       const files = (await ctx.vcs.drift(tree, refresh)).filter((f) => !isKept(f.path, ctx.keep))
       if (files.length === 0) return null
       const entry: DriftReport = { tree: tree.id, role, files }
@@ -35,7 +36,7 @@ export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: strin
       const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(', ')
       const more = files.length > 20 ? ` and ${files.length - 20} more` : ''
       const msg = `${files.length} file(s) of the ${role} tree ${tree.id} were changed by hand on the server: ${list}${more}`
-      if (ctx.settings.onDrift === 'fail' && ctx.settings.mode !== 'status') {
+      if (ctx.settings.onDrift === 'fail' && !MODE_FACTS[ctx.settings.mode].inspects) {
         throw new StepFailure(
           `${msg}. on-drift is fail, so nothing was changed${entry.patch ? ` (the changes are saved in ${entry.patch})` : ''}: commit them to the repository, or undo them, then run again`,
         )
