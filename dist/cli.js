@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-IBGJZJ7W.js";
+} from "./chunks/chunk-NPAOVA64.js";
 import {
   renderText
-} from "./chunks/chunk-OAZ3FDWB.js";
+} from "./chunks/chunk-7BPRJNN5.js";
 import {
   VERSION
-} from "./chunks/chunk-UECBD7R7.js";
+} from "./chunks/chunk-FZ7FMKK6.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

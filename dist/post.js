@@ -1,24 +1,25 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-HVDWPXI7.js";
+} from "./chunks/chunk-HFRTGNC5.js";
 import {
   JumpTunnel,
-  Layout,
-  RemoteShell,
   SshConnection,
   readSettings,
-  registerSecrets,
-  releaseLock
-} from "./chunks/chunk-IBGJZJ7W.js";
+  registerSecrets
+} from "./chunks/chunk-NPAOVA64.js";
 import {
   getInput,
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-TXOZJV2J.js";
-import "./chunks/chunk-ECYSG4TQ.js";
-import "./chunks/chunk-UECBD7R7.js";
+} from "./chunks/chunk-P7H54HB6.js";
+import "./chunks/chunk-Q672LZQS.js";
+import {
+  Layout,
+  SshShell,
+  releaseLock
+} from "./chunks/chunk-FZ7FMKK6.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts
@@ -30,7 +31,7 @@ async function releaseHeldLocks(settings, hosts, warn) {
       try {
         const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, tunnel, secrets: settings.secrets, attempts: 2 });
         try {
-          const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : void 0, setsid: false, cleanup: true });
+          const sh = new SshShell(conn, { runId: settings.run.runId, sudoUser: settings.sudoUser !== target.user ? settings.sudoUser : void 0, setsid: false, cleanup: true });
           if (await releaseLock(sh, new Layout(settings.path), settings.run.runId, true)) released.push(target.label);
         } finally {
           await conn.close();

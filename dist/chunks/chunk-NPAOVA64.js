@@ -3,512 +3,109 @@ import {
   BoundedOutput,
   CHAT_EVENTS,
   ConnectionError,
+  DeliveryError,
+  GitDriver,
+  HEARTBEAT_S,
+  HeldLock,
+  InputError,
+  InputErrors,
   KIND_LETTER,
+  Layout,
+  LockLostError,
+  MIN_LOCK_TIMEOUT_S,
+  MODE_FACTS,
+  MoodleApp,
+  NO_LINKS,
+  NoApp,
   OUTPUT_KEEP_BYTES,
+  PUT_PATH,
   REPORT_SCHEMA_VERSION,
+  Refusal,
   RunError,
   SafeHtml,
+  SshShell,
+  StepFailure,
   TimeoutError,
+  UTF8_LOCALE,
+  UnsafeToGoBack,
   VERSION,
+  WorkingCopyTrees,
+  acquireLock,
   beforeAfter,
   buildSessionReport,
+  cleanTrees,
+  compactTime,
+  conflictMessage,
   countChangedPaths,
+  credentialsIn,
+  decodeName,
+  describeError,
+  describeHolder,
   emptyChanges,
+  encodeName,
+  field,
   fileRows,
+  freshPath,
+  healthCheck,
+  hideCredentials,
   hostSummary,
   html,
+  inPaths,
+  isKept,
+  isUtf8Name,
+  joinSession,
+  journal,
+  keepFiles,
+  listSessions,
+  liveTreeId,
   maskSecrets,
   maskValues,
   maskValues2,
+  modeRow,
+  mustState,
+  needsReconcile,
   newHostReport,
+  newSessionId,
+  nulField,
   overallOutcome,
+  parseNameStatusZ,
+  parseSubFlat,
+  phpCommandForm,
+  phpProblem,
+  plan,
+  probe,
+  probePhpAs,
+  probeSudo,
+  reconcile,
+  refusal,
+  releaseLock,
   renderHtml,
   renderJson,
   renderMarkdown,
   rowCount,
+  runHook,
   safeHref,
+  saveDriftFiles,
   secretsInCommand,
-  shortRev
-} from "./chunk-UECBD7R7.js";
+  shortRev,
+  skipped,
+  step,
+  submoduleReport,
+  sudoProblem,
+  sudoersLine,
+  switchTo,
+  treeRevision,
+  value
+} from "./chunk-FZ7FMKK6.js";
 import {
   __commonJS,
   __require,
   __toESM
 } from "./chunk-YCTJSY7M.js";
 
-// node_modules/shell-quote/quote.js
-var require_quote = __commonJS({
-  "node_modules/shell-quote/quote.js"(exports, module) {
-    "use strict";
-    var OPS = (
-      /** @type {const} */
-      [
-        "||",
-        "&&",
-        ";;&",
-        ";;",
-        ";&",
-        "|&",
-        "<(",
-        ">(",
-        "<<<",
-        "<<-",
-        "<<",
-        ">>",
-        ">&",
-        ">|",
-        "&>>",
-        "&>",
-        "<&",
-        "<>",
-        "&",
-        ";",
-        "(",
-        ")",
-        "|",
-        "<",
-        ">"
-      ]
-    );
-    var LINE_TERMINATORS = /[\n\r\u2028\u2029]/;
-    var GLOB_SHELL_SPECIAL = /[\s#!"$&'():;<=>@\\^`|~]/g;
-    module.exports = function quote2(xs) {
-      var sawComment = false;
-      return xs.map(function(s) {
-        if (sawComment && typeof s === "string" && LINE_TERMINATORS.test(s)) {
-          throw new TypeError("a token after a `comment` must not contain line terminators");
-        }
-        if (s === "") {
-          return (
-            /** @type {const} */
-            "''"
-          );
-        }
-        if (s && typeof s === "object") {
-          if ("op" in s && s.op === "glob") {
-            if (typeof s.pattern !== "string") {
-              throw new TypeError("glob token requires a string `pattern`");
-            }
-            if (LINE_TERMINATORS.test(s.pattern)) {
-              throw new TypeError("glob `pattern` must not contain line terminators");
-            }
-            if (s.pattern === "") {
-              return (
-                /** @type {const} */
-                "''"
-              );
-            }
-            return s.pattern.replace(GLOB_SHELL_SPECIAL, "\\$&");
-          }
-          if ("op" in s && typeof s.op === "string") {
-            if (OPS.indexOf(s.op) < 0) {
-              throw new TypeError("invalid `op` value: " + JSON.stringify(s.op));
-            }
-            return s.op.replace(/[\s\S]/g, "\\$&");
-          }
-          if ("comment" in s && typeof s.comment === "string") {
-            if (LINE_TERMINATORS.test(s.comment)) {
-              throw new TypeError("`comment` must not contain line terminators");
-            }
-            sawComment = true;
-            return "#" + s.comment;
-          }
-          throw new TypeError("unrecognized object token shape");
-        }
-        if (/'/.test(s) && /!/.test(s)) {
-          return "'" + s.replace(/'/g, `'"'"'`) + "'";
-        }
-        if (/["\s\\]/.test(s) && !/'/.test(s)) {
-          return "'" + s + "'";
-        }
-        if (/["'\s]/.test(s)) {
-          return '"' + s.replace(/(["\\$`])/g, "\\$1") + '"';
-        }
-        return String(s).replace(/([A-Za-z]:)?([#!"$&'()*,:;<=>?@[\\\]^`{|}~])/g, "$1\\$2");
-      }).join(" ");
-    };
-  }
-});
-
-// node_modules/shell-quote/parse.js
-var require_parse = __commonJS({
-  "node_modules/shell-quote/parse.js"(exports, module) {
-    "use strict";
-    var CONTROL = (
-      /** @type {const} */
-      "(?:" + /** @type {const} */
-      [
-        "\\|\\|",
-        "\\&(?:\\&|>>?)",
-        // `&&`, `&>`, and `&>>`
-        ";;\\&?",
-        // `;;` and `;;&`
-        "[;|]\\&",
-        // `;&` and `|&`
-        "\\<\\(",
-        "\\<\\<\\<",
-        "\\<\\<-",
-        "\\<\\<(?!\\()",
-        // `<<(` stays `<` and `<(`, as zsh reads it; other shells reject it
-        ">>",
-        ">[&|(]",
-        // `>&`, `>|`, and `>(`
-        "<[&>]",
-        // `<&` and `<>`
-        "[&;()|<>]"
-      ].join(
-        /** @type {const} */
-        "|"
-      ) + /** @type {const} */
-      ")"
-    );
-    var controlRE = new RegExp("^" + CONTROL + "$");
-    var META = (
-      /** @type {const} */
-      "|&;()<> \\t"
-    );
-    var SINGLE_QUOTE = (
-      /** @type {const} */
-      "'([^']*?)'"
-    );
-    var ANSI_C_BODY = "(?:\\\\[\\s\\S]|[^\\\\'])*?";
-    var ANSI_C_QUOTE = "\\$'" + ANSI_C_BODY + "'";
-    var ansiCAt = new RegExp("\\$'" + ANSI_C_BODY + "(?:(')|\\\\?$)", "g");
-    var ANSI_C_LETTERS = "abeEfnrtv";
-    var ANSI_C_CHARS = "\x07\b\x1B\x1B\f\n\r	\v";
-    var hash = /^#$/;
-    var SQ = (
-      /** @type {const} */
-      "'"
-    );
-    var DQ = (
-      /** @type {const} */
-      '"'
-    );
-    var DS = (
-      /** @type {const} */
-      "$"
-    );
-    var TOKEN = "";
-    var mult = (
-      /** @type {const} */
-      4294967296
-    );
-    for (i = 0; i < 4; i++) {
-      TOKEN += (mult * Math.random()).toString(16);
-    }
-    var i;
-    var startsWithToken = new RegExp("^" + TOKEN);
-    function matchAll(s, r) {
-      var origIndex = r.lastIndex;
-      var matches = [];
-      var matchObj;
-      while (matchObj = r.exec(s)) {
-        matches[matches.length] = matchObj;
-        if (r.lastIndex === matchObj.index) {
-          r.lastIndex += 1;
-        }
-      }
-      r.lastIndex = origIndex;
-      return matches;
-    }
-    function getVar(env, pre, key) {
-      var r = typeof env === "function" ? env(key) : env[key];
-      if (typeof r === "undefined" && key != "") {
-        r = "";
-      } else if (typeof r === "undefined") {
-        r = "$";
-      }
-      if (typeof r === "object") {
-        return pre + TOKEN + JSON.stringify(r) + TOKEN;
-      }
-      return pre + r;
-    }
-    var ansiCEscape = /\\([0-7]{1,3}|x[\dA-Fa-f]{1,2}|u[\dA-Fa-f]{1,4}|U[\dA-Fa-f]{1,8}|c(?:\\\\|[\s\S])|[abeEfnrtv\\'"?])/g;
-    function expandAnsiCEscape(m, escape2) {
-      var kind = escape2.charAt(0);
-      if (kind === "c") {
-        var ctrl = escape2.charAt(1);
-        return ctrl === "?" ? "\x7F" : String.fromCharCode(ctrl.charCodeAt(0) & 31);
-      }
-      if (kind === "x" || kind === "u" || kind === "U") {
-        var cp = parseInt(escape2.slice(1), 16);
-        if (cp > 1114111) {
-          return m;
-        }
-        return String.fromCharCode.apply(null, cp > 65535 ? [55232 + (cp >> 10), 56320 + (cp & 1023)] : [cp]);
-      }
-      if (kind >= "0" && kind <= "7") {
-        return String.fromCharCode(parseInt(escape2, 8) & 255);
-      }
-      var letter = ANSI_C_LETTERS.indexOf(escape2);
-      return letter < 0 ? escape2 : ANSI_C_CHARS.charAt(letter);
-    }
-    function expandAnsiC(body) {
-      return body.replace(ansiCEscape, expandAnsiCEscape).split("\0")[0];
-    }
-    function closesAnsiC(s, i2) {
-      ansiCAt.lastIndex = i2;
-      return !!/** @type {RegExpExecArray} */
-      ansiCAt.exec(s)[1];
-    }
-    function parseInternal(string, env, opts) {
-      if (!opts) {
-        opts = {};
-      }
-      var BS = opts.escape || "\\";
-      var ifs = opts.splitUnquoted === true ? " 	\n" : typeof opts.splitUnquoted === "string" ? opts.splitUnquoted : "";
-      var BAREWORD = "(\\" + BS + `['"$\\` + BS + META + "]|\\$\\$|\\$(?!" + ANSI_C_QUOTE.slice(2) + `)|[^\\s'"$` + META + "])+";
-      var DOUBLE_QUOTE = '"(?:\\' + BS + '[\\s\\S]|[^"\\' + BS + '])*"';
-      var chunker = new RegExp([
-        "(" + CONTROL + ")",
-        // control chars
-        "(" + ANSI_C_QUOTE + "|" + BAREWORD + "|" + DOUBLE_QUOTE + "|" + SINGLE_QUOTE + ")+"
-      ].join("|"), "g");
-      var matches = matchAll(string, chunker);
-      if (matches.length === 0) {
-        return [];
-      }
-      if (!env) {
-        env = {};
-      }
-      var commented = false;
-      return matches.map(function(match) {
-        var s = match[0];
-        if (!s || commented) {
-          return void 0;
-        }
-        if (controlRE.test(s)) {
-          return (
-            /** @type {ControlOperator} */
-            { op: s }
-          );
-        }
-        var quote2 = false;
-        var esc = false;
-        var out = "";
-        var words = [];
-        var sawQuote = false;
-        var pendingNw = null;
-        var isGlob = false;
-        var i2;
-        function parseEnvVar() {
-          i2 += 1;
-          var varend;
-          var varname;
-          var char = s.charAt(i2);
-          if (char === "{") {
-            i2 += 1;
-            if (s.charAt(i2) === "}") {
-              throw new Error("Bad substitution: " + s.slice(i2 - 2, i2 + 1));
-            }
-            var depth = 1;
-            varend = i2;
-            while (depth > 0 && varend < s.length) {
-              if (s.charAt(varend) === "{" && s.charAt(varend - 1) === "$") {
-                depth += 1;
-              } else if (s.charAt(varend) === "}") {
-                depth -= 1;
-              }
-              varend += 1;
-            }
-            if (depth !== 0) {
-              throw new Error("Bad substitution: " + s.slice(i2));
-            }
-            varend -= 1;
-            varname = s.slice(i2, varend);
-            i2 = varend;
-          } else if (/[*@#?$!-]/.test(char)) {
-            varname = char;
-          } else {
-            var slicedFromI = s.slice(i2);
-            varend = slicedFromI.match(/[^\w\d_]/);
-            if (!varend) {
-              varname = slicedFromI;
-              i2 = s.length;
-            } else {
-              varname = slicedFromI.slice(0, varend.index);
-              i2 += /** @type {number} */
-              varend.index - 1;
-            }
-          }
-          return getVar(
-            /** @type {NonNullable<typeof env>} */
-            env,
-            "",
-            varname
-          );
-        }
-        function flushRun() {
-          if (pendingNw === null) {
-            return;
-          }
-          if (pendingNw === 0) {
-            if (out !== "") {
-              words[words.length] = out;
-              out = "";
-            }
-          } else {
-            words[words.length] = out;
-            out = "";
-            for (var fe = 1; fe < pendingNw; fe += 1) {
-              words[words.length] = "";
-            }
-          }
-          pendingNw = null;
-        }
-        for (i2 = 0; i2 < s.length; i2++) {
-          var c = s.charAt(i2);
-          if (ifs && c !== DS) {
-            flushRun();
-          }
-          isGlob = isGlob || !quote2 && (c === "*" || c === "?");
-          if (esc) {
-            out += c;
-            esc = false;
-          } else if (quote2) {
-            if (c === quote2) {
-              quote2 = false;
-            } else if (quote2 == SQ) {
-              out += c;
-            } else {
-              if (c === BS) {
-                i2 += 1;
-                c = s.charAt(i2);
-                if (c === DQ || c === BS || c === DS) {
-                  out += c;
-                } else {
-                  out += BS + c;
-                }
-              } else if (c === DS) {
-                out += parseEnvVar();
-              } else {
-                out += c;
-              }
-            }
-          } else if (c === DQ || c === SQ) {
-            quote2 = c;
-            sawQuote = true;
-          } else if (controlRE.test(c)) {
-            return (
-              /** @type {ControlOperator} */
-              { op: s }
-            );
-          } else if (hash.test(c)) {
-            commented = true;
-            var commentObj = { comment: string.slice(match.index + i2 + 1) };
-            if (out.length) {
-              return (
-                /** @type {const} */
-                [out, commentObj]
-              );
-            }
-            return (
-              /** @type {const} */
-              [commentObj]
-            );
-          } else if (c === BS) {
-            esc = true;
-          } else if (c === DS && s.charAt(i2 + 1) === SQ && closesAnsiC(s, i2)) {
-            flushRun();
-            sawQuote = true;
-            out += expandAnsiC(s.slice(i2 + 2, ansiCAt.lastIndex - 1));
-            i2 = ansiCAt.lastIndex - 1;
-          } else if (c === DS) {
-            var value2 = parseEnvVar();
-            if (!ifs) {
-              out += value2;
-            } else {
-              for (var vi = 0; vi < value2.length; vi += 1) {
-                var vc = value2.charAt(vi);
-                if (ifs.indexOf(vc) < 0) {
-                  flushRun();
-                  out += vc;
-                } else if (pendingNw === null) {
-                  pendingNw = vc === " " || vc === "	" || vc === "\n" ? 0 : 1;
-                } else if (vc !== " " && vc !== "	" && vc !== "\n") {
-                  pendingNw += 1;
-                }
-              }
-            }
-          } else {
-            out += c;
-          }
-        }
-        if (isGlob) {
-          return (
-            /** @type {GlobPattern} */
-            { op: "glob", pattern: out }
-          );
-        }
-        if (ifs) {
-          if (pendingNw !== null && pendingNw > 0) {
-            words[words.length] = out;
-            out = "";
-            for (var te = 1; te < pendingNw; te += 1) {
-              words[words.length] = "";
-            }
-          }
-          if (out !== "" || sawQuote && words.length === 0) {
-            words[words.length] = out;
-          }
-          return words;
-        }
-        return out;
-      }).reduce(
-        function(prev, arg) {
-          if (typeof arg === "undefined") {
-            return prev;
-          }
-          [].concat(arg).forEach(function(entry) {
-            prev[prev.length] = entry;
-          });
-          return prev;
-        },
-        /** @type {ParseEntry[]} */
-        []
-      );
-    }
-    module.exports = function parse(s, env, opts) {
-      var mapped = parseInternal(s, env, opts);
-      if (typeof env !== "function") {
-        return mapped;
-      }
-      return mapped.reduce(
-        function(acc, s2) {
-          if (typeof s2 === "object") {
-            acc[acc.length] = s2;
-            return acc;
-          }
-          var xs = s2.split(RegExp("(" + TOKEN + ".*?" + TOKEN + ")", "g"));
-          if (xs.length === 1) {
-            acc[acc.length] = xs[0];
-            return acc;
-          }
-          xs.filter(Boolean).forEach(function(x) {
-            acc[acc.length] = startsWithToken.test(x) ? JSON.parse(x.split(TOKEN)[1]) : x;
-          });
-          return acc;
-        },
-        /** @type {ParseEntry[]} */
-        []
-      );
-    };
-  }
-});
-
-// node_modules/shell-quote/index.js
-var require_shell_quote = __commonJS({
-  "node_modules/shell-quote/index.js"(exports) {
-    "use strict";
-    exports.quote = require_quote();
-    exports.parse = require_parse();
-  }
-});
-
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -520,9 +117,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -560,9 +157,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -628,9 +225,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -793,9 +390,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -1036,9 +633,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors();
     var types = require_types();
     var Reader = require_reader();
@@ -1060,9 +657,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -1072,14 +669,14 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
-      var gf = function(init2) {
+      var gf = function(init) {
         var i, r = new Float64Array(16);
-        if (init2) for (i = 0; i < init2.length; i++) r[i] = init2[i];
+        if (init) for (i = 0; i < init.length; i++) r[i] = init[i];
         return r;
       };
       var randombytes = function() {
@@ -1808,12 +1405,12 @@ var require_nacl_fast = __commonJS({
         }
         o[0] += c - 1 + 37 * (c - 1);
       }
-      function sel25519(p, q2, b) {
+      function sel25519(p, q, b) {
         var t, c = ~(b - 1);
         for (var i = 0; i < 16; i++) {
-          t = c & (p[i] ^ q2[i]);
+          t = c & (p[i] ^ q[i]);
           p[i] ^= t;
-          q2[i] ^= t;
+          q[i] ^= t;
         }
       }
       function pack25519(o, n) {
@@ -2290,7 +1887,7 @@ var require_nacl_fast = __commonJS({
         }
         for (a = 0; a < 16; a++) o[a] = c[a];
       }
-      function crypto_scalarmult(q2, n, p) {
+      function crypto_scalarmult(q, n, p) {
         var z = new Uint8Array(32);
         var x = new Float64Array(80), r, i;
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf();
@@ -2338,11 +1935,11 @@ var require_nacl_fast = __commonJS({
         var x16 = x.subarray(16);
         inv25519(x32, x32);
         M(x16, x16, x32);
-        pack25519(q2, x16);
+        pack25519(q, x16);
         return 0;
       }
-      function crypto_scalarmult_base(q2, n) {
-        return crypto_scalarmult(q2, n, _9);
+      function crypto_scalarmult_base(q, n) {
+        return crypto_scalarmult(q, n, _9);
       }
       function crypto_box_keypair(y, x) {
         randombytes(x, 32);
@@ -2853,17 +2450,17 @@ var require_nacl_fast = __commonJS({
         for (i = 0; i < 8; i++) ts64(out, 8 * i, hh[i], hl[i]);
         return 0;
       }
-      function add(p, q2) {
+      function add(p, q) {
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t = gf();
         Z(a, p[1], p[0]);
-        Z(t, q2[1], q2[0]);
+        Z(t, q[1], q[0]);
         M(a, a, t);
         A(b, p[0], p[1]);
-        A(t, q2[0], q2[1]);
+        A(t, q[0], q[1]);
         M(b, b, t);
-        M(c, p[3], q2[3]);
+        M(c, p[3], q[3]);
         M(c, c, D2);
-        M(d, p[2], q2[2]);
+        M(d, p[2], q[2]);
         A(d, d, d);
         Z(e, b, a);
         Z(f, d, c);
@@ -2874,10 +2471,10 @@ var require_nacl_fast = __commonJS({
         M(p[2], g, f);
         M(p[3], e, h);
       }
-      function cswap(p, q2, b) {
+      function cswap(p, q, b) {
         var i;
         for (i = 0; i < 4; i++) {
-          sel25519(p[i], q2[i], b);
+          sel25519(p[i], q[i], b);
         }
       }
       function pack(r, p) {
@@ -2888,7 +2485,7 @@ var require_nacl_fast = __commonJS({
         pack25519(r, ty);
         r[31] ^= par25519(tx) << 7;
       }
-      function scalarmult(p, q2, s) {
+      function scalarmult(p, q, s) {
         var b, i;
         set25519(p[0], gf0);
         set25519(p[1], gf1);
@@ -2896,19 +2493,19 @@ var require_nacl_fast = __commonJS({
         set25519(p[3], gf0);
         for (i = 255; i >= 0; --i) {
           b = s[i / 8 | 0] >> (i & 7) & 1;
-          cswap(p, q2, b);
-          add(q2, p);
+          cswap(p, q, b);
+          add(q, p);
           add(p, p);
-          cswap(p, q2, b);
+          cswap(p, q, b);
         }
       }
       function scalarbase(p, s) {
-        var q2 = [gf(), gf(), gf(), gf()];
-        set25519(q2[0], X);
-        set25519(q2[1], Y);
-        set25519(q2[2], gf1);
-        M(q2[3], X, Y);
-        scalarmult(p, q2, s);
+        var q = [gf(), gf(), gf(), gf()];
+        set25519(q[0], X);
+        set25519(q[1], Y);
+        set25519(q[2], gf1);
+        M(q[3], X, Y);
+        scalarmult(p, q, s);
       }
       function crypto_sign_keypair(pk, sk, seeded) {
         var d = new Uint8Array(64);
@@ -3014,17 +2611,17 @@ var require_nacl_fast = __commonJS({
       function crypto_sign_open(m, sm, n, pk) {
         var i, mlen;
         var t = new Uint8Array(32), h = new Uint8Array(64);
-        var p = [gf(), gf(), gf(), gf()], q2 = [gf(), gf(), gf(), gf()];
+        var p = [gf(), gf(), gf(), gf()], q = [gf(), gf(), gf(), gf()];
         mlen = -1;
         if (n < 64) return -1;
-        if (unpackneg(q2, pk)) return -1;
+        if (unpackneg(q, pk)) return -1;
         for (i = 0; i < n; i++) m[i] = sm[i];
         for (i = 0; i < 32; i++) m[i + 32] = pk[i];
         crypto_hash(h, m, n);
         reduce(h);
-        scalarmult(p, q2, h);
-        scalarbase(q2, sm.subarray(32));
-        add(p, q2);
+        scalarmult(p, q, h);
+        scalarbase(q, sm.subarray(32));
+        add(p, q);
         pack(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
@@ -3132,16 +2729,16 @@ var require_nacl_fast = __commonJS({
         checkArrayTypes(n, p);
         if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
         if (p.length !== crypto_scalarmult_BYTES) throw new Error("bad p size");
-        var q2 = new Uint8Array(crypto_scalarmult_BYTES);
-        crypto_scalarmult(q2, n, p);
-        return q2;
+        var q = new Uint8Array(crypto_scalarmult_BYTES);
+        crypto_scalarmult(q, n, p);
+        return q;
       };
       nacl.scalarMult.base = function(n) {
         checkArrayTypes(n);
         if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
-        var q2 = new Uint8Array(crypto_scalarmult_BYTES);
-        crypto_scalarmult_base(q2, n);
-        return q2;
+        var q = new Uint8Array(crypto_scalarmult_BYTES);
+        crypto_scalarmult_base(q, n);
+        return q;
       };
       nacl.scalarMult.scalarLength = crypto_scalarmult_SCALARBYTES;
       nacl.scalarMult.groupElementLength = crypto_scalarmult_BYTES;
@@ -3292,9 +2889,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -4552,9 +4149,9 @@ var require_cpu_features = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -4944,9 +4541,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -5268,9 +4865,9 @@ var require_sshcrypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __dlvFilenameValue !== "undefined") _scriptDir = _scriptDir || __dlvFilenameValue;
@@ -5278,9 +4875,9 @@ var require_poly1305 = __commonJS({
         createPoly13052 = createPoly13052 || {};
         var b;
         b || (b = typeof createPoly13052 !== "undefined" ? createPoly13052 : {});
-        var q2, r;
+        var q, r;
         b.ready = new Promise(function(a, c) {
-          q2 = a;
+          q = a;
           r = c;
         });
         var u = {}, w;
@@ -5659,7 +5256,7 @@ var require_poly1305 = __commonJS({
           function a() {
             if (!Y && (Y = true, b.calledRun = true, !M)) {
               X(ka);
-              q2(b);
+              q(b);
               if (b.onRuntimeInitialized) b.onRuntimeInitialized();
               if (b.postRun) for ("function" == typeof b.postRun && (b.postRun = [b.postRun]); b.postRun.length; ) {
                 var c = b.postRun.shift();
@@ -5696,9 +5293,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -7020,9 +6617,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -7121,7 +6718,7 @@ ${formatted}-----END ${type} KEY-----`;
       return publicKey;
     }
     var genOpenSSLRSAPriv = /* @__PURE__ */ (() => {
-      function genRSAASN1Buf(n, e, d, p, q2, dmp1, dmq1, iqmp) {
+      function genRSAASN1Buf(n, e, d, p, q, dmp1, dmq1, iqmp) {
         const asnWriter = new Ber.Writer();
         asnWriter.startSequence();
         asnWriter.writeInt(0, Ber.Integer);
@@ -7129,7 +6726,7 @@ ${formatted}-----END ${type} KEY-----`;
         asnWriter.writeBuffer(e, Ber.Integer);
         asnWriter.writeBuffer(d, Ber.Integer);
         asnWriter.writeBuffer(p, Ber.Integer);
-        asnWriter.writeBuffer(q2, Ber.Integer);
+        asnWriter.writeBuffer(q, Ber.Integer);
         asnWriter.writeBuffer(dmp1, Ber.Integer);
         asnWriter.writeBuffer(dmq1, Ber.Integer);
         asnWriter.writeBuffer(iqmp, Ber.Integer);
@@ -7151,24 +6748,24 @@ ${formatted}-----END ${type} KEY-----`;
         }
         return Buffer.from(hex, "hex");
       }
-      return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q2) {
+      return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q) {
         const bn_d = bigIntFromBuffer(d);
         const dmp1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(p) - 1n));
-        const dmq1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(q2) - 1n));
+        const dmq1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(q) - 1n));
         return makePEM(
           "RSA PRIVATE",
-          genRSAASN1Buf(n, e, d, p, q2, dmp1, dmq1, iqmp)
+          genRSAASN1Buf(n, e, d, p, q, dmp1, dmq1, iqmp)
         );
       };
     })();
-    function genOpenSSLDSAPub(p, q2, g, y) {
+    function genOpenSSLDSAPub(p, q, g, y) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.startSequence();
       asnWriter.writeOID("1.2.840.10040.4.1");
       asnWriter.startSequence();
       asnWriter.writeBuffer(p, Ber.Integer);
-      asnWriter.writeBuffer(q2, Ber.Integer);
+      asnWriter.writeBuffer(q, Ber.Integer);
       asnWriter.writeBuffer(g, Ber.Integer);
       asnWriter.endSequence();
       asnWriter.endSequence();
@@ -7179,29 +6776,29 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PUBLIC", asnWriter.buffer);
     }
-    function genOpenSSHDSAPub(p, q2, g, y) {
+    function genOpenSSHDSAPub(p, q, g, y) {
       const publicKey = Buffer.allocUnsafe(
-        4 + 7 + 4 + p.length + 4 + q2.length + 4 + g.length + 4 + y.length
+        4 + 7 + 4 + p.length + 4 + q.length + 4 + g.length + 4 + y.length
       );
       writeUInt32BE(publicKey, 7, 0);
       publicKey.utf8Write("ssh-dss", 4, 7);
       let i = 4 + 7;
       writeUInt32BE(publicKey, p.length, i);
       publicKey.set(p, i += 4);
-      writeUInt32BE(publicKey, q2.length, i += p.length);
-      publicKey.set(q2, i += 4);
-      writeUInt32BE(publicKey, g.length, i += q2.length);
+      writeUInt32BE(publicKey, q.length, i += p.length);
+      publicKey.set(q, i += 4);
+      writeUInt32BE(publicKey, g.length, i += q.length);
       publicKey.set(g, i += 4);
       writeUInt32BE(publicKey, y.length, i += g.length);
       publicKey.set(y, i + 4);
       return publicKey;
     }
-    function genOpenSSLDSAPriv(p, q2, g, y, x) {
+    function genOpenSSLDSAPriv(p, q, g, y, x) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.writeInt(0, Ber.Integer);
       asnWriter.writeBuffer(p, Ber.Integer);
-      asnWriter.writeBuffer(q2, Ber.Integer);
+      asnWriter.writeBuffer(q, Ber.Integer);
       asnWriter.writeBuffer(g, Ber.Integer);
       asnWriter.writeBuffer(y, Ber.Integer);
       asnWriter.writeBuffer(x, Ber.Integer);
@@ -7441,12 +7038,12 @@ ${formatted}-----END ${type} KEY-----`;
               const p = readString(data, data._pos);
               if (p === void 0)
                 return new Error("Malformed OpenSSH private key");
-              const q2 = readString(data, data._pos);
-              if (q2 === void 0)
+              const q = readString(data, data._pos);
+              if (q === void 0)
                 return new Error("Malformed OpenSSH private key");
               pubPEM = genOpenSSLRSAPub(n, e);
               pubSSH = genOpenSSHRSAPub(n, e);
-              privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p, q2);
+              privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p, q);
               algo = "sha1";
               break;
             }
@@ -7454,8 +7051,8 @@ ${formatted}-----END ${type} KEY-----`;
               const p = readString(data, data._pos);
               if (p === void 0)
                 return new Error("Malformed OpenSSH private key");
-              const q2 = readString(data, data._pos);
-              if (q2 === void 0)
+              const q = readString(data, data._pos);
+              if (q === void 0)
                 return new Error("Malformed OpenSSH private key");
               const g = readString(data, data._pos);
               if (g === void 0)
@@ -7466,9 +7063,9 @@ ${formatted}-----END ${type} KEY-----`;
               const x = readString(data, data._pos);
               if (x === void 0)
                 return new Error("Malformed OpenSSH private key");
-              pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-              pubSSH = genOpenSSHDSAPub(p, q2, g, y);
-              privPEM = genOpenSSLDSAPriv(p, q2, g, y, x);
+              pubPEM = genOpenSSLDSAPub(p, q, g, y);
+              pubSSH = genOpenSSHDSAPub(p, q, g, y);
+              privPEM = genOpenSSLDSAPriv(p, q, g, y, x);
               algo = "sha1";
               break;
             }
@@ -7778,8 +7375,8 @@ ${formatted}-----END ${type} KEY-----`;
               const p = reader.readString(Ber.Integer, true);
               if (p === null)
                 return new Error(errMsg);
-              const q2 = reader.readString(Ber.Integer, true);
-              if (q2 === null)
+              const q = reader.readString(Ber.Integer, true);
+              if (q === null)
                 return new Error(errMsg);
               const g = reader.readString(Ber.Integer, true);
               if (g === null)
@@ -7787,8 +7384,8 @@ ${formatted}-----END ${type} KEY-----`;
               const y = reader.readString(Ber.Integer, true);
               if (y === null)
                 return new Error(errMsg);
-              pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-              pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+              pubPEM = genOpenSSLDSAPub(p, q, g, y);
+              pubSSH = genOpenSSHDSAPub(p, q, g, y);
             } catch {
               return new Error(errMsg);
             }
@@ -7954,23 +7551,23 @@ ${formatted}-----END ${type} KEY-----`;
             const p2 = readString(privBlob, privBlob._pos);
             if (p2 === void 0)
               return new Error("Malformed PPK private key");
-            const q2 = readString(privBlob, privBlob._pos);
-            if (q2 === void 0)
+            const q = readString(privBlob, privBlob._pos);
+            if (q === void 0)
               return new Error("Malformed PPK private key");
             const iqmp = readString(privBlob, privBlob._pos);
             if (iqmp === void 0)
               return new Error("Malformed PPK private key");
             pubPEM = genOpenSSLRSAPub(n, e);
             pubSSH = genOpenSSHRSAPub(n, e);
-            privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p2, q2);
+            privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p2, q);
             break;
           }
           case "ssh-dss": {
             const p2 = readString(pubBlob, pubBlob._pos);
             if (p2 === void 0)
               return new Error("Malformed PPK public key");
-            const q2 = readString(pubBlob, pubBlob._pos);
-            if (q2 === void 0)
+            const q = readString(pubBlob, pubBlob._pos);
+            if (q === void 0)
               return new Error("Malformed PPK public key");
             const g = readString(pubBlob, pubBlob._pos);
             if (g === void 0)
@@ -7981,9 +7578,9 @@ ${formatted}-----END ${type} KEY-----`;
             const x = readString(privBlob, 0);
             if (x === void 0)
               return new Error("Malformed PPK private key");
-            pubPEM = genOpenSSLDSAPub(p2, q2, g, y);
-            pubSSH = genOpenSSHDSAPub(p2, q2, g, y);
-            privPEM = genOpenSSLDSAPriv(p2, q2, g, y, x);
+            pubPEM = genOpenSSLDSAPub(p2, q, g, y);
+            pubSSH = genOpenSSHDSAPub(p2, q, g, y);
+            privPEM = genOpenSSLDSAPriv(p2, q, g, y, x);
             break;
           }
         }
@@ -8090,8 +7687,8 @@ ${formatted}-----END ${type} KEY-----`;
             const p = readString(data, data._pos);
             if (p === void 0)
               return new Error("Malformed RFC4716 public key");
-            const q2 = readString(data, data._pos);
-            if (q2 === void 0)
+            const q = readString(data, data._pos);
+            if (q === void 0)
               return new Error("Malformed RFC4716 public key");
             const g = readString(data, data._pos);
             if (g === void 0)
@@ -8099,8 +7696,8 @@ ${formatted}-----END ${type} KEY-----`;
             const y = readString(data, data._pos);
             if (y === void 0)
               return new Error("Malformed RFC4716 public key");
-            pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-            pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+            pubPEM = genOpenSSLDSAPub(p, q, g, y);
+            pubSSH = genOpenSSHDSAPub(p, q, g, y);
             break;
           }
           default:
@@ -8133,8 +7730,8 @@ ${formatted}-----END ${type} KEY-----`;
           const p = readString(data, data._pos || 0);
           if (p === void 0)
             return new Error("Malformed OpenSSH public key");
-          const q2 = readString(data, data._pos);
-          if (q2 === void 0)
+          const q = readString(data, data._pos);
+          if (q === void 0)
             return new Error("Malformed OpenSSH public key");
           const g = readString(data, data._pos);
           if (g === void 0)
@@ -8142,8 +7739,8 @@ ${formatted}-----END ${type} KEY-----`;
           const y = readString(data, data._pos);
           if (y === void 0)
             return new Error("Malformed OpenSSH public key");
-          pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-          pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+          pubPEM = genOpenSSLDSAPub(p, q, g, y);
+          pubSSH = genOpenSSHDSAPub(p, q, g, y);
           algo = "sha1";
           break;
         }
@@ -8261,9 +7858,9 @@ ${formatted}-----END ${type} KEY-----`;
   }
 });
 
-// node_modules/ssh2/lib/agent.js
+// ../../main/node_modules/ssh2/lib/agent.js
 var require_agent = __commonJS({
-  "node_modules/ssh2/lib/agent.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/agent.js"(exports, module) {
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
@@ -9089,9 +8686,9 @@ var require_agent = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/zlib.js
+// ../../main/node_modules/ssh2/lib/protocol/zlib.js
 var require_zlib = __commonJS({
-  "node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/zlib.js"(exports, module) {
     "use strict";
     var { kMaxLength } = __require("buffer");
     var {
@@ -9313,9 +8910,9 @@ var require_zlib = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.misc.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.misc.js
 var require_handlers_misc = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.misc.js"(exports, module) {
     "use strict";
     var {
       bufferSlice,
@@ -10220,9 +9817,9 @@ var require_handlers_misc = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/handlers.js
+// ../../main/node_modules/ssh2/lib/protocol/handlers.js
 var require_handlers = __commonJS({
-  "node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/handlers.js"(exports, module) {
     "use strict";
     var MESSAGE_HANDLERS = new Array(256);
     [
@@ -10239,9 +9836,9 @@ var require_handlers = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/kex.js
+// ../../main/node_modules/ssh2/lib/protocol/kex.js
 var require_kex = __commonJS({
-  "node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/kex.js"(exports, module) {
     "use strict";
     var {
       createDiffieHellman,
@@ -10340,7 +9937,7 @@ var require_kex = __commonJS({
       }
     }
     function handleKexInit(self2, payload) {
-      const init2 = {
+      const init = {
         kex: void 0,
         serverHostKey: void 0,
         cs: {
@@ -10357,7 +9954,7 @@ var require_kex = __commonJS({
         }
       };
       bufferParser.init(payload, 17);
-      if ((init2.kex = bufferParser.readList()) === void 0 || (init2.serverHostKey = bufferParser.readList()) === void 0 || (init2.cs.cipher = bufferParser.readList()) === void 0 || (init2.sc.cipher = bufferParser.readList()) === void 0 || (init2.cs.mac = bufferParser.readList()) === void 0 || (init2.sc.mac = bufferParser.readList()) === void 0 || (init2.cs.compress = bufferParser.readList()) === void 0 || (init2.sc.compress = bufferParser.readList()) === void 0 || (init2.cs.lang = bufferParser.readList()) === void 0 || (init2.sc.lang = bufferParser.readList()) === void 0) {
+      if ((init.kex = bufferParser.readList()) === void 0 || (init.serverHostKey = bufferParser.readList()) === void 0 || (init.cs.cipher = bufferParser.readList()) === void 0 || (init.sc.cipher = bufferParser.readList()) === void 0 || (init.cs.mac = bufferParser.readList()) === void 0 || (init.sc.mac = bufferParser.readList()) === void 0 || (init.cs.compress = bufferParser.readList()) === void 0 || (init.sc.compress = bufferParser.readList()) === void 0 || (init.cs.lang = bufferParser.readList()) === void 0 || (init.sc.lang = bufferParser.readList()) === void 0) {
         bufferParser.clear();
         return doFatalError(
           self2,
@@ -10370,7 +9967,7 @@ var require_kex = __commonJS({
       const firstFollows = pos < payload.length && payload[pos] === 1;
       bufferParser.clear();
       const local = self2._offer;
-      const remote = init2;
+      const remote = init;
       let localKex = local.lists.kex.array;
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
         let found = false;
@@ -10431,7 +10028,7 @@ var require_kex = __commonJS({
           DISCONNECT_REASON.KEY_EXCHANGE_FAILED
         );
       }
-      init2.kex = clientList[i];
+      init.kex = clientList[i];
       debug && debug(`Handshake: KEX algorithm: ${clientList[i]}`);
       if (firstFollows && (!remote.kex.length || clientList[i] !== remote.kex[0])) {
         self2._skipNextInboundPacket = true;
@@ -10458,7 +10055,7 @@ var require_kex = __commonJS({
           DISCONNECT_REASON.KEY_EXCHANGE_FAILED
         );
       }
-      init2.serverHostKey = clientList[i];
+      init.serverHostKey = clientList[i];
       debug && debug(`Handshake: Host key format: ${clientList[i]}`);
       const localCSCipher = local.lists.cs.cipher.array;
       debug && debug(`Handshake: (local) C->S cipher: ${localCSCipher}`);
@@ -10480,7 +10077,7 @@ var require_kex = __commonJS({
           DISCONNECT_REASON.KEY_EXCHANGE_FAILED
         );
       }
-      init2.cs.cipher = clientList[i];
+      init.cs.cipher = clientList[i];
       debug && debug(`Handshake: C->S Cipher: ${clientList[i]}`);
       const localSCCipher = local.lists.sc.cipher.array;
       debug && debug(`Handshake: (local) S->C cipher: ${localSCCipher}`);
@@ -10502,13 +10099,13 @@ var require_kex = __commonJS({
           DISCONNECT_REASON.KEY_EXCHANGE_FAILED
         );
       }
-      init2.sc.cipher = clientList[i];
+      init.sc.cipher = clientList[i];
       debug && debug(`Handshake: S->C cipher: ${clientList[i]}`);
       const localCSMAC = local.lists.cs.mac.array;
       debug && debug(`Handshake: (local) C->S MAC: ${localCSMAC}`);
       debug && debug(`Handshake: (remote) C->S MAC: ${remote.cs.mac}`);
-      if (CIPHER_INFO[init2.cs.cipher].authLen > 0) {
-        init2.cs.mac = "";
+      if (CIPHER_INFO[init.cs.cipher].authLen > 0) {
+        init.cs.mac = "";
         debug && debug("Handshake: C->S MAC: <implicit>");
       } else {
         if (self2._server) {
@@ -10528,14 +10125,14 @@ var require_kex = __commonJS({
             DISCONNECT_REASON.KEY_EXCHANGE_FAILED
           );
         }
-        init2.cs.mac = clientList[i];
+        init.cs.mac = clientList[i];
         debug && debug(`Handshake: C->S MAC: ${clientList[i]}`);
       }
       const localSCMAC = local.lists.sc.mac.array;
       debug && debug(`Handshake: (local) S->C MAC: ${localSCMAC}`);
       debug && debug(`Handshake: (remote) S->C MAC: ${remote.sc.mac}`);
-      if (CIPHER_INFO[init2.sc.cipher].authLen > 0) {
-        init2.sc.mac = "";
+      if (CIPHER_INFO[init.sc.cipher].authLen > 0) {
+        init.sc.mac = "";
         debug && debug("Handshake: S->C MAC: <implicit>");
       } else {
         if (self2._server) {
@@ -10555,7 +10152,7 @@ var require_kex = __commonJS({
             DISCONNECT_REASON.KEY_EXCHANGE_FAILED
           );
         }
-        init2.sc.mac = clientList[i];
+        init.sc.mac = clientList[i];
         debug && debug(`Handshake: S->C MAC: ${clientList[i]}`);
       }
       const localCSCompress = local.lists.cs.compress.array;
@@ -10578,7 +10175,7 @@ var require_kex = __commonJS({
           DISCONNECT_REASON.KEY_EXCHANGE_FAILED
         );
       }
-      init2.cs.compress = clientList[i];
+      init.cs.compress = clientList[i];
       debug && debug(`Handshake: C->S compression: ${clientList[i]}`);
       const localSCCompress = local.lists.sc.compress.array;
       debug && debug(`Handshake: (local) S->C compression: ${localSCCompress}`);
@@ -10600,17 +10197,17 @@ var require_kex = __commonJS({
           DISCONNECT_REASON.KEY_EXCHANGE_FAILED
         );
       }
-      init2.sc.compress = clientList[i];
+      init.sc.compress = clientList[i];
       debug && debug(`Handshake: S->C compression: ${clientList[i]}`);
-      init2.cs.lang = "";
-      init2.sc.lang = "";
+      init.cs.lang = "";
+      init.sc.lang = "";
       if (self2._kex) {
         if (!self2._kexinit) {
           kexinit(self2);
         }
         self2._decipher._onPayload = onKEXPayload.bind(self2, { firstPacket: false });
       }
-      self2._kex = createKeyExchange(init2, self2, payload);
+      self2._kex = createKeyExchange(init, self2, payload);
       self2._kex.remoteExtInfoEnabled = remoteExtInfoEnabled;
       self2._kex.start();
     }
@@ -11826,9 +11423,9 @@ var require_kex = __commonJS({
   }
 });
 
-// node_modules/ssh2/package.json
+// ../../main/node_modules/ssh2/package.json
 var require_package = __commonJS({
-  "node_modules/ssh2/package.json"(exports, module) {
+  "../../main/node_modules/ssh2/package.json"(exports, module) {
     module.exports = {
       name: "ssh2",
       version: "1.17.0",
@@ -11881,9 +11478,9 @@ var require_package = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/Protocol.js
+// ../../main/node_modules/ssh2/lib/protocol/Protocol.js
 var require_Protocol = __commonJS({
-  "node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/Protocol.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var { bindingAvailable, NullCipher, NullDecipher } = require_crypto();
@@ -13102,7 +12699,7 @@ var require_Protocol = __commonJS({
         }
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitStatus(chan, status2) {
+      exitStatus(chan, status) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let p = this._packetRW.write.allocStart;
@@ -13112,9 +12709,9 @@ var require_Protocol = __commonJS({
         writeUInt32BE(packet, 11, p += 4);
         packet.utf8Write("exit-status", p += 4, 11);
         packet[p += 11] = 0;
-        writeUInt32BE(packet, status2, ++p);
+        writeUInt32BE(packet, status, ++p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status2})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -13446,9 +13043,9 @@ var require_Protocol = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/node-fs-compat.js
+// ../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js
 var require_node_fs_compat = __commonJS({
-  "node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
+  "../../main/node_modules/ssh2/lib/protocol/node-fs-compat.js"(exports) {
     "use strict";
     var assert = __require("assert");
     var { inspect } = __require("util");
@@ -13543,9 +13140,9 @@ ${suffix}`;
   }
 });
 
-// node_modules/ssh2/lib/protocol/SFTP.js
+// ../../main/node_modules/ssh2/lib/protocol/SFTP.js
 var require_SFTP = __commonJS({
-  "node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/SFTP.js"(exports, module) {
     "use strict";
     var EventEmitter = __require("events");
     var fs = __require("fs");
@@ -14751,8 +14348,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
       ext_openssh_expandPath(path, cb) {
@@ -14785,8 +14382,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} expand-path@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
       ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
@@ -14839,8 +14436,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} copy-data`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} copy-data`);
         }
       }
       ext_home_dir(username, cb) {
@@ -14884,8 +14481,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} home-directory`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} home-directory`);
         }
       }
       ext_users_groups(uids, gids, cb) {
@@ -14936,8 +14533,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "users-groups-by-id@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status2 = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status2} users-groups-by-id@openssh.com`);
+          const status = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status} users-groups-by-id@openssh.com`);
         }
       }
       // ===========================================================================
@@ -16597,9 +16194,9 @@ var require_SFTP = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/Channel.js
+// ../../main/node_modules/ssh2/lib/Channel.js
 var require_Channel = __commonJS({
-  "node_modules/ssh2/lib/Channel.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/Channel.js"(exports, module) {
     "use strict";
     var {
       Duplex: DuplexStream,
@@ -16833,9 +16430,9 @@ var require_Channel = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/utils.js
+// ../../main/node_modules/ssh2/lib/utils.js
 var require_utils2 = __commonJS({
-  "node_modules/ssh2/lib/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/utils.js"(exports, module) {
     "use strict";
     var { SFTP } = require_SFTP();
     var MAX_CHANNEL = 2 ** 32 - 1;
@@ -16884,8 +16481,8 @@ var require_utils2 = __commonJS({
       if (channel.outgoing.state === "closing")
         channel.outgoing.state = "closed";
       const readState = channel._readableState;
-      const writeState2 = channel._writableState;
-      if (writeState2 && !writeState2.ending && !writeState2.finished && !dead)
+      const writeState = channel._writableState;
+      if (writeState && !writeState.ending && !writeState.finished && !dead)
         channel.end();
       const chanCallbacks = channel._callbacks;
       channel._callbacks = [];
@@ -17113,9 +16710,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/client.js
+// ../../main/node_modules/ssh2/lib/client.js
 var require_client = __commonJS({
-  "node_modules/ssh2/lib/client.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
       createHash: createHash3,
@@ -18922,9 +18519,9 @@ var require_client = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/http-agents.js
+// ../../main/node_modules/ssh2/lib/http-agents.js
 var require_http_agents = __commonJS({
-  "node_modules/ssh2/lib/http-agents.js"(exports) {
+  "../../main/node_modules/ssh2/lib/http-agents.js"(exports) {
     "use strict";
     var { Agent: HttpAgent } = __require("http");
     var { Agent: HttpsAgent } = __require("https");
@@ -18994,9 +18591,9 @@ var require_http_agents = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/server.js
+// ../../main/node_modules/ssh2/lib/server.js
 var require_server = __commonJS({
-  "node_modules/ssh2/lib/server.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/server.js"(exports, module) {
     "use strict";
     var { Server: netServer } = __require("net");
     var EventEmitter = __require("events");
@@ -20170,9 +19767,9 @@ var require_server = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/keygen.js
+// ../../main/node_modules/ssh2/lib/keygen.js
 var require_keygen = __commonJS({
-  "node_modules/ssh2/lib/keygen.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/keygen.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -20258,13 +19855,13 @@ var require_keygen = __commonJS({
           const e = reader.readString(Ber.Integer, true);
           const d = reader.readString(Ber.Integer, true);
           const p = reader.readString(Ber.Integer, true);
-          const q2 = reader.readString(Ber.Integer, true);
+          const q = reader.readString(Ber.Integer, true);
           reader.readString(Ber.Integer, true);
           reader.readString(Ber.Integer, true);
           const iqmp = reader.readString(Ber.Integer, true);
           const keyName = Buffer.from("ssh-rsa");
           const privBuf = Buffer.allocUnsafe(
-            4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q2.length
+            4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q.length
           );
           let pos = 0;
           privBuf.writeUInt32BE(keyName.length, pos += 0);
@@ -20279,8 +19876,8 @@ var require_keygen = __commonJS({
           privBuf.set(iqmp, pos += 4);
           privBuf.writeUInt32BE(p.length, pos += iqmp.length);
           privBuf.set(p, pos += 4);
-          privBuf.writeUInt32BE(q2.length, pos += p.length);
-          privBuf.set(q2, pos += 4);
+          privBuf.writeUInt32BE(q.length, pos += p.length);
+          privBuf.set(q, pos += 4);
           const pubBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + e.length + 4 + n.length
           );
@@ -20540,15 +20137,15 @@ var require_keygen = __commonJS({
             privBin.set(extra, pos += privBlob.length);
           }
           {
-            const b642 = privBin.base64Slice(0, privBin.length);
-            let formatted = b642.replace(/.{64}/g, "$&\n");
-            if (b642.length & 63)
+            const b64 = privBin.base64Slice(0, privBin.length);
+            let formatted = b64.replace(/.{64}/g, "$&\n");
+            if (b64.length & 63)
               formatted += "\n";
             privateB64 += formatted;
           }
           {
-            const b642 = parsed.pub.base64Slice(0, parsed.pub.length);
-            publicB64 = `${parsed.sshName} ${b642}${comment ? ` ${comment}` : ""}`;
+            const b64 = parsed.pub.base64Slice(0, parsed.pub.length);
+            publicB64 = `${parsed.sshName} ${b64}${comment ? ` ${comment}` : ""}`;
           }
           privateB64 += "-----END OPENSSH PRIVATE KEY-----\n";
           return {
@@ -20592,9 +20189,9 @@ var require_keygen = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/index.js
+// ../../main/node_modules/ssh2/lib/index.js
 var require_lib2 = __commonJS({
-  "node_modules/ssh2/lib/index.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/index.js"(exports, module) {
     "use strict";
     var {
       AgentProtocol,
@@ -20640,593 +20237,7 @@ var require_lib2 = __commonJS({
   }
 });
 
-// src/remote/lock.ts
-var HEARTBEAT_S = 5;
-var MIN_LOCK_TIMEOUT_S = 6 * HEARTBEAT_S;
-var LOCK_LOST_CODE = 75;
-var UNKNOWN = { runId: "?", actor: "?", host: "?", pid: 0, startedAt: "?" };
-function parseLock(text) {
-  try {
-    const v = JSON.parse(text);
-    return v && typeof v === "object" && typeof v.runId === "string" ? v : UNKNOWN;
-  } catch {
-    return UNKNOWN;
-  }
-}
-function describeHolder(h) {
-  return `run ${h.runId} of ${h.actor} on ${h.host} (mode ${h.mode ?? "?"}, started ${h.startedAt})`;
-}
-var LockLostError = class extends Error {
-  constructor(host, holder, what) {
-    super(
-      `this run lost its lock ${holder ? `to ${describeHolder(holder)}` : "(the lock file is gone)"}; it stopped before ${what} and changed nothing more. Check the state with mode status`
-    );
-    this.host = host;
-    this.holder = holder;
-    this.name = "LockLostError";
-  }
-  host;
-  holder;
-};
-var mineMarker = (runId) => `"runId":${JSON.stringify(runId)}`;
-var OWN_LOCK = `own_lock() {
-  [ -n "$1" ] || return 0
-  local i=0
-  while [ ! -e "$1" ] && [ "$i" -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
-  if ! grep -qF -- "$2" "$1" 2>/dev/null; then
-    printf 'lock-lost:%s\\n' "$(base64 -w0 < "$1" 2>/dev/null || true)" >&2
-    exit ${LOCK_LOST_CODE}
-  fi
-}
-`;
-var END_RUN = `pgid_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f3; }
-groups_of() {
-  local mark=$1 exact=$2 me f a g out=' '
-  me=$(pgid_of $$)
-  for f in $(grep -lzF -e "$mark" /proc/[0-9]*/cmdline 2>/dev/null); do
-    while IFS= read -r -d '' a; do
-      case "$a" in
-        "$mark") ;;
-        "$mark#"*) [ "$exact" = 1 ] && continue ;;
-        *) continue ;;
-      esac
-      g=$(pgid_of "$(basename "$(dirname "$f")")")
-      if [ -n "$g" ] && [ "$g" -gt 1 ] && [ "$g" != "$me" ]; then case "$out" in *" $g "*) ;; *) out="$out$g " ;; esac; fi
-      break
-    done < "$f" 2>/dev/null || true
-  done
-  printf '%s' "$out"
-}
-end_groups() {
-  local gs=$1 g i alive
-  [ -n "\${gs// /}" ] || return 0
-  for g in $gs; do kill -TERM -- "-$g" 2>/dev/null || true; done
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    alive=0
-    for g in $gs; do kill -0 -- "-$g" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.5
-  done
-  for g in $gs; do kill -KILL -- "-$g" 2>/dev/null || true; done
-  echo "ended=$gs"
-}
-end_run() { end_groups "$(groups_of "delivery:$1" 0)"; }
-end_marker() { end_groups "$(groups_of "$1" 1)"; }
-`;
-var LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
-mkdir -p -- "$(dirname -- "$lock")"
-try_take() { ( set -o noclobber; printf '%s' "$json" > "$lock" ) 2>/dev/null; }
-# Takers take turns (flock on a file beside the lock): a taker never creates a lock while another has the stale one
-# moved aside, so no lock can be lost between a move and a put back.
-if command -v flock >/dev/null 2>&1; then exec 9>>"$(dirname -- "$lock")/.lock-guard"; flock -w 60 9 || true; fi
-# A lock that vanishes for an instant (another taker at work) is read again: a few rounds at most.
-for round in 1 2 3 4 5 6 7 8 9 10; do
-  if try_take; then echo acquired; exit 0; fi
-  seen_m=$(stat -c %Y -- "$lock" 2>/dev/null) || { sleep 0.2; continue; }
-  seen=$(base64 -w0 < "$lock" 2>/dev/null) || { sleep 0.2; continue; }
-  age=$(( $(date +%s) - seen_m ))
-  if [ "$stale" -ge 0 ] && [ "$age" -ge "$stale" ]; then
-    # Stale: move it aside (one taker wins this rename), then check that what was moved is the lock seen stale (a
-    # racing taker may have replaced it by its own fresh lock meanwhile; a heartbeat may have refreshed it): put it
-    # back otherwise, and look again.
-    aside="$lock.taking.$$"
-    mv -- "$lock" "$aside" 2>/dev/null || { sleep 0.2; continue; }
-    if [ "$(stat -c %Y -- "$aside")" = "$seen_m" ] && [ "$(base64 -w0 < "$aside")" = "$seen" ]; then
-      run=$(base64 -d <<< "$seen" | sed -n 's/.*"runId":"\\([^"]*\\)".*/\\1/p')
-      [ -n "$run" ] && end_run "$run" >/dev/null
-      if try_take; then printf 'takenover\\n%s\\n' "$seen"; rm -f -- "$aside"; exit 0; fi
-      # Another run made a lock while none was there: it holds it now. The stale lock is gone, its groups ended.
-      rm -f -- "$aside"
-    else
-      ln -- "$aside" "$lock" 2>/dev/null || true
-      rm -f -- "$aside"
-    fi
-    continue
-  fi
-  printf 'held\\nage=%s\\n%s\\n' "$age" "$seen"
-  exit 0
-done
-printf 'held\\nage=0\\n\\n'
-`;
-async function acquireLock(sh, layout, info, staleS) {
-  const r = await sh.run("take the lock", LOCK_SCRIPT, [layout.lock, JSON.stringify(info), String(staleS)]);
-  const lines = r.stdout.split("\n");
-  if (lines.includes("acquired")) return { acquired: true };
-  const t = lines.indexOf("takenover");
-  if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? "", "base64").toString("utf8")) };
-  const i = lines.findIndex((l) => l.startsWith("age="));
-  const ageS = i >= 0 ? Number(lines[i].slice(4)) : 0;
-  const text = Buffer.from(lines[i + 1] ?? "", "base64").toString("utf8");
-  const holder = parseLock(text);
-  return { acquired: false, holder: holder === UNKNOWN ? null : holder, ageS, text };
-}
-async function releaseLock(sh, layout, runId, endGroups = false) {
-  const r = await sh.run(
-    "release the lock",
-    `${END_RUN}lock=$1; mine=$2; run=$3; ends=$4
-[ -f "$lock" ] || { echo absent; exit 0; }
-if grep -qF -- "$mine" "$lock"; then
-  [ "$ends" = 1 ] && end_run "$run"
-  rm -f -- "$lock"; echo released
-else echo other; fi`,
-    [layout.lock, mineMarker(runId), runId, endGroups ? "1" : "0"],
-    { unguarded: true }
-  );
-  return r.stdout.includes("released");
-}
-var BEAT = `lock=$1; mine=$2
-for i in 1 2 3; do
-  if grep -qF -- "$mine" "$lock" 2>/dev/null; then touch -c -- "$lock"; echo alive; exit 0; fi
-  sleep 0.3
-done
-echo lost
-base64 -w0 < "$lock" 2>/dev/null || true
-echo
-`;
-var HeldLock = class {
-  constructor(sh, layout, runId, takenOver, warn, intervalMs = HEARTBEAT_S * 1e3) {
-    this.sh = sh;
-    this.takenOver = takenOver;
-    this.warn = warn;
-    this.intervalMs = intervalMs;
-    this.guard = { path: layout.lock, runId };
-  }
-  sh;
-  takenOver;
-  warn;
-  intervalMs;
-  guard;
-  timer;
-  beating;
-  stopped = false;
-  start() {
-    this.schedule();
-  }
-  schedule() {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.beating = this.beat().finally(() => {
-        this.beating = void 0;
-        this.schedule();
-      });
-    }, this.intervalMs);
-    this.timer.unref?.();
-  }
-  async beat() {
-    if (this.guard.lost !== void 0) return;
-    try {
-      const r = await this.sh.run("keep the lock alive", BEAT, [this.guard.path, mineMarker(this.guard.runId)], { timeoutMs: 6e4, unguarded: true, group: false });
-      const lines = r.stdout.split("\n");
-      if (lines.includes("lost")) {
-        const text = Buffer.from(lines[lines.indexOf("lost") + 1] ?? "", "base64").toString("utf8");
-        this.guard.lost = text ? parseLock(text) : null;
-        this.warn(`${this.sh.label}: the lock is no longer this run's (${this.guard.lost ? `held by ${describeHolder(this.guard.lost)}` : "the lock file is gone"}): stopping`);
-      }
-    } catch (e) {
-      if (!this.stopped) this.warn(`${this.sh.label}: the lock's heartbeat failed: ${e.message}`);
-    }
-  }
-  get lost() {
-    return this.guard.lost;
-  }
-  /** Stops the heartbeat (waiting for a beat under way). */
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.beating;
-  }
-};
-function lockLostFrom(e, host, what) {
-  if (!(e instanceof RunError) || e.code !== LOCK_LOST_CODE) return e;
-  const m = /lock-lost:(\S*)/.exec(e.stderr);
-  const text = m?.[1] ? Buffer.from(m[1], "base64").toString("utf8") : "";
-  return new LockLostError(host, text ? parseLock(text) : null, what);
-}
-
-// src/remote/shell.ts
-var import_shell_quote = __toESM(require_shell_quote(), 1);
-function q(...words) {
-  return (0, import_shell_quote.quote)(words);
-}
-var PRELUDE = `set -euo pipefail
-umask 022
-die() { printf '%s\\n' "$*" >&2; exit 3; }
-`;
-var sequence = 0;
-var RemoteShell = class {
-  constructor(conn, opts) {
-    this.conn = conn;
-    this.opts = opts;
-  }
-  conn;
-  opts;
-  /** Set while the run holds the lock: state writes and switches check it on the server; once lost, nothing runs. */
-  guard;
-  get label() {
-    return this.conn.label;
-  }
-  get connections() {
-    return 1;
-  }
-  get runId() {
-    return this.opts.runId;
-  }
-  /** The command line for a script, as the given user (default: the code owner when set), marked `marker`. */
-  commandLine(script, args, as, marker = `delivery:${this.opts.runId}`) {
-    const user = as && "user" in as ? as.user : this.opts.sudoUser;
-    const words = [];
-    if (this.opts.setsid && as?.group !== false) words.push("setsid", "-w");
-    if (user) words.push("sudo", "-n", "-u", user, "--");
-    words.push("bash", "-c", PRELUDE + script, marker, ...args);
-    return q(...words);
-  }
-  run(what, script, args = [], params = {}) {
-    return this.exec(this.opts.sudoUser, what, script, args, params);
-  }
-  /** Runs a script as another user (Moodle's CLI as the web user), or as the login user with `user: undefined`. */
-  runAs(user, what, script, args = [], params = {}) {
-    return this.exec(user, what, script, args, params);
-  }
-  async exec(user, what, script, args, params) {
-    if (this.guard && this.guard.lost !== void 0 && !params.unguarded) throw new LockLostError(this.label, this.guard.lost, what);
-    const marker = `${this.opts.cleanup ? "delivery-cleanup" : "delivery"}:${this.opts.runId}#${++sequence}`;
-    try {
-      const bounded = params.timeoutMs === void 0 && this.opts.timeoutMs ? { ...params, timeoutMs: this.opts.timeoutMs } : params;
-      return await this.conn.exec(what, this.commandLine(script, args, { user, group: params.group }, marker), bounded);
-    } catch (e) {
-      if (!(e instanceof TimeoutError)) throw e;
-      throw new TimeoutError(e.host, what, e.stdout, `${e.stderr}; ${await this.endCommand(user, marker)}`, e.timeoutMs);
-    }
-  }
-  /** Ends the process group of a command that timed out, over a new channel; says what became of it. */
-  async endCommand(user, marker) {
-    try {
-      const r = await this.conn.exec("end a command that timed out", this.commandLine(`${END_RUN}end_marker "$1"`, [marker], { user, group: false }), { timeoutMs: 6e4 });
-      const ended = /ended=\s*(\S.*)?$/m.exec(r.stdout)?.[1]?.trim();
-      return ended ? `its process group on the server was ended (groups ${ended})` : "it had already ended on the server";
-    } catch (e) {
-      return `its process group on the server could not be ended (${e.message}): it may still run`;
-    }
-  }
-  /** A TCP stream from the server to host:port over the SSH connection (see SshConnection.forwardOut). */
-  forward(host, port) {
-    return this.conn.forwardOut(host, port);
-  }
-  close() {
-    return this.conn.close();
-  }
-};
-
-// src/session/sessions.ts
-var SessionError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "SessionError";
-  }
-};
-var ID = /^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4,8}$/;
-function newSessionId(now) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `S${stamp}-${Math.random().toString(36).slice(2, 8).padEnd(6, "0")}`;
-}
-function isSessionId(s) {
-  return ID.test(s);
-}
-function parseRecord(text, file) {
-  let r;
-  try {
-    r = JSON.parse(text);
-  } catch (e) {
-    throw new SessionError(`${file} is not valid JSON (${e.message}): repair it by hand or move it aside`);
-  }
-  if (typeof r !== "object" || r === null || typeof r.id !== "string" || !isSessionId(r.id) || r.status !== "open" && r.status !== "closed" || typeof r.title !== "string") {
-    throw new SessionError(`${file} is not a session record (id, title, status open|closed): repair it by hand or move it aside`);
-  }
-  return r;
-}
-function parseInterventions(text) {
-  const interventions = [];
-  const damaged = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      const i = JSON.parse(line);
-      if (typeof i.mode !== "string" || typeof i.at !== "string") throw new Error("not an intervention");
-      i.files ??= { added: [], modified: [], deleted: [], renamed: [] };
-      interventions.push(i);
-    } catch {
-      damaged.push(line.length > 120 ? `${line.slice(0, 117)}...` : line);
-    }
-  }
-  return { interventions, damaged };
-}
-async function readSession(sh, layout, id) {
-  const r = await sh.run(
-    `read session ${id}`,
-    `d=$1; id=$2
-[ -f "$d/$id.json" ] || { echo missing; exit 0; }
-echo "record=$(base64 -w0 < "$d/$id.json")"
-if [ -f "$d/$id.jsonl" ]; then echo "lines=$(base64 -w0 < "$d/$id.jsonl")"; fi`,
-    [layout.sessions, id]
-  );
-  if (r.stdout.startsWith("missing")) throw new SessionError(`session ${id} has no record in ${layout.sessions}: repair ${layout.sessions}/current by hand`);
-  const get = (k) => Buffer.from(/^(\w+)=(.*)$/m.exec(r.stdout.split("\n").find((l) => l.startsWith(`${k}=`)) ?? "")?.[2] ?? "", "base64").toString("utf8");
-  const record = parseRecord(get("record"), `${layout.sessions}/${id}.json`);
-  return { record, ...parseInterventions(get("lines")) };
-}
-async function writeSession(sh, layout, record, secrets) {
-  await sh.run(
-    `write session ${record.id}`,
-    `d=$1; id=$2; status=$3
-mkdir -p "$d"
-cat > "$d/$id.json.tmp.$$"
-mv -f "$d/$id.json.tmp.$$" "$d/$id.json"
-if [ "$status" = open ]; then printf '%s\\n' "$id" > "$d/current.tmp.$$" && mv -f "$d/current.tmp.$$" "$d/current"
-elif [ -f "$d/current" ] && [ "$(cat "$d/current")" = "$id" ]; then rm -f "$d/current"; fi`,
-    [layout.sessions, record.id, record.status],
-    { stdin: `${JSON.stringify(maskValues(record, secrets), null, 2)}
-` }
-  );
-}
-async function appendIntervention(sh, layout, id, i, secrets) {
-  await sh.run(`record the intervention in session ${id}`, `cat >> "$1/$2.jsonl"`, [layout.sessions, id], {
-    stdin: `${JSON.stringify(maskValues(i, secrets))}
-`
-  });
-}
-async function listSessions(sh, layout, max = 10) {
-  const r = await sh.run(
-    "list sessions",
-    `d=$1; n=$2
-[ -d "$d" ] || exit 0
-ls -1 "$d" | { grep -E '^S[0-9]{8}T[0-9]{6}Z-[a-z0-9]+\\.json$' || true; } | sort -r | head -n "$n" | while IFS= read -r f; do
-  printf '%s %s\\n' "$f" "$(base64 -w0 < "$d/$f")"
-done`,
-    [layout.sessions, String(max)]
-  );
-  const records = [];
-  const damaged = [];
-  for (const line of r.stdout.split("\n").filter(Boolean)) {
-    const [file, b642] = line.split(" ");
-    try {
-      records.push(parseRecord(Buffer.from(b642 ?? "", "base64").toString("utf8"), `${layout.sessions}/${file}`));
-    } catch (e) {
-      damaged.push(e.message);
-    }
-  }
-  return { records, damaged };
-}
-
-// src/remote/state.ts
-var LAYOUT_VERSION = 1;
-var StateError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "StateError";
-  }
-};
-var TREE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-function isTreeId(s) {
-  return TREE_ID.test(s);
-}
-function isTree(t) {
-  const r = t;
-  return typeof r === "object" && r !== null && typeof r.id === "string" && TREE_ID.test(r.id) && (r.movingTo === void 0 || typeof r.movingTo === "string" && TREE_ID.test(r.movingTo)) && typeof r.revision === "string" && typeof r.served === "boolean" && typeof r.dirty === "boolean";
-}
-function parseState(text, file) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new StateError(`${file} is not valid JSON (${e.message}); restore it from the journal or fix it by hand`);
-  }
-  const bad = (what) => new StateError(`${file} is damaged: ${what}; fix it by hand (the journal says what happened)`);
-  if (typeof data !== "object" || data === null) throw bad("not an object");
-  if (data.layout !== LAYOUT_VERSION) throw bad(`layout ${JSON.stringify(data.layout)} is not ${LAYOUT_VERSION}`);
-  if (data.state !== "production" && data.state !== "delivering") throw bad(`state ${JSON.stringify(data.state)}`);
-  if (typeof data.trees !== "object" || data.trees === null) throw bad("no trees");
-  for (const [id, t] of Object.entries(data.trees)) if (!isTree(t) || t.id !== id) throw bad(`tree ${JSON.stringify(id)}`);
-  for (const role of ["live", "safe"]) {
-    if (typeof data[role] !== "string" || !data.trees[data[role]]) throw bad(`${role} names no known tree`);
-  }
-  if (data.state === "delivering" && (typeof data.work !== "string" || !data.trees[data.work])) throw bad("work names no known tree");
-  if (data.state === "production" && data.live === data.safe) throw bad("live and safe are the same tree in production");
-  return data;
-}
-function newTreeId(now, runId) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const salt = Math.random().toString(36).slice(2, 6);
-  const run = runId.replace(/[^A-Za-z0-9]/g, "").slice(-8);
-  return `${stamp}-${run}-${salt}`;
-}
-function treeRevision(t) {
-  return t.head ?? t.revision;
-}
-
-// src/remote/server.ts
-function guardArgs(sh) {
-  return sh.guard ? [sh.guard.path, mineMarker(sh.guard.runId)] : ["", ""];
-}
-async function guarded(sh, what, script, args, stdin) {
-  const guard = guardArgs(sh);
-  try {
-    await sh.run(what, `${OWN_LOCK}own_lock "$1" "$2"; shift 2
-${script}`, [...guard, ...args], stdin === void 0 ? {} : { stdin });
-  } catch (e) {
-    throw lockLostFrom(e, sh.label, what);
-  }
-}
-var CLOSE_META = `close_meta() {
-  chmod 711 -- "$1" 2>/dev/null || true
-  local d; for d in drift sessions; do if [ -d "$1/$d" ] && [ ! -L "$1/$d" ]; then chmod 700 -- "$1/$d" 2>/dev/null || true; fi; done
-}
-`;
-var Layout = class {
-  constructor(root) {
-    this.root = root;
-  }
-  root;
-  get live() {
-    return `${this.root}/live`;
-  }
-  get trees() {
-    return `${this.root}/trees`;
-  }
-  tree(id) {
-    return `${this.root}/trees/${id}`;
-  }
-  get supersave() {
-    return `${this.root}/trees/supersave`;
-  }
-  get meta() {
-    return `${this.root}/.delivery`;
-  }
-  get state() {
-    return `${this.meta}/state.json`;
-  }
-  get lock() {
-    return `${this.meta}/lock`;
-  }
-  get journal() {
-    return `${this.meta}/journal.jsonl`;
-  }
-  get repo() {
-    return `${this.meta}/repo.git`;
-  }
-  get sessions() {
-    return `${this.meta}/sessions`;
-  }
-  get drift() {
-    return `${this.meta}/drift`;
-  }
-  get reports() {
-    return `${this.meta}/reports`;
-  }
-};
-var PROBE = `root=$1
-cd / 
-b64() { if [ -f "$1" ]; then base64 -w0 < "$1"; fi; }
-printf 'root=%s\\n' "$( [ -d "$root" ] && echo 1 || echo 0)"
-printf 'user=%s\\n' "$(id -un)"
-printf 'now=%s\\n' "$(date +%s)"
-if [ -L "$root/live" ]; then printf 'live=1\\ntarget=%s\\n' "$(readlink "$root/live")"; else printf 'live=0\\n'; fi
-printf 'state=%s\\n' "$(b64 "$root/.delivery/state.json")"
-printf 'lock=%s\\n' "$(b64 "$root/.delivery/lock")"
-if [ -f "$root/.delivery/lock" ]; then printf 'lockmtime=%s\\n' "$(stat -c %Y "$root/.delivery/lock")"; fi
-printf 'session=%s\\n' "$(head -c 200 "$root/.delivery/sessions/current" 2>/dev/null | tr -d '\\n')"
-if [ -d "$root/trees" ]; then printf 'trees=%s\\n' "$(cd "$root/trees" && ls -1A | tr '\\n' ' ')"; fi
-for t in setsid rsync git svn cvs sudo base64 sha1sum tar curl; do
-  if command -v "$t" >/dev/null 2>&1; then printf 'tool.%s=1\\n' "$t"; else printf 'tool.%s=0\\n' "$t"; fi
-done
-`;
-function fields(stdout) {
-  const m = /* @__PURE__ */ new Map();
-  for (const line of stdout.split("\n")) {
-    const i = line.indexOf("=");
-    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return m;
-}
-var unb64 = (s) => s ? Buffer.from(s, "base64").toString("utf8") : null;
-async function probe(sh, layout) {
-  const r = await sh.run("probe the delivery root", PROBE, [layout.root]);
-  const f = fields(r.stdout);
-  const stateText = unb64(f.get("state"));
-  let state = null;
-  let stateError;
-  if (stateText !== null) {
-    try {
-      state = parseState(stateText, layout.state);
-    } catch (e) {
-      if (!(e instanceof StateError)) throw e;
-      stateError = e.message;
-    }
-  }
-  const lockText = unb64(f.get("lock"));
-  const lock = lockText !== null ? parseLock(lockText) : null;
-  const now = Number(f.get("now") ?? "0");
-  const tools = {};
-  for (const [k, v] of f) if (k.startsWith("tool.")) tools[k.slice(5)] = v === "1";
-  return {
-    rootExists: f.get("root") === "1",
-    liveExists: f.get("live") === "1",
-    liveTarget: f.get("target") ?? "",
-    stateText,
-    state,
-    stateError,
-    lock,
-    lockText,
-    lockAgeS: lockText !== null ? Math.max(0, now - Number(f.get("lockmtime") ?? now)) : 0,
-    // Names read from the server are data: only valid tree ids are ever used in a path.
-    trees: (f.get("trees") ?? "").split(" ").filter(isTreeId),
-    tools,
-    user: f.get("user") ?? "",
-    serverTime: now,
-    ...sessionOf(f.get("session") ?? "", layout)
-  };
-}
-function sessionOf(text, layout) {
-  if (text === "" || isSessionId(text)) return { session: text };
-  const shown = JSON.stringify(text.replace(/[^\x20-\x7e]/g, "?").slice(0, 40));
-  return { session: "", sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` };
-}
-async function writeState(sh, layout, state) {
-  state.layout = LAYOUT_VERSION;
-  const text = `${JSON.stringify(state, null, 2)}
-`;
-  await guarded(
-    sh,
-    "write state.json",
-    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
-    [layout.state],
-    text
-  );
-}
-async function appendJournal(sh, layout, entry, secrets = []) {
-  await sh.run("append to the journal", `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${JSON.stringify(maskValues(entry, secrets))}
-`
-  });
-}
-async function switchLive(sh, layout, treeId) {
-  await guarded(
-    sh,
-    `switch live to ${treeId}`,
-    `root=$1; id=$2
-[ -d "$root/trees/$id" ] || die "trees/$id does not exist"
-tmp="$root/.live.tmp.$$"
-ln -s "trees/$id" "$tmp"
-mv -T -- "$tmp" "$root/live"
-[ "$(readlink "$root/live")" = "trees/$id" ] || die "live does not point at trees/$id after the switch"`,
-    [layout.root, treeId]
-  );
-}
-function liveTreeId(p) {
-  const m = /^trees\/([^/]+)\/?$/.exec(p.liveTarget);
-  return m && isTreeId(m[1]) ? m[1] : "";
-}
-
-// src/transport/ssh.ts
+// src/transport/client.ts
 var import_ssh22 = __toESM(require_lib2(), 1);
 
 // src/transport/hostkeys.ts
@@ -21237,15 +20248,15 @@ function parseKnownHosts(text) {
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
-    const fields2 = line.split(/\s+/);
+    const fields = line.split(/\s+/);
     let marker;
-    if (fields2[0].startsWith("@")) {
-      const m = fields2.shift();
+    if (fields[0].startsWith("@")) {
+      const m = fields.shift();
       if (m !== "@revoked" && m !== "@cert-authority") throw new Error(`line ${i + 1}: unknown marker ${m}`);
       marker = m;
     }
-    if (fields2.length < 3) throw new Error(`line ${i + 1}: expected "host key-type base64-key"`);
-    const [hosts, keyType, key] = fields2;
+    if (fields.length < 3) throw new Error(`line ${i + 1}: expected "host key-type base64-key"`);
+    const [hosts, keyType, key] = fields;
     if (!/^[A-Za-z0-9+/]+={0,3}$/.test(key)) throw new Error(`line ${i + 1}: the key is not base64`);
     const parsed = import_ssh2.default.utils.parseKey(`${keyType} ${key}`);
     if (parsed instanceof Error) throw new Error(`line ${i + 1}: ${parsed.message}`);
@@ -21290,13 +20301,13 @@ function entryNamesHost(entry, host, port) {
   return matched;
 }
 function verifyHostKey(policy, host, port, keyBlob) {
-  const b642 = keyBlob.toString("base64");
+  const b64 = keyBlob.toString("base64");
   const fp = fingerprintOf(keyBlob);
   const forHost = policy.knownHosts.filter((e) => entryNamesHost(e, host, port));
-  if (forHost.some((e) => e.marker === "@revoked" && e.key === b642)) {
+  if (forHost.some((e) => e.marker === "@revoked" && e.key === b64)) {
     return { ok: false, reason: `the host key ${fp} of ${host}:${port} is marked @revoked in known-hosts` };
   }
-  if (forHost.some((e) => e.marker === void 0 && e.key === b642)) return { ok: true, how: "known-hosts" };
+  if (forHost.some((e) => e.marker === void 0 && e.key === b64)) return { ok: true, how: "known-hosts" };
   if (policy.fingerprints.includes(fp)) return { ok: true, how: "host-fingerprint" };
   if (policy.insecure) return { ok: true, how: "insecure-skip-host-key-check" };
   const known = forHost.length > 0 ? "known-hosts lists other keys for this host" : "no known-hosts line names this host";
@@ -21306,14 +20317,13 @@ function verifyHostKey(policy, host, port, keyBlob) {
   };
 }
 
-// src/transport/ssh.ts
+// src/transport/client.ts
 var { Client } = import_ssh22.default;
 var TRANSIENT = /Not connected|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|Timed out while waiting for handshake|Connection lost before handshake|socket hang up/i;
 function isTransient(e) {
   if (e.level === "client-authentication") return false;
   return TRANSIENT.test(`${e.code ?? ""} ${e.message}`);
 }
-var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function openClient(target, auth, hostKeys, timeoutMs, sock) {
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -21356,7 +20366,9 @@ function openClient(target, auth, hostKeys, timeoutMs, sock) {
     client.connect(config);
   });
 }
-var JumpError = class extends Error {
+
+// src/transport/jump.ts
+var JumpError = class extends DeliveryError {
   constructor(message, level, transient) {
     super(message);
     this.level = level;
@@ -21365,6 +20377,7 @@ var JumpError = class extends Error {
   }
   level;
   transient;
+  kind = "failure";
 };
 var CHANNEL_PROHIBITED = 1;
 var CHANNEL_CONNECT_FAILED = 2;
@@ -21428,6 +20441,9 @@ var JumpTunnel = class {
     this.client = void 0;
   }
 };
+
+// src/transport/ssh.ts
+var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 var SshConnection = class _SshConnection {
   constructor(label, client, ownTunnel, secrets) {
     this.label = label;
@@ -21600,15 +20616,7 @@ function createLogger(sink, secrets) {
     notice: (s) => (sink.notice ?? sink.info)(m(s)),
     warning: (s) => sink.warning(m(s)),
     error: (s) => sink.error(m(s)),
-    debug: (s) => sink.debug(m(s)),
-    async group(title, fn) {
-      sink.startGroup?.(m(title));
-      try {
-        return await fn();
-      } finally {
-        sink.endGroup?.();
-      }
-    }
+    debug: (s) => sink.debug(m(s))
   };
 }
 var consoleSink = (verbose = false) => ({
@@ -21621,9 +20629,7 @@ var consoleSink = (verbose = false) => ({
   debug: (s) => {
     if (verbose) process.stderr.write(`debug: ${s}
 `);
-  },
-  startGroup: (t) => process.stderr.write(`== ${t}
-`)
+  }
 });
 
 // src/inputs.ts
@@ -21658,6 +20664,7 @@ var INPUTS = {
   keep: { description: "Extra exact relative paths present in both trees (added to config.php for Moodle)" },
   adopt: { description: "init only: absolute path of an existing code directory on the server to copy in" },
   "on-drift": { default: "warn", description: "warn | fail, when files were changed by hand on the server" },
+  verify: { default: "auto", description: "auto | full: full makes deliver's syncback compare the whole trees, as syncback alone always does" },
   comment: { description: "Recorded with the intervention" },
   "lock-timeout": { default: "1800", description: "Seconds a lock may show no sign of life (the heartbeat of its run) before it is stale and taken over; at least 30" },
   "dry-run": { default: "false", description: "Report what the mode would do; change nothing" },
@@ -21719,72 +20726,12 @@ var OUTPUTS = {
   "app-version-after": "Application version after (Moodle: $release)"
 };
 
-// src/settings.ts
-var import_ssh23 = __toESM(require_lib2(), 1);
-import { randomBytes } from "node:crypto";
-
 // src/validate.ts
-var InputError = class extends Error {
-  constructor(input, problem, fix) {
-    super(`Input '${input}': ${problem}. ${fix}`);
-    this.input = input;
-    this.problem = problem;
-    this.fix = fix;
-    this.name = "InputError";
-  }
-  input;
-  problem;
-  fix;
-};
-var InputErrors = class extends Error {
-  constructor(errors) {
-    super(errors.map((e) => e.message).join("\n"));
-    this.errors = errors;
-    this.name = "InputErrors";
-  }
-  errors;
-};
 function show(value2) {
   const printable = hideCredentials(value2).replace(/[^\x20-\x7e]/g, (c) => c === "\n" ? "\\n" : c === "\0" ? "\\0" : "?");
   return JSON.stringify(printable.length > 60 ? `${printable.slice(0, 57)}...` : printable);
 }
 var MAX_VALUE = 64 * 1024;
-function hideCredentials(value2) {
-  return value2.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, "$1***@").replace(CVS_PASSWORD, "$1***@").replace(SCP_PASSWORD, "***@");
-}
-var SSH_SCHEMES = ["ssh:", "git+ssh:", "ssh+git:", "svn+ssh:"];
-var CVS_PASSWORD = /^(:[a-z]+(?:;[^:]*)?:)([^@/:]*):[^@/]*@/i;
-var SCP_PASSWORD = /^[^/@:\s]+:[^/@\s]*@/;
-function credentialsIn(value2) {
-  const v = value2.trim();
-  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(v);
-  if (scheme) {
-    let u;
-    try {
-      u = new URL(v);
-    } catch {
-      u = void 0;
-    }
-    if (!u) return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(v) ? "holds a user name or password in the URL" : void 0;
-    if (u.password) return "holds a password in the URL";
-    if (u.username && !SSH_SCHEMES.includes(scheme[1].toLowerCase())) return `holds a user name or token in the ${scheme[1]}// URL`;
-    return void 0;
-  }
-  if (CVS_PASSWORD.test(v)) return "holds a password in the CVSROOT";
-  if (SCP_PASSWORD.test(v)) return "holds a password in the address (user:password@host)";
-  return void 0;
-}
-function withoutCredentials(value2) {
-  if (!credentialsIn(value2)) return value2;
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(value2);
-  if (m) {
-    const user = m[2].split(":")[0];
-    const keep = user && SSH_SCHEMES.includes(m[1].slice(0, -2).toLowerCase()) ? `${user}@` : "";
-    return `${m[1]}${keep}${value2.slice(m[0].length)}`;
-  }
-  if (CVS_PASSWORD.test(value2)) return value2.replace(CVS_PASSWORD, "$1$2@");
-  return value2.replace(SCP_PASSWORD, "");
-}
 function checkRaw(name, value2, opts = {}) {
   const max = opts.max ?? MAX_VALUE;
   if (value2.includes("\0")) throw new InputError(name, "contains a NUL byte", "Remove the NUL character");
@@ -21955,6 +20902,274 @@ function parseEmail(name, value2) {
   return v;
 }
 
+// src/settings/mail.ts
+function parseChatOn(value2) {
+  const items = splitList(value2);
+  if (items.length === 1 && items[0] === "always") return [...CHAT_EVENTS];
+  if (items.length === 1 && items[0] === "never") return [];
+  const bad = items.filter((i) => !CHAT_EVENTS.includes(i));
+  if (bad.length || !items.length) {
+    throw new InputError("chat-on", `${show(value2)} is not always, never, or a list of ${CHAT_EVENTS.join(", ")}`, "Use e.g. always, or failure, session");
+  }
+  return [...new Set(items)];
+}
+function parseWebhookUrl(name, value2, example) {
+  const v = value2.trim();
+  let u;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InputError(name, "is not a URL (the value is a secret and is not shown)", `Give the whole webhook URL, e.g. ${example}`);
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
+    throw new InputError(name, `uses ${u.protocol.replace(/[^a-z:]/g, "")} (the URL would travel in clear)`, "Give an https:// URL");
+  }
+  if (/[\s\x00-\x1f]/.test(v)) throw new InputError(name, "contains white space", "Give the URL on one line, encoded");
+  if (u.username || u.password) throw new InputError(name, "holds credentials before the host", "Give the URL as the service shows it");
+  return v;
+}
+function readMail(inputs) {
+  const { raw } = inputs;
+  const mailTo = inputs.take(() => splitList(raw["mail-to"]).map((a) => parseEmail("mail-to", a)), []);
+  const mailOn = inputs.parse("mail-on", (v) => parseEnum("mail-on", v, ["always", "failure", "never"]));
+  const smtpPort = inputs.parse("smtp-port", (v) => parseInteger("smtp-port", v, 1, 65535));
+  const smtpSecure = inputs.parse("smtp-secure", (v) => parseEnum("smtp-secure", v, ["tls", "starttls", "none"]));
+  const mailFrom = inputs.take(() => inputs.opt("mail-from") ? parseEmail("mail-from", raw["mail-from"]) : void 0, void 0);
+  const smtpHost = inputs.take(() => {
+    const v = inputs.opt("smtp-host");
+    if (v && !/^[A-Za-z0-9._-]+$|^\[?[0-9a-fA-F:.]+\]?$/.test(v)) {
+      throw new InputError("smtp-host", `${show(v)} is not a host name`, "Give the SMTP server name, e.g. smtp.example.org");
+    }
+    return v;
+  }, void 0);
+  if (mailTo.length === 0) return void 0;
+  if (!smtpHost) inputs.add("smtp-host", "is required when 'mail-to' is given", "Give your SMTP server");
+  if (!mailFrom) inputs.add("mail-from", "is required when 'mail-to' is given", "Give the sender address");
+  if (raw["smtp-password"] && !inputs.opt("smtp-username")) {
+    inputs.add("smtp-username", "is empty while 'smtp-password' is given", "Give the SMTP user name");
+  }
+  return {
+    to: mailTo,
+    from: mailFrom ?? "",
+    on: mailOn,
+    host: smtpHost ?? "",
+    port: smtpPort,
+    secure: smtpSecure,
+    username: inputs.opt("smtp-username"),
+    password: raw["smtp-password"] || void 0
+  };
+}
+var HOOKS = [
+  ["slack-webhook-url", "slack", "https://hooks.slack.com/services/..."],
+  ["mattermost-webhook-url", "mattermost", "https://mattermost.example.org/hooks/..."],
+  ["teams-webhook-url", "teams", "the URL of the Workflows webhook (Post to a channel when a webhook request is received)"],
+  ["webhook-url", "webhook", "https://ops.example.org/delivery-hook"]
+];
+function readChat(inputs) {
+  const { raw } = inputs;
+  const chatOn = inputs.parse("chat-on", parseChatOn);
+  const targets = [];
+  for (const [name, kind, example] of HOOKS) {
+    const url = inputs.take(() => raw[name].trim() ? parseWebhookUrl(name, raw[name], example) : void 0, void 0);
+    if (url) targets.push({ kind, url, secret: kind === "webhook" ? raw["webhook-secret"] || void 0 : void 0 });
+  }
+  if (raw["webhook-secret"] && !raw["webhook-url"].trim()) {
+    inputs.add("webhook-secret", "is given while 'webhook-url' is empty", "Give the webhook's URL in 'webhook-url', or remove the secret");
+  }
+  return targets.length && chatOn.length ? { targets, on: chatOn } : void 0;
+}
+
+// src/settings/moodle.ts
+function readApp(inputs, path) {
+  const { raw } = inputs;
+  const opt = (name) => inputs.opt(name);
+  const bool = (name) => inputs.parse(name, (v) => parseBool(name, v));
+  const settings = {
+    app: inputs.parse("app", (v) => parseEnum("app", v, ["auto", "moodle", "none"])),
+    php: inputs.parse("php", (v) => {
+      if (!/^[A-Za-z0-9._/+-]+$/.test(v) || v.startsWith("-") || v.includes("..")) {
+        throw new InputError("php", `${show(v)} is not a program name or path`, "Give e.g. php or /usr/bin/php8.2");
+      }
+      return v;
+    }),
+    maintenance: inputs.parse("maintenance", (v) => parseEnum("maintenance", v, ["auto", "always", "never"])),
+    upgrade: bool("upgrade"),
+    allowDowngrade: bool("allow-downgrade"),
+    confirmPublicRoot: bool("confirm-public-root"),
+    databaseBackup: inputs.parse("database-backup", (v) => parseEnum("database-backup", v, ["auto", "never"])),
+    backupDir: inputs.take(() => {
+      if (!opt("backup-dir")) return void 0;
+      const d = parseAbsolutePath("backup-dir", raw["backup-dir"]);
+      if (d === path || [`${path}/trees`, `${path}/live`, "/proc", "/sys", "/dev"].some((p) => `${d}/`.startsWith(`${p}/`))) {
+        throw new InputError("backup-dir", `${show(d)} is the delivery root, in its code trees or in a system folder`, "Give a folder of its own, e.g. /var/backups/moodle, or leave it empty for <path>/.delivery/backups");
+      }
+      return d;
+    }, void 0),
+    backupKeep: inputs.parse("backup-keep", (v) => parseInteger("backup-keep", v, 1, 1e3)),
+    restoreDatabase: bool("restore-database"),
+    maintenanceNotice: inputs.parse("maintenance-notice", (v) => parseInteger("maintenance-notice", v, 0, 1440, " of minutes")),
+    beforeUpgrade: opt("before-upgrade") ? raw["before-upgrade"] : void 0,
+    afterSwitch: opt("after-switch") ? raw["after-switch"] : void 0,
+    healthUrl: inputs.take(() => opt("health-url") ? parseUrl("health-url", raw["health-url"], ["http:", "https:"]).href : void 0, void 0),
+    healthExpect: inputs.parse("health-expect", (v) => {
+      const m = /^([1-5]\d\d)(?: (.+))?$/.exec(v);
+      if (!m) throw new InputError("health-expect", `${show(v)} is not "STATUS [text]"`, "Write e.g. 200, or 200 Moodle");
+      return { status: Number(m[1]), text: m[2] };
+    }),
+    autoRollback: bool("auto-rollback")
+  };
+  if (opt("health-url") && credentialsIn(raw["health-url"])) inputs.add("health-url", "holds credentials in the URL", "Give a URL without user:password@");
+  return settings;
+}
+
+// src/settings/problems.ts
+var MULTILINE = [
+  "hosts",
+  "private-key",
+  "jump-private-key",
+  "known-hosts",
+  "host-fingerprint",
+  "paths",
+  "keep",
+  "comment",
+  "before-upgrade",
+  "after-switch",
+  "session-description",
+  "session-impact",
+  "session-output-state",
+  "session-followup",
+  "mail-to"
+];
+var LARGE = { "known-hosts": 1024 * 1024, hosts: 256 * 1024, paths: 256 * 1024 };
+function defaultOf(name) {
+  return INPUTS[name].default ?? "";
+}
+var Inputs = class {
+  /** Every problem found so far. */
+  errors = [];
+  /** Each input as given ('' when it was not, or when it broke the bounds of checkRaw). */
+  raw = {};
+  constructor(input) {
+    for (const name of INPUT_NAMES) {
+      const value2 = input(name);
+      try {
+        checkRaw(name, value2, { multiline: MULTILINE.includes(name), max: LARGE[name], secret: SECRET_INPUTS.includes(name) });
+        this.raw[name] = value2;
+      } catch (e) {
+        this.errors.push(e);
+        this.raw[name] = "";
+      }
+    }
+  }
+  /** The trimmed value, or undefined when the input is empty. */
+  opt(name) {
+    return this.raw[name].trim() || void 0;
+  }
+  /** The trimmed value, or the input's default when it is empty. */
+  value(name) {
+    return this.raw[name].trim() || defaultOf(name);
+  }
+  /** Records a problem found by looking at several inputs together. */
+  add(input, problem, fix) {
+    this.errors.push(new InputError(input, problem, fix));
+  }
+  /** Runs a check, collecting its InputError; returns `fallback` (what stands for "nothing") on a problem. */
+  take(fn, fallback) {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof InputError) {
+        this.errors.push(e);
+        return fallback;
+      }
+      throw e;
+    }
+  }
+  /**
+   * Parses an input with a default: its value, or the default when it is empty. On a problem, the problem is collected
+   * and the default stands in, so that the checks that follow still run (the settings are never used then).
+   */
+  parse(name, parse) {
+    try {
+      return parse(this.value(name));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      this.errors.push(e);
+      return parse(defaultOf(name));
+    }
+  }
+  /** Throws every problem found, at once. */
+  throwProblems() {
+    if (this.errors.length > 0) throw new InputErrors(this.errors);
+  }
+};
+
+// src/settings/run.ts
+import { randomBytes } from "node:crypto";
+function runContext(env) {
+  const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
+  const runIdBase = env.GITHUB_RUN_ID ?? `cli-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const attempt = env.GITHUB_RUN_ATTEMPT ?? "1";
+  const workflowRepository = env.GITHUB_REPOSITORY ?? "";
+  return {
+    runId: env.GITHUB_RUN_ID ? `${runIdBase}-${attempt}` : runIdBase,
+    actor: env.GITHUB_ACTOR ?? env.USER ?? "cli",
+    event: env.GITHUB_EVENT_NAME ?? "cli",
+    workflowRepository,
+    serverUrl,
+    sha: env.GITHUB_SHA ?? "",
+    runUrl: env.GITHUB_RUN_ID && workflowRepository ? `${serverUrl}/${workflowRepository}/actions/runs/${env.GITHUB_RUN_ID}` : "",
+    job: env.GITHUB_JOB ?? "cli",
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    reportRoot: env.RUNNER_TEMP ?? process.cwd(),
+    sessionId: ""
+  };
+}
+function readSession(inputs, mode) {
+  const { raw } = inputs;
+  const settings = {
+    session: inputs.parse("session", (v) => parseEnum("session", v, ["auto", "required"])),
+    sessionTitle: raw["session-title"].trim(),
+    sessionDescription: raw["session-description"].trim(),
+    sessionImpact: raw["session-impact"].trim(),
+    sessionOutputState: raw["session-output-state"].trim(),
+    sessionFollowup: raw["session-followup"].trim()
+  };
+  if (mode === "session-open" && !settings.sessionTitle) {
+    inputs.add("session-title", "is required by mode session-open", "Give a short title for the session");
+  }
+  return settings;
+}
+function readReport(inputs, env) {
+  const { raw } = inputs;
+  const settings = {
+    artifactName: inputs.parse("artifact-name", (v) => {
+      if (/[":<>|*?\\/\r\n]/.test(v) || v.length > 200) {
+        throw new InputError("artifact-name", `${show(v)} has characters an artifact name cannot have`, "Use letters, digits, - and _");
+      }
+      return v;
+    }),
+    environment: inputs.take(() => {
+      const v = inputs.opt("environment");
+      if (v && !/^[^\s'"`$\\<>]{1,255}$/.test(v)) {
+        throw new InputError("environment", `${show(v)} is not an environment name`, "Use e.g. production");
+      }
+      return v;
+    }, void 0),
+    environmentUrl: inputs.take(
+      () => inputs.opt("environment-url") ? parseUrl("environment-url", raw["environment-url"], ["http:", "https:"]).href : void 0,
+      void 0
+    ),
+    // The table's default (`${{ github.token }}`) is filled in by the Actions runner; the CLI reads $GITHUB_TOKEN.
+    githubToken: raw["github-token"].trim() || env.GITHUB_TOKEN || void 0
+  };
+  if (inputs.opt("environment-url") && credentialsIn(raw["environment-url"])) {
+    inputs.add("environment-url", "holds credentials in the URL", "Give a URL without user:password@");
+  }
+  return settings;
+}
+
 // src/vcs/source.ts
 var NAME = "[A-Za-z0-9_][A-Za-z0-9_.~%+-]*";
 function checkSvnUrl(name, value2) {
@@ -22008,7 +21223,7 @@ function checkSource(method, repository) {
   else if (method === "push") checkPushSource("repository", repository);
 }
 
-// src/settings.ts
+// src/settings/types.ts
 var MODES = [
   "init",
   "status",
@@ -22022,51 +21237,53 @@ var MODES = [
   "session-close"
 ];
 var METHODS = ["git", "svn", "cvs", "push"];
-var MULTILINE = [
-  "hosts",
-  "private-key",
-  "jump-private-key",
-  "known-hosts",
-  "host-fingerprint",
-  "paths",
-  "keep",
-  "comment",
-  "before-upgrade",
-  "after-switch",
-  "session-description",
-  "session-impact",
-  "session-output-state",
-  "session-followup",
-  "mail-to"
-];
-var LARGE = { "known-hosts": 1024 * 1024, hosts: 256 * 1024, paths: 256 * 1024 };
-var MODES_NEEDING_SOURCE = ["init", "update", "deliver"];
-function parseChatOn(value2) {
-  const items = splitList(value2);
-  if (items.length === 1 && items[0] === "always") return [...CHAT_EVENTS];
-  if (items.length === 1 && items[0] === "never") return [];
-  const bad = items.filter((i) => !CHAT_EVENTS.includes(i));
-  if (bad.length || !items.length) {
-    throw new InputError("chat-on", `${show(value2)} is not always, never, or a list of ${CHAT_EVENTS.join(", ")}`, "Use e.g. always, or failure, session");
+
+// src/settings/source.ts
+function readSource(inputs, mode, path, run, fromActions) {
+  const { raw } = inputs;
+  const opt = (name) => inputs.opt(name);
+  const method = inputs.parse("method", (v) => parseEnum("method", v, METHODS));
+  let repository = inputs.take(() => parseRepository("repository", raw.repository), "");
+  let ref = inputs.take(() => parseRef("ref", raw.ref), "");
+  const adopt = inputs.take(() => opt("adopt") ? parseAbsolutePath("adopt", raw.adopt) : void 0, void 0);
+  if (adopt && mode !== "init") {
+    inputs.add("adopt", `is only used by mode init (mode is ${mode})`, "Remove 'adopt', or run mode: init");
   }
-  return [...new Set(items)];
+  if (adopt && (adopt === path || adopt.startsWith(`${path}/`) || path.startsWith(`${adopt}/`))) {
+    inputs.add("adopt", `${show(adopt)} overlaps the delivery root ${show(path)}`, "Give a directory outside the delivery root");
+  }
+  if (repository) inputs.take(() => checkSource(method, repository), void 0);
+  if (method === "svn" && ref && !/^(\d+|HEAD)$/.test(ref)) {
+    inputs.add("ref", `${show(ref)} is not an SVN revision`, "Give a revision number, or HEAD");
+  }
+  if (method === "git" || method === "push") {
+    const ownRepo = run.workflowRepository ? `${run.serverUrl}/${run.workflowRepository}.git` : "";
+    if (method === "git" && !repository && fromActions && !adopt) repository = ownRepo;
+    if (!ref && fromActions && (repository === ownRepo || method === "push") && run.sha) ref = run.sha;
+  }
+  const needsSource = MODE_FACTS[mode].source !== "none" && !(mode === "init" && adopt);
+  if (needsSource && method !== "push" && !repository) {
+    inputs.add("repository", `is required for mode ${mode} with method ${method}`, "Give the repository URL (or adopt an existing tree with init)");
+  }
+  const credentials = method === "git" || method === "svn" ? credentialsIn(repository) : void 0;
+  if (credentials) {
+    inputs.add(
+      "repository",
+      `${credentials}: credentials in the URL would be stored in state, journal and reports and seen in the server's process list`,
+      "Put them in 'repository-username' and 'repository-password' (an ssh URL keeps its login name: ssh://git@host/repo)"
+    );
+  }
+  const paths = inputs.take(() => parseRelativePaths("paths", raw.paths), []);
+  if (paths.length && MODE_FACTS[mode].paths === "refused") {
+    inputs.add("paths", `is not used by mode ${mode}`, "Remove 'paths'");
+  }
+  const keep = inputs.take(() => parseRelativePaths("keep", raw.keep), []);
+  const repositoryUsername = inputs.take(() => opt("repository-username") ? parseUser("repository-username", raw["repository-username"]) : void 0, void 0);
+  return { method, repository, ref, repositoryUsername, repositoryPassword: raw["repository-password"] || void 0, paths, keep, adopt };
 }
-function parseWebhookUrl(name, value2, example) {
-  const v = value2.trim();
-  let u;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new InputError(name, "is not a URL (the value is a secret and is not shown)", `Give the whole webhook URL, e.g. ${example}`);
-  }
-  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
-  if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
-    throw new InputError(name, `uses ${u.protocol.replace(/[^a-z:]/g, "")} (the URL would travel in clear)`, "Give an https:// URL");
-  }
-  if (/[\s\x00-\x1f]/.test(v)) throw new InputError(name, "contains white space", "Give the URL on one line, encoded");
-  if (u.username || u.password) throw new InputError(name, "holds credentials before the host", "Give the URL as the service shows it");
-  return v;
-}
+
+// src/settings/ssh.ts
+var import_ssh23 = __toESM(require_lib2(), 1);
 function checkPrivateKey(name, key, passphrase, passphraseInput) {
   const text = key.replace(/\r\n/g, "\n").trim() + "\n";
   if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\n/.test(text)) {
@@ -22092,59 +21309,12 @@ function checkPrivateKey(name, key, passphrase, passphraseInput) {
   if (!k || !k.isPrivateKey()) throw new InputError(name, "holds a public key, not a private one", "Give the private key file");
   return text;
 }
-function defaultRunContext(env) {
-  const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
-  const runIdBase = env.GITHUB_RUN_ID ?? `cli-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-  const attempt = env.GITHUB_RUN_ATTEMPT ?? "1";
-  const workflowRepository = env.GITHUB_REPOSITORY ?? "";
-  return {
-    runId: env.GITHUB_RUN_ID ? `${runIdBase}-${attempt}` : runIdBase,
-    actor: env.GITHUB_ACTOR ?? env.USER ?? "cli",
-    event: env.GITHUB_EVENT_NAME ?? "cli",
-    workflowRepository,
-    serverUrl,
-    sha: env.GITHUB_SHA ?? "",
-    runUrl: env.GITHUB_RUN_ID && workflowRepository ? `${serverUrl}/${workflowRepository}/actions/runs/${env.GITHUB_RUN_ID}` : "",
-    job: env.GITHUB_JOB ?? "cli",
-    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
-    reportRoot: env.RUNNER_TEMP ?? process.cwd(),
-    sessionId: newSessionId(/* @__PURE__ */ new Date())
-  };
-}
-function readSettings(input, env = process.env, fromActions = true) {
-  const errors = [];
-  const raw = {};
-  for (const name of INPUT_NAMES) {
-    const value2 = input(name);
-    try {
-      checkRaw(name, value2, { multiline: MULTILINE.includes(name), max: LARGE[name], secret: SECRET_INPUTS.includes(name) });
-      raw[name] = value2;
-    } catch (e) {
-      errors.push(e);
-      raw[name] = "";
-    }
-  }
-  const run = defaultRunContext(env);
-  const take = (fn, fallback) => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof InputError) {
-        errors.push(e);
-        return fallback;
-      }
-      throw e;
-    }
-  };
-  const opt = (name) => raw[name].trim() || void 0;
-  const orDefault = (name, def) => raw[name].trim() || def;
-  const mode = take(() => {
-    if (!raw.mode.trim()) throw new InputError("mode", "is required", `Give one of: ${MODES.join(", ")}`);
-    return parseEnum("mode", raw.mode, MODES);
-  }, "status");
-  const defaultUser = take(() => opt("username") ? parseUser("username", raw.username) : void 0, void 0);
-  const defaultPort = take(() => parseInteger("port", orDefault("port", "22"), 1, 65535), 22);
-  const hosts = take(() => {
+function readSsh(inputs) {
+  const { raw } = inputs;
+  const opt = (name) => inputs.opt(name);
+  const defaultUser = inputs.take(() => opt("username") ? parseUser("username", raw.username) : void 0, void 0);
+  const defaultPort = inputs.parse("port", (v) => parseInteger("port", v, 1, 65535));
+  const hosts = inputs.take(() => {
     const list = splitList(raw.hosts);
     if (list.length === 0) throw new InputError("hosts", "is required", "List the servers as [user@]host[:port]");
     if (list.length > 1e3) throw new InputError("hosts", `lists ${list.length} hosts (at most 1000)`, "Shard the fleet with a matrix");
@@ -22166,22 +21336,22 @@ function readSettings(input, env = process.env, fromActions = true) {
   const passphrase = opt("passphrase") !== void 0 ? raw.passphrase : void 0;
   const auth = {};
   if (raw["private-key"].trim()) {
-    auth.privateKey = take(() => checkPrivateKey("private-key", raw["private-key"], passphrase, "passphrase"), void 0);
+    auth.privateKey = inputs.take(() => checkPrivateKey("private-key", raw["private-key"], passphrase, "passphrase"), void 0);
     if (passphrase !== void 0) auth.passphrase = passphrase;
   }
   if (raw.password !== "") auth.password = raw.password;
   if (!raw["private-key"].trim() && raw.password === "") {
-    errors.push(new InputError("private-key", "and password are both empty", "Give 'private-key' (preferred) or 'password'"));
+    inputs.add("private-key", "and password are both empty", "Give 'private-key' (preferred) or 'password'");
   }
-  const insecure = take(() => parseBool("insecure-skip-host-key-check", orDefault("insecure-skip-host-key-check", "false")), false);
-  const knownHosts = take(() => {
+  const insecure = inputs.parse("insecure-skip-host-key-check", (v) => parseBool("insecure-skip-host-key-check", v));
+  const knownHosts = inputs.take(() => {
     try {
       return parseKnownHosts(raw["known-hosts"]);
     } catch (e) {
       throw new InputError("known-hosts", `is not valid known_hosts text: ${e.message}`, "Paste lines as printed by ssh-keyscan");
     }
   }, []);
-  const fingerprints = take(
+  const fingerprints = inputs.take(
     () => splitList(raw["host-fingerprint"]).map((f) => {
       const n = normaliseFingerprint(f);
       if (!n) {
@@ -22192,3095 +21362,108 @@ function readSettings(input, env = process.env, fromActions = true) {
     []
   );
   if (!insecure && knownHosts.length === 0 && fingerprints.length === 0) {
-    errors.push(
-      new InputError(
-        "known-hosts",
-        "and 'host-fingerprint' are both empty, so the server cannot be authenticated",
-        "Give the servers' known_hosts lines (ssh-keyscan -p PORT HOST) or their fingerprints; or, knowingly, set insecure-skip-host-key-check: true"
-      )
+    inputs.add(
+      "known-hosts",
+      "and 'host-fingerprint' are both empty, so the server cannot be authenticated",
+      "Give the servers' known_hosts lines (ssh-keyscan -p PORT HOST) or their fingerprints; or, knowingly, set insecure-skip-host-key-check: true"
     );
   }
   let jump;
   if (opt("jump-host")) {
-    const spec = take(() => parseHostSpec("jump-host", raw["jump-host"]), void 0);
+    const spec = inputs.take(() => parseHostSpec("jump-host", raw["jump-host"]), void 0);
     if (spec) {
       const user = spec.user ?? defaultUser ?? hosts[0]?.user;
       const port = spec.port ?? 22;
-      if (!user) errors.push(new InputError("jump-host", "names no user", "Write user@host"));
+      if (!user) inputs.add("jump-host", "names no user", "Write user@host");
       const jumpAuth = { ...auth };
       if (raw["jump-private-key"].trim()) {
-        jumpAuth.privateKey = take(() => checkPrivateKey("jump-private-key", raw["jump-private-key"], passphrase, "passphrase"), void 0);
+        jumpAuth.privateKey = inputs.take(() => checkPrivateKey("jump-private-key", raw["jump-private-key"], passphrase, "passphrase"), void 0);
       }
       const hostPart = spec.host.includes(":") ? `[${spec.host}]` : spec.host;
       jump = { target: { user: user ?? "", host: spec.host, port, label: `${user}@${hostPart}:${port}` }, auth: jumpAuth };
     }
   } else if (raw["jump-private-key"].trim()) {
-    errors.push(new InputError("jump-private-key", "is given without 'jump-host'", "Give 'jump-host' or remove 'jump-private-key'"));
+    inputs.add("jump-private-key", "is given without 'jump-host'", "Give 'jump-host' or remove 'jump-private-key'");
   }
-  const timeoutS = take(() => parseInteger("timeout", orDefault("timeout", "30"), 1, 600, " of seconds"), 30);
-  const sudoUser = take(() => opt("sudo-user") ? parseUser("sudo-user", raw["sudo-user"]) : void 0, void 0);
-  const webUser = take(() => parseUser("web-user", orDefault("web-user", "www-data")), "www-data");
-  const strategy = take(() => parseEnum("strategy", orDefault("strategy", "parallel"), ["parallel", "rolling", "canary"]), "parallel");
-  const maxParallel = take(() => parseInteger("max-parallel", orDefault("max-parallel", "0"), 0, 1e3), 0);
-  const sharedCode = take(() => parseBool("shared-code", orDefault("shared-code", "false")), false);
-  const cluster = take(() => parseBool("cluster", orDefault("cluster", "false")), false);
-  if (cluster && sharedCode) {
-    errors.push(
-      new InputError(
-        "cluster",
-        "is true together with shared-code: true",
-        "Choose one: cluster: true when each node holds its own copy of the code (one database, one moodledata), shared-code: true when the nodes serve one code volume"
-      )
+  const timeoutS = inputs.parse("timeout", (v) => parseInteger("timeout", v, 1, 600, " of seconds"));
+  return { hosts, auth, hostKeys: { knownHosts, fingerprints, insecure }, jump, timeoutMs: timeoutS * 1e3 };
+}
+
+// src/settings.ts
+function readSettings(input, env = process.env, fromActions = true) {
+  const inputs = new Inputs(input);
+  const { raw } = inputs;
+  const run = runContext(env);
+  const mode = inputs.take(() => {
+    if (!raw.mode.trim()) throw new InputError("mode", "is required", `Give one of: ${MODES.join(", ")}`);
+    return parseEnum("mode", raw.mode, MODES);
+  }, "status");
+  const ssh = readSsh(inputs);
+  const sudoUser = inputs.take(() => inputs.opt("sudo-user") ? parseUser("sudo-user", raw["sudo-user"]) : void 0, void 0);
+  const webUser = inputs.parse("web-user", (v) => parseUser("web-user", v));
+  const strategy = inputs.parse("strategy", (v) => parseEnum("strategy", v, ["parallel", "rolling", "canary"]));
+  const maxParallel = inputs.parse("max-parallel", (v) => parseInteger("max-parallel", v, 0, 1e3));
+  const sharedCode2 = inputs.parse("shared-code", (v) => parseBool("shared-code", v));
+  const cluster = inputs.parse("cluster", (v) => parseBool("cluster", v));
+  if (cluster && sharedCode2) {
+    inputs.add(
+      "cluster",
+      "is true together with shared-code: true",
+      "Choose one: cluster: true when each node holds its own copy of the code (one database, one moodledata), shared-code: true when the nodes serve one code volume"
     );
   }
-  const path = take(() => {
+  const path = inputs.take(() => {
     if (!raw.path.trim()) throw new InputError("path", "is required", "Give the delivery root on the server, e.g. /srv/moodle");
     return parseAbsolutePath("path", raw.path);
   }, "/invalid");
-  const method = take(() => parseEnum("method", orDefault("method", "git"), METHODS), "git");
-  let repository = take(() => parseRepository("repository", raw.repository), "");
-  let ref = take(() => parseRef("ref", raw.ref), "");
-  const adopt = take(() => opt("adopt") ? parseAbsolutePath("adopt", raw.adopt) : void 0, void 0);
-  if (adopt && mode !== "init") {
-    errors.push(new InputError("adopt", `is only used by mode init (mode is ${mode})`, "Remove 'adopt', or run mode: init"));
-  }
-  if (adopt && (adopt === path || adopt.startsWith(`${path}/`) || path.startsWith(`${adopt}/`))) {
-    errors.push(new InputError("adopt", `${show(adopt)} overlaps the delivery root ${show(path)}`, "Give a directory outside the delivery root"));
-  }
-  if (repository) take(() => checkSource(method, repository), void 0);
-  if (method === "svn" && ref && !/^(\d+|HEAD)$/.test(ref)) {
-    errors.push(new InputError("ref", `${show(ref)} is not an SVN revision`, "Give a revision number, or HEAD"));
-  }
-  if (method === "git" || method === "push") {
-    const ownRepo = run.workflowRepository ? `${run.serverUrl}/${run.workflowRepository}.git` : "";
-    if (method === "git" && !repository && fromActions && !adopt) repository = ownRepo;
-    if (!ref && fromActions && (repository === ownRepo || method === "push") && run.sha) ref = run.sha;
-  }
-  const needsSource = MODES_NEEDING_SOURCE.includes(mode) && !(mode === "init" && adopt);
-  if (needsSource && method !== "push" && !repository) {
-    errors.push(
-      new InputError("repository", `is required for mode ${mode} with method ${method}`, "Give the repository URL (or adopt an existing tree with init)")
-    );
-  }
-  const credentials = method === "git" || method === "svn" ? credentialsIn(repository) : void 0;
-  if (credentials) {
-    errors.push(
-      new InputError("repository", `${credentials}: credentials in the URL would be stored in state, journal and reports and seen in the server's process list`, "Put them in 'repository-username' and 'repository-password' (an ssh URL keeps its login name: ssh://git@host/repo)")
-    );
-  }
-  const paths = take(() => parseRelativePaths("paths", raw.paths), []);
-  if (paths.length && ["init", "goback", "backtoprod", "status"].includes(mode)) {
-    errors.push(new InputError("paths", `is not used by mode ${mode}`, "Remove 'paths'"));
-  }
-  const keep = take(() => parseRelativePaths("keep", raw.keep), []);
+  const source = readSource(inputs, mode, path, run, fromActions);
   const settings = {
     mode,
-    hosts,
-    auth,
-    hostKeys: { knownHosts, fingerprints, insecure },
-    jump,
-    timeoutMs: timeoutS * 1e3,
-    commandTimeoutMs: take(() => parseInteger("command-timeout", orDefault("command-timeout", "3600"), 60, 7 * 86400, " of seconds"), 3600) * 1e3,
+    ...ssh,
+    commandTimeoutMs: inputs.parse("command-timeout", (v) => parseInteger("command-timeout", v, 60, 7 * 86400, " of seconds")) * 1e3,
     sudoUser,
     webUser,
     strategy,
     maxParallel,
-    sharedCode,
+    sharedCode: sharedCode2,
     cluster,
     path,
-    method,
-    repository,
-    ref,
-    repositoryUsername: take(() => opt("repository-username") ? parseUser("repository-username", raw["repository-username"]) : void 0, void 0),
-    repositoryPassword: raw["repository-password"] || void 0,
-    paths,
-    keep,
-    adopt,
-    onDrift: take(() => parseEnum("on-drift", orDefault("on-drift", "warn"), ["warn", "fail"]), "warn"),
+    ...source,
+    onDrift: inputs.parse("on-drift", (v) => parseEnum("on-drift", v, ["warn", "fail"])),
+    verify: inputs.parse("verify", (v) => parseEnum("verify", v, ["auto", "full"])),
     comment: raw.comment.trim().slice(0, 4096),
-    lockTimeoutS: take(() => {
-      const n = parseInteger("lock-timeout", orDefault("lock-timeout", "1800"), 0, 31 * 86400, " of seconds");
+    lockTimeoutS: inputs.parse("lock-timeout", (v) => {
+      const n = parseInteger("lock-timeout", v, 0, 31 * 86400, " of seconds");
       if (n < MIN_LOCK_TIMEOUT_S) {
         throw new InputError(
           "lock-timeout",
           `${n} s is too short to be safe: a running delivery shows life every ${HEARTBEAT_S} s, and a lock that shows none for lock-timeout is taken over (the holder's commands are ended)`,
-          `Give at least ${MIN_LOCK_TIMEOUT_S} (the default, 1800, suits most sites)`
+          `Give at least ${MIN_LOCK_TIMEOUT_S} (the default, ${defaultOf("lock-timeout")}, suits most sites)`
         );
       }
       return n;
-    }, 1800),
-    dryRun: take(() => parseBool("dry-run", orDefault("dry-run", "false")), false),
-    app: take(() => parseEnum("app", orDefault("app", "auto"), ["auto", "moodle", "none"]), "auto"),
-    php: take(() => {
-      const v = orDefault("php", "php");
-      if (!/^[A-Za-z0-9._/+-]+$/.test(v) || v.startsWith("-") || v.includes("..")) {
-        throw new InputError("php", `${show(v)} is not a program name or path`, "Give e.g. php or /usr/bin/php8.2");
-      }
-      return v;
-    }, "php"),
-    maintenance: take(() => parseEnum("maintenance", orDefault("maintenance", "auto"), ["auto", "always", "never"]), "auto"),
-    upgrade: take(() => parseBool("upgrade", orDefault("upgrade", "true")), true),
-    allowDowngrade: take(() => parseBool("allow-downgrade", orDefault("allow-downgrade", "false")), false),
-    confirmPublicRoot: take(() => parseBool("confirm-public-root", orDefault("confirm-public-root", "false")), false),
-    databaseBackup: take(() => parseEnum("database-backup", orDefault("database-backup", "auto"), ["auto", "never"]), "auto"),
-    backupDir: take(() => {
-      if (!opt("backup-dir")) return void 0;
-      const d = parseAbsolutePath("backup-dir", raw["backup-dir"]);
-      if (d === path || [`${path}/trees`, `${path}/live`, "/proc", "/sys", "/dev"].some((p) => `${d}/`.startsWith(`${p}/`))) {
-        throw new InputError("backup-dir", `${show(d)} is the delivery root, in its code trees or in a system folder`, "Give a folder of its own, e.g. /var/backups/moodle, or leave it empty for <path>/.delivery/backups");
-      }
-      return d;
-    }, void 0),
-    backupKeep: take(() => parseInteger("backup-keep", orDefault("backup-keep", "3"), 1, 1e3), 3),
-    restoreDatabase: take(() => parseBool("restore-database", orDefault("restore-database", "false")), false),
-    maintenanceNotice: take(() => parseInteger("maintenance-notice", orDefault("maintenance-notice", "0"), 0, 1440, " of minutes"), 0),
-    beforeUpgrade: opt("before-upgrade") ? raw["before-upgrade"] : void 0,
-    afterSwitch: opt("after-switch") ? raw["after-switch"] : void 0,
-    healthUrl: take(() => opt("health-url") ? parseUrl("health-url", raw["health-url"], ["http:", "https:"]).href : void 0, void 0),
-    healthExpect: take(() => {
-      const v = orDefault("health-expect", "200");
-      const m = /^([1-5]\d\d)(?: (.+))?$/.exec(v);
-      if (!m) throw new InputError("health-expect", `${show(v)} is not "STATUS [text]"`, "Write e.g. 200, or 200 Moodle");
-      return { status: Number(m[1]), text: m[2] };
-    }, { status: 200 }),
-    autoRollback: take(() => parseBool("auto-rollback", orDefault("auto-rollback", "true")), true),
-    session: take(() => parseEnum("session", orDefault("session", "auto"), ["auto", "required"]), "auto"),
-    sessionTitle: raw["session-title"].trim(),
-    sessionDescription: raw["session-description"].trim(),
-    sessionImpact: raw["session-impact"].trim(),
-    sessionOutputState: raw["session-output-state"].trim(),
-    sessionFollowup: raw["session-followup"].trim(),
-    artifactName: take(() => {
-      const v = orDefault("artifact-name", "delivery-report");
-      if (/[":<>|*?\\/\r\n]/.test(v) || v.length > 200) {
-        throw new InputError("artifact-name", `${show(v)} has characters an artifact name cannot have`, "Use letters, digits, - and _");
-      }
-      return v;
-    }, "delivery-report"),
-    environment: take(() => {
-      const v = opt("environment");
-      if (v && !/^[^\s'"`$\\<>]{1,255}$/.test(v)) {
-        throw new InputError("environment", `${show(v)} is not an environment name`, "Use e.g. production");
-      }
-      return v;
-    }, void 0),
-    environmentUrl: take(
-      () => opt("environment-url") ? parseUrl("environment-url", raw["environment-url"], ["http:", "https:"]).href : void 0,
-      void 0
-    ),
-    githubToken: raw["github-token"].trim() || env.GITHUB_TOKEN || void 0,
+    }),
+    dryRun: inputs.parse("dry-run", (v) => parseBool("dry-run", v)),
+    ...readApp(inputs, path),
+    ...readSession(inputs, mode),
+    ...readReport(inputs, env),
     run,
     secrets: []
   };
-  for (const name of ["health-url", "environment-url"]) {
-    if (opt(name) && credentialsIn(raw[name])) errors.push(new InputError(name, "holds credentials in the URL", "Give a URL without user:password@"));
-  }
-  if (mode === "session-open" && !settings.sessionTitle) {
-    errors.push(new InputError("session-title", "is required by mode session-open", "Give a short title for the session"));
-  }
-  const mailTo = take(() => splitList(raw["mail-to"]).map((a) => parseEmail("mail-to", a)), []);
-  const mailOn = take(() => parseEnum("mail-on", orDefault("mail-on", "always"), ["always", "failure", "never"]), "always");
-  const smtpPort = take(() => parseInteger("smtp-port", orDefault("smtp-port", "587"), 1, 65535), 587);
-  const smtpSecure = take(() => parseEnum("smtp-secure", orDefault("smtp-secure", "starttls"), ["tls", "starttls", "none"]), "starttls");
-  const mailFrom = take(() => opt("mail-from") ? parseEmail("mail-from", raw["mail-from"]) : void 0, void 0);
-  const smtpHost = take(() => {
-    const v = opt("smtp-host");
-    if (v && !/^[A-Za-z0-9._-]+$|^\[?[0-9a-fA-F:.]+\]?$/.test(v)) {
-      throw new InputError("smtp-host", `${show(v)} is not a host name`, "Give the SMTP server name, e.g. smtp.example.org");
-    }
-    return v;
-  }, void 0);
-  if (mailTo.length > 0) {
-    if (!smtpHost) errors.push(new InputError("smtp-host", "is required when 'mail-to' is given", "Give your SMTP server"));
-    if (!mailFrom) errors.push(new InputError("mail-from", "is required when 'mail-to' is given", "Give the sender address"));
-    if (raw["smtp-password"] && !opt("smtp-username")) {
-      errors.push(new InputError("smtp-username", "is empty while 'smtp-password' is given", "Give the SMTP user name"));
-    }
-    settings.mail = {
-      to: mailTo,
-      from: mailFrom ?? "",
-      on: mailOn,
-      host: smtpHost ?? "",
-      port: smtpPort,
-      secure: smtpSecure,
-      username: opt("smtp-username"),
-      password: raw["smtp-password"] || void 0
-    };
-  }
-  const chatOn = take(() => parseChatOn(orDefault("chat-on", "always")), [...CHAT_EVENTS]);
-  const targets = [];
-  const hooks = [
-    ["slack-webhook-url", "slack", "https://hooks.slack.com/services/..."],
-    ["mattermost-webhook-url", "mattermost", "https://mattermost.example.org/hooks/..."],
-    ["teams-webhook-url", "teams", "the URL of the Workflows webhook (Post to a channel when a webhook request is received)"],
-    ["webhook-url", "webhook", "https://ops.example.org/delivery-hook"]
-  ];
-  for (const [name, kind, example] of hooks) {
-    const url = take(() => raw[name].trim() ? parseWebhookUrl(name, raw[name], example) : void 0, void 0);
-    if (url) targets.push({ kind, url, secret: kind === "webhook" ? raw["webhook-secret"] || void 0 : void 0 });
-  }
-  if (raw["webhook-secret"] && !raw["webhook-url"].trim()) {
-    errors.push(new InputError("webhook-secret", "is given while 'webhook-url' is empty", "Give the webhook's URL in 'webhook-url', or remove the secret"));
-  }
-  if (targets.length && chatOn.length) settings.chat = { targets, on: chatOn };
+  const mail = readMail(inputs);
+  if (mail) settings.mail = mail;
+  const chat = readChat(inputs);
+  if (chat) settings.chat = chat;
   settings.secrets = SECRET_INPUTS.map((n) => raw[n]).filter((s) => s.trim() !== "");
   if (settings.githubToken) settings.secrets.push(settings.githubToken);
   for (const text of [settings.beforeUpgrade, settings.afterSwitch]) if (text) settings.secrets.push(...secretsInCommand(text));
-  if (errors.length > 0) throw new InputErrors(errors);
+  inputs.throwProblems();
   return settings;
 }
 
 // src/runner.ts
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-
-// src/app/app.ts
-var UnsafeToGoBack = class extends Error {
-  constructor(message, restore) {
-    super(message);
-    this.restore = restore;
-    this.name = "UnsafeToGoBack";
-  }
-  restore;
-};
-var NoApp = class {
-  name = "none";
-  keep = [];
-  async version() {
-    return void 0;
-  }
-  async checkGoback() {
-  }
-  async planSwitch() {
-    return [];
-  }
-  async beforeSwitch() {
-    return { upgrade: false, maintenance: false, notes: [] };
-  }
-  async enterWindow() {
-  }
-  async cancelSwitch() {
-  }
-  async afterSwitch() {
-  }
-  async holdAfterFailure(_ctx, _plan, why) {
-    return why;
-  }
-  async afterGoback() {
-  }
-};
-async function looksLikeMoodle(sh, dir) {
-  const r = await sh.run(
-    "detect the application",
-    `d=$1
-if { [ -f "$d/version.php" ] && [ -f "$d/lib/setup.php" ]; } || [ -f "$d/public/version.php" ]; then echo moodle; else echo none; fi`,
-    [dir]
-  );
-  return r.stdout.trim() === "moodle";
-}
-
-// src/steps/context.ts
-var Refusal = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "Refusal";
-  }
-};
-var StepFailure = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "StepFailure";
-  }
-};
-async function step(ctx, name, fn, detail) {
-  const started = Date.now();
-  ctx.log.info(`${ctx.target.label}: ${name}`);
-  try {
-    const result = await fn();
-    ctx.report.steps.push({ name, outcome: "success", ms: Date.now() - started, detail: detail?.(result) });
-    return result;
-  } catch (e) {
-    const outcome = e instanceof Refusal ? "refused" : "failure";
-    ctx.report.steps.push({ name, outcome, ms: Date.now() - started, detail: e.message });
-    throw e;
-  }
-}
-function skipped(ctx, name, detail) {
-  ctx.report.steps.push({ name, outcome: "skipped", ms: 0, detail });
-}
-function plan(ctx, sentence) {
-  ctx.report.plan ??= [];
-  ctx.report.plan.push(sentence);
-}
-async function saveState(ctx, state) {
-  const at = ctx.now().toISOString();
-  state.updatedAt = at;
-  state.lastRun = { runId: ctx.settings.run.runId, mode: ctx.settings.mode, actor: ctx.settings.run.actor, at };
-  await writeState(ctx.sh, ctx.layout, state);
-  ctx.state = state;
-}
-async function journal(ctx, event, data = {}) {
-  await appendJournal(ctx.sh, ctx.layout, {
-    at: ctx.now().toISOString(),
-    runId: ctx.settings.run.runId,
-    actor: ctx.settings.run.actor,
-    mode: ctx.settings.mode,
-    event,
-    host: ctx.target.label,
-    ...data
-  }, ctx.settings.secrets);
-}
-function mustState(ctx) {
-  if (!ctx.state) throw new Refusal(`No delivery layout at ${ctx.settings.path}: run mode init first`);
-  return ctx.state;
-}
-
-// src/steps/hooks.ts
-async function runHook(ctx, name, command2) {
-  return step(
-    ctx,
-    name,
-    async () => {
-      const live = ctx.state ? ctx.layout.tree(ctx.state.live) : ctx.layout.live;
-      const r = await ctx.sh.runAs(
-        void 0,
-        `the ${name} command`,
-        `export DELIVERY_ROOT=$1 DELIVERY_LIVE=$2 DELIVERY_MODE=$3; cmd=$4
-cd "$DELIVERY_ROOT" 2>/dev/null || cd
-set +eu +o pipefail
-eval "$cmd"`,
-        [ctx.layout.root, live, ctx.settings.mode, command2],
-        { timeoutMs: 36e5 }
-      );
-      return `${r.stdout}${r.stderr}`.trim();
-    },
-    (out) => out ? out.split("\n").slice(-3).join(" | ").slice(0, 300) : "done"
-  );
-}
-
-// src/vcs/changes.ts
-function parseNameStatusZ(out) {
-  const changes = emptyChanges();
-  const f = out.split("\0");
-  let i = 0;
-  while (i < f.length) {
-    const status2 = f[i++];
-    if (!status2) continue;
-    const kind = status2[0];
-    if (kind === "R" || kind === "C") {
-      const from = f[i++];
-      const to = f[i++];
-      if (kind === "R") changes.renamed.push({ from, to });
-      else changes.added.push(to);
-    } else {
-      const path = f[i++];
-      if (kind === "A") changes.added.push(path);
-      else if (kind === "D") changes.deleted.push(path);
-      else changes.modified.push(path);
-    }
-  }
-  return changes;
-}
-function parsePorcelainZ(out) {
-  const files = [];
-  for (const entry of out.split("\0")) {
-    if (entry.length < 4) continue;
-    const xy = entry.slice(0, 2);
-    const path = entry.slice(3);
-    if (xy === "??") files.push({ path, status: "untracked" });
-    else if (xy.includes("D")) files.push({ path, status: "deleted" });
-    else if (xy.includes("T")) files.push({ path, status: "type-changed" });
-    else if (xy[0] === "A") files.push({ path, status: "added" });
-    else files.push({ path, status: "modified" });
-  }
-  return files;
-}
-function isKept(path, keep) {
-  return keep.some((k) => path === k || path.startsWith(`${k}/`));
-}
-function inPaths(path, paths) {
-  return paths.length === 0 || isKept(path, paths);
-}
-
-// src/vcs/names.ts
-function sequence2(b, i) {
-  const c = b[i];
-  if (c < 128) return 1;
-  const cont = (k) => i + k < b.length && (b[i + k] & 192) === 128;
-  if (c >= 194 && c <= 223) return cont(1) ? 2 : 0;
-  if (c >= 224 && c <= 239) {
-    if (!cont(1) || !cont(2)) return 0;
-    const c1 = b[i + 1];
-    if (c === 224 && c1 < 160) return 0;
-    if (c === 237 && c1 >= 160) return 0;
-    return 3;
-  }
-  if (c >= 240 && c <= 244) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    const c1 = b[i + 1];
-    if (c === 240 && c1 < 144) return 0;
-    if (c === 244 && c1 >= 144) return 0;
-    return 4;
-  }
-  return 0;
-}
-function decodeName(b) {
-  let out = "";
-  let start = 0;
-  let i = 0;
-  while (i < b.length) {
-    const n = sequence2(b, i);
-    if (n > 0) {
-      i += n;
-      continue;
-    }
-    out += b.subarray(start, i).toString("utf8") + String.fromCharCode(56320 + b[i]);
-    i++;
-    start = i;
-  }
-  return out + b.subarray(start).toString("utf8");
-}
-function encodeName(s) {
-  if (!/[\udc80-\udcff]/.test(s)) return Buffer.from(s, "utf8");
-  const parts = [];
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 56448 && c <= 56575 && !(i > 0 && s.charCodeAt(i - 1) >= 55296 && s.charCodeAt(i - 1) <= 56319)) {
-      parts.push(Buffer.from(s.slice(start, i), "utf8"), Buffer.from([c - 56320]));
-      start = i + 1;
-    }
-  }
-  parts.push(Buffer.from(s.slice(start), "utf8"));
-  return Buffer.concat(parts);
-}
-function isUtf8Name(s) {
-  return !/[\udc80-\udcff]/.test(s);
-}
-
-// src/vcs/submodules.ts
-var SUBMODULES = `# sub_mask URL: URL without its user and password.
-sub_mask() { printf '%s' "$1" | sed -E 's#^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@#\\1***@#'; }
-# sub_url BASE URL: the URL git uses for a submodule whose .gitmodules says URL, in a repository fetched from BASE.
-sub_url() {
-  local base=\${1%/} rel=$2
-  case $rel in ./*|../*) ;; *) printf '%s' "$rel"; return 0 ;; esac
-  while :; do
-    case $rel in
-      ./*) rel=\${rel#./} ;;
-      ../*) rel=\${rel#../}
-        if [[ $base == */* ]]; then base=\${base%/*}; elif [[ $base == *:* ]]; then base=\${base%%:*}:; fi ;;
-      *) break ;;
-    esac
-  done
-  case $base in *:) printf '%s%s' "$base" "$rel" ;; *) printf '%s/%s' "$base" "$rel" ;; esac
-}
-# (Entries are filtered with grep before bash reads them: a bash loop over the 30,000 files of a Moodle tree takes
-# seconds.)
-# sub_list GD COMMIT: one record per submodule of COMMIT (not nested): path NUL commit NUL name NUL url-as-written NUL.
-sub_list() {
-  local gd=$1 c=$2 rec k v meta p
-  local -A nm=() ur=()
-  if git --git-dir="$gd" cat-file -e "$c:.gitmodules" 2>/dev/null; then
-    while IFS= read -r -d '' rec; do
-      k=\${rec%%$'\\n'*}; v=\${rec#*$'\\n'}
-      case $k in
-        submodule.*.path) [ -z "$v" ] || nm[$v]=\${k:10:\${#k}-15} ;;
-        submodule.*.url) k=\${k:10:\${#k}-14}; [ -z "$k" ] || ur[$k]=$v ;;
-      esac
-    done < <(git --git-dir="$gd" config --blob "$c:.gitmodules" -z --get-regexp '^submodule\\..*\\.(path|url)$' || true)
-  fi
-  while IFS= read -r -d '' rec; do
-    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
-    [ "\${meta%% *}" = 160000 ] || continue
-    k=\${nm[$p]-}
-    if [ -n "$k" ]; then printf '%s\\0%s\\0%s\\0%s\\0' "$p" "\${meta##* }" "$k" "\${ur[$k]-}"
-    else printf '%s\\0%s\\0\\0\\0' "$p" "\${meta##* }"; fi
-  done < <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c" | grep -z '^160000 ' || true)
-}
-# sub_fetch GD URL COMMIT NAME PATH: makes sure the store holds COMMIT of that submodule, or fails naming it.
-sub_fetch() {
-  local gd=$1 url=$2 sha=$3 name=$4 p=$5 shown
-  git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null && return 0
-  shown=$(sub_mask "$url")
-  [ -n "$url" ] || die "submodule '$p' (commit $sha) has no URL in .gitmodules: add it there"
-  case $url in
-    -*|*::*) die "submodule '$name' ($p): its URL '$shown' is not allowed (an option or a remote helper): use an https://, ssh://, git:// or file:// URL, user@host:path or an absolute path" ;;
-  esac
-  if gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$url" "+$sha:refs/delivery/submodules/$sha" 2>"$gd/.fetch.err"; then :
-  elif gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$url" '+refs/heads/*:refs/delivery/submodules/incoming/heads/*' '+refs/tags/*:refs/delivery/submodules/incoming/tags/*' 2>>"$gd/.fetch.err" \\
-    && git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null; then
-    git --git-dir="$gd" update-ref "refs/delivery/submodules/$sha" "$sha"
-  else
-    sed -E 's#([A-Za-z][A-Za-z0-9+.-]*://)[^/@ ]*@#\\1***@#g' "$gd/.fetch.err" >&2; rm -f "$gd/.fetch.err"
-    die "cannot fetch submodule '$name' ($p) at commit $sha from $shown: check that the server can reach that repository with the credentials given, and that the commit was pushed. Nothing was switched"
-  fi
-  rm -f "$gd/.fetch.err"
-}
-# sub_fetch_all GD COMMIT BASEURL PREFIX: fetches every submodule of COMMIT, nested ones too.
-sub_fetch_all() {
-  local gd=$1 c=$2 base=$3 pre=$4 p sha name url u
-  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
-    u=$(sub_url "$base" "$url")
-    sub_fetch "$gd" "$u" "$sha" "\${name:-$pre$p}" "$pre$p"
-    sub_fetch_all "$gd" "$sha" "$u" "$pre$p/"
-  done 4< <(sub_list "$gd" "$c")
-}
-# sub_flat GD COMMIT BASEURL PREFIX: every submodule of COMMIT, nested ones too: path NUL commit NUL url NUL.
-sub_flat() {
-  local gd=$1 c=$2 base=$3 pre=$4 p sha name url u
-  git --git-dir="$gd" cat-file -e "$c^{commit}" 2>/dev/null || return 0
-  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
-    u=$(sub_url "$base" "$url")
-    printf '%s\\0%s\\0%s\\0' "$pre$p" "$sha" "$(sub_mask "$u")"
-    sub_flat "$gd" "$sha" "$u" "$pre$p/"
-  done 4< <(sub_list "$gd" "$c")
-}
-# sub_nolinks ROOT REL: removes a link found on the way from ROOT to ROOT/REL (a checkout never writes through one).
-sub_nolinks() {
-  local acc=$1 rest=$2 x
-  while [ -n "$rest" ]; do
-    x=\${rest%%/*}; if [[ $rest == */* ]]; then rest=\${rest#*/}; else rest=; fi
-    acc=$acc/$x
-    if [ -L "$acc" ]; then rm -f -- "$acc"; fi
-  done
-}
-# sub_haslink ROOT REL: whether a link lies on the way from ROOT to ROOT/REL.
-sub_haslink() {
-  local acc=$1 rest=$2
-  while [ -n "$rest" ]; do
-    acc=$acc/\${rest%%/*}; if [[ $rest == */* ]]; then rest=\${rest#*/}; else rest=; fi
-    [ ! -L "$acc" ] || return 0
-  done
-  return 1
-}
-# sub_gitdir GD D: gives the checkout D a git directory of its own that borrows the store's objects.
-sub_gitdir() {
-  if [ ! -d "$2/.git" ] || [ -L "$2/.git" ]; then rm -rf -- "$2/.git"; git init -q --template= -- "$2"; fi
-  printf '%s\\n' "$1/objects" > "$2/.git/objects/info/alternates"
-}
-# sub_settle GD DIR: after a copy between trees, makes each submodule checkout of DIR record the commit DIR records
-# for it (its files are left as the copy made them).
-sub_settle() {
-  local gd=$1 dir=$2 rec meta p sha
-  while IFS= read -r -d '' -u 4 rec; do
-    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
-    [ "\${meta%% *}" = 160000 ] || continue
-    sha=\${meta#* }; sha=\${sha%% *}
-    if sub_haslink "$dir" "$p" || [ ! -d "$dir/$p" ]; then continue; fi
-    sub_gitdir "$gd" "$dir/$p"
-    git -C "$dir/$p" reset -q "$sha"
-    sub_settle "$gd" "$dir/$p"
-  done 4< <(git -C "$dir" ls-files -s -z | grep -z '^160000 ' || true)
-}
-# sub_checkout GD DIR COMMIT OLD: puts every submodule of COMMIT (checked out in DIR) at its commit, nested ones too,
-# and removes those that OLD had and COMMIT has not.
-sub_checkout() {
-  local gd=$1 dir=$2 c=$3 old=$4 p sha name url d was
-  local -A now=()
-  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
-    now[$p]=1
-    sub_nolinks "$dir" "$p"
-    d=$dir/$p
-    if [ -e "$d" ] && [ ! -d "$d" ]; then rm -f -- "$d"; fi
-    mkdir -p -- "$d"
-    was=
-    if [ -d "$d/.git" ] && [ ! -L "$d/.git" ]; then was=$(git -C "$d" rev-parse -q --verify HEAD 2>/dev/null || true); fi
-    sub_gitdir "$gd" "$d"
-    git -C "$d" checkout -q --detach -f "$sha"
-    sub_checkout "$gd" "$d" "$sha" "$was"
-  done 4< <(sub_list "$gd" "$c")
-  [ -n "$old" ] || return 0
-  while IFS= read -r -d '' -u 4 p && IFS= read -r -d '' -u 4 sha && IFS= read -r -d '' -u 4 name && IFS= read -r -d '' -u 4 url; do
-    [ -z "\${now[$p]-}" ] || continue
-    if sub_haslink "$dir" "$p" || [ ! -d "$dir/$p/.git" ]; then continue; fi
-    rm -rf -- "\${dir:?}/$p"
-    if git -C "$dir" cat-file -e "$c:$p" 2>/dev/null; then git -C "$dir" checkout -q -f "$c" -- "$p"; fi
-  done 4< <(sub_list "$gd" "$old")
-}
-# sub_all GD COMMIT KIND PREFIX: every file of COMMIT (nested submodules too) as a name-status record of KIND.
-sub_all() {
-  local gd=$1 c=$2 kind=$3 pre=$4 rec meta
-  while IFS= read -r -d '' -u 4 rec; do
-    meta=\${rec%%$'\\t'*}
-    if [ "\${meta%% *}" = 160000 ]; then sub_all "$gd" "\${meta##* }" "$kind" "$pre\${rec#*$'\\t'}/"
-    else printf '%s\\0%s\\0' "$kind" "$pre\${rec#*$'\\t'}"; fi
-  done 4< <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c" 2>/dev/null || true)
-}
-# sub_diff GD OLD NEW PREFIX [-- PATH...]: git diff --name-status -z -M OLD NEW, with each submodule replaced by its
-# files: a bumped one by what differs between its two commits, an added or removed one by all its files.
-sub_diff() {
-  local gd=$1 a=$2 b=$3 pre=$4 meta om nm os ns st p q
-  shift 4; [ "\${1:-}" != -- ] || shift
-  while IFS= read -r -d '' -u 4 meta && IFS= read -r -d '' -u 4 p; do
-    read -r om nm os ns st <<< "\${meta#:}"
-    q=; case $st in R*|C*) IFS= read -r -d '' -u 4 q ;; esac
-    if [ "$om" != 160000 ] && [ "$nm" != 160000 ]; then
-      if [ -n "$q" ]; then printf '%s\\0%s\\0%s\\0' "$st" "$pre$p" "$pre$q"; else printf '%s\\0%s\\0' "$st" "$pre$p"; fi
-    elif [ "$om" = 160000 ] && [ "$nm" = 160000 ] && git --git-dir="$gd" cat-file -e "$os^{commit}" 2>/dev/null; then
-      sub_diff "$gd" "$os" "$ns" "$pre$p/"
-    else
-      if [ "$om" = 160000 ]; then sub_all "$gd" "$os" D "$pre$p/"; elif [ "$om" != 000000 ]; then printf 'D\\0%s\\0' "$pre$p"; fi
-      if [ "$nm" = 160000 ]; then sub_all "$gd" "$ns" A "$pre$p/"; elif [ "$nm" != 000000 ]; then printf 'A\\0%s\\0' "$pre$p"; fi
-    fi
-  done 4< <(git --git-dir="$gd" diff --raw -z -M --no-abbrev "$a" "$b" -- "$@")
-}
-# sub_adopt GD SRC DIR: DIR is a copy of the working copy SRC: each submodule checked out there gets its commit's
-# objects from SRC's checkout into the store, and a git directory of its own (its files stay as they were copied).
-sub_adopt() {
-  local gd=$1 src=$2 dir=$3 rec meta p sha
-  while IFS= read -r -d '' -u 4 rec; do
-    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
-    [ "\${meta%% *}" = 160000 ] || continue
-    sha=\${meta#* }; sha=\${sha%% *}
-    if sub_haslink "$src" "$p" || sub_haslink "$dir" "$p" || [ ! -e "$src/$p/.git" ] || [ ! -d "$dir/$p" ]; then continue; fi
-    if ! git --git-dir="$gd" cat-file -e "$sha^{commit}" 2>/dev/null; then
-      git --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$src/$p" "+$sha:refs/delivery/submodules/$sha" 2>/dev/null         || { git --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head -- "$src/$p" '+HEAD:refs/delivery/submodules/incoming/HEAD' '+refs/heads/*:refs/delivery/submodules/incoming/heads/*' '+refs/tags/*:refs/delivery/submodules/incoming/tags/*'           && git --git-dir="$gd" update-ref "refs/delivery/submodules/$sha" "$sha"; }         || die "the submodule $p of $src does not hold the commit $sha its superproject records: run git submodule update in $src, then init again"
-    fi
-    rm -rf -- "$dir/$p/.git"
-    sub_gitdir "$gd" "$dir/$p"
-    git -C "$dir/$p" reset -q "$sha"
-    sub_adopt "$gd" "$src/$p" "$dir/$p"
-  done 4< <(git -C "$dir" ls-files -s -z | grep -z '^160000 ' || true)
-}
-# sub_paths DIR PREFIX: the submodule checkouts of DIR, nested ones too: path NUL recorded commit NUL.
-sub_paths() {
-  local dir=$1 pre=$2 rec meta p sha
-  while IFS= read -r -d '' -u 4 rec; do
-    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
-    [ "\${meta%% *}" = 160000 ] || continue
-    sha=\${meta#* }; sha=\${sha%% *}
-    if sub_haslink "$dir" "$p"; then continue; fi
-    printf '%s\\0%s\\0' "$pre$p" "$sha"
-    if [ -d "$dir/$p/.git" ] && [ ! -L "$dir/$p/.git" ]; then sub_paths "$dir/$p" "$pre$p/"; fi
-  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
-}
-# sub_drift DIR PREFIX (DLV_GD: the store): hand-made changes inside the submodule checkouts of DIR, as git status --porcelain=v1 -z
-# records, against the commit the tree records for each (not the checkout's own HEAD).
-sub_drift() {
-  local dir=$1 pre=$2 rec meta p sha d st f x
-  while IFS= read -r -d '' -u 4 rec; do
-    meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
-    [ "\${meta%% *}" = 160000 ] || continue
-    sha=\${meta#* }; sha=\${sha%% *}
-    d=$dir/$p
-    if sub_haslink "$dir" "$p" || [ ! -d "$d" ]; then printf ' T %s\\0' "$pre$p"; continue; fi
-    if [ ! -d "$d/.git" ] || [ -L "$d/.git" ]; then
-      # Not checked out: every file the commit holds is missing (or is there without its git directory).
-      sub_all "$DLV_GD" "$sha" D "" | while IFS= read -r -d '' st && IFS= read -r -d '' f; do printf ' D %s\\0' "$pre$p/$f"; done
-      continue
-    fi
-    git -C "$d" diff --name-status -z --no-renames --ignore-submodules=all "$sha" -- | while IFS= read -r -d '' st && IFS= read -r -d '' f; do
-      case $st in A) printf 'A  %s\\0' "$pre$p/$f" ;; D) printf ' D %s\\0' "$pre$p/$f" ;; T) printf ' T %s\\0' "$pre$p/$f" ;; *) printf ' M %s\\0' "$pre$p/$f" ;; esac
-    done
-    git -C "$d" ls-files -z -o --exclude-standard | while IFS= read -r -d '' f; do printf '?? %s\\0' "$pre$p/$f"; done
-    sub_drift "$d" "$pre$p/"
-  done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
-}
-`;
-function parseSubFlat(text) {
-  const f = text.split("\0");
-  const out = /* @__PURE__ */ new Map();
-  for (let i = 0; i + 2 < f.length; i += 3) if (f[i]) out.set(f[i], { commit: f[i + 1], url: f[i + 2] });
-  return out;
-}
-function submoduleReport(before, after) {
-  const paths = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort();
-  return paths.map((path) => {
-    const b = before.get(path);
-    const a = after.get(path);
-    const r = { path, url: (a ?? b).url };
-    if (b) r.before = b.commit;
-    if (a) r.after = a.commit;
-    return r;
-  });
-}
-
-// src/vcs/git.ts
-var GIT_PRELUDE = `export GIT_TERMINAL_PROMPT=0 GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_CONFIG_NOSYSTEM=1 GIT_LITERAL_PATHSPECS=1
-export GIT_SSH_COMMAND="ssh -o BatchMode=yes"
-export GIT_AUTHOR_NAME=Delivery GIT_AUTHOR_EMAIL=delivery@localhost GIT_COMMITTER_NAME=Delivery GIT_COMMITTER_EMAIL=delivery@localhost
-DLV_U=; DLV_P=; DLV_H=
-if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; IFS= read -r DLV_H || true; fi
-export DLV_U DLV_P DLV_H
-shift
-gitc() {
-  if [ -n "$DLV_U$DLV_P" ]; then
-    git -c credential.helper= -c 'credential.helper=!f() { test "$1" = get || exit 0; h=; while IFS= read -r l && [ -n "$l" ]; do case $l in host=*) h=\${l#host=} ;; esac; done; [ -n "$DLV_H" ] && [ "$h" = "$DLV_H" ] || exit 0; printf "username=%s\\npassword=%s\\n" "$DLV_U" "$DLV_P"; }; f' "$@"
-  else git "$@"; fi
-}
-# fetch_commit GITDIR URL REF: fetches REF (branch, tag, commit; '' = the remote HEAD) and prints its commit.
-fetch_commit() {
-  local gd=$1 url=$2 ref=$3 want
-  want=\${ref:-HEAD}
-  if gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" "+$want:refs/delivery/incoming" 2>"$gd/.fetch.err"; then
-    git --git-dir="$gd" rev-parse --verify -q "refs/delivery/incoming^{commit}"
-  elif printf '%s' "$ref" | grep -Eq '^[0-9a-f]{7,40}$' && gitc --git-dir="$gd" fetch -q --no-tags --no-write-fetch-head "$url" '+refs/heads/*:refs/delivery/heads/*' '+refs/tags/*:refs/delivery/tags/*' 2>>"$gd/.fetch.err" && git --git-dir="$gd" rev-parse --verify -q "$ref^{commit}"; then
-    :
-  else
-    cat "$gd/.fetch.err" >&2; rm -f "$gd/.fetch.err"
-    die "cannot fetch '\${ref:-the default branch}' from the repository"
-  fi
-  rm -f "$gd/.fetch.err"
-}
-# compose TREE BASE SOURCE MESSAGE PATH...: prints a local commit holding BASE with PATHs taken from SOURCE.
-compose() {
-  local tree=$1 base=$2 src=$3 msg=$4 idx t p
-  shift 4
-  idx=$(mktemp)
-  GIT_INDEX_FILE=$idx git -C "$tree" read-tree "$base"
-  for p in "$@"; do
-    GIT_INDEX_FILE=$idx git -C "$tree" ls-files -z -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --force-remove --stdin
-    git -C "$tree" ls-tree -r -z "$src" -- "$p" | GIT_INDEX_FILE=$idx git -C "$tree" update-index -z --index-info
-  done
-  t=$(GIT_INDEX_FILE=$idx git -C "$tree" write-tree)
-  rm -f "$idx"
-  printf '%s\\n' "$msg" | git -C "$tree" commit-tree "$t" -p "$base"
-}
-`;
-var GitDriver = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
-  method = "git";
-  tools = ["git"];
-  syncExcludes = ["/.git"];
-  /** Runs a git script with the credentials (if any) on stdin, never on a command line. */
-  git(what, script, args) {
-    const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings;
-    const cred = u !== void 0 || p !== void 0;
-    return this.ctx.sh.run(what, GIT_PRELUDE + SUBMODULES + script, [cred ? "1" : "0", ...args], {
-      stdin: cred ? `${u ?? ""}
-${p ?? ""}
-${repositoryHost(this.ctx.settings.repository)}
-` : void 0,
-      secrets: p ? [p] : []
-    });
-  }
-  get repo() {
-    return this.ctx.layout.repo;
-  }
-  async init(treeIds) {
-    const { repository, ref } = this.ctx.settings;
-    const r = await this.git(
-      "check out the repository into the trees",
-      `repo=$1; url=$2; ref=$3; shift 3
-[ -d "$repo" ] || git init -q --bare "$repo"
-git --git-dir="$repo" config gc.auto 0
-commit=$(fetch_commit "$repo" "$url" "$ref")
-sub_fetch_all "$repo" "$commit" "$url" ""
-for t in "$@"; do git --git-dir="$repo" worktree add -q --detach -f "$t" "$commit"; sub_checkout "$repo" "$t" "$commit" ""; done
-echo "commit=$commit"
-echo "subs=$(sub_flat "$repo" "$commit" "$url" "" | base64 -w0)"`,
-      [this.repo, repository, ref, ...treeIds.map((id) => this.ctx.layout.tree(id))]
-    );
-    const submodules = submoduleReport(/* @__PURE__ */ new Map(), parseSubFlat(b64(r.stdout, "subs")));
-    return { revision: value(r.stdout, "commit"), repository, ...submodules.length ? { submodules } : {} };
-  }
-  async adopt(source, treeIds) {
-    const r = await this.git(
-      "adopt the existing git working copy",
-      `repo=$1; src=$2; shift 2
-[ -d "$src/.git" ] || die "$src is not a git working copy (no .git): adopt it with method push, or check it out with init"
-head=$(git -C "$src" rev-parse --verify -q "HEAD^{commit}") || die "$src has no commit checked out"
-origin=$(git -C "$src" remote get-url origin 2>/dev/null || true)
-rm -rf -- "$repo"
-git clone -q --bare --no-hardlinks -- "$src" "$repo"
-git --git-dir="$repo" config gc.auto 0
-git --git-dir="$repo" remote remove origin 2>/dev/null || true
-for t in "$@"; do
-  git --git-dir="$repo" worktree add -q --detach -f --no-checkout "$t" "$head"
-  rsync -a --exclude=/.git -- "$src/" "$t/"
-  git -C "$t" reset -q
-  sub_adopt "$repo" "$src" "$t"
-done
-echo "commit=$head"
-echo "origin=$origin"`,
-      [this.repo, source, ...treeIds.map((id) => this.ctx.layout.tree(id))]
-    );
-    return { revision: value(r.stdout, "commit"), repository: value(r.stdout, "origin") };
-  }
-  async update(tree, ref, paths, dryRun) {
-    const { repository } = this.ctx.settings;
-    const base = tree.head ?? tree.revision;
-    const r = await this.git(
-      dryRun ? "compute the update (dry run)" : "update the work tree",
-      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; shift 6
-gd=$repo
-if [ "$dry" = 1 ]; then
-  # A throwaway repository borrowing the store's objects: the dry run writes nothing in the layout.
-  gd=$(mktemp -d); trap 'rm -rf "$gd"' EXIT
-  git init -q --bare "$gd"; echo "$repo/objects" > "$gd/objects/info/alternates"
-fi
-commit=$(fetch_commit "$gd" "$url" "$ref")
-head=$commit
-if [ $# -gt 0 ]; then
-  if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
-fi
-# Every submodule the tree will hold is fetched before the tree changes.
-sub_fetch_all "$gd" "\${head:-$commit}" "$url" ""
-echo "commit=$commit"
-echo "head=$head"
-echo "diff=$(sub_diff "$gd" "$base" "$commit" "" -- "$@" | base64 -w0)"
-echo "subsbefore=$(sub_flat "$gd" "$base" "$url" "" | base64 -w0)"
-echo "subsafter=$(sub_flat "$gd" "\${head:-$commit}" "$url" "" | base64 -w0)"
-if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_checkout "$gd" "$tree" "$head" "$base"; fi`,
-      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? "1" : "0", ...paths]
-    );
-    const commit = value(r.stdout, "commit");
-    const head = value(r.stdout, "head") || void 0;
-    const changes = parseNameStatusZ(decodeName(Buffer.from(value(r.stdout, "diff"), "base64")));
-    const subs = submoduleReport(parseSubFlat(b64(r.stdout, "subsbefore")), parseSubFlat(b64(r.stdout, "subsafter"))).filter((s) => inPaths(s.path, paths));
-    const submodules = subs.length ? { submodules: subs } : {};
-    if (paths.length === 0) return { commit, revision: commit, head: void 0, changes, ...submodules };
-    return { commit, revision: tree.revision, head, take: { paths, ref, revision: commit }, changes, ...submodules };
-  }
-  async fetch(ref) {
-    const r = await this.git("fetch the ref", `commit=$(fetch_commit "$1" "$2" "$3"); sub_fetch_all "$1" "$commit" "$2" ""; echo "commit=$commit"`, [
-      this.repo,
-      this.ctx.settings.repository,
-      ref
-    ]);
-    return value(r.stdout, "commit");
-  }
-  async drift(tree) {
-    const r = await this.ctx.sh.run(
-      `look for hand-made changes in ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-${SUBMODULES}DLV_GD=$2
-{ git -C "$1" status --porcelain=v1 -z --untracked-files=all --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
-      [this.ctx.layout.tree(tree.id), this.repo]
-    );
-    return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), "base64")));
-  }
-  async saveDrift(tree, files, dest) {
-    const list = files.map((f) => `${f.status === "untracked" ? "u" : "t"}:${f.path}\0`).join("");
-    await this.ctx.sh.run(
-      `save the hand-made changes of ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-${SUBMODULES}tree=$1; dest=$2
-umask 077
-mkdir -p -- "$(dirname -- "$dest")"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-: > "$work/all"; : > "$work/untracked"
-# Files inside a submodule go to the diff of the deepest submodule holding them.
-subs=(); shas=()
-while IFS= read -r -d '' p && IFS= read -r -d '' sha; do subs+=("$p"); shas+=("$sha"); done < <(sub_paths "$tree" "")
-while IFS= read -r -d '' e; do
-  f=\${e#?:}; at=; k=-1
-  # A link standing where a submodule is cannot be a diff: the patch says what it points to.
-  if [ -L "$tree/$f" ] && git -C "$tree" ls-files -s -z -- "$f" | grep -qz '^160000 '; then
-    printf '# %s: a link to %s stands where the submodule is\\n' "$f" "$(readlink -- "$tree/$f")" >> "$work/notes"; continue
-  fi
-  for i in "\${!subs[@]}"; do
-    case $f in "\${subs[$i]}"/*) if [ \${#subs[$i]} -gt \${#at} ]; then at=\${subs[$i]}; k=$i; fi ;; esac
-  done
-  if [ "$k" -ge 0 ]; then
-    case "$e" in u:*) printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.untracked" ;; esac
-    printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.all"; continue
-  fi
-  case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
-  printf '%s\\0' "\${e#?:}" >> "$work/all"
-done
-cp -- "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
-export GIT_INDEX_FILE="$work/index"
-if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
-{ cat -- "$work/notes" 2>/dev/null || true; xargs -0 -r -a "$work/all" git -C "$tree" diff --binary HEAD --; } > "$dest.tmp"
-for k in "\${!subs[@]}"; do
-  [ -s "$work/s$k.all" ] || continue
-  d=$tree/\${subs[$k]}
-  if [ -f "$d/.git/index" ]; then cp -- "$d/.git/index" "$work/i$k"; else rm -f -- "$work/i$k"; fi
-  if [ -s "$work/s$k.untracked" ]; then GIT_INDEX_FILE="$work/i$k" git -C "$d" add -N --pathspec-from-file="$work/s$k.untracked" --pathspec-file-nul; fi
-  GIT_INDEX_FILE="$work/i$k" xargs -0 -r -a "$work/s$k.all" git -C "$d" diff --binary --src-prefix="a/\${subs[$k]}/" --dst-prefix="b/\${subs[$k]}/" "\${shas[$k]}" -- >> "$dest.tmp"
-done
-mv -f "$dest.tmp" "$dest"`,
-      [this.ctx.layout.tree(tree.id), dest],
-      { stdin: encodeName(list) }
-    );
-  }
-  async afterSync(from, to, paths) {
-    if (paths.length === 0) {
-      const head = from.head ?? from.revision;
-      await this.git(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`, [this.ctx.layout.tree(to.id), head, this.repo]);
-      return { revision: from.revision, head: from.head, paths: from.paths };
-    }
-    const base = to.head ?? to.revision;
-    const source = from.head ?? from.revision;
-    const r = await this.git(
-      `record ${paths.length} path(s) in ${to.id}`,
-      `tree=$1; base=$2; src=$3; repo=$4; shift 4
-head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
-git -C "$tree" reset -q "$head" --
-sub_settle "$repo" "$tree"
-echo "head=$head"`,
-      [this.ctx.layout.tree(to.id), base, source, this.repo, ...paths]
-    );
-    const takes = [...to.paths ?? [], { paths, ref: `syncback:${from.id}`, revision: source }];
-    return { head: value(r.stdout, "head"), paths: takes };
-  }
-  async move(from, to) {
-    await this.ctx.sh.run(
-      `rename tree ${from} to ${to}`,
-      `git --git-dir="$1" worktree move "$2" "$3" 2>/dev/null && exit 0
-[ ! -e "$3" ] || die "$3 already exists"
-wt=$(git -C "$2" rev-parse --path-format=absolute --git-dir)
-echo "being renamed to $3" > "$wt/locked"
-mv -T -- "$2" "$3"
-git --git-dir="$1" worktree repair -- "$3"
-rm -f -- "$wt/locked"`,
-      [this.repo, this.ctx.layout.tree(from), this.ctx.layout.tree(to)]
-    );
-  }
-  async remove(id) {
-    await this.ctx.sh.run(`remove tree ${id}`, `git --git-dir="$1" worktree remove --force -- "$2" 2>/dev/null || rm -rf -- "$2"; git --git-dir="$1" worktree prune`, [
-      this.repo,
-      this.ctx.layout.tree(id)
-    ]);
-  }
-  async cleanHalfInit() {
-    await this.ctx.sh.run(
-      "clean a half-finished init",
-      `root=$1; repo=$2
-find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
-if [ -d "$repo" ]; then git --git-dir="$repo" worktree prune; fi`,
-      [this.ctx.layout.root, this.repo]
-    );
-  }
-};
-function repositoryHost(url) {
-  if (!/^https?:\/\//i.test(url)) return "";
-  try {
-    return new URL(url).host;
-  } catch {
-    return "";
-  }
-}
-function b64(stdout, name) {
-  return Buffer.from(value(stdout, name), "base64").toString("utf8");
-}
-function value(stdout, name) {
-  const line = stdout.split("\n").find((l) => l.startsWith(`${name}=`));
-  return line ? line.slice(name.length + 1).trim() : "";
-}
-
-// src/vcs/common.ts
-var UTF8_LOCALE = `dlv_utf8() {
-  local l
-  for l in C.UTF-8 C.utf8 en_US.UTF-8 en_US.utf8; do
-    if [ "$(LC_ALL=$l locale charmap 2>/dev/null)" = UTF-8 ]; then export LC_ALL=$l LANG=$l LANGUAGE=; return 0; fi
-  done
-  export LC_ALL=C
-}
-dlv_utf8
-`;
-function field(stdout, name) {
-  return decodeName(Buffer.from(value(stdout, name), "base64"));
-}
-function nulField(stdout, name) {
-  return field(stdout, name).split("\0").filter((s) => s !== "").map((s) => s.replace(/^\.\//, ""));
-}
-async function moveTree(sh, layout, from, to) {
-  await sh.run(`rename tree ${from} to ${to}`, `[ ! -e "$2" ] || die "$2 already exists"; mv -T -- "$1" "$2"`, [layout.tree(from), layout.tree(to)]);
-}
-async function removeTree(sh, layout, id) {
-  await sh.run(`remove tree ${id}`, 'rm -rf -- "$1"', [layout.tree(id)]);
-}
-var WorkingCopyTrees = class {
-  constructor(ctx) {
-    this.ctx = ctx;
-  }
-  ctx;
-  move(from, to) {
-    return moveTree(this.ctx.sh, this.ctx.layout, from, to);
-  }
-  remove(id) {
-    return removeTree(this.ctx.sh, this.ctx.layout, id);
-  }
-  cleanHalfInit() {
-    return cleanTrees(this.ctx.sh, this.ctx.layout);
-  }
-};
-async function cleanTrees(sh, layout, extra = []) {
-  await sh.run("clean a half-finished init", 'root=$1; shift; find "$root/trees" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; for d in "$@"; do rm -rf -- "$d"; done', [
-    layout.root,
-    ...extra
-  ]);
-}
-var NO_LINKS = `no_links() {
-  local d=$1 rest=$2 c
-  while [[ $rest == */* ]]; do
-    c=\${rest%%/*}; rest=\${rest#*/}; d=$d/$c
-    if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f -- "$d"; fi
-  done
-  if [ "\${3:-}" = self ] && [ -L "$d/$rest" ]; then rm -f -- "$d/$rest"; fi
-  return 0
-}
-`;
-var PUT_PATH = `${NO_LINKS}put_path() {
-  local s="$1/$3" d="$2/$3"
-  no_links "$2" "$3" self
-  if [ -d "$s" ] && [ ! -L "$s" ]; then
-    mkdir -p -- "$d"
-    if command -v rsync >/dev/null 2>&1; then rsync -a --delete --modify-window=-1 -- "$s/" "$d/"
-    else find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; (cd "$s" && tar cf - .) | (cd "$d" && tar xpf -); fi
-  elif [ -e "$s" ] || [ -L "$s" ]; then
-    mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
-  else rm -rf -- "$d"; fi
-}
-`;
-function conflictMessage(conflicts, rev, treeId) {
-  const list = conflicts.slice(0, 20).join(", ") + (conflicts.length > 20 ? ` and ${conflicts.length - 20} more` : "");
-  return `the update to ${rev} would conflict with hand-made changes in trees/${treeId}: ${list}. Nothing was changed and nothing was switched. Commit those changes to the repository, or undo them on the server (they are saved in the drift patch), then run update again`;
-}
-async function saveDriftFiles(ctx, tree, files, dest, prelude, diffCommand, credentials) {
-  const list = files.map((f) => `${f.status}\0${f.path}\0`).join("");
-  await ctx.sh.run(
-    `save the hand-made changes of ${tree.id}`,
-    `${prelude}tree=$1; dest=$2
-umask 077
-cd "$tree"
-mkdir -p -- "$(dirname -- "$dest")"
-tracked=(); untracked=(); existing=()
-while IFS= read -r -d '' st && IFS= read -r -d '' p; do
-  if [ "$st" = untracked ]; then untracked+=("$p"); else tracked+=("$p"); fi
-  if [ -e "$p" ] || [ -L "$p" ]; then existing+=("$p"); fi
-done
-{
-  if [ \${#tracked[@]} -gt 0 ]; then ${diffCommand} 2>&1 || true; fi
-  for p in "\${untracked[@]}"; do diff -u --label /dev/null --label "b/$p" -- /dev/null "./$p" || true; done
-} > "$dest.tmp"
-# (tar --null -T reads each name verbatim, never as an option.)
-if [ \${#existing[@]} -gt 0 ]; then printf '%s\\0' "\${existing[@]}" | tar czf "\${dest%.patch}.files.tar.gz" --null -T -; fi
-mv -f "$dest.tmp" "$dest"`,
-    [credentials ? "1" : "0", ctx.layout.tree(tree.id), dest],
-    { stdin: Buffer.concat([credentials?.stdinPrefix ?? Buffer.alloc(0), encodeName(list)]), secrets: credentials?.secrets ?? [] }
-  );
-}
-
-// src/steps/copy.ts
-var COPY_SCRIPT = `${NO_LINKS}src=$1; dst=$2; dry=$3; nexcl=$4; shift 4
-excl=(); for ((i = 0; i < nexcl; i++)); do excl+=("$1"); shift; done
-changed=0
-if command -v rsync >/dev/null 2>&1; then
-  # Nanosecond mtimes (--modify-window=-1): with whole seconds, a same-size change made within the second is missed.
-  args=(-a --delete --modify-window=-1 --out-format='%i %n')
-  [ "$dry" = 1 ] && args+=(--dry-run)
-  for e in "\${excl[@]}"; do args+=(--exclude="$e"); done
-  if [ $# -eq 0 ]; then
-    out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
-  else
-    out=""
-    for p in "$@"; do
-      if [ "$dry" != 1 ]; then
-        if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then no_links "$dst" "$p" self; else no_links "$dst" "$p"; fi
-      fi
-      if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then
-        [ "$dry" = 1 ] || mkdir -p -- "$dst/$p"; out+=$(rsync "\${args[@]}" -- "$src/$p/" "$dst/$p/")
-      elif [ -e "$src/$p" ] || [ -L "$src/$p" ]; then
-        [ "$dry" = 1 ] || mkdir -p -- "$(dirname -- "$dst/$p")"; out+=$(rsync "\${args[@]}" -- "$src/$p" "$dst/$p")
-      elif [ -e "$dst/$p" ] || [ -L "$dst/$p" ]; then
-        [ "$dry" = 1 ] || rm -rf -- "$dst/$p"; out+="*deleting $p"
-      fi
-    done
-  fi
-  changed=$(printf '%s' "$out" | grep -c . || true)
-elif [ "$dry" = 1 ]; then
-  changed=-1
-else
-  # No rsync: replace the content (keeping the excluded metadata) with a tar copy.
-  copy_one() {
-    local s=$1 d=$2
-    if [ -d "$s" ] && [ ! -L "$s" ]; then
-      mkdir -p -- "$d"
-      find "$d" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf -- {} +
-      (cd "$s" && tar cf - --exclude=./.git .) | (cd "$d" && tar xpf -)
-    elif [ -e "$s" ] || [ -L "$s" ]; then
-      mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$d"; cp -a -- "$s" "$d"
-    else rm -rf -- "$d"; fi
-  }
-  if [ $# -eq 0 ]; then copy_one "$src" "$dst"
-  else
-    for p in "$@"; do
-      if [ -d "$src/$p" ] && [ ! -L "$src/$p" ]; then no_links "$dst" "$p" self; else no_links "$dst" "$p"; fi
-      copy_one "$src/$p" "$dst/$p"
-    done
-  fi
-  changed=-1
-fi
-echo "changed=$changed"`;
-function keepExcludes(keep) {
-  return keep.map((k) => `/${/[[*?]/.test(k) ? k.replace(/[[\]*?\\]/g, "\\$&") : k}`);
-}
-async function copyTree(ctx, fromDir, toDir, paths, excludes, dryRun = false) {
-  const r = await ctx.sh.run(`copy ${paths.length ? paths.join(", ") : "the whole tree"} into ${toDir}`, COPY_SCRIPT, [
-    fromDir,
-    toDir,
-    dryRun ? "1" : "0",
-    String(excludes.length),
-    ...excludes,
-    ...paths
-  ]);
-  const m = /changed=(-?\d+)/.exec(r.stdout);
-  return m ? Number(m[1]) : -1;
-}
-var KEEP_FUNCTIONS = `meta() { stat -c '%a %G' -- "$1"; }
-# same_access A B: same mode, and same group or a group that changes nobody's access (its bits are the others' bits).
-same_access() {
-  local a b m
-  a=$(meta "$1"); b=$(meta "$2"); [ "$a" = "$b" ] && return 0
-  [ "\${a% *}" = "\${b% *}" ] || return 1
-  m=$(stat -c %a -- "$1"); [ $(((8#$m >> 3) & 7)) = $((8#$m & 7)) ]
-}
-keep_fail() {
-  local k=$1 s=$2 d=$3 why=$4 want got me fix
-  me=$(id -un); want=$(meta "$s"); got=missing
-  if [ -e "$d" ] || [ -L "$d" ]; then
-    got="'$(stat -c '%a %U:%G' -- "$d")'"; [ -r "$s" ] && ! cmp -s -- "$s" "$d" && got="$got, with other content"
-  fi
-  if [ -n "\${adopt_root:-}" ]; then
-    fix="adopt a directory on the file system of $adopt_root in which $me owns $k (as root: cp -a -- $src NEW-FOLDER; chown $me -- NEW-FOLDER/$k), then run init again"
-  elif [ ! -r "$s" ]; then
-    fix="as root: chown $me -- $s (then $me can read it, and link it), then run again"
-  else
-    fix="as root: cp -p -- $s $d (or chgrp \${want#* } -- $d; chmod \${want% *} -- $d), then run again; or make $me the owner of $s, so that it can link it"
-  fi
-  local copy="cannot give a copy group \${want#* } (not a member)"; [ -r "$s" ] || copy="cannot read it"
-  die "kept file $k: $d must hold $s with its mode and group ('$want'), or the web server may not read it; it is $got. $me $copy and cannot link it to $s ($why). Fix: $fix. (Adding $me to group \${want#* } also works, but lets it write whatever that group may write, such as moodledata.)"
-}
-# keep_file KEY SRC DST: DST becomes SRC's content with SRC's mode and group. Prints "copied=KEY" when it changed.
-keep_file() {
-  local k=$1 s=$2 d=$3 tmp why
-  tmp="$d.dlvtmp.$$"
-  if [ -L "$s" ]; then
-    [ -L "$d" ] && [ "$(readlink -- "$s")" = "$(readlink -- "$d")" ] && return 0
-    mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp"; cp -P -- "$s" "$tmp"; mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0
-  fi
-  if [ -f "$d" ] && [ ! -L "$d" ]; then
-    [ "$s" -ef "$d" ] && return 0
-    cmp -s -- "$s" "$d" && same_access "$s" "$d" && return 0
-  fi
-  mkdir -p -- "$(dirname -- "$d")"; rm -rf -- "$tmp" "$tmp.ln"
-  if ! { cp -p -- "$s" "$tmp" 2>/dev/null || cp -- "$s" "$tmp" 2>/dev/null; } || ! chmod -- "$(stat -c %a -- "$s")" "$tmp"; then rm -f -- "$tmp"; fi
-  if [ -e "$tmp" ]; then
-    chgrp -- "$(stat -c %g -- "$s")" "$tmp" 2>/dev/null || true
-    if [ "$(meta "$tmp")" = "$(meta "$s")" ]; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
-  fi
-  if why=$(ln -- "$s" "$tmp.ln" 2>&1); then rm -f -- "$tmp"; mv -fT -- "$tmp.ln" "$d"; echo "copied=$k"; echo "linked=$k"; return 0; fi
-  # A copy whose group differs but gives everyone the same access (group bits = others' bits) will do.
-  if [ -e "$tmp" ] && same_access "$s" "$tmp"; then mv -fT -- "$tmp" "$d"; echo "copied=$k"; return 0; fi
-  rm -f -- "$tmp" "$tmp.ln"
-  keep_fail "$k" "$s" "$d" "\${why##*: }"
-}
-# keep_path KEY SRC DST: a kept file, or a kept folder whose every entry keeps mode and group (files linked if need be).
-keep_path() {
-  local k=$1 s=$2 d=$3 e
-  if [ -d "$s" ] && [ ! -L "$s" ]; then
-    if command -v rsync >/dev/null 2>&1; then
-      mkdir -p -- "$d"
-      [ -z "$(rsync -a --delete --modify-window=-1 --dry-run --out-format=%n -- "$s/" "$d/")" ] || { rsync -a --delete --modify-window=-1 -- "$s/" "$d/"; echo "copied=$k"; }
-    elif ! diff -r -- "$s" "$d" >/dev/null 2>&1; then rm -rf -- "$d"; cp -a -- "$s" "$d"; echo "copied=$k"; fi
-    while IFS= read -r -d '' e; do
-      if [ -d "$s/$e" ] && [ ! -L "$s/$e" ]; then
-        same_access "$s/$e" "$d/$e" || keep_fail "$k" "$s/$e" "$d/$e" "a folder cannot be linked"
-      else keep_file "$k" "$s/$e" "$d/$e" >/dev/null; fi
-    done < <(cd "$s" && find . -printf '%P\\0' | sed -z '/^$/d')
-  else
-    keep_file "$k" "$s" "$d"
-  fi
-}
-`;
-async function syncKeep(ctx, fromDir, toDir) {
-  if (ctx.keep.length === 0) return [];
-  const r = await ctx.sh.run(
-    `carry the kept files into ${toDir}`,
-    `${NO_LINKS}${KEEP_FUNCTIONS}src=$1; dst=$2; shift 2
-for k in "$@"; do
-  s="$src/$k"; d="$dst/$k"
-  [ -e "$s" ] || [ -L "$s" ] || continue
-  # A link at a parent of the destination (or at it, for a folder) is replaced, never followed.
-  if [ -d "$s" ] && [ ! -L "$s" ]; then no_links "$dst" "$k" self; else no_links "$dst" "$k"; fi
-  keep_path "$k" "$s" "$d"
-done`,
-    [fromDir, toDir, ...ctx.keep]
-  );
-  return [...new Set(r.stdout.split("\n").filter((l) => l.startsWith("copied=")).map((l) => l.slice(7)))];
-}
-async function adoptKeep(ctx, source, treeDirs, keep) {
-  if (keep.length === 0) return [];
-  const r = await ctx.sh.run(
-    "check the kept files of the trees against the adopted directory",
-    `${NO_LINKS}${KEEP_FUNCTIONS}adopt_root=$1; src=$2; nt=$3; shift 3
-trees=(); for ((i = 0; i < nt; i++)); do trees+=("$1"); shift; done
-for t in "\${trees[@]}"; do
-  for k in "$@"; do
-    s="$src/$k"
-    [ -e "$s" ] || [ -L "$s" ] || continue
-    if [ -d "$s" ] && [ ! -L "$s" ]; then no_links "$t" "$k" self; else no_links "$t" "$k"; fi
-    keep_path "$k" "$s" "$t/$k"
-  done
-done`,
-    [ctx.layout.root, source, String(treeDirs.length), ...treeDirs, ...keep]
-  );
-  return [...new Set(r.stdout.split("\n").filter((l) => l.startsWith("linked=")).map((l) => l.slice(7)))];
-}
-
-// src/remote/sudo.ts
-var SCRIPT = `command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
-for u in "$@"; do
-  if out=$(cd / && sudo -n -u "$u" -- bash -c 'id -un' 2>&1 </dev/null); then r=ok; else r=no; fi
-  printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
-done`;
-var SUDOERS_FILE = "/etc/sudoers.d/delivery";
-function sudoersLine(login, users, command2 = "ALL") {
-  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command2}`;
-}
-async function probeSudo(sh, users) {
-  const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
-  if (r.stdout.split("\n").includes("nosudo")) return "no-sudo";
-  const verdicts = [];
-  for (const line of r.stdout.split("\n")) {
-    const [result, user, detail = ""] = line.split("	");
-    if (!user) continue;
-    const ok = result === "ok" && detail.trim() === user;
-    verdicts.push({ user, ok, detail: detail.trim() });
-  }
-  for (const u of users) if (!verdicts.some((v) => v.user === u)) verdicts.push({ user: u, ok: false, detail: "no answer" });
-  return verdicts;
-}
-function sudoProblem(login, needs, verdicts) {
-  const users = [...needs.keys()];
-  if (verdicts === "no-sudo") {
-    const inputs = [...new Set(needs.values())];
-    return `${inputs.join(" and ")} ${inputs.length > 1 ? "need" : "needs"} sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, users)}. Nothing was changed`;
-  }
-  const refused = verdicts.filter((v) => !v.ok && needs.has(v.user));
-  if (refused.length === 0) return null;
-  const each2 = refused.map((v) => `${needs.get(v.user)} ${v.user}${v.detail ? ` (sudo said: ${v.detail})` : ""}`).join("; ");
-  const missing = refused.map((v) => v.user);
-  return `the SSH user ${login} may not run commands as ${missing.join(" and ")} through sudo without a password: ${each2}. Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} (every command the action runs as ${missing.join(" and ")} is bash, so ${sudoersLine(login, missing, "/usr/bin/bash")} works too; it is not narrower in effect: what limits the account is the list of users it may become)`;
-}
-var PHP_EUID = `echo "euid=", function_exists("posix_geteuid") ? posix_geteuid() : (preg_match("/^Uid:\\s+\\d+\\s+(\\d+)/m", (string) @file_get_contents("/proc/self/status"), $m) ? $m[1] : "?"), "\\n";`;
-var PHP_SCRIPT = `u=$1; php=$2; code=$3
-command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
-p=$(command -v -- "$php" 2>/dev/null) || { echo nophp; exit 0; }
-case $p in /*) ;; *) printf 'notabs\\t%s\\n' "$p"; exit 0 ;; esac
-want=$(id -u -- "$u" 2>/dev/null) || { echo nouser; exit 0; }
-if out=$(cd / && sudo -n -u "$u" -- "$p" -r "$code" 2>&1 </dev/null); then r=ok; else r=no; fi
-got=$(printf '%s\\n' "$out" | sed -n 's/^euid=\\([0-9][0-9]*\\)$/\\1/p' | tail -1)
-printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$r" "$p" "$want" "$got" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"`;
-async function probePhpAs(sh, user, php) {
-  const r = await sh.runAs(void 0, `check that PHP may run as ${user}`, PHP_SCRIPT, [user, php, PHP_EUID], { nothrow: true });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  if (line === "nosudo") return { kind: "no-sudo" };
-  if (line === "nophp") return { kind: "no-php", php };
-  if (line === "nouser") return { kind: "no-user", php };
-  const f = line.split("	");
-  if (f[0] === "notabs") return { kind: "not-absolute", php, found: f[1] ?? "" };
-  if (f[0] === "ok" && f[3] !== "" && f[3] === f[2]) return { kind: "ok", php: f[1] };
-  const detail = f[0] === "ok" ? `PHP ran, but as uid ${f[3] || "?"}, not ${user}'s ${f[2]}` : (f[4] ?? r.stderr).trim() || "no answer";
-  return { kind: "refused", php: f[1] || php, detail };
-}
-function phpCommandForm(user, php) {
-  return `sudo -n -u ${user} ${php} SCRIPT ARGS...`;
-}
-function phpProblem(login, user, v) {
-  const why = `Moodle's CLI runs as web-user ${user}, always as ${phpCommandForm(user, v.kind === "ok" || v.kind === "refused" ? v.php : "/usr/bin/php")}`;
-  switch (v.kind) {
-    case "ok":
-      return null;
-    case "no-sudo":
-      return `web-user needs sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], "/usr/bin/php")} (the full path of the php input's binary). Nothing was changed`;
-    case "no-php":
-      return `php: the SSH user ${login} finds no program ${v.php} on the server (command -v ${v.php}): install PHP's command line (apt-get install php-cli) or give php as an absolute path, e.g. /usr/bin/php8.2. Nothing was changed`;
-    case "not-absolute":
-      return `php: ${v.php} is ${v.found} for the SSH user ${login} (command -v), not a program with an absolute path, and sudoers rules name programs by their full path: give php as an absolute path, e.g. /usr/bin/php. Nothing was changed`;
-    case "no-user":
-      return `web-user ${user} does not exist on the server: give the user the web server runs PHP as (e.g. www-data). Nothing was changed`;
-    case "refused":
-      return `the SSH user ${login} may not run ${v.php} as web-user ${user} through sudo without a password (sudo said: ${v.detail}). Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], v.php)} (${why}: nothing else runs as ${user}; a wider rule such as ${sudoersLine(login, [user])} works too)`;
-  }
-}
-
-// src/app/moodle-db.ts
-var DUMPABLE = ["pgsql", "mysqli", "mariadb", "auroramysql"];
-var PREFIX = /^[A-Za-z0-9_]{0,40}$/;
-var READ_CONFIG_PHP = `define('CLI_SCRIPT', true);
-define('ABORT_AFTER_CONFIG', true);
-$d = $argv[1];
-chdir($d);
-global $CFG;
-$CFG = new stdClass();
-ob_start();
-require $d . '/config.php';
-ob_end_clean();
-$o = isset($CFG->dboptions) && is_array($CFG->dboptions) ? $CFG->dboptions : [];
-$s = function ($v) { return is_scalar($v) ? (string) $v : ''; };
-echo "\\n@@delivery-dbconfig@@", json_encode([
-    'dbtype' => $s($CFG->dbtype ?? ''), 'dbhost' => $s($CFG->dbhost ?? ''), 'dbname' => $s($CFG->dbname ?? ''),
-    'dbuser' => $s($CFG->dbuser ?? ''), 'dbpass' => bin2hex($s($CFG->dbpass ?? '')), 'prefix' => $s($CFG->prefix ?? ''),
-    'dboptions' => ['dbport' => $s($o['dbport'] ?? ''), 'dbsocket' => $s($o['dbsocket'] ?? '')],
-]), "\\n";
-`;
-var MUC_CONFIG_PHP = `define('CLI_SCRIPT', true);
-define('ABORT_AFTER_CONFIG', true);
-[$d, $op, $stamp] = [$argv[1], $argv[2], $argv[3] ?? ''];
-global $CFG;
-$CFG = new stdClass();
-ob_start();
-require $d . '/config.php';
-ob_end_clean();
-$f = rtrim($CFG->dataroot, '/') . '/muc/config.php';
-if ($op === 'read') {
-    if (is_file($f) && !is_link($f)) { echo "@@delivery-muc@@", base64_encode(file_get_contents($f)), "\\n"; } else { echo "@@delivery-muc@@none\\n"; }
-    exit(0);
-}
-$text = stream_get_contents(STDIN);
-if (!is_dir(dirname($f))) {
-    if ($text === '') { echo "@@delivery-muc@@\\n"; exit(0); }
-    if (!mkdir(dirname($f), 0777)) { fwrite(STDERR, "cannot make " . dirname($f) . "\\n"); exit(1); }
-}
-$aside = $f . '.before-restore-' . preg_replace('/[^0-9A-Za-z]/', '', $stamp);
-if (is_file($f) && !is_link($f) && !rename($f, $aside)) { fwrite(STDERR, "cannot set $f aside\\n"); exit(1); }
-if ($text !== '') {
-    $tmp = $f . '.delivery-tmp';
-    if (file_put_contents($tmp, $text) !== strlen($text) || !rename($tmp, $f)) { fwrite(STDERR, "cannot write $f\\n"); exit(1); }
-}
-echo "@@delivery-muc@@", is_file($aside) ? $aside : '', "\\n";
-`;
-async function readCacheConfig(ctx, dir) {
-  const r = await phpAsWebUser(ctx, `read the cache configuration (muc/config.php) as ${ctx.settings.webUser}`, MUC_CONFIG_PHP, [dir, "read"]);
-  const at = r.stdout.lastIndexOf("@@delivery-muc@@");
-  if (r.code !== 0 || at < 0) throw new StepFailure(`cannot read moodledata's muc/config.php as ${ctx.settings.webUser} (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
-  const v = r.stdout.slice(at + "@@delivery-muc@@".length).trim().split("\n")[0];
-  return v === "none" ? void 0 : Buffer.from(v, "base64");
-}
-async function putCacheConfig(ctx, dir, text) {
-  const stamp = ctx.now().toISOString();
-  const r = await phpAsWebUser(ctx, `put back the cache configuration (muc/config.php) as ${ctx.settings.webUser}`, MUC_CONFIG_PHP, [dir, "write", stamp], 12e4, text ?? "");
-  const at = r.stdout.lastIndexOf("@@delivery-muc@@");
-  if (r.code !== 0 || at < 0) throw new StepFailure(`cannot put back moodledata's muc/config.php as ${ctx.settings.webUser} (exit code ${r.code}): ${lastLines(r.stderr || r.stdout)}`);
-  return r.stdout.slice(at + "@@delivery-muc@@".length).trim().split("\n")[0];
-}
-async function phpAsWebUser(ctx, what, code, args, timeoutMs = 12e4, stdin) {
-  const { webUser } = ctx.settings;
-  const php = ctx.app.php ?? ctx.settings.php;
-  return ctx.sh.runAs(
-    void 0,
-    what,
-    `web=$1; php=$2; code=$3; shift 3
-if [ "$web" = "$(id -un)" ]; then exec "$php" -r "$code" -- "$@"; fi
-exec sudo -n -u "$web" -- "$php" -r "$code" -- "$@"`,
-    [webUser, php, code, ...args],
-    { nothrow: true, timeoutMs, ...stdin !== void 0 ? { stdin } : {} }
-  );
-}
-async function readDbConfig(ctx, dir) {
-  const r = await phpAsWebUser(ctx, `read the database settings from ${dir}/config.php as ${ctx.settings.webUser}`, READ_CONFIG_PHP, [dir]);
-  const at = r.stdout.lastIndexOf("@@delivery-dbconfig@@");
-  if (r.code !== 0 || at < 0) {
-    const why = (r.stderr || r.stdout).trim().split("\n").slice(-5).join("\n");
-    throw new StepFailure(
-      `cannot read the database settings from ${dir}/config.php as ${ctx.settings.webUser} (exit code ${r.code})${why ? `: ${why}` : ""}`
-    );
-  }
-  const c = JSON.parse(r.stdout.slice(at + "@@delivery-dbconfig@@".length).trim().split("\n")[0]);
-  c.dbpass = Buffer.from(c.dbpass, "hex").toString("utf8");
-  if (c.dbpass && c.dbpass.length >= 3 && !ctx.settings.secrets.includes(c.dbpass)) ctx.settings.secrets.push(c.dbpass);
-  return c;
-}
-function cannotDump(c) {
-  if (!c.dbtype) return "config.php names no $CFG->dbtype";
-  if (!DUMPABLE.includes(c.dbtype)) return `the database type ${c.dbtype} has no snapshot here (pgsql, mysqli, mariadb and auroramysql have)`;
-  if (!c.dbname) return "config.php names no $CFG->dbname";
-  if (!PREFIX.test(c.prefix)) return `the table prefix ${JSON.stringify(c.prefix)} is not letters, digits and underscores`;
-  return void 0;
-}
-var isPg = (t) => t === "pgsql";
-function connArgs(c) {
-  return [c.dbtype, c.dbhost, c.dboptions.dbport ?? "", c.dboptions.dbsocket ?? "", c.dbuser, c.dbname, c.prefix];
-}
-var DB_PRELUDE = `IFS= read -r pw || true
-type=$1 host=$2 port=$3 sock=$4 user=$5 db=$6 prefix=$7; shift 7
-likepat="\${prefix//_/\\\\_}%"
-if [ "$type" = pgsql ]; then
-  export PGPASSWORD="$pw" PGUSER="$user" PGDATABASE="$db" PGCONNECT_TIMEOUT=20
-  if [ -n "$sock" ] && [ "\${sock:0:1}" = / ]; then export PGHOST="$sock"; elif [ -n "$host" ]; then export PGHOST="$host"; fi
-  [ -z "$port" ] || export PGPORT="$port"
-  for t in pg_dump pg_restore psql; do command -v "$t" >/dev/null || die "$t is not installed on the server (Debian: apt-get install postgresql-client)"; done
-  sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
-  dbsize() { sql -v pat="$likepat" <<< "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') AND n.nspname = current_schema() AND c.relname LIKE :'pat';"; }
-  tables() { sql -v pat="$likepat" <<< "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE :'pat' ORDER BY 1;"; }
-else
-  export MYSQL_PWD="$pw"
-  client=$(command -v mariadb || command -v mysql) || die "the mysql client is not installed on the server (Debian: apt-get install mariadb-client)"
-  dumper=$(command -v mariadb-dump || command -v mysqldump) || die "mysqldump is not installed on the server (Debian: apt-get install mariadb-client)"
-  my=(--user="$user")
-  if [ -n "$sock" ]; then my+=(--socket="$sock"); elif [ -n "$host" ]; then my+=(--host="$host"); fi
-  [ -z "$port" ] || my+=(--port="$port")
-  sql() { "$client" --no-defaults "\${my[@]}" --connect-timeout=20 -N -B --database="$db"; }
-  dbsize() { sql <<< "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE '$likepat';"; }
-  tables() { sql <<< "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' AND table_name LIKE '$likepat' ORDER BY 1;"; }
-fi
-`;
-var DUMP = `${DB_PRELUDE}dir=$1 name=$2
-umask 077
-mkdir -p -- "$dir"
-chmod 0700 -- "$dir"
-size=$(dbsize) || die "cannot connect to the database $db as $user to measure it"
-size=\${size//[^0-9]/}; size=\${size:-0}
-avail=$(df -P -k -- "$dir" | awk 'NR == 2 { print $4 * 1024 }')
-need=$(( size + 16 * 1024 * 1024 ))
-if [ "\${avail:-0}" -lt "$need" ]; then
-  die "not enough free space in $dir for a snapshot: the site's tables take $size bytes; $avail bytes are free, $need needed (the tables and 16 MiB to spare). Free space there, or set backup-dir to a larger disk"
-fi
-echo "size=$size"
-tmp="$dir/.$name.partial"
-trap 'rm -f -- "$tmp"' EXIT
-if [ "$type" = pgsql ]; then
-  if [ -n "$prefix" ]; then pg_dump -Fc -Z 1 --no-owner -t "$prefix*" -f "$tmp"; else pg_dump -Fc -Z 1 --no-owner -f "$tmp"; fi     || die "pg_dump of $db failed: nothing was switched"
-else
-  mapfile -t list < <(tables) || die "cannot list the tables of $db"
-  [ "\${#list[@]}" -gt 0 ] || die "no table of $db starts with the prefix $prefix"
-  "$dumper" --no-defaults "\${my[@]}" --single-transaction --quick --skip-lock-tables --no-tablespaces     --default-character-set=utf8mb4 --result-file="$tmp" -- "$db" "\${list[@]}"     || die "mysqldump of $db failed: nothing was switched"
-fi
-sync -- "$tmp" 2>/dev/null || sync
-chmod 0600 -- "$tmp"
-mv -f -- "$tmp" "$dir/$name"
-trap - EXIT
-sum=$(cd -- "$dir" && sha256sum -- "./$name" | cut -d' ' -f1)
-printf '%s  %s\\n' "$sum" "$name" > "$dir/$name.sha256"
-echo "bytes=$(stat -c %s -- "$dir/$name")"
-echo "sha256=$sum"
-`;
-var PRUNE = `dir=$1 keep=$2
-cd -- "$dir"
-mapfile -t all < <(ls -1 -- . | grep -E '^moodle-db-[0-9]{8}T[0-9]{6}Z-.*\\.(pgdump|sql)$' | sort)
-n=$(( \${#all[@]} - keep ))
-for (( i = 0; i < n; i++ )); do rm -f -- "./\${all[$i]}" "./\${all[$i]}.sha256"; echo "\${all[$i]}"; done
-`;
-var SIZE = `${DB_PRELUDE}size=$(dbsize) || die "cannot connect to the database $db as $user to measure it"
-echo "size=\${size//[^0-9]/}"
-`;
-var VERIFY = `f=$1
-[ -f "$f" ] || die "the snapshot $f is missing"
-[ -f "$f.sha256" ] || die "the checksum file $f.sha256 is missing"
-want=$(cut -d' ' -f1 < "$f.sha256")
-have=$(sha256sum -- "$f" | cut -d' ' -f1)
-[ "$want" = "$have" ] || die "the snapshot $f is damaged: its sha256 is $have, $f.sha256 says $want"
-echo "sha256=$have"
-`;
-var RESTORE = `${DB_PRELUDE}f=$1
-if [ "$type" = pgsql ]; then
-  mapfile -t have < <(tables) || die "cannot list the tables of $db: the database was not changed"
-  mapfile -t keep < <(pg_restore -l -- "$f" | awk '$4 == "TABLE" && $5 != "DATA" { print $6 }') || die "pg_restore cannot read $f: the database was not changed"
-  {
-    for t in "\${have[@]}"; do
-      printf '%s\\n' "\${keep[@]}" | grep -qxF -- "$t" || printf 'DROP TABLE IF EXISTS "%s" CASCADE;\\n' "$t"
-    done
-    pg_restore --clean --if-exists --no-owner -f - -- "$f"
-  } | psql -X -q -v ON_ERROR_STOP=1 --single-transaction -o /dev/null     || die "the restore of $f into $db failed and was rolled back (one transaction): the database is as it was before the restore"
-else
-  mapfile -t have < <(tables) || die "cannot list the tables of $db: the database was not changed"
-  mapfile -t keep < <(sed -n 's/^CREATE TABLE \`\\([^\`]*\\)\`.*/\\1/p' -- "$f")
-  drops=""
-  for t in "\${have[@]}"; do
-    printf '%s\\n' "\${keep[@]}" | grep -qxF -- "$t" || drops+="DROP TABLE IF EXISTS \\\`$t\\\`;"$'\\n'
-  done
-  { printf 'SET foreign_key_checks = 0;\\n%s' "$drops"; cat -- "$f"; } | "$client" --no-defaults "\${my[@]}" --database="$db"     || die "the restore of $f into $db failed part-way (MySQL cannot undo table changes): the site's tables are partly restored; run the restore again by hand: mysql $db < $f"
-fi
-echo restored
-`;
-function kv(out) {
-  const r = {};
-  for (const l of out.split("\n")) {
-    const m = /^([a-z0-9]+)=(.*)$/.exec(l.trim());
-    if (m) r[m[1]] = m[2];
-  }
-  return r;
-}
-function backupDir(ctx) {
-  return ctx.settings.backupDir ?? `${ctx.layout.meta}/backups`;
-}
-function snapshotName(now, runId, dbtype, from, to) {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const clean = (s) => s.replace(/[^A-Za-z0-9.]/g, "").slice(0, 24) || "unknown";
-  return `moodle-db-${stamp}-${clean(runId)}-${clean(from)}-to-${clean(to)}.${isPg(dbtype) ? "pgdump" : "sql"}`;
-}
-function humanBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-async function databaseSize(ctx, c) {
-  const r = await ctx.sh.run(`measure the database ${c.dbname}`, SIZE, connArgs(c), { stdin: `${c.dbpass}
-`, secrets: [c.dbpass], timeoutMs: 3e5 });
-  return Number(kv(r.stdout).size ?? 0);
-}
-async function takeSnapshot(ctx, c, v) {
-  const dir = backupDir(ctx);
-  const name = snapshotName(ctx.now(), ctx.settings.run.runId, c.dbtype, v.from, v.to);
-  const started = Date.now();
-  const rec = await step(
-    ctx,
-    "database snapshot",
-    async () => {
-      const r = await ctx.sh.run(`snapshot the database ${c.dbname}`, DUMP, [...connArgs(c), dir, name], {
-        stdin: `${c.dbpass}
-`,
-        secrets: [c.dbpass],
-        nothrow: true,
-        timeoutMs: 6 * 36e5
-      });
-      if (r.code !== 0) throw new StepFailure(`database snapshot failed: ${lastLines(r.stderr || r.stdout)}`);
-      const o = kv(r.stdout);
-      const muc = await saveCacheConfig(ctx, `${dir}/${name}.muc`);
-      const record = {
-        ...muc ? { muc } : {},
-        file: `${dir}/${name}`,
-        sha256: o.sha256,
-        bytes: Number(o.bytes),
-        dbtype: c.dbtype,
-        dbname: c.dbname,
-        prefix: c.prefix,
-        fromVersion: v.from,
-        fromRelease: v.fromRelease,
-        toVersion: v.to,
-        toRelease: v.toRelease,
-        tree: ctx.state?.live ?? "",
-        runId: ctx.settings.run.runId,
-        at: ctx.now().toISOString(),
-        ms: Date.now() - started,
-        quiet: v.quiet
-      };
-      return record;
-    },
-    (r) => `${r.file} (${humanBytes(r.bytes)}, ${c.dbtype}) in ${(r.ms / 1e3).toFixed(1)} s; database ${v.from} before the upgrade to ${v.to}; the maintenance window grew by ${(r.ms / 1e3).toFixed(1)} s`
-  );
-  ctx.report.snapshot = { file: rec.file, bytes: rec.bytes, ms: rec.ms, sha256: rec.sha256, dbtype: rec.dbtype, fromVersion: rec.fromVersion, toVersion: rec.toVersion, windowGrowthMs: rec.ms };
-  if (ctx.state) {
-    const state = ctx.state;
-    state.snapshots = [...state.snapshots ?? [], rec];
-    await saveState(ctx, state);
-  }
-  await journal(ctx, "database-snapshot", { snapshot: rec });
-  const pruned = await ctx.sh.run("apply backup-keep", PRUNE, [dir, String(ctx.settings.backupKeep)], { nothrow: true });
-  const gone = pruned.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
-  if (pruned.code !== 0) ctx.log.warning(`could not remove old snapshots in ${dir}: ${lastLines(pruned.stderr)}`);
-  if (gone.length && ctx.state) {
-    ctx.state.snapshots = (ctx.state.snapshots ?? []).filter((s) => !gone.some((g) => s.file === `${dir}/${g}`));
-    await saveState(ctx, ctx.state);
-    await journal(ctx, "database-snapshot-removed", { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep });
-  }
-  return rec;
-}
-async function saveCacheConfig(ctx, file) {
-  try {
-    const text = await readCacheConfig(ctx, ctx.layout.tree(ctx.state.live));
-    if (!text) return void 0;
-    await ctx.sh.run(`keep the cache configuration in ${file}`, 'umask 077; cat > "$1.tmp"; mv -f -- "$1.tmp" "$1"', [file], { stdin: text });
-    return file;
-  } catch (e) {
-    ctx.log.warning(`the cache configuration (muc/config.php) was not kept with the snapshot: ${e.message}`);
-    return void 0;
-  }
-}
-async function restoreCacheConfig(ctx, dir, s) {
-  await step(ctx, "cache configuration", async () => {
-    let text;
-    if (s.muc) {
-      const r = await ctx.sh.run(`read ${s.muc}`, 'base64 -w0 < "$1"', [s.muc]);
-      text = Buffer.from(r.stdout.trim(), "base64");
-    }
-    return { aside: await putCacheConfig(ctx, dir, text), kept: Boolean(text) };
-  }, (r) => `${r.kept ? `muc/config.php as it was before the upgrade (${s.muc})` : "no cache configuration was kept with the snapshot: Moodle builds its default one (cache stores configured by hand must be set again)"}${r.aside ? `; the newer one is kept as ${r.aside}` : ""}`);
-}
-async function verifySnapshot(ctx, s) {
-  await step(ctx, "snapshot checksum", async () => {
-    const r = await ctx.sh.run(`verify the snapshot ${s.file}`, VERIFY, [s.file], { nothrow: true, timeoutMs: 36e5 });
-    if (r.code !== 0) throw new Refusal(`goback refused: ${lastLines(r.stderr)}; nothing was changed`);
-    if (kv(r.stdout).sha256 !== s.sha256) {
-      throw new Refusal(`goback refused: the snapshot ${s.file} is not the one recorded (sha256 ${kv(r.stdout).sha256}, state.json says ${s.sha256}); nothing was changed`);
-    }
-    return s.sha256;
-  }, (h) => `${s.file}: sha256 ${h.slice(0, 16)}\u2026 matches`);
-}
-async function restoreSnapshot(ctx, c, s) {
-  await step(ctx, "database restore", async () => {
-    const r = await ctx.sh.run(`restore ${s.file} into ${c.dbname}`, RESTORE, [...connArgs(c), s.file], {
-      stdin: `${c.dbpass}
-`,
-      secrets: [c.dbpass],
-      nothrow: true,
-      timeoutMs: 6 * 36e5
-    });
-    if (r.code !== 0) throw new StepFailure(`database restore failed: ${lastLines(r.stderr || r.stdout)}`);
-  }, () => `${s.file} restored into ${c.dbname} (${c.dbtype}): the database is at ${s.fromVersion} again`);
-}
-function snapshotFor(state, dbVersion) {
-  if (!dbVersion) return void 0;
-  return [...state.snapshots ?? []].reverse().find((s) => compareVersions(s.toVersion, dbVersion) === 0);
-}
-function lastLines(s) {
-  return s.trim().split("\n").slice(-5).join("\n");
-}
-
-// src/app/moodle-plan.ts
-var READ_VERSIONS = `for role in live work; do
-  d=$1; shift
-  echo "@@ $role"
-  ( cd -- "$d" && grep -r -s -H -E --include=version.php \\
-      --exclude-dir=.git --exclude-dir=tests --exclude-dir=fixtures --exclude-dir=vendor --exclude-dir=node_modules \\
-      '^[[:space:]]*[$](plugin|module)->(component|version)[[:space:]]*=|^[[:space:]]*[$]version[[:space:]]*=' . ) || true
-done
-`;
-function parseVersionLines(lines) {
-  const files = /* @__PURE__ */ new Map();
-  for (const line of lines) {
-    const m = /^\.\/(.+?\/)?version\.php:(.*)$/.exec(line);
-    if (!m) continue;
-    const dir = (m[1] ?? "").replace(/\/$/, "");
-    const f = files.get(dir) ?? {};
-    const text = m[2];
-    const comp = /\$(?:plugin|module)->component\s*=\s*(['"])([A-Za-z0-9_]+)\1/.exec(text);
-    const ver = /\$(?:plugin|module)->version\s*=\s*([0-9]+(?:\.[0-9]+)?)/.exec(text);
-    const core = /^\s*\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)/.exec(text);
-    if (comp) f.component = comp[2];
-    if (ver) f.version = ver[1];
-    if (core && (dir === "" || dir === "public")) f.core = core[1];
-    files.set(dir, f);
-  }
-  const out = /* @__PURE__ */ new Map();
-  for (const f of files.values()) {
-    if (f.core) out.set("core", f.core);
-    else if (f.component && f.version) out.set(f.component, f.version);
-  }
-  return out;
-}
-function diffComponents(before, after) {
-  const names = [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort((a, b) => a === "core" ? -1 : b === "core" ? 1 : a.localeCompare(b));
-  return names.filter((n) => before.get(n) !== after.get(n)).map((n) => ({ component: n, before: before.get(n), after: after.get(n) }));
-}
-async function readUpgradePlan(ctx, liveDir, workDir, maintenance, dry) {
-  const plan2 = await step(
-    ctx,
-    "upgrade plan",
-    async () => {
-      const r = await ctx.sh.run("read the version.php files of the live and work trees", READ_VERSIONS, [liveDir, workDir], { timeoutMs: 3e5 });
-      const [, live = "", work = ""] = r.stdout.split(/^@@ (?:live|work)$/m);
-      const components = diffComponents(parseVersionLines(live.split("\n")), parseVersionLines(work.split("\n")));
-      const p = { components, maintenance };
-      if (dry && ctx.settings.databaseBackup === "auto") {
-        const db = await readDbConfig(ctx, liveDir);
-        if (!cannotDump(db)) p.snapshotBytes = await databaseSize(ctx, db);
-      }
-      return p;
-    },
-    (p) => `${describeChanges(p.components)}; maintenance ${p.maintenance ? "needed" : "not needed"}`
-  );
-  ctx.report.upgradePlan = plan2;
-  return plan2;
-}
-function describeChanges(c) {
-  const changed = c.filter((x) => x.before && x.after).map((x) => `${x.component} ${x.before} -> ${x.after}`);
-  const added = c.filter((x) => !x.before).map((x) => `${x.component} ${x.after}`);
-  const removed = c.filter((x) => !x.after).map((x) => x.component);
-  const parts = [
-    changed.length ? `${changed.length} component${changed.length === 1 ? "" : "s"} change version: ${shortList(changed)}` : "no component changes version",
-    added.length ? `new: ${shortList(added)}` : "",
-    removed.length ? `removed: ${shortList(removed)}` : ""
-  ];
-  return parts.filter(Boolean).join("; ");
-}
-function shortList(items, max = 20) {
-  return items.length > max ? `${items.slice(0, max).join(", ")} and ${items.length - max} more` : items.join(", ");
-}
-function planSentences(ctx, p) {
-  return [
-    `upgrade plan: ${describeChanges(p.components)}`,
-    p.snapshotBytes !== void 0 ? `a database snapshot would be taken into ${backupDir(ctx)} before the switch (the site's tables take ${humanBytes(p.snapshotBytes)}), keeping the newest ${ctx.settings.backupKeep}` : ctx.settings.databaseBackup === "never" ? "no database snapshot (database-backup: never)" : "no database snapshot (this database type has none)"
-  ];
-}
-async function announceMaintenance(ctx, app, dir) {
-  const minutes = ctx.settings.maintenanceNotice;
-  await step(
-    ctx,
-    "maintenance notice",
-    async () => {
-      const r = await app.cli(ctx, dir, "maintenance.php", [`--enablelater=${minutes}`]);
-      if (r.code !== 0) throw new StepFailure(`maintenance.php --enablelater=${minutes} failed (exit code ${r.code}): ${r.out.split("\n").slice(-5).join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, minutes * 6e4));
-    },
-    () => `users were warned ${minutes} min ahead (maintenance.php --enablelater=${minutes})`
-  );
-}
-function restoreHint(ctx, dbVersion) {
-  const snap = ctx.state ? snapshotFor(ctx.state, dbVersion) : void 0;
-  if (snap) {
-    return `A snapshot of the database taken before the upgrade to ${snap.toVersion} exists (${snap.file}, database ${snap.fromVersion}): run goback with restore-database: true to restore it and go back (the site is in maintenance mode meanwhile; changes made since the upgrade are lost)`;
-  }
-  return "No snapshot of the database before this upgrade is recorded (database-backup takes one before each upgrade): restore the database from your own backup taken before the upgrade, then run goback with allow-downgrade: true";
-}
-
-// src/app/moodle.ts
-function parseVersionPhp(text) {
-  const str = (name) => new RegExp(`\\$${name}\\s*=\\s*(['"])([^'"]*)\\1`).exec(text)?.[2];
-  const version = /\$version\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*;/.exec(text)?.[1];
-  const release = str("release");
-  if (!version || !release) return void 0;
-  const m = /\$maturity\s*=\s*([A-Z_]+|[0-9]+)\s*;/.exec(text)?.[1];
-  const maturity = m === void 0 ? void 0 : MATURITY[m] ?? (/^[0-9]+$/.test(m) ? Number(m) : void 0);
-  return { release, version, branch: str("branch"), ...maturity === void 0 ? {} : { maturity } };
-}
-var MATURITY = { MATURITY_ALPHA: 50, MATURITY_BETA: 100, MATURITY_RC: 150, MATURITY_STABLE: 200 };
-function describeVersion(v) {
-  return v ? `${v.release} (${v.version})` : "unknown";
-}
-function compareVersions(a, b) {
-  const [ai, af = ""] = a.trim().split(".");
-  const [bi, bf = ""] = b.trim().split(".");
-  const n = BigInt(ai || "0") - BigInt(bi || "0");
-  if (n !== 0n) return n < 0n ? -1 : 1;
-  const fa = af.padEnd(8, "0");
-  const fb = bf.padEnd(8, "0");
-  return fa === fb ? 0 : fa < fb ? -1 : 1;
-}
-function decideMaintenance(setting, pending, required) {
-  if (setting === "always") return true;
-  if (setting === "never") return false;
-  return pending && required !== false;
-}
-function lineWise(each2) {
-  let rest = "";
-  return (chunk) => {
-    const lines = (rest + chunk.toString("utf8")).split("\n");
-    rest = lines.pop() ?? "";
-    for (const l of lines) if (l.trim()) each2(l.trimEnd());
-  };
-}
-var MoodleApp = class {
-  constructor(sh, layout) {
-    this.sh = sh;
-    this.layout = layout;
-  }
-  sh;
-  layout;
-  name = "moodle";
-  keep = ["config.php"];
-  async version(tree) {
-    return this.versionAt(this.layout.tree(tree.id));
-  }
-  async versionAt(dir) {
-    const r = await this.sh.run(
-      `read the Moodle version in ${dir}`,
-      `d=$1
-if [ -f "$d/public/version.php" ]; then echo public=1; head -c 65536 "$d/public/version.php"; elif [ -f "$d/version.php" ]; then echo public=0; head -c 65536 "$d/version.php"; fi`,
-      [dir]
-    );
-    const v = parseVersionPhp(r.stdout);
-    if (v) v.publicRoot = r.stdout.startsWith("public=1");
-    return v;
-  }
-  /** The live tree (the one the CLI must use while it matches the database). */
-  liveDir(ctx) {
-    if (!ctx.state) throw new StepFailure("no delivery state: run mode init first");
-    return this.layout.tree(ctx.state.live);
-  }
-  /**
-   * PHP as the web user may run it: the absolute path the sudo preflight resolved (`command -v` as the SSH user), which
-   * is the path a sudoers rule names. Unset when the web user is the SSH user (then the `php` input as given).
-   */
-  php;
-  /**
-   * Runs `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` with PHP, as the web user. The
-   * script's path is chosen first, as the code owner (who can read the trees); then the SSH user runs exactly
-   * `sudo -n -u WEB PHP SCRIPT ARGS...` (the argv a php-only sudoers rule allows; nothing runs as the web user through
-   * a shell), in its own process group like every command, from the tree's root when the SSH user may enter it, else
-   * from `/` (Moodle's scripts find config.php from `__DIR__`, not from the working directory). Never throws for the
-   * script's own exit code; throws when sudo refuses.
-   */
-  async cli(ctx, dir, script, args, timeoutMs = 6e5, stream) {
-    const what = `moodle ${script}${args.length ? ` ${args.join(" ")}` : ""} as ${ctx.settings.webUser}`;
-    const found = await ctx.sh.run(
-      `find admin/cli/${script} in ${dir}`,
-      `d=$1; s=$2
-if [ -f "$d/public/version.php" ]; then f="$d/public/admin/cli/$s"; else f="$d/admin/cli/$s"; fi
-if [ -f "$f" ]; then printf 'cli=%s
-' "$f"; else echo "no $f" >&2; fi`,
-      [dir, script]
-    );
-    const file = /^cli=(.*)$/m.exec(found.stdout)?.[1];
-    if (!file) return { code: 127, out: found.stderr.trim(), stdout: "" };
-    return this.runPhp(ctx, dir, what, [file, ...args], timeoutMs, stream);
-  }
-  /**
-   * Runs PHP with `argv` as the web user (`sudo -n -u WEB PHP ARGV...`), from `dir` when the SSH user may enter it.
-   * Never throws for PHP's own exit code; throws when sudo refuses.
-   */
-  async runPhp(ctx, dir, what, argv, timeoutMs, stream) {
-    const { webUser } = ctx.settings;
-    const user = webUser === ctx.target.user ? void 0 : webUser;
-    const php = this.php ?? ctx.settings.php;
-    const r = await ctx.sh.runAs(
-      void 0,
-      what,
-      `d=$1; php=$2; u=$3; shift 3
-cd -- "$d" 2>/dev/null || cd /
-if [ -n "$u" ]; then set -- sudo -n -u "$u" -- "$php" "$@"; else set -- "$php" "$@"; fi
-rc=0; "$@" || rc=$?
-exit "$rc"`,
-      [dir, php, user ?? "", ...argv],
-      { nothrow: true, timeoutMs, ...stream ? { onStdout: lineWise(stream), keepBytes: 1024 * 1024 } : {} }
-    );
-    const out = `${r.stdout}${r.stderr ? `${r.stdout && !r.stdout.endsWith("\n") ? "\n" : ""}${r.stderr}` : ""}`.trim();
-    if (user && r.code === 1 && /^sudo: /m.test(r.stderr) && !r.stdout) {
-      throw new StepFailure(
-        `cannot run Moodle's CLI as ${webUser}: ${r.stderr.trim().split("\n")[0]}. Allow the login user ${ctx.target.user} to run PHP as ${webUser} without a password (sudoers: ${sudoersLine(ctx.target.user, [webUser], php)}), or set web-user`
-      );
-    }
-    return { code: r.code, out, stdout: r.stdout };
-  }
-  /**
-   * Whether the site is in maintenance mode by its admin's choice: CLI maintenance (`climaintenance.html` in moodledata,
-   * which only the web user may read: PHP reads config.php as Moodle's own bootstrap does and stops right after it) and
-   * the web setting `maintenance_enabled` (`cfg.php`).
-   */
-  async readMaintenance(ctx, dir) {
-    const cli = await this.cliMaintenanceFile(ctx, dir, "read");
-    const w = await this.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled"], 12e4);
-    if (w.code !== 0 && w.code !== 3) {
-      throw new StepFailure(`cannot tell whether the site is in maintenance mode: cfg.php --name=maintenance_enabled failed (exit code ${w.code})${w.out ? `: ${tail(w.out)}` : ""}`);
-    }
-    return { cli, web: w.code === 0 && w.stdout.trim() === "1" };
-  }
-  /** Whether `climaintenance.html` is in moodledata; `end` removes it first (`maintenance.php --disable` less the web setting). */
-  async cliMaintenanceFile(ctx, dir, action) {
-    const f = await this.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ["-r", CLI_MAINTENANCE, "--", `${dir}/config.php`, action], 12e4);
-    const on = /^climaintenance=([01])$/m.exec(f.stdout)?.[1];
-    if (f.code !== 0 || on === void 0) {
-      throw new StepFailure(`cannot tell whether the site is in CLI maintenance mode: PHP could not read ${dir}/config.php and moodledata as ${ctx.settings.webUser} (exit code ${f.code})${f.out ? `: ${tail(f.out)}` : ""}`);
-    }
-    return on === "1";
-  }
-  /** Whether cron is enabled: the setting cron_enabled as cron.php reads it (unset or 0: disabled). */
-  async cronEnabled(ctx, dir) {
-    const r = await this.cli(ctx, dir, "cfg.php", ["--name=cron_enabled"], 12e4);
-    if (r.code !== 0 && r.code !== 3) {
-      throw new StepFailure(`cannot tell whether cron is enabled: cfg.php --name=cron_enabled failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
-    }
-    return r.code === 0 && !["", "0"].includes(r.stdout.trim());
-  }
-  /** Runs a CLI script that must succeed, as a named step. */
-  async must(ctx, name, dir, script, args, timeoutMs) {
-    return step(
-      ctx,
-      name,
-      async () => {
-        const r = await this.cli(ctx, dir, script, args, timeoutMs);
-        if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
-        return r.stdout;
-      },
-      (out) => lastLine(out) || "done"
-    );
-  }
-  /** Whether a CLI script's `--help` mentions an option (older Moodle lacks some). */
-  async supports(ctx, dir, script, option) {
-    const r = await this.cli(ctx, dir, script, ["--help"], 6e4);
-    return r.code === 0 && r.out.includes(option);
-  }
-  /** The version recorded in the database (`cfg.php --name=version`), read through the live tree. */
-  async databaseVersion(ctx) {
-    const r = await this.cli(ctx, this.liveDir(ctx), "cfg.php", ["--name=version"], 12e4);
-    const v = r.out.split("\n").map((l) => l.trim()).find((l) => /^[0-9]+(\.[0-9]+)?$/.test(l));
-    return r.code === 0 ? v : void 0;
-  }
-  async checkGoback(ctx, safe) {
-    const safeV = await this.version(safe);
-    if (!safeV || ctx.settings.allowDowngrade) return;
-    let against = await this.databaseVersion(ctx);
-    let what = "the database";
-    if (!against) {
-      against = ctx.state ? (await this.version(ctx.state.trees[ctx.state.live]))?.version : void 0;
-      what = "the live tree's code (the database's version could not be read with admin/cli/cfg.php)";
-    }
-    if (against && compareVersions(safeV.version, against) < 0) {
-      throw new Refusal(
-        `goback refused: the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}, older than ${what} (${against}); Moodle refuses to run older code on a newer database. ${restoreHint(ctx, against)}`
-      );
-    }
-  }
-  /** Versions, layout move, and whether an upgrade is pending (read-only, except carrying config.php when not dry). */
-  async inspect(ctx, work, live, dry) {
-    const workDir = this.layout.tree(work.id);
-    const liveDir = this.layout.tree(live.id);
-    const [from, to] = [await this.versionAt(liveDir), await this.versionAt(workDir)];
-    await step(ctx, "moodle versions", async () => void 0, () => `live trees/${live.id}: ${describeVersion(from)}${from?.branch ? ` branch ${from.branch}` : ""}; work trees/${work.id}: ${describeVersion(to)}${to?.branch ? ` branch ${to.branch}` : ""}`);
-    if (!to) throw new StepFailure(`the work tree trees/${work.id} holds no readable Moodle version.php: it would not serve Moodle`);
-    this.checkLayoutMove(ctx, from, to);
-    if (!dry) await syncKeep(ctx, liveDir, workDir);
-    const { pending, required } = await step(
-      ctx,
-      "upgrade check",
-      async () => {
-        const r = await this.cli(ctx, workDir, "upgrade.php", ["--is-pending"], 3e5);
-        if (r.code !== 0 && r.code !== 2) {
-          throw new StepFailure(`cannot tell whether the work tree needs a database upgrade: upgrade.php --is-pending failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}; nothing was switched`);
-        }
-        if (r.code === 0) return { pending: false, required: void 0 };
-        if (!ctx.settings.upgrade) return { pending: true, required: void 0 };
-        if (!await this.supports(ctx, workDir, "upgrade.php", "--is-maintenance-required")) return { pending: true, required: void 0 };
-        const m = await this.cli(ctx, workDir, "upgrade.php", ["--is-maintenance-required"], 3e5);
-        if (m.code !== 2 && m.code !== 3) {
-          throw new StepFailure(`upgrade.php --is-maintenance-required failed (exit code ${m.code})${m.out ? `: ${tail(m.out)}` : ""}; nothing was switched`);
-        }
-        return { pending: true, required: m.code === 2 };
-      },
-      (r) => r.pending ? `database upgrade pending (${describeVersion(from)} -> ${describeVersion(to)}); maintenance ${r.required === void 0 ? "assumed required (upgrade.php cannot tell)" : r.required ? "required" : "not required"}` : "no database upgrade pending: code-only switch"
-    );
-    if (pending && ctx.settings.upgrade && to.maturity !== void 0 && to.maturity < MATURITY.MATURITY_STABLE) {
-      const level = Object.keys(MATURITY).find((k) => MATURITY[k] === to.maturity) ?? `maturity ${to.maturity}`;
-      throw new Refusal(
-        `the work tree's code (${describeVersion(to)}) is ${level}, not a stable release: Moodle's upgrade.php refuses to upgrade to it (without --allow-unstable), which would leave the new code live on the old database. Nothing was switched: deliver a stable release`
-      );
-    }
-    if (pending && !ctx.settings.upgrade) {
-      throw new Refusal(
-        `the work tree's code (${describeVersion(to)}) needs a database upgrade and upgrade is false: switching would serve it on the old database (Moodle then answers every page with its upgrade screen). Nothing was switched: run backtoprod with upgrade: true, or deliver code that needs no upgrade`
-      );
-    }
-    return { from, to, pending, required, liveDir };
-  }
-  async planSwitch(ctx, work, live) {
-    const { pending, required, liveDir } = await this.inspect(ctx, work, live, true);
-    const m = decideMaintenance(ctx.settings.maintenance, pending, required);
-    if (!pending) return [`no database upgrade pending: switch, then purge_caches.php${m ? ", in maintenance mode (maintenance: always)" : ""}`];
-    const upgrade = await readUpgradePlan(ctx, liveDir, this.layout.tree(work.id), m, true);
-    return [
-      `a database upgrade is pending: ${ctx.settings.beforeUpgrade ? "run before-upgrade, " : ""}cron held, fresh path and kept files, ${m && ctx.settings.maintenanceNotice ? `announce maintenance to users ${ctx.settings.maintenanceNotice} min ahead (maintenance.php --enablelater=${ctx.settings.maintenanceNotice}) and wait, ` : ""}${m ? "maintenance mode on, " : "no maintenance mode, "}${upgrade.snapshotBytes !== void 0 ? "database snapshot, " : ""}switch, upgrade.php --non-interactive${pending && required === false && ctx.settings.maintenance !== "always" ? " --maintenance=false" : ""}, purge_caches.php, ${m ? "maintenance mode off, " : ""}cron on (maintenance and cron as the admin had them: a site already in maintenance stays so, cron the admin disabled stays off)`,
-      ...planSentences(ctx, upgrade)
-    ];
-  }
-  async beforeSwitch(ctx, work, live) {
-    const { from, to, pending, required, liveDir } = await this.inspect(ctx, work, live, false);
-    const plan2 = { upgrade: false, maintenance: false, notes: [], outageless: false, cronHeld: false, beforeUpgrade: false, from, to };
-    plan2.upgrade = pending;
-    plan2.outageless = pending && required === false && ctx.settings.maintenance !== "always";
-    const maintenance = decideMaintenance(ctx.settings.maintenance, pending, required);
-    if (maintenance || ctx.settings.healthUrl) {
-      const m = await step(
-        ctx,
-        "maintenance state",
-        () => this.readMaintenance(ctx, liveDir),
-        (m2) => m2.cli ? "in CLI maintenance mode (set by the admin): it stays on" : m2.web ? "in maintenance mode set on the web (maintenance_enabled, by the admin): it stays on" : "not in maintenance mode"
-      );
-      plan2.adminMaintenance = m.cli ? "cli" : m.web ? "web" : void 0;
-      if (plan2.adminMaintenance) {
-        ctx.maintenanceKept = `the site's admin keeps it in ${plan2.adminMaintenance === "cli" ? "CLI maintenance mode" : "maintenance mode (maintenance_enabled)"}, which this delivery leaves on`;
-      }
-    }
-    if (pending && await this.supports(ctx, liveDir, "cron.php", "--disable-wait")) {
-      plan2.adminCronOff = !await step(ctx, "cron state", () => this.cronEnabled(ctx, liveDir), (on) => on ? "cron enabled" : "cron disabled (by the admin): it stays disabled");
-    }
-    const workDir = this.layout.tree(work.id);
-    const upgrade = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : void 0;
-    const db = pending && ctx.settings.databaseBackup === "auto" ? await readDbConfig(ctx, workDir) : void 0;
-    const noDump = db && cannotDump(db);
-    if (noDump) {
-      skipped(ctx, "database snapshot", `no snapshot: ${noDump}; use before-upgrade for your own backup`);
-      plan2.notes.push(`no database snapshot was taken (${noDump}): goback cannot restore the database`);
-    }
-    plan2.window = maintenance && plan2.adminMaintenance !== "cli";
-    plan2.prepared = { pending, maintenance, liveDir, db: db && !noDump ? db : void 0, upgrade };
-    try {
-      if (pending && ctx.settings.beforeUpgrade) {
-        await runHook(ctx, "before-upgrade", ctx.settings.beforeUpgrade);
-        plan2.beforeUpgrade = true;
-      }
-      if (pending) {
-        if (plan2.adminCronOff !== void 0) {
-          plan2.cronHeld = !plan2.adminCronOff;
-          await this.must(ctx, "cron hold", liveDir, "cron.php", ["--disable-wait"], 9e5);
-        } else {
-          skipped(ctx, "cron hold", "cron.php of the live tree has no --disable-wait (Moodle before 4.2)");
-          plan2.notes.push("cron was not held during the upgrade: this Moodle cannot disable it from the CLI");
-        }
-      }
-    } catch (e) {
-      await this.cancelSwitch(ctx, plan2);
-      throw e;
-    }
-    return plan2;
-  }
-  /**
-   * The maintenance window opens: the notice and its wait, maintenance on, the database snapshot (nothing writes while
-   * it is taken). Only the switch, the upgrade and the purge follow before maintenance goes off.
-   */
-  async enterWindow(ctx, sp) {
-    const plan2 = sp;
-    const prep = plan2.prepared;
-    if (!prep) throw new StepFailure("internal: enterWindow without beforeSwitch");
-    const { pending, maintenance, liveDir, db, upgrade } = prep;
-    if (maintenance && plan2.adminMaintenance === "cli") {
-      skipped(ctx, "maintenance on", "the site is already in CLI maintenance mode, set by its admin: it stays on after the delivery");
-    } else if (maintenance) {
-      if (pending && ctx.settings.maintenanceNotice > 0) await announceMaintenance(ctx, this, liveDir);
-      await this.must(ctx, "maintenance on", liveDir, "maintenance.php", ["--enable"]);
-      plan2.maintenance = true;
-    } else {
-      skipped(ctx, "maintenance on", ctx.settings.maintenance === "never" ? "maintenance: never" : pending ? "the upgrade does not require maintenance mode" : "no upgrade: code-only switch");
-    }
-    const { from, to } = plan2;
-    if (db && from && to) {
-      plan2.snapshot = await takeSnapshot(ctx, db, { from: from.version, fromRelease: from.release, to: to.version, toRelease: to.release, quiet: plan2.maintenance && plan2.cronHeld });
-      if (upgrade) upgrade.snapshotBytes = plan2.snapshot.bytes;
-    }
-  }
-  /** Refuses a move between the pre-5.1 layout and 5.1's `public/` web root that the web server is not ready for. */
-  checkLayoutMove(ctx, from, to) {
-    if (!from) return;
-    if (!from.publicRoot && to.publicRoot && !ctx.settings.confirmPublicRoot) {
-      throw new Refusal(
-        `this delivery moves the site to Moodle 5.1's layout (web root ${this.layout.live}/public, code ${describeVersion(to)}): a web server whose document root is ${this.layout.live} would then serve the code tree itself. Point the web server's root at ${this.layout.live}/public (nginx: root ${this.layout.live}/public;), then run again with confirm-public-root: true. Nothing was switched`
-      );
-    }
-    if (from.publicRoot && !to.publicRoot) {
-      throw new Refusal(
-        `this delivery moves the site from Moodle 5.1's public/ layout back to the older layout (code ${describeVersion(to)}): the web server serves ${this.layout.live}/public, which the work tree lacks. Nothing was switched`
-      );
-    }
-  }
-  /**
-   * Ends the maintenance mode this delivery turned on. A site its admin had in web maintenance (`maintenance_enabled`,
-   * which `maintenance.php --enable` clears) gets that setting back first, then the CLI maintenance file goes: visitors
-   * never see the site open in between.
-   */
-  async maintenanceOff(ctx, p, dir) {
-    if (p.adminMaintenance === "web") {
-      await step(
-        ctx,
-        "maintenance off",
-        async () => {
-          const r = await this.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled", "--set=1"], 12e4);
-          if (r.code !== 0) throw new StepFailure(`cfg.php --name=maintenance_enabled --set=1 failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
-          await this.cliMaintenanceFile(ctx, dir, "end");
-        },
-        () => "CLI maintenance off; the admin's maintenance mode (maintenance_enabled) stays on"
-      );
-    } else {
-      await this.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]);
-    }
-    p.maintenance = false;
-  }
-  async cancelSwitch(ctx, plan2) {
-    const p = plan2;
-    const dir = this.liveDir(ctx);
-    if (p.maintenance) {
-      await this.maintenanceOff(ctx, p, dir).catch((e) => ctx.log.warning(`could not turn maintenance mode off: ${e.message}`));
-    }
-    if (p.cronHeld) {
-      await this.must(ctx, "cron on", dir, "cron.php", ["--enable"]).then(
-        () => p.cronHeld = false,
-        (e) => ctx.log.warning(`could not turn cron back on: ${e.message}`)
-      );
-    }
-  }
-  async afterSwitch(ctx, plan2, nodes) {
-    const p = plan2;
-    const dir = this.liveDir(ctx);
-    if (p.upgrade) {
-      p.databaseChanged = true;
-      const args = ["--non-interactive", ...p.outageless ? ["--maintenance=false"] : []];
-      let failure;
-      await step(
-        ctx,
-        "upgrade",
-        async () => {
-          const r = await this.cli(ctx, dir, "upgrade.php", args, 4 * 36e5, (line) => ctx.log.info(`${ctx.target.label}: upgrade: ${line}`)).catch((e) => ({ code: -1, out: e.message, stdout: "" }));
-          ctx.report.upgradeOutput = r.out;
-          if (r.code !== 0) {
-            failure = `upgrade.php --non-interactive failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`;
-            throw new StepFailure(failure);
-          }
-          return r.out;
-        },
-        () => `${describeVersion(p.from)} -> ${describeVersion(p.to)}${p.outageless ? " (no maintenance needed: --maintenance=false)" : ""}`
-      ).catch(() => void 0);
-      if (failure) {
-        p.failedInMaintenance = p.maintenance;
-        if (!p.maintenance && p.adminMaintenance !== "cli" && ctx.settings.maintenance !== "never") {
-          await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
-            () => p.maintenance = true,
-            (e) => ctx.log.warning(`could not turn maintenance mode on after the failed upgrade: ${e.message}`)
-          );
-        }
-        const restore = this.restoreAfterFailedUpgrade(ctx, p, dir);
-        throw new UnsafeToGoBack(
-          `${failure}. The database may be half-upgraded: the site ${p.maintenance || p.adminMaintenance === "cli" ? "stays in maintenance mode" : `is NOT in maintenance mode (${ctx.settings.maintenance === "never" ? "maintenance: never" : "it could not be turned on"})`} and will not go back by itself`,
-          restore
-        );
-      }
-    }
-    let purgeError;
-    await this.must(ctx, "purge caches", dir, "purge_caches.php", []).catch((e) => purgeError = e);
-    if (nodes) await nodes().catch((e) => purgeError = purgeError ? new Error(`${purgeError.message}; ${e.message}`) : e);
-    const problems = [];
-    if (p.maintenance) await this.maintenanceOff(ctx, p, dir).catch((e) => problems.push(e.message));
-    if (p.cronHeld) {
-      await this.must(ctx, "cron on", dir, "cron.php", ["--enable"]).then(
-        () => p.cronHeld = false,
-        (e) => problems.push(e.message)
-      );
-    }
-    if (purgeError) problems.unshift(purgeError.message);
-    if (!problems.length) return;
-    const why = problems.join("; ");
-    if (!p.upgrade) throw new StepFailure(why);
-    const cmd = (s, a) => this.command(ctx, dir, s, a, p.to?.publicRoot);
-    throw new UnsafeToGoBack(
-      `${why}. The database upgrade to ${describeVersion(p.to)} succeeded, so the site does not go back to the older code`,
-      [
-        purgeError ? `purge Moodle's caches: ${cmd("purge_caches.php", "")}` : "",
-        p.maintenance ? `turn maintenance mode off: ${cmd("maintenance.php", "--disable")}` : "",
-        p.cronHeld ? `turn cron back on: ${cmd("cron.php", "--enable")}` : ""
-      ].filter(Boolean).join("; then ")
-    );
-  }
-  async holdAfterFailure(ctx, plan2, why) {
-    const p = plan2;
-    const dir = this.liveDir(ctx);
-    let held = "";
-    if (p.adminMaintenance === "cli") held = "The site stays in the maintenance mode its admin had set. ";
-    else if (ctx.settings.maintenance !== "never") {
-      await this.must(ctx, "maintenance on", dir, "maintenance.php", ["--enable"]).then(
-        () => {
-          p.maintenance = true;
-          held = "The site was put back into maintenance mode. ";
-        },
-        (e) => held = `Maintenance mode could not be turned back on (${e.message}). `
-      );
-    }
-    return `${held}${why} after the database was upgraded to ${describeVersion(p.to)}: the older code in the safe tree cannot serve it, so nothing went back. Fix the cause on trees/${ctx.state?.live} (or restore the database from the backup taken before the upgrade${p.beforeUpgrade ? " by before-upgrade" : ""} and run goback), then turn maintenance mode off: ${this.command(ctx, dir, "maintenance.php", "--disable", p.to?.publicRoot)}`;
-  }
-  async afterGoback(ctx) {
-    await this.must(ctx, "purge caches", this.liveDir(ctx), "purge_caches.php", []).catch(
-      (e) => ctx.log.warning(`purging caches after going back failed: ${e.message}; run purge_caches.php by hand`)
-    );
-  }
-  /** What an operator types to run a CLI script as the web user. */
-  command(ctx, dir, script, args, publicRoot = false) {
-    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
-  }
-  restoreAfterFailedUpgrade(ctx, p, dir) {
-    const safe = ctx.state ? `trees/${ctx.state.safe}` : "the safe tree";
-    const safeDir = ctx.state ? this.layout.tree(ctx.state.safe) : dir;
-    const off = (d, pub) => [
-      p.adminMaintenance === "cli" ? "" : this.command(ctx, d, "maintenance.php", "--disable", pub),
-      p.adminMaintenance === "web" ? this.command(ctx, d, "cfg.php", "--name=maintenance_enabled --set=1", pub) : "",
-      p.cronHeld ? this.command(ctx, d, "cron.php", "--enable", pub) : ""
-    ].filter(Boolean).join(" and ") || "leave maintenance mode on, as the admin had it";
-    return [
-      `Either fix the cause and finish the upgrade: ${this.command(ctx, dir, "upgrade.php", "--non-interactive", p.to?.publicRoot)}, then ${off(dir, p.to?.publicRoot)}.`,
-      `Or restore the database and moodledata from the backup taken before the upgrade${p.beforeUpgrade ? ` (before-upgrade: ${ctx.settings.beforeUpgrade})` : ""}, run mode goback (live back to ${safe}, ${describeVersion(p.from)}), then ${off(safeDir, p.from?.publicRoot)}.`
-    ].join(" ");
-  }
-};
-var CLI_MAINTENANCE = `define("CLI_SCRIPT", true); define("ABORT_AFTER_CONFIG", true); $CFG = new stdClass(); require $argv[1];
-$f = $CFG->dataroot . "/climaintenance.html"; if (($argv[2] ?? "") === "end" && file_exists($f)) { unlink($f); }
-echo "climaintenance=", file_exists($f) ? 1 : 0, "\\n";`;
-function tail(out) {
-  return out.trim().split("\n").slice(-15).join("\n");
-}
-function lastLine(out) {
-  return out.trim().split("\n").pop()?.slice(0, 200) ?? "";
-}
-
-// src/steps/health.ts
-import http from "node:http";
-import { isIP } from "node:net";
-import tls from "node:tls";
-var PROBE2 = `url=$1; php=$2; body=$(mktemp); trap 'rm -f "$body"' EXIT
-if command -v curl >/dev/null 2>&1; then
-  tool=curl; code=$(curl -s -k -o "$body" -w '%{http_code}' --max-time 10 "$url" || true)
-elif command -v "$php" >/dev/null 2>&1; then
-  tool=php; code=$("$php" -r '$c = stream_context_create(["http" => ["ignore_errors" => true, "timeout" => 10, "follow_location" => 0], "ssl" => ["verify_peer" => false, "verify_peer_name" => false]]);
-$b = @file_get_contents($argv[1], false, $c); file_put_contents($argv[2], (string)$b);
-$s = 0; foreach (($http_response_header ?? []) as $h) { if (preg_match("#^HTTP/\\S+ (\\d{3})#", $h, $m)) { $s = (int)$m[1]; } } echo $s;' "$url" "$body" || echo 0)
-elif command -v wget >/dev/null 2>&1; then
-  tool=wget; code=$(wget -q -S -O "$body" --timeout=10 --max-redirect=0 --no-check-certificate "$url" 2>&1 | sed -n 's#^ *HTTP/[^ ]* \\([0-9][0-9][0-9]\\).*#\\1#p' | tail -1)
-else echo "code=none"; exit 0; fi
-echo "tool=$tool"
-echo "code=\${code:-0}"
-echo "body=$(head -c 262144 "$body" | base64 -w0)"`;
-var MAX_BODY = 256 * 1024;
-var ATTEMPT_MS = 1e4;
-function getOverStream(url, stream, timeoutMs = ATTEMPT_MS) {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (a) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      stream.destroy();
-      resolve(a);
-    };
-    const socket = url.protocol === "https:" ? tls.connect({ socket: stream, servername: isIP(url.hostname.replace(/^\[|\]$/g, "")) ? void 0 : url.hostname, rejectUnauthorized: false }) : stream;
-    const req = http.request({
-      method: "GET",
-      path: `${url.pathname}${url.search}`,
-      headers: { Host: url.host, "User-Agent": "delivery-health-check", Accept: "*/*", Connection: "close" },
-      createConnection: () => socket
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      finish({ status: 0, body: "", error: `no answer within ${timeoutMs / 1e3} s` });
-    }, timeoutMs);
-    req.on("error", (e) => finish({ status: 0, body: "", error: e.message }));
-    req.on("response", (res) => {
-      const chunks = [];
-      let size = 0;
-      res.on("data", (d) => {
-        if (size < MAX_BODY) chunks.push(d);
-        size += d.length;
-      });
-      const end = () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8").slice(0, MAX_BODY) });
-      res.on("end", end);
-      res.on("close", end);
-      res.on("error", end);
-    });
-    req.end();
-  });
-}
-async function healthCheck(ctx, opts = {}) {
-  const url = ctx.settings.healthUrl;
-  const { status: status2, text } = ctx.settings.healthExpect;
-  const expect = `${status2}${text ? ` ${text}` : ""}`;
-  if (ctx.maintenanceKept) {
-    skipped(ctx, "health", `not checked: ${ctx.maintenanceKept}`);
-    return void 0;
-  }
-  const attempts = opts.attempts ?? 5;
-  const interval = opts.intervalMs ?? 3e3;
-  const started = Date.now();
-  const report = { url, expect, ok: false, status: 0, attempts: 0, ms: 0 };
-  ctx.report.health = report;
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  const port = Number(u.port) || (u.protocol === "https:" ? 443 : 80);
-  let forwarding = true;
-  const once = async () => {
-    if (forwarding) {
-      try {
-        const stream = await ctx.sh.forward(host, port);
-        report.via = "ssh-forward";
-        return await getOverStream(u, stream);
-      } catch (e) {
-        const err = e;
-        if (!err.prohibited) return { status: 0, body: "", error: `the server could not connect to ${host}:${port}: ${err.message}` };
-        forwarding = false;
-        ctx.log.info(`${ctx.target.label}: the server refuses SSH forwarding (${err.message}); probing health-url with a client on the server`);
-      }
-    }
-    const r = await ctx.sh.runAs(void 0, "probe health-url", PROBE2, [url, ctx.settings.php], { timeoutMs: 3e4 });
-    const code = /code=(\S+)/.exec(r.stdout)?.[1] ?? "0";
-    if (code === "none") throw new StepFailure("the server refuses SSH forwarding and has none of curl, wget or php to probe health-url with");
-    report.via = `server-${/tool=(\S+)/.exec(r.stdout)?.[1] ?? "client"}`;
-    return { status: Number(code) || 0, body: Buffer.from(/body=(\S*)/.exec(r.stdout)?.[1] ?? "", "base64").toString("utf8") };
-  };
-  return step(
-    ctx,
-    "health",
-    async () => {
-      for (let i = 0; i < attempts; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, interval));
-        report.attempts = i + 1;
-        const a = await once();
-        report.status = a.status;
-        const textOk = !text || a.body.includes(text);
-        if (a.status === status2 && textOk) {
-          report.ok = true;
-          report.ms = Date.now() - started;
-          report.detail = `HTTP ${a.status}`;
-          return report;
-        }
-        report.detail = a.status === 0 ? `no answer (${a.error ?? "unknown error"})` : `HTTP ${a.status}${a.status === status2 && !textOk ? `, body lacks ${JSON.stringify(text)}` : ""}`;
-      }
-      report.ms = Date.now() - started;
-      throw new StepFailure(`health check failed: ${url} answered ${report.detail} after ${report.attempts} attempt(s), expected ${expect}`);
-    },
-    (r) => `${r.url}: ${r.detail} (${r.attempts} attempt(s), via ${r.via})`
-  );
-}
-
-// src/app/moodle-restore.ts
-async function prepareRestore(ctx, state, safe) {
-  if (!(ctx.app instanceof MoodleApp)) throw new Refusal("restore-database: true restores a Moodle database: this site is not Moodle (app). Nothing was changed");
-  const app = ctx.app;
-  const safeV = await app.version(safe);
-  const dbVersion = await app.databaseVersion(ctx);
-  if (!safeV) throw new Refusal(`goback refused: the safe tree trees/${safe.id} holds no readable Moodle version.php. Nothing was changed`);
-  if (!dbVersion) {
-    throw new Refusal("goback refused: the database version could not be read (admin/cli/cfg.php --name=version through the live tree), so no snapshot can be matched to it. Nothing was changed");
-  }
-  if (compareVersions(safeV.version, dbVersion) >= 0) {
-    skipped(ctx, "database restore", `not needed: the safe tree's code (${describeVersion(safeV)}) serves the database (${dbVersion}) as it is`);
-    return void 0;
-  }
-  const snap = snapshotFor(state, dbVersion);
-  if (!snap) {
-    const known = (state.snapshots ?? []).map((s) => `${s.file} (${s.fromVersion} -> ${s.toVersion})`);
-    throw new Refusal(
-      `goback refused: no snapshot taken before the upgrade to ${dbVersion} (the database's version) is recorded${known.length ? `; state.json records ${known.join(", ")}` : ""}. Restore the database from your own backup, then run goback with allow-downgrade: true. Nothing was changed`
-    );
-  }
-  if (compareVersions(snap.fromVersion, safeV.version) !== 0) {
-    throw new Refusal(
-      `goback refused: the snapshot ${snap.file} holds the database at ${snap.fromVersion}, but the safe tree trees/${safe.id} holds Moodle ${describeVersion(safeV)}: that code cannot serve that database. Nothing was changed`
-    );
-  }
-  await verifySnapshot(ctx, snap);
-  const db = await step(ctx, "restore check", async () => {
-    const c = await readDbConfig(ctx, ctx.layout.tree(safe.id));
-    if (c.dbtype !== snap.dbtype || c.dbname !== snap.dbname || c.prefix !== snap.prefix) {
-      throw new Refusal(
-        `goback refused: the snapshot ${snap.file} is of ${snap.dbtype} database ${snap.dbname} (prefix ${snap.prefix}), but config.php names ${c.dbtype} database ${c.dbname} (prefix ${c.prefix}). Nothing was changed`
-      );
-    }
-    return c;
-  }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version`);
-  return { app, snapshot: snap, db, dbVersion, safe };
-}
-function planRestore(ctx, r) {
-  plan(
-    ctx,
-    `restore the database from ${r.snapshot.file} (checksum verified; ${r.dbVersion} -> ${r.snapshot.fromVersion}): maintenance mode on, cron held, restore, switch, purge_caches.php, maintenance mode off, cron on${ctx.settings.healthUrl ? ", health check" : ""}; changes made in the database since the upgrade are lost`
-  );
-}
-async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: false }) {
-  const live = ctx.layout.tree(ctx.state.live);
-  if (!held.maintenance) {
-    await must(ctx, r.app, "maintenance on", live, "maintenance.php", ["--enable"]);
-    held.maintenance = true;
-  }
-  if (!held.cron) {
-    const help = await r.app.cli(ctx, live, "cron.php", ["--help"], 6e4);
-    if (help.code === 0 && help.out.includes("--disable-wait")) {
-      held.cron = true;
-      await must(ctx, r.app, "cron hold", live, "cron.php", ["--disable-wait"], 9e5).catch((e) => {
-        throw new StepFailure(`${e.message}. Nothing was restored or switched; the site is in maintenance mode: turn it off with ${command(ctx, live, "maintenance.php --disable")} and ${command(ctx, live, "cron.php --enable")}`);
-      });
-    } else skipped(ctx, "cron hold", "cron.php has no --disable-wait (Moodle before 4.2)");
-  }
-  try {
-    await restoreSnapshot(ctx, r.db, r.snapshot);
-  } catch (e) {
-    const why = e.message;
-    ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state.live} (code ${r.dbVersion})${held.cron ? " with cron held" : ""}. ${why}. Fix the cause and run goback with restore-database: true again, or turn maintenance off on the current code: ${command(ctx, live, "maintenance.php --disable")}`;
-    await journal(ctx, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
-    throw new StepFailure(ctx.report.restore);
-  }
-  await journal(ctx, "database-restore", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion });
-  try {
-    await restoreCacheConfig(ctx, live, r.snapshot);
-  } catch (e) {
-    throw new StepFailure(`${e.message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`);
-  }
-  return held;
-}
-async function finishRestore(ctx, r, held) {
-  const live = ctx.layout.tree(ctx.state.live);
-  const problems = [];
-  await must(ctx, r.app, "purge caches", live, "purge_caches.php", []).catch((e) => problems.push(e.message));
-  const after = await r.app.databaseVersion(ctx);
-  await step(ctx, "database version", async () => {
-    if (after === void 0 || compareVersions(after, r.snapshot.fromVersion) !== 0) throw new StepFailure(`after the restore the database reports version ${after ?? "unknown"}, not the snapshot's ${r.snapshot.fromVersion}`);
-    return after;
-  }, (v) => `${v} (the snapshot's), served by trees/${ctx.state.live}`).catch((e) => problems.push(e.message));
-  if (problems.length) {
-    throw new StepFailure(`${problems.join("; ")}. The site stays in maintenance mode on trees/${ctx.state.live}: fix the cause, then ${command(ctx, live, "maintenance.php --disable")}${held.cron ? ` and ${command(ctx, live, "cron.php --enable")}` : ""}`);
-  }
-  if (held.maintenance) await must(ctx, r.app, "maintenance off", live, "maintenance.php", ["--disable"]).then(() => held.maintenance = false);
-  if (held.cron) await must(ctx, r.app, "cron on", live, "cron.php", ["--enable"]).then(() => held.cron = false);
-  if (ctx.settings.healthUrl) await healthCheck(ctx);
-}
-function mayRestoreAfterFailedUpgrade(ctx, p) {
-  const m = p;
-  return Boolean(ctx.settings.restoreDatabase && ctx.settings.autoRollback && ctx.app instanceof MoodleApp && m.snapshot?.quiet && m.failedInMaintenance);
-}
-async function restoreAfterFailedUpgrade(ctx, p, safe, doSwitch) {
-  const app = ctx.app;
-  await verifySnapshot(ctx, p.snapshot);
-  const db = await readDbConfig(ctx, ctx.layout.tree(safe.id));
-  const r = { app, snapshot: p.snapshot, db, dbVersion: p.to?.version ?? p.snapshot.toVersion, safe };
-  const held = await restoreBeforeSwitch(ctx, r, { maintenance: p.maintenance, cron: p.cronHeld });
-  await doSwitch();
-  p.maintenance = held.maintenance;
-  p.cronHeld = held.cron;
-  await finishRestore(ctx, r, held);
-  p.maintenance = held.maintenance;
-  p.cronHeld = held.cron;
-}
-async function must(ctx, app, name, dir, script, args, timeoutMs) {
-  await step(ctx, name, async () => {
-    const r = await app.cli(ctx, dir, script, args, timeoutMs);
-    if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
-  });
-}
-function command(ctx, dir, cli) {
-  return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/admin/cli/${cli}`;
-}
-
-// src/steps/switch.ts
-function renameRoles(state, from, to) {
-  if (state.live === from) state.live = to;
-  if (state.safe === from) state.safe = to;
-  if (state.work === from) state.work = to;
-}
-async function freshPath(ctx, state, id) {
-  const t = state.trees[id];
-  if (!t.served || !t.dirty) return id;
-  const to = newTreeId(ctx.now(), ctx.settings.run.runId);
-  return step(
-    ctx,
-    "fresh path",
-    async () => {
-      t.movingTo = to;
-      await saveState(ctx, state);
-      await ctx.vcs.move(id, to);
-      delete state.trees[id];
-      state.trees[to] = { ...t, id: to, served: false, dirty: false, movingTo: void 0, updatedAt: ctx.now().toISOString() };
-      renameRoles(state, id, to);
-      await saveState(ctx, state);
-      await journal(ctx, "rename", { from: id, to });
-      return to;
-    },
-    () => `trees/${id} -> trees/${to} (its content changed since it was last served: a new real path keeps OPcache from serving stale code)`
-  );
-}
-async function keepFiles(ctx, state, id) {
-  await step(
-    ctx,
-    "keep files",
-    () => syncKeep(ctx, ctx.layout.tree(state.live), ctx.layout.tree(id)),
-    (c) => c.length ? `carried ${c.join(", ")}` : "already identical"
-  );
-}
-async function switchTo(ctx, state, id, roles, kept = false) {
-  const from = state.live;
-  if (!kept) await keepFiles(ctx, state, id);
-  await step(
-    ctx,
-    "switch",
-    async () => {
-      await switchLive(ctx.sh, ctx.layout, id);
-      state.trees[id].served = true;
-      state.trees[id].dirty = false;
-      state.state = roles.state;
-      state.live = roles.live;
-      state.safe = roles.safe;
-      if (roles.work) state.work = roles.work;
-      else delete state.work;
-      await saveState(ctx, state);
-      await journal(ctx, "switch", { from, to: id, state: roles.state });
-    },
-    () => `live: trees/${from} -> trees/${id}`
-  );
-}
-function needsReconcile(probe2, state) {
-  return Object.values(state.trees).some((t) => t.movingTo) || !probe2.liveExists || liveTreeId(probe2) !== state.live;
-}
-async function reconcile(ctx, state) {
-  const fixed = [];
-  const onDisk = new Set(ctx.probe.trees);
-  for (const t of Object.values(state.trees)) {
-    if (!t.movingTo) continue;
-    const to = t.movingTo;
-    if (!onDisk.has(t.id) && onDisk.has(to)) {
-      delete state.trees[t.id];
-      state.trees[to] = { ...t, id: to, served: false, dirty: false, movingTo: void 0 };
-      renameRoles(state, t.id, to);
-      fixed.push(`recorded the rename of trees/${t.id} to trees/${to}`);
-    } else {
-      delete t.movingTo;
-      fixed.push(`trees/${t.id} was not renamed; kept its id`);
-    }
-  }
-  const actual = liveTreeId(ctx.probe);
-  if (!ctx.probe.liveExists && onDisk.has(state.live)) {
-    await switchLive(ctx.sh, ctx.layout, state.live);
-    state.trees[state.live].served = true;
-    fixed.push(`live was missing: pointed it at trees/${state.live}`);
-  } else if (actual !== state.live) {
-    if (state.state === "delivering" && actual === state.work) {
-      state.trees[actual].served = true;
-      state.trees[actual].dirty = false;
-      state.safe = state.live;
-      state.live = actual;
-      state.state = "production";
-      delete state.work;
-      fixed.push(`live had been switched to trees/${actual} by a run that then stopped: state is production (application steps after that switch may not have run)`);
-    } else if (state.state === "production" && actual === state.safe) {
-      state.trees[actual].served = true;
-      state.trees[actual].dirty = false;
-      state.work = state.live;
-      state.live = actual;
-      state.state = "delivering";
-      fixed.push(`live had been switched back to trees/${actual} by a run that then stopped: state is delivering`);
-    } else {
-      throw new StateError(
-        `live points at ${JSON.stringify(ctx.probe.liveTarget)} but state.json says trees/${state.live}: someone changed the layout by hand; point live back, or fix state.json (the journal says what happened)`
-      );
-    }
-  }
-  if (fixed.length) {
-    await saveState(ctx, state);
-    await journal(ctx, "reconcile", { fixed });
-    for (const f of fixed) ctx.log.warning(f);
-  }
-  return fixed;
-}
-
-// src/modes/backtoprod.ts
-async function backtoprod(ctx) {
-  const state = mustState(ctx);
-  const safeId = state.live;
-  const work = state.trees[state.work ?? ""];
-  ctx.report.revisionAfter ??= treeRevision(work);
-  if (ctx.vcs.checkReady) await step(ctx, "ready", () => ctx.vcs.checkReady(work));
-  if (ctx.settings.dryRun) {
-    const rename = work.served && work.dirty ? " under a fresh id" : "";
-    plan(ctx, `switch live from trees/${safeId} to the work tree trees/${work.id}${rename}; trees/${safeId} becomes the safe tree`);
-    for (const sentence of await ctx.app.planSwitch(ctx, work, state.trees[safeId])) plan(ctx, sentence);
-    if (ctx.settings.afterSwitch) plan(ctx, "run the after-switch command");
-    if (ctx.settings.healthUrl) plan(ctx, `check ${ctx.settings.healthUrl}`);
-    return;
-  }
-  const switchPlan = await ctx.app.beforeSwitch(ctx, work, state.trees[safeId]);
-  let id;
-  try {
-    id = await freshPath(ctx, state, work.id);
-    await keepFiles(ctx, state, id);
-    await ctx.app.enterWindow(ctx, switchPlan);
-    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, true);
-  } catch (e) {
-    if (ctx.state?.live === safeId) await ctx.app.cancelSwitch(ctx, switchPlan);
-    throw e;
-  }
-  ctx.report.liveTreeAfter = id;
-  try {
-    await ctx.app.afterSwitch(ctx, switchPlan);
-    if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
-    if (ctx.settings.healthUrl) await healthCheck(ctx);
-  } catch (e) {
-    if (e instanceof UnsafeToGoBack && mayRestoreAfterFailedUpgrade(ctx, switchPlan)) {
-      await restoreAfterFailedUpgrade(ctx, switchPlan, state.trees[safeId], async () => {
-        await switchTo(ctx, state, safeId, { state: "delivering", live: safeId, safe: safeId, work: id });
-        ctx.report.rolledBack = true;
-        ctx.report.liveTreeAfter = safeId;
-        await journal(ctx, "rollback", { from: id, to: safeId, error: e.message, databaseRestored: switchPlan.snapshot.file });
-      }).catch((err) => failAfterUpgrade(ctx, `${e.message}. Restoring the database failed: ${err.message}`, ctx.report.restore ?? e.restore));
-      throw new StepFailure(
-        `${e.message}. The database was restored from ${switchPlan.snapshot.file} and the site went back to trees/${safeId} (state delivering, trees/${id} is the work tree): fix the cause, then run backtoprod (or deliver) again`
-      );
-    }
-    if (e instanceof UnsafeToGoBack) return failAfterUpgrade(ctx, e.message, e.restore);
-    const why = e.message;
-    if (switchPlan.databaseChanged) {
-      return failAfterUpgrade(ctx, why, await ctx.app.holdAfterFailure(ctx, switchPlan, why));
-    }
-    if (!ctx.settings.autoRollback) {
-      throw new StepFailure(`${why}. auto-rollback is off: trees/${id} stays live; run goback to return to trees/${safeId}`);
-    }
-    try {
-      await ctx.app.checkGoback(ctx, state.trees[safeId]);
-    } catch (refused) {
-      throw new StepFailure(`${why}. Could not go back by itself: ${refused.message}`);
-    }
-    ctx.log.warning(`${why}: going back to trees/${safeId}`);
-    await switchTo(ctx, state, safeId, { state: "delivering", live: safeId, safe: safeId, work: id });
-    ctx.report.rolledBack = true;
-    ctx.report.liveTreeAfter = safeId;
-    await journal(ctx, "rollback", { from: id, to: safeId, error: why });
-    await ctx.app.afterGoback(ctx);
-    if (ctx.settings.afterSwitch) {
-      await runHook(ctx, "after-switch", ctx.settings.afterSwitch).catch((err) => ctx.log.warning(`after-switch after going back: ${err.message}`));
-    }
-    throw new StepFailure(
-      `${why}. Went back to trees/${safeId} (state delivering, trees/${id} is the work tree): fix the code, then run update and backtoprod (or deliver)`
-    );
-  }
-}
-async function failAfterUpgrade(ctx, why, restore) {
-  ctx.report.restore = restore;
-  await journal(ctx, "failed-after-upgrade", { error: why, restore });
-  throw new StepFailure(`${why}. To restore: ${restore}`);
-}
-
-// src/steps/drift.ts
-var ROLE_ORDER = ["live", "safe", "work"];
-async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
-  return step(
-    ctx,
-    `drift ${role}`,
-    async () => {
-      const files = (await ctx.vcs.drift(tree)).filter((f) => !isKept(f.path, ctx.keep));
-      if (files.length === 0) return null;
-      const entry = { tree: tree.id, role, files };
-      if (save) {
-        const stamp = ctx.now().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-        entry.patch = `${ctx.layout.drift}/${stamp}-${tree.id}-${role}.patch`;
-        const saved = await ctx.vcs.saveDrift(tree, files, entry.patch);
-        if (typeof saved === "string") entry.patch = saved;
-      }
-      ctx.report.drift.push(entry);
-      ctx.report.drift.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
-      const list = files.slice(0, 20).map((f) => `${f.status} ${f.path}`).join(", ");
-      const more = files.length > 20 ? ` and ${files.length - 20} more` : "";
-      const msg = `${files.length} file(s) of the ${role} tree ${tree.id} were changed by hand on the server: ${list}${more}`;
-      if (ctx.settings.onDrift === "fail" && ctx.settings.mode !== "status") {
-        throw new StepFailure(
-          `${msg}. on-drift is fail, so nothing was changed${entry.patch ? ` (the changes are saved in ${entry.patch})` : ""}: commit them to the repository, or undo them, then run again`
-        );
-      }
-      ctx.log.warning(`${msg}${entry.patch ? `; saved in ${entry.patch}` : ""}`);
-      return entry;
-    },
-    (r) => r ? `${r.files.length} file(s) changed by hand` : "none"
-  );
-}
-
-// src/modes/goback.ts
-async function goback(ctx, afterSyncback = false) {
-  const state = mustState(ctx);
-  const former = state.live;
-  const safe = state.trees[state.safe];
-  const restore = ctx.settings.restoreDatabase && !afterSyncback ? await prepareRestore(ctx, state, safe) : void 0;
-  if (!restore && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe);
-  if (ctx.settings.dryRun) {
-    const rename = safe.served && safe.dirty ? " under a fresh id (its content changed since it was last served)" : "";
-    if (restore) planRestore(ctx, restore);
-    plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`);
-    return;
-  }
-  const sameCode = treeRevision(safe) === treeRevision(state.trees[former]);
-  const held = restore ? await restoreBeforeSwitch(ctx, restore) : void 0;
-  const id = await freshPath(ctx, state, safe.id);
-  await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
-  ctx.report.liveTreeAfter = id;
-  if (restore && held) await finishRestore(ctx, restore, held);
-  else if (!sameCode) await ctx.app.afterGoback(ctx);
-  if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
-}
-
-// src/modes/syncback.ts
-async function syncback(ctx, paths, supersave, safeChecked = false) {
-  const state = mustState(ctx);
-  const live = state.trees[state.live];
-  const safe = state.trees[state.safe];
-  const what = paths.length ? paths.join(", ") : "the whole tree";
-  if (!safeChecked) await checkDrift(ctx, safe, "safe");
-  const dry = ctx.settings.dryRun;
-  const changed = await step(
-    ctx,
-    "syncback",
-    () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id), paths, [...ctx.vcs.syncExcludes, ...paths.length ? [] : keepExcludes(ctx.keep)], dry),
-    (n) => `${what}: trees/${live.id} -> trees/${safe.id}${n >= 0 ? `, ${n} entr${n === 1 ? "y" : "ies"} ${dry ? "would change" : "changed"}` : ""}`
-  );
-  if (dry) {
-    plan(ctx, `copy ${what} from the live tree trees/${live.id} into the safe tree trees/${safe.id}${changed >= 0 ? ` (${changed} entries differ)` : ""}`);
-    if (supersave) plan(ctx, `copy the live tree into trees/supersave`);
-    return;
-  }
-  await step(
-    ctx,
-    "keep files",
-    () => syncKeep(ctx, ctx.layout.tree(live.id), ctx.layout.tree(safe.id)),
-    (c) => c.length ? `carried ${c.join(", ")}` : "already identical"
-  );
-  const patch = await step(ctx, "record syncback", () => ctx.vcs.afterSync(live, safe, paths));
-  state.trees[safe.id] = { ...safe, ...patch, dirty: true, updatedAt: ctx.now().toISOString() };
-  await saveState(ctx, state);
-  await journal(ctx, "syncback", { from: live.id, to: safe.id, paths, changed });
-  if (supersave) {
-    await step(ctx, "supersave", () => copyTree(ctx, ctx.layout.tree(live.id), ctx.layout.supersave, [], ctx.vcs.syncExcludes));
-    state.supersave = { revision: live.head ?? live.revision, updatedAt: ctx.now().toISOString() };
-    await saveState(ctx, state);
-    await journal(ctx, "supersave", { from: live.id });
-  }
-}
-
-// src/modes/update.ts
-async function update(ctx, tree, driftChecked = false) {
-  const state = mustState(ctx);
-  const work = tree ?? state.trees[state.work ?? ""];
-  const { ref, paths, dryRun } = ctx.settings;
-  if (!driftChecked) await checkDrift(ctx, work, "work");
-  ctx.report.revisionBefore = treeRevision(work);
-  if (!dryRun) {
-    state.trees[work.id] = { ...work, updating: { runId: ctx.settings.run.runId, ref, at: ctx.now().toISOString() }, dirty: true };
-    await saveState(ctx, state);
-  }
-  const res = await step(
-    ctx,
-    dryRun ? "update (dry run)" : "update",
-    () => ctx.vcs.update(work, ref, paths, dryRun),
-    (r) => `${paths.length ? paths.join(", ") : "whole tree"} to ${ref || "the default branch"} (${r.commit}): ${countChangedPaths(r.changes)} path(s) changed`
-  );
-  ctx.report.files = res.changes;
-  if (res.submodules) ctx.report.submodules = res.submodules;
-  ctx.report.revisionAfter = res.commit;
-  ctx.commit = res.commit;
-  if (dryRun) {
-    const c2 = res.changes;
-    plan(
-      ctx,
-      `update trees/${work.id} to ${res.commit}${paths.length ? ` (paths ${paths.join(", ")})` : ""}: ${c2.added.length} added, ${c2.modified.length} modified, ${c2.deleted.length} deleted, ${c2.renamed.length} renamed`
-    );
-    for (const s of res.submodules ?? []) if (s.before !== s.after) plan(ctx, `submodule ${s.path}: ${s.before ?? "(added)"} -> ${s.after ?? "(removed)"}`);
-    return;
-  }
-  const record = {
-    ...work,
-    updating: void 0,
-    revision: res.revision,
-    head: res.head,
-    paths: res.take ? [...work.paths ?? [], res.take] : void 0,
-    dirty: true,
-    updatedAt: ctx.now().toISOString()
-  };
-  delete record.updating;
-  if (!record.head) delete record.head;
-  if (!record.paths) delete record.paths;
-  state.trees[work.id] = record;
-  if (!paths.length) state.ref = ref;
-  await saveState(ctx, state);
-  const c = res.changes;
-  await journal(ctx, "update", {
-    tree: work.id,
-    ref,
-    commit: res.commit,
-    paths,
-    revisionBefore: treeRevision(work),
-    revisionAfter: treeRevision(record),
-    added: c.added.length,
-    modified: c.modified.length,
-    deleted: c.deleted.length,
-    renamed: c.renamed.length
-  });
-}
-
-// src/modes/deliver.ts
-async function deliver(ctx) {
-  if (await prepareDelivery(ctx)) await backtoprod(ctx);
-}
-async function prepareDelivery(ctx) {
-  const state = mustState(ctx);
-  if (state.state === "delivering") {
-    plan(ctx, "resume the delivery in progress: update, then backtoprod");
-    await update(ctx);
-    if (ctx.settings.dryRun) await backtoprod(ctx);
-    return !ctx.settings.dryRun;
-  }
-  const live = state.trees[state.live];
-  const fetch2 = ctx.vcs.fetch?.bind(ctx.vcs);
-  const checks = await Promise.allSettled([
-    !ctx.settings.dryRun && fetch2 ? step(ctx, "fetch", () => fetch2(ctx.settings.ref), (c) => `${ctx.settings.ref || "default branch"} is ${c}`) : void 0,
-    checkDrift(ctx, live, "live"),
-    checkDrift(ctx, state.trees[state.safe], "safe")
-  ]);
-  const failed = checks.find((c) => c.status === "rejected");
-  if (failed) throw failed.reason;
-  const fetched = checks[0].value;
-  if (fetched) ctx.commit = fetched;
-  await syncback(ctx, [], false, true);
-  if (ctx.settings.dryRun) {
-    await goback(ctx, true);
-    await update(ctx, live, true);
-    plan(ctx, `switch live back to trees/${live.id}, updated, under a fresh id; the copy that served meanwhile becomes the safe tree`);
-    return false;
-  }
-  await goback(ctx);
-  await update(ctx, void 0, true);
-  return true;
-}
-
-// src/modes/fit.ts
-var WRITING_MODES = ["init", "syncback", "supersyncback", "goback", "update", "backtoprod", "deliver", "session-open", "session-close"];
-var INTERVENTION_MODES = ["syncback", "supersyncback", "goback", "update", "backtoprod", "deliver"];
-function refusal(mode, p, root, session = "auto") {
-  if (session === "required" && INTERVENTION_MODES.includes(mode) && !p.session) {
-    return `no delivery session is open and session is required: open one first with mode session-open (session-title, session-description, session-impact)`;
-  }
-  if (mode === "status") return null;
-  if (mode === "session-open") {
-    return p.session ? `session ${p.session} is open: close it with mode session-close before opening another` : null;
-  }
-  if (mode === "session-close") {
-    return p.session ? null : "no delivery session is open on this server: nothing to close (open one with mode session-open)";
-  }
-  if (mode === "init") {
-    if (p.liveExists || p.stateText !== null) {
-      return `A delivery layout already exists at ${root} (${p.liveExists ? "live" : ""}${p.liveExists && p.stateText !== null ? " and " : ""}${p.stateText !== null ? ".delivery/state.json" : ""}): init changes nothing; run mode status to see it`;
-    }
-    return null;
-  }
-  if (p.stateText === null) {
-    return `No delivery layout at ${root}${p.liveExists ? " (live exists but .delivery/state.json does not)" : ""}: run mode init first`;
-  }
-  const s = p.state;
-  if (!s) return null;
-  const delivering = `a delivery is in progress (state delivering: live serves trees/${s.live} while trees/${s.work} is being updated)`;
-  switch (mode) {
-    case "syncback":
-    case "supersyncback":
-      return s.state === "production" ? null : `${mode} runs in production, but ${delivering}: run backtoprod (or deliver) to finish it first`;
-    case "goback":
-      return s.state === "production" ? null : `goback already happened: ${delivering}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`;
-    case "update":
-      return s.state === "delivering" ? null : `update changes the work tree, which exists only while delivering, and the state is production (live serves trees/${s.live}): run goback first, or deliver for the whole cycle`;
-    case "backtoprod": {
-      const u = s.state === "delivering" ? s.trees[s.work ?? ""]?.updating : void 0;
-      if (u) {
-        return `the update of the work tree trees/${s.work} to ${u.ref || "the default branch"} by run ${u.runId} did not finish, so the tree may be half updated: run update again (or deliver, which resumes), then backtoprod`;
-      }
-      return s.state === "delivering" ? null : `backtoprod switches an updated work tree live, and the state is production (live serves trees/${s.live}): run goback and update first, or deliver for the whole cycle`;
-    }
-    default:
-      return null;
-  }
-}
-
-// src/modes/session.ts
-async function sessionOpen(ctx) {
-  const { settings } = ctx;
-  const id = settings.run.sessionId;
-  ctx.sessionId = id;
-  if (settings.dryRun) {
-    plan(ctx, `open session ${id}: ${settings.sessionTitle}`);
-    return;
-  }
-  const record = {
-    id,
-    title: settings.sessionTitle,
-    description: settings.sessionDescription,
-    impact: settings.sessionImpact,
-    status: "open",
-    openedAt: ctx.now().toISOString(),
-    openedBy: settings.run.actor,
-    openRunUrl: settings.run.runUrl
-  };
-  await step(ctx, "open session", () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => `${id}: ${record.title}`);
-  ctx.sessionData = { record, interventions: [], damaged: [] };
-  await journal(ctx, "session-open", { session: id, title: record.title });
-}
-async function sessionClose(ctx) {
-  const { settings } = ctx;
-  const open = ctx.probe.session;
-  ctx.sessionId = open;
-  const data = await step(ctx, "read session", () => readSession(ctx.sh, ctx.layout, open), (d) => `${d.interventions.length} intervention(s)`);
-  if (data.damaged.length) ctx.log.warning(`session ${open}: ${data.damaged.length} line(s) of its intervention file could not be read and are left out: ${data.damaged.join(" | ")}`);
-  ctx.sessionData = data;
-  if (settings.dryRun) {
-    plan(ctx, `close session ${open} (${data.interventions.length} intervention(s))`);
-    return data;
-  }
-  const record = {
-    ...data.record,
-    status: "closed",
-    closedAt: ctx.now().toISOString(),
-    closedBy: settings.run.actor,
-    closeRunUrl: settings.run.runUrl,
-    outputState: settings.sessionOutputState,
-    followup: settings.sessionFollowup
-  };
-  await step(ctx, "close session", () => writeSession(ctx.sh, ctx.layout, record, settings.secrets), () => open);
-  await journal(ctx, "session-close", { session: open });
-  ctx.sessionData = { ...data, record };
-  return ctx.sessionData;
-}
-async function joinSession(ctx, report) {
-  const id = ctx.sessionId;
-  if (!id) return;
-  const { settings } = ctx;
-  const i = {
-    at: ctx.now().toISOString(),
-    runId: settings.run.runId,
-    actor: settings.run.actor,
-    runUrl: settings.run.runUrl,
-    mode: settings.mode,
-    host: ctx.target.label,
-    ref: settings.ref,
-    commit: ctx.commit ?? "",
-    paths: settings.paths,
-    comment: settings.comment,
-    outcome: report.outcome,
-    error: report.error,
-    revisionBefore: report.revisionBefore,
-    revisionAfter: report.revisionAfter,
-    rolledBack: report.rolledBack || void 0,
-    files: report.files
-  };
-  await appendIntervention(ctx.sh, ctx.layout, id, i, settings.secrets);
-}
-
-// src/modes/init.ts
-async function sameTimestamps(ctx, first, second) {
-  const excl = ctx.vcs.syncExcludes;
-  const r = await ctx.sh.run(
-    `give ${second} the timestamps of ${first}`,
-    `src=$1; dst=$2; shift 2
-command -v rsync >/dev/null 2>&1 || { echo changed=-1; exit 0; }
-args=(-a --checksum --modify-window=-1 --out-format='%i %n')
-for e in "$@"; do args+=(--exclude="$e"); done
-out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
-# A git worktree's index records each file's time: refreshed now, the first drift check does not hash every file.
-if [ -n "$out" ] && [ -e "$dst/.git" ] && command -v git >/dev/null 2>&1; then git -C "$dst" update-index -q --refresh >/dev/null 2>&1 || true; fi
-echo "changed=$(printf '%s' "$out" | grep -c . || true)"`,
-    [first, second, ...excl],
-    { timeoutMs: 36e5 }
-  );
-  const m = /changed=(-?\d+)/.exec(r.stdout);
-  return m ? Number(m[1]) : -1;
-}
-async function init(ctx) {
-  const { settings, layout } = ctx;
-  const source = settings.adopt ? `the existing directory ${settings.adopt}` : `${settings.repository} at ${settings.ref || "its default branch"}`;
-  if (settings.dryRun) {
-    if (ctx.probe.trees.length) plan(ctx, `remove what a half-finished init left in ${layout.trees}`);
-    plan(ctx, `create ${layout.trees}/<two new ids> from ${source}, then ${layout.live} pointing at the first`);
-    return;
-  }
-  if (ctx.probe.trees.length) {
-    await step(ctx, "clean half-finished init", () => ctx.vcs.cleanHalfInit());
-  }
-  await ctx.sh.run("create the layout", `${CLOSE_META}meta=$1; shift; for d in "$meta" "$@"; do mkdir -p -- "$d"; done; close_meta "$meta"`, [
-    layout.meta,
-    layout.trees,
-    layout.drift,
-    layout.sessions,
-    layout.reports
-  ]);
-  const now = ctx.now();
-  const ids = [newTreeId(now, settings.run.runId), newTreeId(now, settings.run.runId)];
-  const result = await step(
-    ctx,
-    settings.adopt ? "adopt" : "checkout",
-    () => settings.adopt ? ctx.vcs.adopt(settings.adopt, ids) : ctx.vcs.init(ids),
-    (r) => `${source} -> trees/${ids[0]}, trees/${ids[1]} at ${r.revision}`
-  );
-  ctx.commit = result.revision;
-  await step(
-    ctx,
-    "same timestamps",
-    () => sameTimestamps(ctx, layout.tree(ids[0]), layout.tree(ids[1])),
-    (n) => n < 0 ? "the server has no rsync: the first syncback compares every file" : `trees/${ids[1]} took the timestamps of trees/${ids[0]} (${n} entr${n === 1 ? "y" : "ies"})`
-  );
-  const repository = withoutCredentials(result.repository);
-  if (repository !== result.repository) {
-    ctx.log.warning(`${ctx.target.label}: the adopted checkout's origin holds credentials; recorded without them as ${repository}. Give them as repository-username and repository-password`);
-  }
-  let app = settings.app;
-  if (app === "auto") app = await looksLikeMoodle(ctx.sh, layout.tree(ids[0])) ? "moodle" : "none";
-  if (settings.adopt) {
-    const keep = app === "moodle" ? [.../* @__PURE__ */ new Set([...ctx.keep, "config.php"])].sort() : ctx.keep;
-    const adopted = settings.adopt;
-    await step(
-      ctx,
-      "keep files",
-      () => adoptKeep(ctx, adopted, ids.map((id) => layout.tree(id)), keep),
-      (linked) => linked.length ? `${linked.join(", ")}: linked to ${adopted} (a copy could not keep the group)` : `mode and group as in ${adopted}`
-    );
-  }
-  const at = now.toISOString();
-  const state = {
-    layout: LAYOUT_VERSION,
-    state: "production",
-    live: ids[0],
-    safe: ids[1],
-    trees: Object.fromEntries(ids.map((id, i) => [id, { id, revision: result.revision, served: i === 0, dirty: false, updatedAt: at }])),
-    method: settings.method,
-    repository,
-    ref: settings.ref,
-    app,
-    updatedAt: at
-  };
-  await saveState(ctx, state);
-  await step(ctx, "switch", () => switchLive(ctx.sh, layout, ids[0]), () => `live -> trees/${ids[0]}`);
-  await journal(ctx, "init", { trees: ids, revision: result.revision, source, app });
-  ctx.report.revisionAfter = result.revision;
-  if (result.submodules) ctx.report.submodules = result.submodules;
-  ctx.report.liveTreeAfter = ids[0];
-}
-
-// src/modes/status.ts
-async function sessionStatus(ctx) {
-  const out = {};
-  const { records, damaged } = await listSessions(ctx.sh, ctx.layout);
-  if (ctx.probe.session) {
-    try {
-      const open = await readSession(ctx.sh, ctx.layout, ctx.probe.session);
-      out.open = { ...open.record, interventions: open.interventions.length, damagedLines: open.damaged.length || void 0 };
-    } catch (e) {
-      out.open = { id: ctx.probe.session, error: e.message };
-    }
-  }
-  if (ctx.probe.sessionError) {
-    out.open = { error: ctx.probe.sessionError };
-    ctx.log.warning(ctx.probe.sessionError);
-  }
-  out.recent = records.map((r) => ({ id: r.id, title: r.title, status: r.status, openedAt: r.openedAt, closedAt: r.closedAt }));
-  if (damaged.length) out.damaged = damaged;
-  return out;
-}
-async function status(ctx) {
-  const p = ctx.probe;
-  const info = { root: ctx.layout.root, user: p.user };
-  ctx.report.status = info;
-  if (p.lock) info.lock = { ...p.lock, ageSeconds: p.lockAgeS };
-  const page = `${ctx.layout.reports}/index.html`;
-  const [sessions, found] = await Promise.all([sessionStatus(ctx), ctx.sh.run("look for the status page", '[ -f "$1" ] && echo yes || true', [page])]);
-  info.sessions = sessions;
-  if (found.stdout.trim() === "yes") {
-    info.statusPage = page;
-    ctx.log.info(`${ctx.target.label}: status page ${page} (written by each run that changes this server)`);
-  }
-  if (!ctx.state) {
-    info.layout = p.stateError ? "damaged" : p.liveExists ? "live exists without .delivery/state.json" : "none";
-    if (p.stateError) info.error = p.stateError;
-    ctx.report.message = p.stateError ?? `No delivery layout at ${ctx.layout.root}${p.trees.length ? " (trees left by a half-finished init: init will clean them)" : ""}: run mode init to create one`;
-    return;
-  }
-  const s = ctx.state;
-  info.state = s.state;
-  info.live = s.live;
-  info.liveTarget = p.liveTarget;
-  if (liveTreeId(p) !== s.live) info.warning = `live points at ${p.liveTarget || "nothing"}, state.json says trees/${s.live}`;
-  info.safe = s.safe;
-  if (s.work) info.work = s.work;
-  info.method = s.method;
-  info.repository = s.repository;
-  info.ref = s.ref;
-  info.app = s.app;
-  info.lastRun = s.lastRun;
-  if (s.supersave) info.supersave = s.supersave;
-  const trees = {};
-  for (const t of Object.values(s.trees)) {
-    const v = await ctx.app.version(t);
-    trees[t.id] = { revision: treeRevision(t), base: t.revision, paths: t.paths, app: v?.release, version: v?.version, branch: v?.branch, updatedAt: t.updatedAt };
-  }
-  info.trees = trees;
-  const live = s.trees[s.live];
-  ctx.report.revisionAfter = treeRevision(live);
-  ctx.report.liveTreeAfter = s.live;
-  await checkDrift(ctx, live, "live", false);
-  const roles = s.state === "production" ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`;
-  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}${info.statusPage ? `; status page ${page}` : ""}`;
-}
 
 // src/steps/permissions.ts
 var MAX_FINDINGS = 50;
@@ -25374,6 +21557,78 @@ function describeAudit(a) {
   if (a.counts["owned-by-web-user"]) parts.push(`${a.counts["owned-by-web-user"]} owned by ${a.webUser}`);
   if (a.counts["writable-by-web-user"]) parts.push(`${a.counts["writable-by-web-user"]} group-writable by a group of ${a.webUser}`);
   return `permissions: ${parts.join(", ")} in ${where} or the delivery root's folders: the web server (or anyone) could change the code it runs; make the code owner own them and remove those write bits`;
+}
+
+// src/host/admit.ts
+function writes(ctx) {
+  return modeRow(ctx.settings.mode).writes && !ctx.settings.dryRun;
+}
+function preflight(ctx, opts) {
+  const { settings, probe: p, vcs } = ctx;
+  const row = modeRow(settings.mode);
+  const write = writes(ctx);
+  if (write && p.lock && p.lock.runId !== settings.run.runId && p.lockAgeS < settings.lockTimeoutS) {
+    const after = refusal(settings.mode, p, settings.path, settings.session);
+    throw new StepFailure(
+      `${settings.path} is locked by ${describeHolder(p.lock)}, whose last sign of life was ${p.lockAgeS} s ago: that run is active. Wait for it to end (or cancel it); the lock is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s)${after ? `. Then: ${after}` : ""}`
+    );
+  }
+  if (p.lock && !write) {
+    const stale = p.lockAgeS >= settings.lockTimeoutS;
+    const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, last sign of life ${p.lockAgeS} s ago)${stale ? ", stale: a real run would take it over" : ""}`;
+    if (settings.dryRun && row.writes && !stale) throw new StepFailure(`${msg}: a real run would fail now`);
+    if (!row.inspects) opts.log.warning(msg);
+  }
+  if (p.state && p.state.method !== settings.method && row.source === "layout") {
+    throw new Refusal(`The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`);
+  }
+  const refused = refusal(settings.mode, p, settings.path, settings.session);
+  if (refused && !(write && p.state && needsReconcile(p, p.state))) throw new Refusal(refused);
+  if (p.stateError && !row.inspects) throw new StepFailure(p.stateError);
+  if (p.sessionError && !row.inspects) throw new StepFailure(p.sessionError);
+  const missing = (row.writes ? vcs.tools : []).filter((t) => p.tools[t] === false);
+  if (missing.length && row.source !== "none") {
+    throw new StepFailure(`the server lacks ${missing.join(", ")}, needed by method ${vcs.method}: install it on the server`);
+  }
+}
+async function takeLock(ctx, opts, locking) {
+  const { settings, target, sh, layout } = ctx;
+  const { log } = opts;
+  const now = opts.now ?? (() => /* @__PURE__ */ new Date());
+  const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode };
+  const started = Date.now();
+  const res = await acquireLock(sh, layout, info, settings.lockTimeoutS);
+  if (!res.acquired) {
+    const h = res.holder;
+    throw new StepFailure(
+      h ? `${settings.path} is locked by ${describeHolder(h)}, whose last sign of life was ${res.ageS} s ago; it is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s). Wait for that run, or cancel it` : `${settings.path} is locked (${res.ageS} s ago) and the lock file cannot be read: check ${layout.lock}`
+    );
+  }
+  locking.locked = true;
+  opts.onLock?.(target, true);
+  const lock = new HeldLock(sh, layout, settings.run.runId, res.takenOver, (m) => log.warning(m));
+  locking.lock = lock;
+  sh.guard = lock.guard;
+  lock.start();
+  ctx.report.steps.push({ name: "lock", outcome: "success", ms: Date.now() - started, detail: res.takenOver ? `took over the stale lock of run ${res.takenOver.runId}` : void 0 });
+  if (res.takenOver) {
+    log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`);
+  }
+  const p = await probe(sh, layout);
+  ctx.probe = p;
+  ctx.state = p.state;
+  const again = refusal(settings.mode, p, settings.path, settings.session);
+  if (again && !(p.state && needsReconcile(p, p.state))) throw new Refusal(again);
+  if (p.stateError) throw new StepFailure(p.stateError);
+  if (p.sessionError) throw new StepFailure(p.sessionError);
+  if (res.takenOver) await journal(ctx, "lock-takeover", { from: res.takenOver });
+  await journal(ctx, "start", { ref: settings.ref, paths: settings.paths, comment: settings.comment || void 0, runUrl: settings.run.runUrl || void 0, trigger: settings.run.event });
+  if (ctx.state) await reconcile(ctx, ctx.state);
+  if (again) {
+    const fits = refusal(settings.mode, { ...p, state: ctx.state }, settings.path, settings.session);
+    if (fits) throw new Refusal(fits);
+  }
+  if (modeRow(settings.mode).intervention && p.session) ctx.sessionId = p.session;
 }
 
 // src/report/status-page.ts
@@ -26378,6 +22633,126 @@ function tarEnd() {
   return Buffer.alloc(BLOCK * 2);
 }
 
+// src/vcs/push-runner.ts
+var blobSha1 = /* @__PURE__ */ new Map();
+var BATCH = 64;
+var CHUNK = 256 * 1024;
+function subMap(subs) {
+  return new Map(subs.map((s) => [s.path, { commit: s.commit, url: s.url }]));
+}
+async function commitFiles(ws, commit, paths) {
+  let all;
+  try {
+    all = await ws.files(commit);
+  } catch (e) {
+    throw new StepFailure(e.message);
+  }
+  const files = all.files.filter((f) => inPaths(f.path, paths));
+  const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))];
+  for (let i = 0; i < missing.length; i += BATCH) {
+    const batch = missing.slice(i, i + BATCH);
+    const contents = await Promise.all(batch.map((b) => ws.read(b)));
+    batch.forEach((b, k) => blobSha1.set(b, sha1(contents[k])));
+  }
+  const states = /* @__PURE__ */ new Map();
+  for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob), mode: f.mode });
+  return { files, states, submodules: all.submodules };
+}
+function transferStream(ws, files, deleted, manifest) {
+  const mtime = Math.floor(Date.now() / 1e3);
+  let failure;
+  async function* stream() {
+    try {
+      yield* entries();
+    } catch (e) {
+      failure = e;
+    }
+  }
+  async function* entries() {
+    let pending = [];
+    let size = 0;
+    const add = (parts) => {
+      for (const p of parts) {
+        pending.push(p);
+        size += p.length;
+      }
+    };
+    const flush = () => {
+      const out = Buffer.concat(pending);
+      pending = [];
+      size = 0;
+      return out;
+    };
+    for (let i = 0; i < files.length; i += BATCH) {
+      const batch = files.slice(i, i + BATCH);
+      const contents = await Promise.all(batch.map((f) => ws.read(f.blob)));
+      batch.forEach((f, k) => {
+        const content = contents[k];
+        add(
+          f.mode === "120000" ? tarEntry({ path: `files/${f.path}`, link: decodeName(content), mode: 511, mtime }) : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === "755" ? 493 : 420, mtime })
+        );
+      });
+      if (size >= CHUNK) yield flush();
+    }
+    add(tarEntry({ path: "meta/deleted", content: encodeName(deleted.map((p) => `${p}\0`).join("")), mode: 420, mtime }));
+    add(tarEntry({ path: "meta/manifest", content: encodeName(serializeManifest(manifest)), mode: 420, mtime }));
+    add([tarEnd()]);
+    yield flush();
+  }
+  return { stream: stream(), failure: () => failure };
+}
+
+// src/vcs/push-server.ts
+var SCAN = `tree=$1; mf=$2
+cd "$tree"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+find . -path ./.git -prune -o -type f -printf 'f\\0%m\\0%p\\0' -o -type l -printf 'l\\0%l\\0%p\\0' > "$tmp/list"
+find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha1sum -- > "$tmp/sums"
+printf 'list='; base64 -w0 < "$tmp/list"; echo
+printf 'sums='; base64 -w0 < "$tmp/sums"; echo
+if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasmanifest=1"; fi`;
+var APPLY = `tree=$1; mf=$2; stage=$3
+trap 'rm -rf -- "$stage"' EXIT
+rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
+tar -xz --no-same-owner -C "$stage" -f -
+[ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"
+if [ ! -d "$tree" ]; then
+  if [ -d "$stage/files" ]; then mv -T -- "$stage/files" "$tree"; else mkdir -p -- "$tree"; fi
+else
+  cd "$tree"
+  if [ -s "$stage/meta/deleted" ]; then
+    # A file under a link is not in the tree: deleting it would delete outside the root. Such names are skipped.
+    while IFS= read -r -d '' p; do
+      d=$p; inside=1
+      while [[ $d == */* ]]; do d=\${d%/*}; if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then inside=0; break; fi; done
+      [ "$inside" = 0 ] || printf './%s\\0' "$p"
+    done < "$stage/meta/deleted" | xargs -0 -r rm -rf --
+    while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
+  fi
+  if [ -d "$stage/files" ]; then
+    # Where a directory must become a file, or a file a directory, clear the way first.
+    (cd "$stage/files" && find . \\( -type f -o -type l \\) -print0) > "$stage/meta/list"
+    while IFS= read -r -d '' p; do
+      p=\${p#./}
+      if [ -d "$p" ] && [ ! -L "$p" ]; then rm -rf -- "$p"; fi
+      d=$p
+      while [[ $d == */* ]]; do d=\${d%/*}; if { [ -e "$d" ] || [ -L "$d" ]; } && { [ ! -d "$d" ] || [ -L "$d" ]; }; then rm -f -- "$d"; fi; done
+    done < "$stage/meta/list"
+    cp -a --remove-destination -- "$stage/files/." .
+  fi
+fi
+mv -f -- "$stage/meta/manifest" "$mf"
+rm -rf -- "$stage"`;
+async function scanTree(sh, id, tree, manifestPath) {
+  const r = await sh.run(`read the files of ${id}`, SCAN, [tree, manifestPath]);
+  const actual = parseScan(field(r.stdout, "list"), field(r.stdout, "sums"));
+  const manifest = value(r.stdout, "hasmanifest") === "1" ? parseManifest(field(r.stdout, "manifest")) : null;
+  return { actual, manifest };
+}
+async function applyTransfer(sh, what, tree, manifestPath, stage, stdin) {
+  await sh.run(what, APPLY, [tree, manifestPath, stage], { stdin });
+}
+
 // src/vcs/workspace.ts
 import { spawn } from "node:child_process";
 function git(dir, args, input, alternates = []) {
@@ -26552,52 +22927,6 @@ var BlobReader = class {
 };
 
 // src/vcs/push.ts
-var blobSha1 = /* @__PURE__ */ new Map();
-var BATCH = 64;
-var CHUNK = 256 * 1024;
-var SCAN = `tree=$1; mf=$2
-cd "$tree"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-find . -path ./.git -prune -o -type f -printf 'f\\0%m\\0%p\\0' -o -type l -printf 'l\\0%l\\0%p\\0' > "$tmp/list"
-find . -path ./.git -prune -o -type f -print0 | xargs -0 -r sha1sum -- > "$tmp/sums"
-printf 'list='; base64 -w0 < "$tmp/list"; echo
-printf 'sums='; base64 -w0 < "$tmp/sums"; echo
-if [ -f "$mf" ]; then printf 'manifest='; base64 -w0 < "$mf"; echo; echo "hasmanifest=1"; fi`;
-var APPLY = `tree=$1; mf=$2; stage=$3
-trap 'rm -rf -- "$stage"' EXIT
-rm -rf -- "$stage"; mkdir -p -- "$stage" "$(dirname "$mf")"
-tar -xz --no-same-owner -C "$stage" -f -
-[ -f "$stage/meta/manifest" ] || die "the transfer ended before its end: nothing was changed in $tree"
-if [ ! -d "$tree" ]; then
-  if [ -d "$stage/files" ]; then mv -T -- "$stage/files" "$tree"; else mkdir -p -- "$tree"; fi
-else
-  cd "$tree"
-  if [ -s "$stage/meta/deleted" ]; then
-    # A file under a link is not in the tree: deleting it would delete outside the root. Such names are skipped.
-    while IFS= read -r -d '' p; do
-      d=$p; inside=1
-      while [[ $d == */* ]]; do d=\${d%/*}; if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then inside=0; break; fi; done
-      [ "$inside" = 0 ] || printf './%s\\0' "$p"
-    done < "$stage/meta/deleted" | xargs -0 -r rm -rf --
-    while IFS= read -r -d '' p; do d=$p; while [[ $d == */* ]]; do d=\${d%/*}; printf '%s\\0' "$d"; done; done < "$stage/meta/deleted" | sort -zru | xargs -0 -r rmdir --ignore-fail-on-non-empty -- 2>/dev/null || true
-  fi
-  if [ -d "$stage/files" ]; then
-    # Where a directory must become a file, or a file a directory, clear the way first.
-    (cd "$stage/files" && find . \\( -type f -o -type l \\) -print0) > "$stage/meta/list"
-    while IFS= read -r -d '' p; do
-      p=\${p#./}
-      if [ -d "$p" ] && [ ! -L "$p" ]; then rm -rf -- "$p"; fi
-      d=$p
-      while [[ $d == */* ]]; do d=\${d%/*}; if { [ -e "$d" ] || [ -L "$d" ]; } && { [ ! -d "$d" ] || [ -L "$d" ]; }; then rm -f -- "$d"; fi; done
-    done < "$stage/meta/list"
-    cp -a --remove-destination -- "$stage/files/." .
-  fi
-fi
-mv -f -- "$stage/meta/manifest" "$mf"
-rm -rf -- "$stage"`;
-function subMap(subs) {
-  return new Map(subs.map((s) => [s.path, { commit: s.commit, url: s.url }]));
-}
 var PushDriver = class {
   constructor(ctx) {
     this.ctx = ctx;
@@ -26616,83 +22945,25 @@ var PushDriver = class {
     return this.ctx.keep ?? this.ctx.settings.keep;
   }
   /** The tree's actual files and its manifest (null when it has none). */
-  async scan(id) {
-    const r = await this.ctx.sh.run(`read the files of ${id}`, SCAN, [this.ctx.layout.tree(id), this.manifestPath(id)]);
-    const actual = parseScan(field(r.stdout, "list"), field(r.stdout, "sums"));
-    const manifest = value(r.stdout, "hasmanifest") === "1" ? parseManifest(field(r.stdout, "manifest")) : null;
-    return { actual, manifest };
-  }
-  /** The commit's files within `paths`, with the SHA-1 of each content. */
-  async desired(ws, commit, paths) {
-    let all;
-    try {
-      all = await ws.files(commit);
-    } catch (e) {
-      throw new StepFailure(e.message);
-    }
-    const files = all.files.filter((f) => inPaths(f.path, paths));
-    const missing = [...new Set(files.map((f) => f.blob).filter((b) => !blobSha1.has(b)))];
-    for (let i = 0; i < missing.length; i += BATCH) {
-      const batch = missing.slice(i, i + BATCH);
-      const contents = await Promise.all(batch.map((b) => ws.read(b)));
-      batch.forEach((b, k) => blobSha1.set(b, sha1(contents[k])));
-    }
-    const states = /* @__PURE__ */ new Map();
-    for (const f of files) states.set(f.path, { sha1: blobSha1.get(f.blob), mode: f.mode });
-    return { files, states, submodules: all.submodules };
+  scan(id) {
+    return scanTree(this.ctx.sh, id, this.ctx.layout.tree(id), this.manifestPath(id));
   }
   /** Sends `files` (their content from the checkout), the deletions and the new manifest into trees/<id>. */
   async send(ws, id, files, deleted, manifest) {
-    const mtime = Math.floor(Date.now() / 1e3);
-    let failure;
-    async function* stream() {
-      try {
-        yield* entries();
-      } catch (e) {
-        failure = e;
-      }
-    }
-    async function* entries() {
-      let pending = [];
-      let size = 0;
-      const add = (parts) => {
-        for (const p of parts) {
-          pending.push(p);
-          size += p.length;
-        }
-      };
-      const flush = () => {
-        const out = Buffer.concat(pending);
-        pending = [];
-        size = 0;
-        return out;
-      };
-      for (let i = 0; i < files.length; i += BATCH) {
-        const batch = files.slice(i, i + BATCH);
-        const contents = await Promise.all(batch.map((f) => ws.read(f.blob)));
-        batch.forEach((f, k) => {
-          const content = contents[k];
-          add(
-            f.mode === "120000" ? tarEntry({ path: `files/${f.path}`, link: decodeName(content), mode: 511, mtime }) : tarEntry({ path: `files/${f.path}`, content, mode: f.mode === "755" ? 493 : 420, mtime })
-          );
-        });
-        if (size >= CHUNK) yield flush();
-      }
-      add(tarEntry({ path: "meta/deleted", content: encodeName(deleted.map((p) => `${p}\0`).join("")), mode: 420, mtime }));
-      add(tarEntry({ path: "meta/manifest", content: encodeName(serializeManifest(manifest)), mode: 420, mtime }));
-      add([tarEnd()]);
-      yield flush();
-    }
+    const { stream, failure } = transferStream(ws, files, deleted, manifest);
     try {
-      await this.ctx.sh.run(
+      await applyTransfer(
+        this.ctx.sh,
         `send ${files.length} file(s) and ${deleted.length} deletion(s) into ${id}`,
-        APPLY,
-        [this.ctx.layout.tree(id), this.manifestPath(id), `${this.ctx.layout.meta}/incoming-${id}`],
+        this.ctx.layout.tree(id),
+        this.manifestPath(id),
+        `${this.ctx.layout.meta}/incoming-${id}`,
         // Compressed (gzip level 1, cheap): source code shrinks several times, and the SSH channel is the bottleneck.
-        { stdin: Readable.from(stream()).pipe(createGzip({ level: 1 })) }
+        Readable.from(stream).pipe(createGzip({ level: 1 }))
       );
     } finally {
-      if (failure) throw new StepFailure(`reading the checkout failed while sending (${failure.message}): nothing was changed in trees/${id}`);
+      const f = failure();
+      if (f) throw new StepFailure(`reading the checkout failed while sending (${f.message}): nothing was changed in trees/${id}`);
     }
   }
   sourceName(ws) {
@@ -26704,7 +22975,7 @@ var PushDriver = class {
     const ws = this.workspace();
     try {
       const commit = await this.resolve(ws, this.ctx.settings.ref);
-      const { files, states, submodules } = await this.desired(ws, commit, []);
+      const { files, states, submodules } = await commitFiles(ws, commit, []);
       const [first, ...others] = treeIds;
       await this.send(ws, first, files, [], { revision: commit, adopted: false, files: states, submodules: subMap(submodules) });
       if (others.length) {
@@ -26751,7 +23022,7 @@ for t in "$@"; do cp -a -- "$src" "$t"; rm -rf -- "$t/.git"; done`,
     const ws = this.workspace();
     try {
       const commit = await this.resolve(ws, ref);
-      const [{ files, states, submodules }, { actual, manifest }] = await Promise.all([this.desired(ws, commit, paths), this.scan(tree.id)]);
+      const [{ files, states, submodules }, { actual, manifest }] = await Promise.all([commitFiles(ws, commit, paths), this.scan(tree.id)]);
       const before = manifest ?? { revision: tree.revision, adopted: true, files: new Map(actual) };
       const sameState = (a, b) => !!a && !!b && a.sha1 === b.sha1 && a.mode === b.mode;
       const send = files.filter((f) => !sameState(actual.get(f.path), states.get(f.path)));
@@ -26844,9 +23115,6 @@ mv -T -- "$1" "$2"
 rm -f -- "$3"`,
       [this.ctx.layout.tree(from), this.ctx.layout.tree(to), this.manifestPath(from), this.manifestPath(to)]
     );
-  }
-  async remove(id) {
-    await this.ctx.sh.run(`remove tree ${id}`, 'rm -rf -- "$1" "$2"', [this.ctx.layout.tree(id), this.manifestPath(id)]);
   }
   cleanHalfInit() {
     return cleanTrees(this.ctx.sh, this.ctx.layout, [`${this.ctx.layout.meta}/manifests`]);
@@ -26951,8 +23219,74 @@ function parseSvnSummarize(out, root) {
   }
   return changes;
 }
+function xmlText(s) {
+  return s.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_, e) => {
+    if (e[0] === "#") return String.fromCodePoint(e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[e];
+  });
+}
+function xmlAttributes(tag) {
+  return Object.fromEntries([...tag.matchAll(/([a-z_-]+)="([^"]*)"/g)].map((a) => [a[1], xmlText(a[2])]));
+}
+function parseSvnListExternals(xml, root) {
+  const out = /* @__PURE__ */ new Map();
+  const prefix = root.replace(/\/+$/, "");
+  for (const m of xml.matchAll(/<external\s+([^>]*)>([\s\S]*?)<\/external>/g)) {
+    const attrs = xmlAttributes(m[1]);
+    const parent = attrs.parent_url ?? "";
+    if (attrs.target === void 0) continue;
+    if (parent !== prefix && !parent.startsWith(`${prefix}/`)) continue;
+    let dir = parent.slice(prefix.length + 1);
+    try {
+      dir = decodeURIComponent(dir);
+    } catch {
+    }
+    const path = (dir ? `${dir}/` : "") + attrs.target;
+    if (out.has(path)) continue;
+    const files = /* @__PURE__ */ new Map();
+    for (const e of m[2].matchAll(/<entry\s+kind="([a-z]+)">\s*<name>([^<]*)<\/name>[\s\S]*?<commit\s+revision="(\d+)">/g)) {
+      if (e[1] === "file") files.set(`${path}/${xmlText(e[2])}`, e[3]);
+    }
+    out.set(path, files);
+  }
+  return out;
+}
+function parseSvnInfoFiles(xml) {
+  const out = /* @__PURE__ */ new Map();
+  for (const m of xml.matchAll(/<entry\s+([^>]*)>([\s\S]*?)<\/entry>/g)) {
+    const attrs = xmlAttributes(m[1]);
+    if (attrs.kind !== "file") continue;
+    const rev = /<commit\s+revision="(\d+)">/.exec(m[2])?.[1] ?? "";
+    out.set(attrs.path.replace(/^\.\//, ""), rev);
+  }
+  return out;
+}
+function externalChanges(wcExternals, before, gone, after) {
+  const changes = emptyChanges();
+  const under = (dir, p) => p.startsWith(`${dir}/`);
+  for (const dir of wcExternals) {
+    if (after.has(dir)) continue;
+    changes.deleted.push(...gone.filter((g) => under(dir, g)));
+  }
+  for (const [dir, files] of after) {
+    if (!wcExternals.includes(dir)) {
+      changes.added.push(...files.keys());
+      continue;
+    }
+    for (const [p, rev] of files) {
+      const old = before.get(p);
+      if (old === void 0) changes.added.push(p);
+      else if (old !== rev) changes.modified.push(p);
+    }
+    for (const p of before.keys()) if (under(dir, p) && !files.has(p) && !nestedIn(p, dir, wcExternals)) changes.deleted.push(p);
+  }
+  return changes;
+}
+function nestedIn(p, dir, externals) {
+  return externals.some((e) => e !== dir && e.startsWith(`${dir}/`) && p.startsWith(`${e}/`));
+}
 
-// src/vcs/svn.ts
+// src/vcs/svn-shell.ts
 var SVN_PRELUDE = `${UTF8_LOCALE}export SVN_SSH="ssh -o BatchMode=yes"
 DLV_U=; DLV_P=
 if [ "$1" = 1 ]; then IFS= read -r DLV_U || true; IFS= read -r DLV_P || true; fi
@@ -27036,6 +23370,32 @@ var EXTERNALS = `ext_list() {
     printf '%s\\0%s\\0%s\\0' "$p" "$(svnl info --show-item revision -- "$p@" 2>/dev/null)" "$(svnl info --show-item url -- "$p@" 2>/dev/null | sed -E 's#^([a-z+]+://)[^/@]*@#\\1***@#')"
   done
 }
+# ext_dry: what a dry run needs to list the files an update would change inside externals, read without changing
+# anything (uses $newroot and $n): the externals the working copy holds (extwc: path NUL), their versioned files
+# (extinfo: svn info -R --xml) and all their files on disk (extfiles: NUL-separated), and the files of the externals
+# defined at the target (extnew: svn list -R --include-externals --xml of each directory that defines some).
+ext_dry() {
+  local line st=0 d p
+  ext_list > "$DLV_TMP/extl"
+  : > "$DLV_TMP/extwc"; : > "$DLV_TMP/extinfo"; : > "$DLV_TMP/extfiles"
+  while IFS= read -r -d '' p && IFS= read -r -d '' _ && IFS= read -r -d '' _; do
+    printf '%s\\0' "$p" >> "$DLV_TMP/extwc"
+    svnl info -R --xml -- "$p@" >> "$DLV_TMP/extinfo" 2>/dev/null || true
+    find "./$p" -name .svn -prune -o \\( -type f -o -type l \\) -print0 >> "$DLV_TMP/extfiles"
+  done < "$DLV_TMP/extl"
+  svnr propget -R --xml svn:externals -- "$newroot@$n" > "$DLV_TMP/extprops" 2>/dev/null || : > "$DLV_TMP/extprops"
+  : > "$DLV_TMP/extnew"
+  while IFS= read -r line; do
+    case $st in
+      0) [ "$line" = '<target' ] && st=1 ;;
+      1) if [[ $line == '   path="'*'">' ]]; then d=\${line#'   path="'}; xml_text d "\${d%'">'}"
+           svnr list -R --include-externals --xml -- "$d@$n" >> "$DLV_TMP/extnew"
+         fi; st=0 ;;
+    esac
+  done < "$DLV_TMP/extprops"
+  printf 'extwc='; b64 "$DLV_TMP/extwc"; printf 'extinfo='; b64 "$DLV_TMP/extinfo"
+  printf 'extfiles='; b64 "$DLV_TMP/extfiles"; printf 'extnew='; b64 "$DLV_TMP/extnew"
+}
 ext_check() {
   local url=$1 rev=$2 root line target def t u peg r p i
   root=$(svnr info --show-item repos-root-url -- "$url@$rev")
@@ -27095,6 +23455,8 @@ var PRECHECK = `precheck() {
   done < "$DLV_TMP/status"
 }
 `;
+
+// src/vcs/svn.ts
 var SvnDriver = class extends WorkingCopyTrees {
   method = "svn";
   tools = ["svn"];
@@ -27156,6 +23518,7 @@ if [ "$dry" = 1 ]; then
   if [ "$switch" = 1 ]; then svnr diff --summarize --old="$oldroot@$base" --new="$newroot@$n" > "$DLV_TMP/sum"
   else svnr diff --summarize -r "$base:$n" -- "$oldroot@$n" > "$DLV_TMP/sum"; fi
   echo "root=$oldroot"; echo "newroot=$newroot"; printf 'summary='; b64 "$DLV_TMP/sum"
+  ext_dry
   exit 0
 fi
 if [ "$switch" = 0 ]; then precheck > "$DLV_TMP/conflicts"; else : > "$DLV_TMP/conflicts"; fi
@@ -27194,7 +23557,17 @@ printf 'extbefore='; b64 "$DLV_TMP/extbefore"; printf 'extafter='; b64 "$DLV_TMP
         const other = parseSvnSummarize(sum, value(r.stdout, "root"));
         if (countAll(other) > countAll(changes)) changes = other;
       }
-      for (const k of ["added", "modified", "deleted"]) changes[k] = changes[k].filter((p) => inPaths(p, paths));
+      const wc = nulField(r.stdout, "extwc");
+      const top = wc.filter((e) => !wc.some((o) => o !== e && e.startsWith(`${o}/`)));
+      const ext = externalChanges(
+        top,
+        parseSvnInfoFiles(field(r.stdout, "extinfo")),
+        nulField(r.stdout, "extfiles"),
+        parseSvnListExternals(field(r.stdout, "extnew"), value(r.stdout, "newroot"))
+      );
+      const dirs = new Set([...top, ...ext.added, ...ext.modified, ...ext.deleted].flatMap((p) => p.split("/").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("/"))));
+      changes.modified = changes.modified.filter((p) => !dirs.has(p));
+      for (const k of ["added", "modified", "deleted"]) changes[k] = [...changes[k], ...ext[k]].filter((p) => inPaths(p, paths));
     } else {
       const parsed = parseSvnUpdate(field(r.stdout, "out"), new Set(nulField(r.stdout, "dirs")), nulField(r.stdout, "gone"));
       if (parsed.conflicts.length) {
@@ -27307,51 +23680,10 @@ function createDriver(method, ctx) {
   }
 }
 
-// src/engine.ts
-async function runMode(ctx) {
-  const { settings } = ctx;
-  switch (settings.mode) {
-    case "init":
-      return init(ctx);
-    case "status":
-      return status(ctx);
-    case "syncback":
-      return syncback(ctx, settings.paths, false);
-    case "supersyncback":
-      return syncback(ctx, settings.paths, true);
-    case "goback":
-      return goback(ctx);
-    case "update":
-      return update(ctx);
-    case "backtoprod":
-      return backtoprod(ctx);
-    case "deliver":
-      return deliver(ctx);
-    case "session-open":
-      return sessionOpen(ctx);
-    case "session-close":
-      await sessionClose(ctx);
-      return;
-    default:
-      throw new StepFailure(`mode ${settings.mode} is not available in this version`);
-  }
-}
+// src/host/open.ts
 function chooseApp(settings, stateApp, sh, layout) {
   const app = settings.app === "auto" ? stateApp ?? "none" : settings.app;
   return app === "moodle" ? new MoodleApp(sh, layout) : new NoApp();
-}
-async function cleanupAfterLoss(settings, target, layout, log) {
-  try {
-    const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 });
-    try {
-      const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false, cleanup: true });
-      if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`);
-    } finally {
-      await conn.close();
-    }
-  } catch (e) {
-    log.warning(`${target.label}: could not release the lock after the connection was lost (${e.message}); the post step or the next run (after lock-timeout) will`);
-  }
 }
 function codeOwner(settings, target) {
   return settings.sudoUser && settings.sudoUser !== target.user ? settings.sudoUser : void 0;
@@ -27373,14 +23705,10 @@ async function phpSudoStep(report, sh, login, webUser, php) {
     report.steps.push({ name: "sudo", outcome: "failure", ms, detail: problem });
     throw new StepFailure(problem);
   }
-  const command2 = phpCommandForm(webUser, v.php);
-  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command2}` });
-  (report.sudo ??= []).push({ user: webUser, input: "web-user", command: command2, rule: sudoersLine(login, [webUser], v.php) });
+  const command = phpCommandForm(webUser, v.php);
+  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command}` });
+  (report.sudo ??= []).push({ user: webUser, input: "web-user", command, rule: sudoersLine(login, [webUser], v.php) });
   return v.php;
-}
-function describeError(err) {
-  const ours = err instanceof RunError || err instanceof ConnectionError || err instanceof StepFailure || err instanceof Refusal || err instanceof StateError || err instanceof SessionError || err instanceof LockLostError;
-  return ours ? err.message : `${err.name}: ${err.message}`;
 }
 async function openHost(settings, target, opts, report, held) {
   const { log } = opts;
@@ -27401,10 +23729,10 @@ async function openHost(settings, target, opts, report, held) {
   report.steps.push({ name: "connect", outcome: "success", ms: Date.now() - started, detail: via });
   opts.onConnected?.(target, conn);
   const owner = codeOwner(settings, target);
-  const login = new RemoteShell(conn, { runId: settings.run.runId, setsid: false });
+  const login = new SshShell(conn, { runId: settings.run.runId, setsid: false });
   if (owner) await sudoStep(report, login, target.user, /* @__PURE__ */ new Map([[owner, "sudo-user"]]));
-  const p = await probe(new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout);
-  const sh = new RemoteShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true, timeoutMs: settings.commandTimeoutMs });
+  const p = await probe(new SshShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: false }), layout);
+  const sh = new SshShell(conn, { runId: settings.run.runId, sudoUser: owner, setsid: p.tools.setsid === true, timeoutMs: settings.commandTimeoutMs });
   const method = p.state?.method ?? settings.method;
   const vcsCtx = { sh, layout, settings, log };
   const vcs = createDriver(method, vcsCtx);
@@ -27426,226 +23754,228 @@ async function openHost(settings, target, opts, report, held) {
     now: opts.now ?? (() => /* @__PURE__ */ new Date())
   };
 }
-async function runHost(settings, target, opts, hooks = {}) {
+
+// src/host/finish.ts
+async function endLocked(ctx, conn, locking, opts) {
   const { log } = opts;
-  const now = opts.now ?? (() => /* @__PURE__ */ new Date());
+  const { lock } = locking;
+  await lock?.stop();
+  if (!locking.locked || !conn || !ctx) return;
+  const { settings, target, layout } = ctx;
+  const report = ctx.report;
+  if (lock?.lost !== void 0) {
+    const lostError = new LockLostError(target.label, lock.lost, "its next change");
+    if (report.outcome === "success") {
+      report.outcome = "failure";
+      report.error = lostError.message;
+    }
+    log.error(lostError.message);
+  } else if (conn.lost) {
+    await cleanupAfterLoss(settings, target, layout, log);
+  } else {
+    try {
+      if (modeRow(settings.mode).intervention && ctx.sessionId && report.outcome !== "refused") await joinSession(ctx, report);
+      await journal(ctx, "end", { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || void 0, session: ctx.sessionId });
+      await publishStatusPage(ctx, report).then(
+        (page) => log.info(`${target.label}: status page ${page}`),
+        (e) => log.warning(`${target.label}: the status page was not written: ${e.message}`)
+      );
+      await releaseLock(ctx.sh, layout, settings.run.runId);
+    } catch (e) {
+      log.warning(`${target.label}: could not release the lock: ${e.message}`);
+      await cleanupAfterLoss(settings, target, layout, log);
+    }
+  }
+  opts.onLock?.(target, false);
+}
+async function cleanupAfterLoss(settings, target, layout, log) {
+  try {
+    const conn = await SshConnection.connect({ target, auth: settings.auth, hostKeys: settings.hostKeys, timeoutMs: settings.timeoutMs, jump: settings.jump, secrets: settings.secrets, attempts: 2 });
+    try {
+      const sh = new SshShell(conn, { runId: settings.run.runId, sudoUser: codeOwner(settings, target), setsid: false, cleanup: true });
+      if (await releaseLock(sh, layout, settings.run.runId, true)) log.warning(`${target.label}: released the lock after the connection was lost`);
+    } finally {
+      await conn.close();
+    }
+  } catch (e) {
+    log.warning(`${target.label}: could not release the lock after the connection was lost (${e.message}); the post step or the next run (after lock-timeout) will`);
+  }
+}
+
+// src/host/skeleton.ts
+async function onHost(settings, target, opts, work) {
   const report = newHostReport(target.label);
-  const layout = new Layout(settings.path);
   const held = {};
   let ctx;
-  let locked = false;
-  let lock;
   try {
     ctx = await openHost(settings, target, opts, report, held);
-    const { sh, vcs, app } = ctx;
-    const method = vcs.method;
-    let p = ctx.probe;
-    const writes = WRITING_MODES.includes(settings.mode) && !settings.dryRun;
-    if (writes && p.lock && p.lock.runId !== settings.run.runId && p.lockAgeS < settings.lockTimeoutS) {
-      const after2 = refusal(settings.mode, p, settings.path, settings.session);
-      throw new StepFailure(
-        `${settings.path} is locked by ${describeHolder(p.lock)}, whose last sign of life was ${p.lockAgeS} s ago: that run is active. Wait for it to end (or cancel it); the lock is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s)${after2 ? `. Then: ${after2}` : ""}`
-      );
-    }
-    if (p.lock && (!writes || settings.dryRun)) {
-      const stale = p.lockAgeS >= settings.lockTimeoutS;
-      const msg = `the lock is held by run ${p.lock.runId} of ${p.lock.actor} (started ${p.lock.startedAt}, last sign of life ${p.lockAgeS} s ago)${stale ? ", stale: a real run would take it over" : ""}`;
-      if (settings.dryRun && WRITING_MODES.includes(settings.mode) && !stale) throw new StepFailure(`${msg}: a real run would fail now`);
-      if (settings.mode !== "status") log.warning(msg);
-    }
-    if (p.state && p.state.method !== settings.method && ["update", "deliver"].includes(settings.mode)) {
-      throw new Refusal(
-        `The layout at ${settings.path} was initialised with method ${p.state.method}, not ${settings.method}: set method: ${p.state.method}`
-      );
-    }
-    const refused = refusal(settings.mode, p, settings.path, settings.session);
-    if (refused && !(writes && p.state && needsReconcile(p, p.state))) throw new Refusal(refused);
-    if (p.stateError && settings.mode !== "status") throw new StepFailure(p.stateError);
-    if (p.sessionError && settings.mode !== "status") throw new StepFailure(p.sessionError);
-    const missing = (WRITING_MODES.includes(settings.mode) ? vcs.tools : []).filter((t) => p.tools[t] === false);
-    if (missing.length && ["init", "update", "deliver"].includes(settings.mode)) {
-      throw new StepFailure(`the server lacks ${missing.join(", ")}, needed by method ${method}: install it on the server`);
-    }
-    if (writes) {
-      const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode };
-      const started = Date.now();
-      const res = await acquireLock(sh, layout, info, settings.lockTimeoutS);
-      if (!res.acquired) {
-        const h = res.holder;
-        throw new StepFailure(
-          h ? `${settings.path} is locked by ${describeHolder(h)}, whose last sign of life was ${res.ageS} s ago; it is taken over only when it shows no life for lock-timeout (${settings.lockTimeoutS} s). Wait for that run, or cancel it` : `${settings.path} is locked (${res.ageS} s ago) and the lock file cannot be read: check ${layout.lock}`
-        );
-      }
-      locked = true;
-      opts.onLock?.(target, true);
-      lock = new HeldLock(sh, layout, settings.run.runId, res.takenOver, (m) => log.warning(m));
-      sh.guard = lock.guard;
-      lock.start();
-      report.steps.push({ name: "lock", outcome: "success", ms: Date.now() - started, detail: res.takenOver ? `took over the stale lock of run ${res.takenOver.runId}` : void 0 });
-      if (res.takenOver) {
-        log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`);
-      }
-      p = await probe(sh, layout);
-      ctx.probe = p;
-      ctx.state = p.state;
-      const again = refusal(settings.mode, p, settings.path, settings.session);
-      if (again && !(p.state && needsReconcile(p, p.state))) throw new Refusal(again);
-      if (p.stateError) throw new StepFailure(p.stateError);
-      if (p.sessionError) throw new StepFailure(p.sessionError);
-      if (res.takenOver) await journal(ctx, "lock-takeover", { from: res.takenOver });
-      await journal(ctx, "start", { ref: settings.ref, paths: settings.paths, comment: settings.comment || void 0, runUrl: settings.run.runUrl || void 0, trigger: settings.run.event });
-      if (ctx.state) await reconcile(ctx, ctx.state);
-      if (again) {
-        const fits = refusal(settings.mode, { ...p, state: ctx.state }, settings.path, settings.session);
-        if (fits) throw new Refusal(fits);
-      }
-      if (INTERVENTION_MODES.includes(settings.mode) && p.session) ctx.sessionId = p.session;
-    }
-    const before = ctx.state;
-    if (before) {
-      report.stateBefore = before.state;
-      report.liveTreeBefore = before.live;
-      report.revisionBefore = treeRevision(before.trees[before.live]);
-      report.appVersionBefore = (await app.version(before.trees[before.live]))?.release;
-    }
-    await (hooks.mode ?? runMode)(ctx);
-    const after = ctx.state;
-    const delivered = settings.mode === "deliver" && report.stateBefore === "production" && !report.rolledBack && after?.live === report.liveTreeAfter;
-    const auditing = after ? auditPermissions(ctx, after.live, delivered ? report.files : void 0) : void 0;
-    const appAfter = after && settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
-    const versioning = after ? appAfter.version(after.trees[after.live]) : void 0;
-    const [audit, version] = await Promise.all([auditing, versioning]);
-    if (audit && report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note };
-    await hooks.afterMode?.(ctx);
-    if (after) {
-      report.stateAfter = after.state;
-      report.liveTreeAfter = after.live;
-      if (settings.mode !== "update" && !settings.dryRun) report.revisionAfter = treeRevision(after.trees[after.live]);
-      report.appVersionAfter = version?.release;
-    }
-    report.commit = ctx.commit;
-    report.sessionId = ctx.sessionId;
-    report.session = ctx.sessionData;
+    await work.run(ctx);
     report.outcome = "success";
   } catch (e) {
-    const err = e;
     report.outcome = e instanceof Refusal ? "refused" : "failure";
-    report.error = describeError(err);
-    report.sessionId = ctx?.sessionId;
-    if (ctx?.state) {
-      report.stateAfter = ctx.state.state;
-      report.liveTreeAfter = ctx.state.live;
-      if (settings.mode !== "update") report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live]);
-    }
-    log.error(`${target.label}: ${report.error}`);
+    report.error = describeError(e);
+    work.failed?.(ctx);
+    opts.log.error(`${target.label}: ${report.error}`);
   } finally {
-    const conn = held.conn;
-    await lock?.stop();
-    if (locked && conn && ctx && lock?.lost !== void 0) {
-      const lostError = new LockLostError(target.label, lock.lost, "its next change");
-      if (report.outcome === "success") {
-        report.outcome = "failure";
-        report.error = lostError.message;
-      }
-      log.error(lostError.message);
-      opts.onLock?.(target, false);
-    } else if (locked && conn && ctx) {
-      const lost = conn.lost;
-      if (lost) {
-        await cleanupAfterLoss(settings, target, layout, log);
-      } else {
-        try {
-          if (INTERVENTION_MODES.includes(settings.mode) && ctx.sessionId && report.outcome !== "refused") await joinSession(ctx, report);
-          await journal(ctx, "end", { outcome: report.outcome, error: report.error, rolledBack: report.rolledBack || void 0, session: ctx.sessionId });
-          await publishStatusPage(ctx, report).then(
-            (page) => log.info(`${target.label}: status page ${page}`),
-            (e) => log.warning(`${target.label}: the status page was not written: ${e.message}`)
-          );
-          await releaseLock(ctx.sh, layout, settings.run.runId);
-        } catch (e) {
-          log.warning(`${target.label}: could not release the lock: ${e.message}`);
-          await cleanupAfterLoss(settings, target, layout, log);
-        }
-      }
-      opts.onLock?.(target, false);
-    }
-    await conn?.close();
+    await work.finish?.(ctx, held.conn);
+    await held.conn?.close();
   }
-  if (ctx) report.app = ctx.state?.app === "moodle" || ctx.app.name === "moodle" ? "moodle" : "none";
   return report;
 }
 
-// src/cluster.ts
-var CLUSTER_MODES = ["deliver", "backtoprod", "goback"];
-function deferred() {
-  let resolve;
-  let reject;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
+// src/engine.ts
+async function runHost(settings, target, opts, hooks = {}) {
+  const locking = { locked: false };
+  return onHost(settings, target, opts, {
+    run: async (ctx) => {
+      preflight(ctx, opts);
+      if (writes(ctx)) await takeLock(ctx, opts, locking);
+      await reportBefore(ctx);
+      await (hooks.mode ?? modeRow(settings.mode).run)(ctx);
+      await reportAfter(ctx);
+      await hooks.afterMode?.(ctx);
+      const r = ctx.report;
+      r.commit = ctx.commit;
+      r.sessionId = ctx.sessionId;
+      r.session = ctx.sessionData;
+    },
+    failed: (ctx) => {
+      if (!ctx) return;
+      const r = ctx.report;
+      r.sessionId = ctx.sessionId;
+      if (ctx.state) {
+        r.stateAfter = ctx.state.state;
+        r.liveTreeAfter = ctx.state.live;
+        if (!modeRow(settings.mode).workTreeOnly) r.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live]);
+      }
+    },
+    finish: async (ctx, conn) => {
+      await endLocked(ctx, conn, locking, opts);
+      if (ctx) ctx.report.app = ctx.state?.app === "moodle" || ctx.app.name === "moodle" ? "moodle" : "none";
+    }
   });
-  promise.catch(() => void 0);
-  return { promise, resolve, reject };
 }
+async function reportBefore(ctx) {
+  const { report, app } = ctx;
+  const before = ctx.state;
+  if (!before) return;
+  report.stateBefore = before.state;
+  report.liveTreeBefore = before.live;
+  report.revisionBefore = treeRevision(before.trees[before.live]);
+  report.appVersionBefore = (await app.version(before.trees[before.live]))?.release;
+}
+async function reportAfter(ctx) {
+  const { settings, report, app, sh, layout } = ctx;
+  const row = modeRow(settings.mode);
+  const after = ctx.state;
+  const changedOnly = row.auditsChangedPaths && report.stateBefore === "production" && !report.rolledBack && after?.live === report.liveTreeAfter;
+  const auditing = after ? auditPermissions(ctx, after.live, changedOnly ? report.files : void 0) : void 0;
+  const appAfter = after && settings.app === "auto" && after.app !== app.name ? chooseApp(settings, after.app, sh, layout) : app;
+  const versioning = after ? appAfter.version(after.trees[after.live]) : void 0;
+  const [audit, version] = await Promise.all([auditing, versioning]);
+  if (audit && report.status) report.status.permissions = { total: audit.total, counts: audit.counts, first: report.permissions, note: audit.note };
+  if (after) {
+    report.stateAfter = after.state;
+    report.liveTreeAfter = after.live;
+    if (!row.workTreeOnly && !settings.dryRun) report.revisionAfter = treeRevision(after.trees[after.live]);
+    report.appVersionAfter = version?.release;
+  }
+}
+
+// src/cluster/caches.ts
+var NodeCaches = class {
+  configs = /* @__PURE__ */ new Map();
+  /** A node's `$CFG->localcachedir` and `$CFG->alternative_component_cache`, read once per run from its live tree. */
+  config(ctx) {
+    let p = this.configs.get(ctx);
+    if (!p) {
+      p = readNodeConfig(ctx).catch((e) => {
+        ctx.log.warning(`${ctx.target.label}: could not read config.php (${e.message}): this node's local caches are left to Moodle`);
+        return void 0;
+      });
+      this.configs.set(ctx, p);
+    }
+    return p;
+  }
+  /** `alternative_component_cache.php --rebuild` on a node whose config.php sets `$CFG->alternative_component_cache`. */
+  async componentCache(ctx) {
+    if (ctx.app.name !== "moodle") return;
+    const cfg = await this.config(ctx);
+    if (!cfg?.alternative_component_cache) return;
+    const app = ctx.app;
+    const dir = ctx.layout.tree(mustState(ctx).live);
+    await step(
+      ctx,
+      "component cache",
+      async () => {
+        const r = await app.cli(ctx, dir, "alternative_component_cache.php", ["--rebuild"], 3e5);
+        if (r.code !== 0) throw new StepFailure(`alternative_component_cache.php --rebuild failed (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
+      },
+      () => `rebuilt ${cfg.alternative_component_cache}`
+    );
+  }
+  /** Purges the local cache (`$CFG->localcachedir`, outside the shared moodledata) of each node, with Moodle's CLI. */
+  async localCaches(nodes) {
+    const settled = await Promise.allSettled(
+      nodes.map(async (ctx) => {
+        const cfg = await this.config(ctx);
+        const local = cfg?.localcachedir;
+        if (!cfg || !local || !cfg.dataroot || local === cfg.dataroot || local.startsWith(`${cfg.dataroot.replace(/\/+$/, "")}/`)) {
+          skipped(ctx, "local cache", cfg ? "no $CFG->localcachedir of its own: the shared purge covers it" : "config.php could not be read");
+          return;
+        }
+        const dir = ctx.layout.tree(mustState(ctx).live);
+        await step(
+          ctx,
+          "local cache",
+          async () => {
+            const r = await ctx.app.cli(ctx, dir, "purge_caches.php", ["--other"], 6e5);
+            if (r.code !== 0) throw new StepFailure(`purge_caches.php --other failed on ${ctx.target.label} (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
+          },
+          () => `purged ${local}`
+        );
+      })
+    );
+    const failed = settled.flatMap((r) => r.status === "rejected" ? [r.reason.message] : []);
+    if (failed.length) throw new StepFailure(failed.join("; "));
+  }
+};
+async function readNodeConfig(ctx) {
+  const dir = ctx.layout.tree(mustState(ctx).live);
+  const r = await ctx.sh.run(
+    `read config.php of ${ctx.target.label}`,
+    `d=$1; php=$2
+[ -f "$d/config.php" ] || { echo "no config.php in $d" >&2; exit 1; }
+cd -- "$d"
+exec "$php" -r '
+define("CLI_SCRIPT", true);
+define("ABORT_AFTER_CONFIG", true);
+$CFG = new stdClass();
+ob_start();
+require "./config.php";
+ob_end_clean();
+$o = [];
+foreach (["dataroot", "localcachedir", "alternative_component_cache"] as $k) {
+  if (isset($CFG->$k) && is_string($CFG->$k)) $o[$k] = $CFG->$k;
+}
+echo "\\n@delivery-config@", json_encode($o, JSON_UNESCAPED_SLASHES), "\\n";
+'`,
+    [dir, ctx.settings.php],
+    { timeoutMs: 6e4 }
+  );
+  const line = r.stdout.split("\n").find((l) => l.startsWith("@delivery-config@"));
+  if (!line) throw new StepFailure("config.php printed no settings");
+  return JSON.parse(line.slice("@delivery-config@".length));
+}
+
+// src/cluster/nodes.ts
 async function each(nodes, fn) {
   const r = await Promise.allSettled(nodes.map((ctx, i) => fn(ctx, i)));
   return r.map((x) => x.status === "rejected" ? x.reason : void 0);
 }
 var labels = (nodes, idx) => idx.map((i) => nodes[i].target.label).join(", ");
 var failedIdx = (errs) => errs.flatMap((e, i) => e ? [i] : []);
-async function runCluster(settings, opts, results) {
-  const hosts = settings.hosts;
-  const joined = new Array(hosts.length);
-  const release = hosts.map(() => deferred());
-  const everyone = deferred();
-  let arrived = 0;
-  const arrive = () => {
-    if (++arrived === hosts.length) everyone.resolve();
-  };
-  const runs = hosts.map(
-    (h, i) => runHost(settings, h, opts, {
-      mode: async (ctx) => {
-        joined[i] = ctx;
-        arrive();
-        await release[i].promise;
-      }
-    }).then((r) => {
-      results[i] = r;
-      if (!joined[i]) arrive();
-    })
-  );
-  await everyone.promise;
-  const absent = hosts.flatMap((_, i) => joined[i] ? [] : [i]);
-  if (absent.length) {
-    const refused = absent.every((i) => results[i]?.outcome === "refused");
-    const why = `not run: ${absent.map((i) => `${hosts[i].label} (${results[i]?.error ?? "did not start"})`).join("; ")}. The nodes of a cluster change together: nothing was changed here`;
-    for (const i of hosts.keys()) if (joined[i]) release[i].reject(refused ? new Refusal(why) : new StepFailure(why));
-  } else {
-    const nodes = joined;
-    let errs;
-    try {
-      errs = await sequence3(settings, nodes);
-    } catch (e) {
-      errs = nodes.map(() => e);
-    }
-    nodes.forEach((_, i) => errs[i] ? release[i].reject(errs[i]) : release[i].resolve());
-  }
-  await Promise.all(runs);
-}
-async function sequence3(settings, nodes) {
-  const lead = nodes[0];
-  for (const ctx of nodes) ctx.report.cluster = { role: ctx === lead ? "site" : "node", site: lead.target.label };
-  if (settings.dryRun) {
-    return each(nodes, async (ctx) => {
-      plan(ctx, `cluster: ${ctx === lead ? "this node runs" : `${lead.target.label} runs`} the site-wide steps once (maintenance, cron, upgrade, purge); every node switches together and runs its own caches, after-switch and health check`);
-      if (settings.mode === "goback") await goback(ctx);
-      else if (settings.mode === "backtoprod") await backtoprod(ctx);
-      else await prepareDelivery(ctx);
-    });
-  }
-  return settings.mode === "goback" ? new Cluster(settings, nodes).goback() : new Cluster(settings, nodes).deliver();
-}
-var Cluster = class {
+var ClusterNodes = class {
   constructor(settings, nodes) {
     this.settings = settings;
     this.nodes = nodes;
@@ -27662,9 +23992,7 @@ var Cluster = class {
   switched;
   /** Per node: the switch it was making when it failed, when its connection dropped meanwhile (it may have happened). */
   unsure;
-  /** Per node: the work tree that took its fresh path and kept files before the maintenance window. */
-  prepared = [];
-  configs = /* @__PURE__ */ new Map();
+  caches = new NodeCaches();
   get moodle() {
     return this.lead.app.name === "moodle";
   }
@@ -27672,13 +24000,23 @@ var Cluster = class {
   failRest(why) {
     return this.errs.map((e) => e ?? new StepFailure(why));
   }
+  /** The per-node steps of the mode's row after the switch: after-switch and the health check of one node. */
+  async checkNode(ctx) {
+    const steps = modeRow(this.settings.mode).nodeSteps;
+    if (this.settings.afterSwitch && steps.includes("after-switch")) await runHook(ctx, "after-switch", this.settings.afterSwitch);
+    if (this.settings.healthUrl && steps.includes("health")) await healthCheck(ctx);
+  }
+};
+
+// src/cluster/deliver.ts
+var ClusterDeliver = class extends ClusterNodes {
+  /** Per node: the work tree that took its fresh path and kept files before the maintenance window. */
+  prepared = [];
   async deliver() {
     const { nodes, lead, settings } = this;
     const prep = await each(nodes, async (ctx) => {
-      if (settings.mode === "deliver") await prepareDelivery(ctx);
-      const state = mustState(ctx);
-      const work = state.trees[state.work ?? ""];
-      if (settings.mode === "backtoprod" && ctx.vcs.checkReady) await step(ctx, "ready", () => ctx.vcs.checkReady(work));
+      await modeRow(settings.mode).cluster?.prepare?.(ctx);
+      mustState(ctx);
     });
     prep.forEach((e, i) => this.errs[i] = e);
     const bad = failedIdx(prep);
@@ -27722,7 +24060,7 @@ var Cluster = class {
     }
     const sw = await each(nodes, async (ctx, i) => {
       await this.switchNode(ctx, i);
-      await this.componentCache(ctx);
+      await this.caches.componentCache(ctx);
     });
     const bad = failedIdx(sw);
     if (bad.length) {
@@ -27735,7 +24073,7 @@ var Cluster = class {
       );
     }
     try {
-      await lead.app.afterSwitch(lead, sp, this.moodle ? () => this.localCaches(nodes.slice(1)) : void 0);
+      await lead.app.afterSwitch(lead, sp, this.moodle ? () => this.caches.localCaches(nodes.slice(1)) : void 0);
     } catch (e) {
       return this.afterUpgradeFailure(sp, 0, e);
     }
@@ -27757,8 +24095,8 @@ var Cluster = class {
     const node = async (ctx, i) => {
       try {
         await this.switchNode(ctx, i);
-        await this.componentCache(ctx);
-        if (this.moodle) await this.localCaches([ctx]);
+        await this.caches.componentCache(ctx);
+        if (this.moodle) await this.caches.localCaches([ctx]);
         await this.checkNode(ctx);
       } catch (e) {
         this.errs[i] = e;
@@ -27803,15 +24141,15 @@ var Cluster = class {
     const stuck = await this.switchBack(why);
     if (wasSwitched) {
       await lead.app.afterGoback(lead);
-      if (this.moodle) await this.localCaches(nodes.slice(1)).catch((e) => lead.log.warning(`local caches after going back: ${e.message}`));
+      if (this.moodle) await this.caches.localCaches(nodes.slice(1)).catch((e) => lead.log.warning(`local caches after going back: ${e.message}`));
     }
     if (settings.afterSwitch) {
       await each(nodes, (ctx) => runHook(ctx, "after-switch", settings.afterSwitch).then(() => void 0)).then(
         (r) => r.forEach((e, i) => e && nodes[i].log.warning(`after-switch after going back: ${e.message}`))
       );
     }
-    const tail2 = `Every node went back to the code it served before (state delivering)${stuck ? `, except: ${stuck}` : ""}: fix the code, then run deliver (or update and backtoprod)`;
-    return nodes.map((_, i) => new StepFailure(this.errs[i] ? `${this.errs[i].message}. ${tail2}` : `${who} failed (${why}). ${tail2}`));
+    const tail = `Every node went back to the code it served before (state delivering)${stuck ? `, except: ${stuck}` : ""}: fix the code, then run deliver (or update and backtoprod)`;
+    return nodes.map((_, i) => new StepFailure(this.errs[i] ? `${this.errs[i].message}. ${tail}` : `${who} failed (${why}). ${tail}`));
   }
   /**
    * Switches every node that switched back to the tree it served before; returns a sentence naming the nodes that
@@ -27827,7 +24165,7 @@ var Cluster = class {
       ctx.report.liveTreeAfter = s.from;
       this.switched[i] = void 0;
       await journal(ctx, "rollback", { from: s.to, to: s.from, error: why });
-      await this.componentCache(ctx).catch((e) => ctx.log.warning(`${ctx.target.label}: ${e.message}`));
+      await this.caches.componentCache(ctx).catch((e) => ctx.log.warning(`${ctx.target.label}: ${e.message}`));
     });
     const stuck = [
       ...failedIdx(back).map((i) => `${nodes[i].target.label} could not be switched back (${back[i].message}): check it with mode status and run goback on it`),
@@ -27877,63 +24215,10 @@ var Cluster = class {
     this.switched[i] = { from: safeId, to: id };
     ctx.report.liveTreeAfter = id;
   }
-  /** after-switch and the health check of one node. */
-  async checkNode(ctx) {
-    if (this.settings.afterSwitch) await runHook(ctx, "after-switch", this.settings.afterSwitch);
-    if (this.settings.healthUrl) await healthCheck(ctx);
-  }
-  /** A node's `$CFG->localcachedir` and `$CFG->alternative_component_cache`, read once per run from its live tree. */
-  config(ctx) {
-    let p = this.configs.get(ctx);
-    if (!p) {
-      p = readNodeConfig(ctx).catch((e) => {
-        ctx.log.warning(`${ctx.target.label}: could not read config.php (${e.message}): this node's local caches are left to Moodle`);
-        return void 0;
-      });
-      this.configs.set(ctx, p);
-    }
-    return p;
-  }
-  /** `alternative_component_cache.php --rebuild` on a node whose config.php sets `$CFG->alternative_component_cache`. */
-  async componentCache(ctx) {
-    if (ctx.app.name !== "moodle") return;
-    const cfg = await this.config(ctx);
-    if (!cfg?.alternative_component_cache) return;
-    const app = ctx.app;
-    const dir = ctx.layout.tree(mustState(ctx).live);
-    await step(
-      ctx,
-      "component cache",
-      async () => {
-        const r = await app.cli(ctx, dir, "alternative_component_cache.php", ["--rebuild"], 3e5);
-        if (r.code !== 0) throw new StepFailure(`alternative_component_cache.php --rebuild failed (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
-      },
-      () => `rebuilt ${cfg.alternative_component_cache}`
-    );
-  }
-  /** Purges the local cache (`$CFG->localcachedir`, outside the shared moodledata) of each node, with Moodle's CLI. */
-  async localCaches(nodes) {
-    const errs = await each(nodes, async (ctx) => {
-      const cfg = await this.config(ctx);
-      const local = cfg?.localcachedir;
-      if (!cfg || !local || !cfg.dataroot || local === cfg.dataroot || local.startsWith(`${cfg.dataroot.replace(/\/+$/, "")}/`)) {
-        skipped(ctx, "local cache", cfg ? "no $CFG->localcachedir of its own: the shared purge covers it" : "config.php could not be read");
-        return;
-      }
-      const dir = ctx.layout.tree(mustState(ctx).live);
-      await step(
-        ctx,
-        "local cache",
-        async () => {
-          const r = await ctx.app.cli(ctx, dir, "purge_caches.php", ["--other"], 6e5);
-          if (r.code !== 0) throw new StepFailure(`purge_caches.php --other failed on ${ctx.target.label} (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
-        },
-        () => `purged ${local}`
-      );
-    });
-    const bad = failedIdx(errs);
-    if (bad.length) throw new StepFailure(bad.map((i) => errs[i].message).join("; "));
-  }
+};
+
+// src/cluster/goback.ts
+var ClusterGoback = class extends ClusterNodes {
   /** goback on every node: the downgrade guard once, every node switched, or none. */
   async goback() {
     const { nodes, lead, settings } = this;
@@ -27960,7 +24245,7 @@ var Cluster = class {
       await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
       this.switched[i] = { from: former, to: id };
       ctx.report.liveTreeAfter = id;
-      await this.componentCache(ctx);
+      await this.caches.componentCache(ctx);
     });
     const bad = failedIdx(sw);
     if (bad.length) {
@@ -27971,7 +24256,7 @@ var Cluster = class {
         await switchTo(ctx, ctx.state, s.from, { state: "production", live: s.from, safe: s.to });
         ctx.report.liveTreeAfter = s.from;
         await journal(ctx, "rollback", { from: s.to, to: s.from, error: `${labels(nodes, bad)} failed its goback` });
-        await this.componentCache(ctx).catch(() => void 0);
+        await this.caches.componentCache(ctx).catch(() => void 0);
       });
       const stuck = failedIdx(back);
       return this.failRest(
@@ -27980,7 +24265,7 @@ var Cluster = class {
     }
     if (sameCode.some((s) => !s)) {
       await lead.app.afterGoback(lead);
-      if (this.moodle) await this.localCaches(nodes.slice(1)).catch((e) => lead.log.warning(`local caches after goback: ${e.message}`));
+      if (this.moodle) await this.caches.localCaches(nodes.slice(1)).catch((e) => lead.log.warning(`local caches after goback: ${e.message}`));
     }
     if (settings.afterSwitch) {
       const r = await each(nodes, (ctx) => runHook(ctx, "after-switch", settings.afterSwitch).then(() => void 0));
@@ -27989,97 +24274,131 @@ var Cluster = class {
     return this.errs;
   }
 };
-async function readNodeConfig(ctx) {
-  const dir = ctx.layout.tree(mustState(ctx).live);
-  const r = await ctx.sh.run(
-    `read config.php of ${ctx.target.label}`,
-    `d=$1; php=$2
-[ -f "$d/config.php" ] || { echo "no config.php in $d" >&2; exit 1; }
-cd -- "$d"
-exec "$php" -r '
-define("CLI_SCRIPT", true);
-define("ABORT_AFTER_CONFIG", true);
-$CFG = new stdClass();
-ob_start();
-require "./config.php";
-ob_end_clean();
-$o = [];
-foreach (["dataroot", "localcachedir", "alternative_component_cache"] as $k) {
-  if (isset($CFG->$k) && is_string($CFG->$k)) $o[$k] = $CFG->$k;
+
+// src/cluster.ts
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => void 0);
+  return { promise, resolve, reject };
 }
-echo "\\n@delivery-config@", json_encode($o, JSON_UNESCAPED_SLASHES), "\\n";
-'`,
-    [dir, ctx.settings.php],
-    { timeoutMs: 6e4 }
+async function runCluster(settings, opts, results) {
+  const hosts = settings.hosts;
+  const joined = new Array(hosts.length);
+  const release = hosts.map(() => deferred());
+  const everyone = deferred();
+  let arrived = 0;
+  const arrive = () => {
+    if (++arrived === hosts.length) everyone.resolve();
+  };
+  const runs = hosts.map(
+    (h, i) => runHost(settings, h, opts, {
+      mode: async (ctx) => {
+        joined[i] = ctx;
+        arrive();
+        await release[i].promise;
+      }
+    }).then((r) => {
+      results[i] = r;
+      if (!joined[i]) arrive();
+    })
   );
-  const line = r.stdout.split("\n").find((l) => l.startsWith("@delivery-config@"));
-  if (!line) throw new StepFailure("config.php printed no settings");
-  return JSON.parse(line.slice("@delivery-config@".length));
+  await everyone.promise;
+  const absent = hosts.flatMap((_, i) => joined[i] ? [] : [i]);
+  if (absent.length) {
+    const refused = absent.every((i) => results[i]?.outcome === "refused");
+    const why = `not run: ${absent.map((i) => `${hosts[i].label} (${results[i]?.error ?? "did not start"})`).join("; ")}. The nodes of a cluster change together: nothing was changed here`;
+    for (const i of hosts.keys()) if (joined[i]) release[i].reject(refused ? new Refusal(why) : new StepFailure(why));
+  } else {
+    const nodes = joined;
+    let errs;
+    try {
+      errs = await sequence(settings, nodes);
+    } catch (e) {
+      errs = nodes.map(() => e);
+    }
+    nodes.forEach((_, i) => errs[i] ? release[i].reject(errs[i]) : release[i].resolve());
+  }
+  await Promise.all(runs);
+}
+async function sequence(settings, nodes) {
+  const lead = nodes[0];
+  const run = modeRow(settings.mode).cluster;
+  for (const ctx of nodes) ctx.report.cluster = { role: ctx === lead ? "site" : "node", site: lead.target.label };
+  if (settings.dryRun) {
+    return each(nodes, async (ctx) => {
+      plan(ctx, `cluster: ${ctx === lead ? "this node runs" : `${lead.target.label} runs`} the site-wide steps once (maintenance, cron, upgrade, purge); every node switches together and runs its own caches, after-switch and health check`);
+      await run.plan(ctx);
+    });
+  }
+  return run.sequence === "back" ? new ClusterGoback(settings, nodes).goback() : new ClusterDeliver(settings, nodes).deliver();
 }
 
-// src/fleet.ts
+// src/shared-code.ts
 async function runNode(settings, target, opts, first) {
-  const report = newHostReport(target.label);
-  const held = {};
-  try {
-    const ctx = await openHost(settings, target, opts, report, held);
-    const want = first.state;
-    const firstLabel = first.target.label;
-    const sees = (p) => want ? p.state?.live === want.live && p.state.state === want.state && liveTreeId(p) === want.live : p.stateText === null;
-    await step(
-      ctx,
-      "shared code",
-      async () => {
-        const deadline = Date.now() + (opts.sharedWaitMs ?? 1e4);
-        while (!sees(ctx.probe) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 2e3));
-          ctx.probe = await probe(ctx.sh, ctx.layout);
-          ctx.state = ctx.probe.state;
+  return onHost(settings, target, opts, {
+    run: async (ctx) => {
+      await seesFirst(ctx, first, opts.sharedWaitMs ?? 1e4);
+      const { report } = ctx;
+      if (ctx.state) {
+        report.stateAfter = ctx.state.state;
+        report.liveTreeAfter = ctx.state.live;
+        report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live]);
+      }
+      const steps = modeRow(settings.mode).nodeSteps;
+      const done = [];
+      if (settings.dryRun) {
+        if (settings.afterSwitch && steps.includes("after-switch")) plan(ctx, "run the after-switch command on this node after the switch");
+        if (settings.healthUrl && steps.includes("health")) plan(ctx, `check ${settings.healthUrl} from this node`);
+      } else {
+        if (settings.afterSwitch && steps.includes("after-switch")) {
+          await runHook(ctx, "after-switch", settings.afterSwitch);
+          done.push("after-switch");
         }
-        if (!sees(ctx.probe)) {
-          const here = ctx.probe.state ? `state ${ctx.probe.state.state}, live ${ctx.probe.liveTarget || "missing"}` : "no layout";
-          const there = want ? `state ${want.state}, live trees/${want.live}` : "no layout";
-          throw new StepFailure(
-            `this host does not see the code volume ${firstLabel} delivered to: here ${settings.path} has ${here}, there ${there}. With shared-code: true every host must mount the same delivery root (and an NFS client must not cache it for long: mount it with actimeo=3 or lower)`
-          );
+        if (settings.healthUrl && steps.includes("health") && !first.maintenanceKept) {
+          await healthCheck(ctx);
+          done.push("health check");
         }
-      },
-      () => want ? `sees ${settings.path} as ${firstLabel} left it: live trees/${want.live}` : `sees no layout, as ${firstLabel}`
-    );
-    if (ctx.state) {
-      report.stateAfter = ctx.state.state;
-      report.liveTreeAfter = ctx.state.live;
-      report.revisionAfter = treeRevision(ctx.state.trees[ctx.state.live]);
+      }
+      report.message = `shared code: delivered by ${first.target.label}${done.length ? `; ran here: ${done.join(", ")}` : "; no per-node step to run here"}`;
+    },
+    failed: (ctx) => {
+      if (ctx) ctx.report.outcome = "failure";
     }
-    const ran = (name) => first.report.steps.some((s) => s.name === name && s.outcome === "success");
-    const done = [];
-    if (settings.dryRun) {
-      if (settings.mode === "backtoprod" || settings.mode === "deliver") {
-        if (settings.afterSwitch) plan(ctx, "run the after-switch command on this node after the switch");
-        if (settings.healthUrl) plan(ctx, `check ${settings.healthUrl} from this node`);
-      }
-    } else {
-      if (settings.afterSwitch && ran("after-switch")) {
-        await runHook(ctx, "after-switch", settings.afterSwitch);
-        done.push("after-switch");
-      }
-      if (settings.healthUrl && ran("health")) {
-        await healthCheck(ctx);
-        done.push("health check");
-      }
-    }
-    report.message = `shared code: delivered by ${firstLabel}${done.length ? `; ran here: ${done.join(", ")}` : "; no per-node step to run here"}`;
-    report.outcome = "success";
-  } catch (e) {
-    const err = e;
-    report.outcome = "failure";
-    report.error = describeError(err);
-    opts.log.error(`${target.label}: ${report.error}`);
-  } finally {
-    await held.conn?.close();
-  }
-  return report;
+  });
 }
+async function seesFirst(ctx, first, waitMs) {
+  const { settings } = ctx;
+  const want = first.state;
+  const firstLabel = first.target.label;
+  const sees = (p) => want ? p.state?.live === want.live && p.state.state === want.state && liveTreeId(p) === want.live : p.stateText === null;
+  await step(
+    ctx,
+    "shared code",
+    async () => {
+      const deadline = Date.now() + waitMs;
+      while (!sees(ctx.probe) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 2e3));
+        ctx.probe = await probe(ctx.sh, ctx.layout);
+        ctx.state = ctx.probe.state;
+      }
+      if (!sees(ctx.probe)) {
+        const here = ctx.probe.state ? `state ${ctx.probe.state.state}, live ${ctx.probe.liveTarget || "missing"}` : "no layout";
+        const there = want ? `state ${want.state}, live trees/${want.live}` : "no layout";
+        throw new StepFailure(
+          `this host does not see the code volume ${firstLabel} delivered to: here ${settings.path} has ${here}, there ${there}. With shared-code: true every host must mount the same delivery root (and an NFS client must not cache it for long: mount it with actimeo=3 or lower)`
+        );
+      }
+    },
+    () => want ? `sees ${settings.path} as ${firstLabel} left it: live trees/${want.live}` : `sees no layout, as ${firstLabel}`
+  );
+}
+
+// src/strategy.ts
 async function spread(indices, strategy, width, results, run, notRun) {
   if (strategy === "rolling") {
     let stopped;
@@ -28101,44 +24420,70 @@ async function spread(indices, strategy, width, results, run, notRun) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(width, indices.length)) }, worker));
 }
+function notRunReport(label, why) {
+  return { ...newHostReport(label), outcome: "skipped", message: why };
+}
+async function runStrategy(labels2, strategy, maxParallel, run) {
+  const results = new Array(labels2.length);
+  const notRun = (i, why) => {
+    results[i] = notRunReport(labels2[i], why);
+  };
+  const all = labels2.map((_, i) => i);
+  const width = maxParallel > 0 ? maxParallel : labels2.length;
+  if (strategy === "canary" && labels2.length > 1) {
+    results[0] = await run(0);
+    if (results[0].outcome === "success") await spread(all.slice(1), "parallel", width, results, run, notRun);
+    else for (const i of all.slice(1)) notRun(i, `not run: the canary host ${labels2[0]} did not succeed`);
+  } else {
+    await spread(all, strategy, width, results, run, notRun);
+  }
+  return results;
+}
+
+// src/fleet.ts
 async function runHosts(settings, opts) {
   const hosts = settings.hosts;
-  const results = new Array(hosts.length);
-  const notRun = (i, why) => {
-    results[i] = { ...newHostReport(hosts[i].label), outcome: "skipped", message: why };
-  };
-  const all = hosts.map((_, i) => i);
-  const width = settings.maxParallel > 0 ? settings.maxParallel : hosts.length;
+  const row = modeRow(settings.mode);
   const tunnel = opts.tunnel ?? (settings.jump ? new JumpTunnel(settings.jump.target, settings.jump.auth, settings.hostKeys, settings.timeoutMs) : void 0);
   const o = { ...opts, tunnel };
   if (settings.strategy === "canary" && hosts.length > 1 && !settings.healthUrl) {
     opts.log.warning("strategy canary without health-url: the canary host is judged by its run alone; give health-url to check the site it serves");
   }
   try {
-    if (settings.cluster && hosts.length > 1 && CLUSTER_MODES.includes(settings.mode)) {
+    if (settings.cluster && hosts.length > 1 && row.cluster) {
+      const results = new Array(hosts.length);
       await runCluster(settings, o, results);
-    } else if (settings.sharedCode && hosts.length > 1 && settings.mode !== "status") {
-      const nodes = all.slice(1);
-      results[0] = await runHost(settings, hosts[0], o, {
-        afterMode: async (ctx) => {
-          await spread(nodes, settings.strategy, width, results, (i) => runNode(settings, hosts[i], o, ctx), notRun);
-          if (settings.dryRun) return;
-          await journal(ctx, "nodes", { hosts: nodes.map((i) => ({ host: hosts[i].label, outcome: results[i].outcome, error: results[i].error })) }).catch(
-            (e) => opts.log.warning(`${hosts[0].label}: could not journal the nodes' outcomes: ${e.message}`)
-          );
-        }
-      });
-      for (const i of nodes) if (!results[i]) notRun(i, `not run: ${hosts[0].label}, which delivers the shared code, did not succeed`);
-    } else if (settings.strategy === "canary" && hosts.length > 1) {
-      results[0] = await runHost(settings, hosts[0], o);
-      if (results[0].outcome === "success") await spread(all.slice(1), "parallel", width, results, (i) => runHost(settings, hosts[i], o), notRun);
-      else for (const i of all.slice(1)) notRun(i, `not run: the canary host ${hosts[0].label} did not succeed`);
-    } else {
-      await spread(all, settings.strategy, width, results, (i) => runHost(settings, hosts[i], o), notRun);
+      return results;
     }
+    if (settings.sharedCode && hosts.length > 1 && row.sharedCode === "first-host") return await sharedCode(settings, o);
+    return await runStrategy(
+      hosts.map((h) => h.label),
+      settings.strategy,
+      settings.maxParallel,
+      (i) => runHost(settings, hosts[i], o)
+    );
   } finally {
     if (!opts.tunnel) tunnel?.close();
   }
+}
+async function sharedCode(settings, opts) {
+  const hosts = settings.hosts;
+  const results = new Array(hosts.length);
+  const notRun = (i, why) => {
+    results[i] = notRunReport(hosts[i].label, why);
+  };
+  const nodes = hosts.map((_, i) => i).slice(1);
+  const width = settings.maxParallel > 0 ? settings.maxParallel : hosts.length;
+  results[0] = await runHost(settings, hosts[0], opts, {
+    afterMode: async (ctx) => {
+      await spread(nodes, settings.strategy, width, results, (i) => runNode(settings, hosts[i], opts, ctx), notRun);
+      if (settings.dryRun) return;
+      await journal(ctx, "nodes", { hosts: nodes.map((i) => ({ host: hosts[i].label, outcome: results[i].outcome, error: results[i].error })) }).catch(
+        (e) => opts.log.warning(`${hosts[0].label}: could not journal the nodes' outcomes: ${e.message}`)
+      );
+    }
+  });
+  for (const i of nodes) if (!results[i]) notRun(i, `not run: ${hosts[0].label}, which delivers the shared code, did not succeed`);
   return results;
 }
 
@@ -28150,7 +24495,7 @@ function registerSecrets(secrets, setSecret) {
   }
 }
 function reportDirFor(settings) {
-  const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = compactTime(/* @__PURE__ */ new Date());
   return join(settings.run.reportRoot, `delivery-report-${settings.run.job}-${settings.mode}-${stamp}`);
 }
 function writeReportFiles(report, dir, secrets) {
@@ -28175,16 +24520,17 @@ async function runDelivery(io) {
     if (e instanceof InputErrors) {
       for (const err of e.errors) log.error(err.message);
       log.error(`${e.errors.length} input problem(s): nothing was done on any server`);
-      return { exitCode: 2 };
+      return { exitCode: e.exitCode };
     }
     throw e;
   }
+  settings.run.sessionId = newSessionId(/* @__PURE__ */ new Date());
   secrets = settings.secrets;
   registerSecrets(secrets, io.setSecret);
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-J24DUAHJ.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-EHWSZNRR.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
@@ -28254,9 +24600,6 @@ async function runDelivery(io) {
 }
 
 export {
-  releaseLock,
-  RemoteShell,
-  Layout,
   JumpTunnel,
   SshConnection,
   consoleSink,

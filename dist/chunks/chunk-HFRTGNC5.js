@@ -1,10 +1,9 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   runDelivery
-} from "./chunk-IBGJZJ7W.js";
+} from "./chunk-NPAOVA64.js";
 import {
   debug,
-  endGroup,
   error,
   getInput,
   info,
@@ -13,10 +12,9 @@ import {
   setFailed,
   setOutput,
   setSecret,
-  startGroup,
   summary,
   warning
-} from "./chunk-TXOZJV2J.js";
+} from "./chunk-P7H54HB6.js";
 
 // src/action.ts
 var LOCKS_STATE = "locks";
@@ -31,9 +29,7 @@ async function actionMain() {
         notice: (m) => notice(m),
         warning: (m) => warning(m),
         error: (m) => error(m),
-        debug,
-        startGroup,
-        endGroup
+        debug
       },
       setOutput: (n, v) => setOutput(n, v),
       setSecret,

@@ -1,8 +1,9 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   renderText
-} from "./chunk-OAZ3FDWB.js";
+} from "./chunk-7BPRJNN5.js";
 import {
+  MODE_TABLE,
   VERSION,
   beforeAfter,
   formatMs,
@@ -18,7 +19,7 @@ import {
   siteName,
   summarize,
   verdict
-} from "./chunk-UECBD7R7.js";
+} from "./chunk-FZ7FMKK6.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts
@@ -47,7 +48,7 @@ async function uploadReportArtifact(opts) {
   if (skipped) return { name, skipped };
   let lastError = "";
   try {
-    const { DefaultArtifactClient } = await import("./artifact-NRL6SWVY.js");
+    const { DefaultArtifactClient } = await import("./artifact-U7BYPSWX.js");
     const client2 = new DefaultArtifactClient();
     for (const candidate of [name, `${name}-2`, `${name}-3`]) {
       try {
@@ -68,9 +69,7 @@ async function uploadReportArtifact(opts) {
 // src/notify/deployment.ts
 function deploymentAction(mode, dryRun) {
   if (dryRun) return "none";
-  if (["init", "deliver", "backtoprod"].includes(mode)) return "record";
-  if (mode === "goback") return "inactive";
-  return "none";
+  return Object.hasOwn(MODE_TABLE, mode) ? MODE_TABLE[mode].deployment : "none";
 }
 function deploymentTarget(settings, env) {
   if (!settings.environment) return { skip: "no environment given" };
@@ -78,7 +77,7 @@ function deploymentTarget(settings, env) {
   if (!owner || !repo) return { skip: `environment '${settings.environment}' is given but the workflow repository is unknown (GITHUB_REPOSITORY is not set): no deployment recorded` };
   if (!settings.githubToken) return { skip: `environment '${settings.environment}' is given but there is no token: give github-token (default: the job's token, github.token)` };
   const ref = settings.ref || settings.run.sha;
-  if (!ref && settings.mode !== "goback") return { skip: "no ref to record the deployment for (give ref)" };
+  if (!ref && MODE_TABLE[settings.mode].deployment !== "inactive") return { skip: "no ref to record the deployment for (give ref)" };
   return {
     target: {
       token: settings.githubToken,
@@ -95,7 +94,7 @@ function deploymentTarget(settings, env) {
   };
 }
 async function client(t) {
-  const { getOctokit } = await import("./github-KQ7XPDE2.js");
+  const { getOctokit } = await import("./github-2VPHFVUY.js");
   return getOctokit(t.token, { baseUrl: t.apiUrl });
 }
 var bounded = (t) => ({ request: { signal: AbortSignal.timeout(t.timeoutMs) } });
@@ -205,95 +204,11 @@ async function markLatestInactive(t, description) {
 }
 
 // src/notify/chat.ts
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
-// src/notify/mail.ts
-import { hostname } from "node:os";
-var MAIL_FILE_LIMIT = 300;
-function shouldMail(on, outcome) {
-  return on === "always" || on === "failure" && outcome !== "success";
-}
-function mailSubject(r) {
-  const repo = shortRepository(r.repository);
-  const mode = `${r.mode}${r.dryRun ? " dry-run" : ""}`;
-  return `[Delivery] ${repo ? `${repo} ` : ""}${siteName(r)}: ${mode} ${r.outcome} (${r.session ? r.session.title : refName(r)})`.replace(/[\r\n\t]+/g, " ");
-}
-var MAIL_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
-function composeReportMail(report, secrets) {
-  const r = maskValues(report, secrets);
-  const attachments = [
-    { filename: "report.json", content: renderJson(r), contentType: "application/json; charset=utf-8" },
-    { filename: "report.html", content: renderHtml(r), contentType: "text/html; charset=utf-8" }
-  ];
-  const size = () => attachments.reduce((t, a) => t + Buffer.byteLength(a.content), 0);
-  while (attachments.length && size() > MAIL_ATTACHMENT_LIMIT) attachments.pop();
-  const where = r.artifact ? `the report artifact ${r.artifact.name}${r.artifact.url ? ` (${r.artifact.url})` : ""}` : "the report artifact of the workflow run";
-  const note = attachments.length === 2 ? "the attached report.html and report.json list them all" : attachments.length === 1 ? `the attached report.json lists them all, as does ${where}` : `the report files are too large to attach; ${where} holds them`;
-  return {
-    subject: mailSubject(r),
-    text: renderText(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note }),
-    // No folding in the body: mail clients do not all open <details>.
-    html: renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5e3, foldAbove: Infinity }),
-    attachments
-  };
-}
-async function sendMail(mail, message, opts) {
-  const nodemailer = await import("./nodemailer-CG5B7USB.js");
-  const transport = nodemailer.createTransport({
-    host: mail.host.replace(/^\[(.*)\]$/, "$1"),
-    port: mail.port,
-    secure: mail.secure === "tls",
-    requireTLS: mail.secure === "starttls",
-    ignoreTLS: mail.secure === "none",
-    auth: mail.username ? { user: mail.username, pass: mail.password ?? "" } : void 0,
-    connectionTimeout: opts.timeoutMs,
-    greetingTimeout: opts.timeoutMs,
-    dnsTimeout: opts.timeoutMs,
-    socketTimeout: opts.timeoutMs * 2,
-    name: hostname()
-  });
-  try {
-    const info = await transport.sendMail({
-      from: mail.from,
-      to: mail.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      attachments: message.attachments,
-      headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
-    });
-    const list = (l) => (l ?? []).map((a) => typeof a === "string" ? a : a.address);
-    return { ok: true, messageId: info.messageId, accepted: list(info.accepted), rejected: list(info.rejected) };
-  } catch (e) {
-    const err = e;
-    const detail = err.response && !err.message.includes(err.response) ? `${err.message} (${err.response})` : err.message;
-    return { ok: false, accepted: [], rejected: [], error: `${err.code ? `${err.code}: ` : ""}${detail}` };
-  } finally {
-    transport.close();
-  }
-}
-async function mailReport(r, mail, secrets, opts) {
-  if (!shouldMail(mail.on, r.outcome)) return { sent: false, info: `no report email: mail-on is ${mail.on} and the run ${r.outcome === "success" ? "succeeded" : r.outcome}` };
-  const message = composeReportMail(r, secrets);
-  const res = await sendMail(mail, message, opts);
-  const server = `${mail.host}:${mail.port} (${mail.secure})`;
-  if (!res.ok) {
-    return { sent: false, info: "", warning: `the report email to ${mail.to.join(", ")} was not sent through ${server}: ${maskSecrets(res.error ?? "unknown error", secrets)}. The delivery itself is not affected` };
-  }
-  const warning = res.rejected.length ? `the SMTP server ${server} refused the recipient(s) ${res.rejected.join(", ")} of the report email` : void 0;
-  return { sent: true, warning, info: `report email sent to ${res.accepted.join(", ")} through ${server} (${res.messageId ?? "no message id"})` };
-}
-
-// src/notify/chat.ts
-var SIGNATURE_HEADER = "X-Delivery-Signature-256";
-var EVENT_HEADER = "X-Delivery-Event";
-var ID_HEADER = "X-Delivery-Id";
-var KIND_NAME = { slack: "Slack", mattermost: "Mattermost", teams: "Teams", webhook: "JSON" };
+// src/notify/chat-payloads.ts
+import { createHmac } from "node:crypto";
 var ICON = { success: "\u2705", failure: "\u274C", refused: "\u26D4", skipped: "\u23ED\uFE0F" };
-function shouldChat(on, r) {
-  if (on.includes("session") && (r.mode === "session-open" || r.mode === "session-close")) return true;
-  return on.includes(r.outcome === "success" ? "success" : "failure");
-}
 function clip(text, max) {
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}\u2026`;
@@ -439,6 +354,8 @@ function signBody(body, secret) {
 function webhookBody(s, id, sentAt) {
   return JSON.stringify({ ...s, deliveryId: id, sentAt: sentAt.toISOString() });
 }
+
+// src/notify/chat-post.ts
 var DEFAULT_POST = { attempts: 3, attemptTimeoutMs: 1e4, totalMs: 3e4, backoffMs: 1e3 };
 var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function describeFetchError(e, timeoutMs) {
@@ -495,6 +412,93 @@ function urlParts(url) {
   } catch {
   }
   return parts;
+}
+
+// src/notify/mail.ts
+import { hostname } from "node:os";
+var MAIL_FILE_LIMIT = 300;
+function shouldMail(on, outcome) {
+  return on === "always" || on === "failure" && outcome !== "success";
+}
+function mailSubject(r) {
+  const repo = shortRepository(r.repository);
+  const mode = `${r.mode}${r.dryRun ? " dry-run" : ""}`;
+  return `[Delivery] ${repo ? `${repo} ` : ""}${siteName(r)}: ${mode} ${r.outcome} (${r.session ? r.session.title : refName(r)})`.replace(/[\r\n\t]+/g, " ");
+}
+var MAIL_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
+function composeReportMail(report, secrets) {
+  const r = maskValues(report, secrets);
+  const attachments = [
+    { filename: "report.json", content: renderJson(r), contentType: "application/json; charset=utf-8" },
+    { filename: "report.html", content: renderHtml(r), contentType: "text/html; charset=utf-8" }
+  ];
+  const size = () => attachments.reduce((t, a) => t + Buffer.byteLength(a.content), 0);
+  while (attachments.length && size() > MAIL_ATTACHMENT_LIMIT) attachments.pop();
+  const where = r.artifact ? `the report artifact ${r.artifact.name}${r.artifact.url ? ` (${r.artifact.url})` : ""}` : "the report artifact of the workflow run";
+  const note = attachments.length === 2 ? "the attached report.html and report.json list them all" : attachments.length === 1 ? `the attached report.json lists them all, as does ${where}` : `the report files are too large to attach; ${where} holds them`;
+  return {
+    subject: mailSubject(r),
+    text: renderText(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note }),
+    // No folding in the body: mail clients do not all open <details>.
+    html: renderHtml(r, { fileLimit: MAIL_FILE_LIMIT, fullListNote: note, outputLimit: 5e3, foldAbove: Infinity }),
+    attachments
+  };
+}
+async function sendMail(mail, message, opts) {
+  const nodemailer = await import("./nodemailer-MUDXUFTK.js");
+  const transport = nodemailer.createTransport({
+    host: mail.host.replace(/^\[(.*)\]$/, "$1"),
+    port: mail.port,
+    secure: mail.secure === "tls",
+    requireTLS: mail.secure === "starttls",
+    ignoreTLS: mail.secure === "none",
+    auth: mail.username ? { user: mail.username, pass: mail.password ?? "" } : void 0,
+    connectionTimeout: opts.timeoutMs,
+    greetingTimeout: opts.timeoutMs,
+    dnsTimeout: opts.timeoutMs,
+    socketTimeout: opts.timeoutMs * 2,
+    name: hostname()
+  });
+  try {
+    const info = await transport.sendMail({
+      from: mail.from,
+      to: mail.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      attachments: message.attachments,
+      headers: { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All" }
+    });
+    const list = (l) => (l ?? []).map((a) => typeof a === "string" ? a : a.address);
+    return { ok: true, messageId: info.messageId, accepted: list(info.accepted), rejected: list(info.rejected) };
+  } catch (e) {
+    const err = e;
+    const detail = err.response && !err.message.includes(err.response) ? `${err.message} (${err.response})` : err.message;
+    return { ok: false, accepted: [], rejected: [], error: `${err.code ? `${err.code}: ` : ""}${detail}` };
+  } finally {
+    transport.close();
+  }
+}
+async function mailReport(r, mail, secrets, opts) {
+  if (!shouldMail(mail.on, r.outcome)) return { sent: false, info: `no report email: mail-on is ${mail.on} and the run ${r.outcome === "success" ? "succeeded" : r.outcome}` };
+  const message = composeReportMail(r, secrets);
+  const res = await sendMail(mail, message, opts);
+  const server = `${mail.host}:${mail.port} (${mail.secure})`;
+  if (!res.ok) {
+    return { sent: false, info: "", warning: `the report email to ${mail.to.join(", ")} was not sent through ${server}: ${maskSecrets(res.error ?? "unknown error", secrets)}. The delivery itself is not affected` };
+  }
+  const warning = res.rejected.length ? `the SMTP server ${server} refused the recipient(s) ${res.rejected.join(", ")} of the report email` : void 0;
+  return { sent: true, warning, info: `report email sent to ${res.accepted.join(", ")} through ${server} (${res.messageId ?? "no message id"})` };
+}
+
+// src/notify/chat.ts
+var SIGNATURE_HEADER = "X-Delivery-Signature-256";
+var EVENT_HEADER = "X-Delivery-Event";
+var ID_HEADER = "X-Delivery-Id";
+var KIND_NAME = { slack: "Slack", mattermost: "Mattermost", teams: "Teams", webhook: "JSON" };
+function shouldChat(on, r) {
+  if (on.includes("session") && (r.mode === "session-open" || r.mode === "session-close")) return true;
+  return on.includes(r.outcome === "success" ? "success" : "failure");
 }
 function targetLabel(t) {
   let host = "?";
