@@ -69,7 +69,7 @@ describe('npm run demo', () => {
     const all = `${r.stderr}\n${r.stdout}`
     expect(all).toContain('demo-deploy logs in, demo-code owns the code (sudoers: demo-deploy ALL=(demo-code) NOPASSWD: ALL), demo-web serves it')
     expect(r.stdout).toMatch(/^Delivery deliver succeeded/)
-    expect(r.stdout).toContain('sudo             success')
+    expect(r.stdout).toMatch(/^  sudo +success /m)
     expect(all).not.toMatch(/owned-by-web-user|writable-by-web-user|world-writable|Permission findings|warning:/)
     expect(all).toMatch(/drwxr-s--- +\d+ demo-code demo-web .* \.\n/)
     expect(all).toContain('demo finished: the delivery succeeded')
