@@ -59,7 +59,7 @@ async function createRepo(owner: string): Promise<GitRepo> {
         content === null ? ['R', path, ''] : ['W', path, content])
       const out = await runOpsAs(owner, work, ops, [
         '  if [ "$op" = R ]; then git rm -q -f -- "$p"; else put; fi',
-      ].join('\n'), `git add -A && git commit -q -m ${quote(message)} && git push -q origin HEAD:main\ngit rev-parse HEAD`)
+      ].join('\n'), `git add -A && git commit -q -m ${quote(message)} && git push -q origin HEAD:main && git rev-parse HEAD`)
       repo.head = out.trim()
       return repo.head
     },

@@ -64,7 +64,7 @@ export async function makeSvnRepo(owner: string): Promise<SvnRepo & { revs: { v1
         '    M) svn -q mkdir --parents -- "$(dirname "$p")" 2>/dev/null || true; svn -q mv -- "$v@" "$p" ;;',
         '    W) put; svn -q add --force --parents -- "$p@" ;;',
         '  esac',
-      ].join('\n'), `export LC_ALL=C.UTF-8\nsvn -q commit -m ${q(message)} && svn -q update\nsvn info --show-item revision .`)
+      ].join('\n'), `export LC_ALL=C.UTF-8\nsvn -q commit -m ${q(message)} && svn -q update && svn info --show-item revision .`)
       return out.trim()
     },
   }
