@@ -149,3 +149,20 @@ export async function startTarget(opts: SshdOptions = {}): Promise<Target> {
 export async function readServerJson<T = Record<string, unknown>>(t: Target, path: string): Promise<T> {
   return JSON.parse(await t.sh(`cat ${path}`)) as T
 }
+
+/**
+ * Another empty delivery root on the server of `t` (a second site on one machine): much cheaper than another sshd
+ * where a case needs no server of its own. Its `stop` removes that root only.
+ */
+export async function anotherRoot(t: Target): Promise<Target> {
+  const root = `/tmp/dlv-site-${Math.random().toString(36).slice(2, 10)}`
+  await t.sh(`mkdir -p ${root}`)
+  return {
+    ...t,
+    root,
+    base: { ...t.base, path: root },
+    async stop() {
+      await run('rm', ['-rf', root])
+    },
+  }
+}

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { moodleV1, moodleVersionPhp } from './gitrepo.js'
-import { run, runAs } from './proc.js'
+import { run, runAs, runOpsAs } from './proc.js'
 import { makeUser } from './sshd.js'
 import { ODD_FILES } from './svnrepo.js'
 
@@ -45,21 +45,23 @@ export async function makeCvsRepo(owner: string): Promise<CvsRepo> {
     exec,
     remove: () => rm(base, { recursive: true, force: true }),
     async commit(message, tag, files) {
+      // One process for the whole commit: every change in order (folders added before what they hold; a file added
+      // only if it is new), then commit and tag.
+      const ops: [string, string, string][] = []
       for (const [path, content] of Object.entries(files)) {
-        if (content === null) {
-          await exec(`rm -f -- ${q(path)}; cvs -Q remove -- ${q(path)}`)
-          continue
-        }
-        const existed = (await runAs(owner, 'test -e "$1" && echo yes || true', { cwd: work, args: [path] })).stdout.includes('yes')
+        if (content === null) { ops.push(['R', path, '']); continue }
         const parts = path.split('/')
-        for (let i = 1; i < parts.length; i++) {
-          const dir = parts.slice(0, i).join('/')
-          await exec(`if [ ! -d ${q(`${dir}/CVS`)} ]; then mkdir -p ${q(dir)}; cvs -Q add -- ${q(dir)}; fi`)
-        }
-        await runAs(owner, 'set -e; umask 022; cat > "$1"', { cwd: work, args: [path], input: content, check: true })
-        if (!existed) await exec(`cvs -Q add -- ${q(path)}`)
+        for (let i = 1; i < parts.length; i++) ops.push(['D', parts.slice(0, i).join('/'), ''])
+        ops.push(['W', path, content])
       }
-      await exec(`cvs -Q commit -m ${q(message)} && cvs -Q tag ${tag}`)
+      await runOpsAs(owner, work, ops, [
+        `  export LC_ALL=C.UTF-8 CVSROOT=${q(root)}`,
+        '  case $op in',
+        '    R) rm -f -- "$p"; cvs -Q remove -- "$p" ;;',
+        '    D) if [ ! -d "$p/CVS" ]; then mkdir -p "$p"; cvs -Q add -- "$p"; fi ;;',
+        '    W) new=; [ -e "$p" ] || new=1; put; if [ "$new" ]; then cvs -Q add -- "$p"; fi ;;',
+        '  esac',
+      ].join('\n'), `${env}\ncvs -Q commit -m ${q(message)} && cvs -Q tag ${tag}`)
     },
   }
 }

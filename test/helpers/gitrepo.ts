@@ -6,7 +6,7 @@
  */
 
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises'
-import { runAs } from './proc.js'
+import { runAs, runOpsAs } from './proc.js'
 import { makeUser } from './sshd.js'
 
 export interface GitRepo {
@@ -54,16 +54,13 @@ async function createRepo(owner: string): Promise<GitRepo> {
     exec,
     remove: () => rm(root, { recursive: true, force: true }),
     async commit(message, files) {
-      for (const [path, content] of Object.entries(files)) {
-        if (content === null) {
-          await exec(`git rm -q -f -- ${quote(path)}`)
-        } else {
-          await runAs(owner, 'set -e; umask 022; mkdir -p "$(dirname "$1")"; cat > "$1"',
-            { cwd: work, args: [path], input: content, check: true })
-        }
-      }
-      await exec(`git add -A && git commit -q -m ${quote(message)} && git push -q origin HEAD:main`)
-      repo.head = (await exec('git rev-parse HEAD')).trim()
+      // One process for the whole commit: the writes and removals in order, then commit, push and the new sha.
+      const ops = Object.entries(files).map(([path, content]): [string, string, string] =>
+        content === null ? ['R', path, ''] : ['W', path, content])
+      const out = await runOpsAs(owner, work, ops, [
+        '  if [ "$op" = R ]; then git rm -q -f -- "$p"; else put; fi',
+      ].join('\n'), `git add -A && git commit -q -m ${quote(message)} && git push -q origin HEAD:main && git rev-parse HEAD`)
+      repo.head = out.trim()
       return repo.head
     },
   }

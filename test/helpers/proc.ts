@@ -4,6 +4,7 @@
  */
 
 import { spawn } from 'node:child_process'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 
 export interface RunResult {
   code: number
@@ -51,3 +52,55 @@ export function runAs(user: string, script: string, opts: RunOptions & { args?: 
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * `fn` over `items`, at most `limit` at a time; resolves with the results in the items' order. For independent
+ * cases that each start a process and wait on it (inputs refused before any connection, for instance).
+ */
+export async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 4): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+/** Values larger than this go through a file of their own (a shell variable is slow to fill byte by byte). */
+const INLINE_MAX = 64 * 1024
+
+/**
+ * Runs `body` as `user` in `cwd` once for a whole list of operations, instead of one process per operation, then
+ * `after`; resolves with the output. Each op is `[kind, path, value]` (no NUL in kind or path); `body` sees them in
+ * turn as `$op`, `$p` and `$v`, after `set -e; umask 022`, and `put` writes the op's value, byte for byte, to "$p"
+ * (making its parent folder); use `put`, not `$v`, for contents (a large value is not in `$v`).
+ */
+export async function runOpsAs(user: string, cwd: string, ops: [string, string, string][], body: string, after = ''): Promise<string> {
+  const dir = await mkdtemp('/tmp/dlv-ops-')
+  try {
+    await chmod(dir, 0o755)
+    const fields: string[] = []
+    for (const [i, [kind, path, value]] of ops.entries()) {
+      const large = value.length > INLINE_MAX || value.includes('\0')
+      if (`${kind}${path}`.includes('\0')) throw new Error(`runOpsAs: a NUL in ${JSON.stringify(path)}`)
+      if (large) await writeFile(`${dir}/value-${i}`, value, { mode: 0o644 })
+      fields.push(kind, path, large ? '' : value, large ? `${dir}/value-${i}` : '')
+    }
+    await writeFile(`${dir}/ops`, fields.map((f) => `${f}\0`).join(''), { mode: 0o644 })
+    const script = [
+      'set -e; umask 022',
+      'put() { mkdir -p -- "$(dirname -- "$p")"; if [ -n "$vf" ]; then cat -- "$vf" > "$p"; else printf %s "$v" > "$p"; fi; }',
+      `while IFS= read -r -d '' op && IFS= read -r -d '' p && IFS= read -r -d '' v && IFS= read -r -d '' vf; do`,
+      body,
+      'done < "$1"',
+      after,
+    ].join('\n')
+    return (await runAs(user, script, { cwd, args: [`${dir}/ops`], check: true })).stdout
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { moodleV1, moodleVersionPhp } from './gitrepo.js'
-import { runAs, sleep } from './proc.js'
+import { runAs, runOpsAs, sleep } from './proc.js'
 import { makeUser } from './sshd.js'
 
 export interface SvnRepo {
@@ -54,16 +54,18 @@ export async function makeSvnRepo(owner: string): Promise<SvnRepo & { revs: { v1
     exec,
     remove: () => rm(root, { recursive: true, force: true }),
     async commit(message, files) {
-      for (const [path, content] of Object.entries(files)) {
-        if (content === null) await exec(`svn -q rm -- ${q(`${path}@`)}`)
-        else if (typeof content === 'object') await exec(`svn -q mkdir --parents -- "$(dirname ${q(path)})" 2>/dev/null || true; svn -q mv -- ${q(`${content.move}@`)} ${q(path)}`)
-        else {
-          await runAs(owner, `${env}; mkdir -p "$(dirname "$1")"; cat > "$1"`, { cwd: work, args: [path], input: content, check: true })
-          await exec(`svn -q add --force --parents -- ${q(`${path}@`)}`)
-        }
-      }
-      await exec(`svn -q commit -m ${q(message)} && svn -q update`)
-      return (await exec('svn info --show-item revision .')).trim()
+      // One process for the whole commit: every change in order, then commit, update and the new revision.
+      const ops = Object.entries(files).map(([path, content]): [string, string, string] =>
+        content === null ? ['R', path, ''] : typeof content === 'object' ? ['M', path, content.move] : ['W', path, content])
+      const out = await runOpsAs(owner, work, ops, [
+        '  export LC_ALL=C.UTF-8',
+        '  case $op in',
+        '    R) svn -q rm -- "$p@" ;;',
+        '    M) svn -q mkdir --parents -- "$(dirname "$p")" 2>/dev/null || true; svn -q mv -- "$v@" "$p" ;;',
+        '    W) put; svn -q add --force --parents -- "$p@" ;;',
+        '  esac',
+      ].join('\n'), `export LC_ALL=C.UTF-8\nsvn -q commit -m ${q(message)} && svn -q update && svn info --show-item revision .`)
+      return out.trim()
     },
   }
   const v1 = await repo.commit('v1', { ...moodleV1, ...ODD_FILES })

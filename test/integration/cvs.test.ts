@@ -4,9 +4,9 @@
  * partial update and per-path syncback, hand-made changes merged or refused on conflict, hostile inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
+import { anotherRoot, readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { type CvsRepo, makeCvsMoodle, type Pserver, startPserver } from '../helpers/cvsrepo.js'
-import { sleep } from '../helpers/proc.js'
+import { inParallel, sleep } from '../helpers/proc.js'
 
 interface State {
   state: string
@@ -37,6 +37,11 @@ const unmasked = (text: string) => text.split('\n').filter((l) => !l.startsWith(
 const state = () => readServerJson<State>(t, `${t.root}/.delivery/state.json`)
 const cvsStatus = async (tree: string) => (await t.sh(`cd ${t.root}/trees/${tree} && LC_ALL=C.UTF-8 cvs -f -nq update 2>&1 || true`)).trim()
 const tree = (id: string) => `${t.root}/trees/${id}`
+/** Waits until the clock shows a later second than now (so later than any update made before the call). */
+async function nextSecond() {
+  const now = Math.floor(Date.now() / 1000)
+  while (Math.floor(Date.now() / 1000) <= now) await sleep(10)
+}
 
 /** What the repository says changed between two tags (`cvs rdiff -s`). */
 async function repoSays(from: string, to: string) {
@@ -65,8 +70,9 @@ describe('method cvs over a real sshd', () => {
       { repository: source, ref: '-r' },
       { repository: source, ref: '-D yesterday' },
     ]
-    for (const inputs of bad) {
-      const r = await runAction({ ...t.base, mode: 'init', method: 'cvs', ...inputs })
+    const runs = await inParallel(bad, (inputs) => runAction({ ...t.base, mode: 'init', method: 'cvs', ...inputs }))
+    for (const [i, inputs] of bad.entries()) {
+      const r = runs[i]
       expect(r.code, JSON.stringify(inputs)).not.toBe(0)
       expect(r.stdout + r.stderr, JSON.stringify(inputs)).toMatch(/Input '(repository|ref)'/)
       expect(unmasked(r.stdout + r.stderr)).not.toContain('secret')
@@ -131,7 +137,7 @@ describe('method cvs over a real sshd', () => {
     expect(await cvsStatus(s.work!)).toBe('')
     expect((await runAction({ ...t.base, mode: 'backtoprod' })).code).toBe(0)
     s = await state()
-    await sleep(1100) // a hand edit in a later second than the update (CVS compares whole seconds)
+    await nextSecond() // a hand edit in a later second than the update (CVS compares whole seconds)
     await t.sh(`echo '// hand fix' >> ${t.root}/live/mod/forum/lib.php`)
     const sb = await runAction({ ...t.base, mode: 'syncback', paths: 'mod/forum' })
     expect(sb.code, sb.stdout).toBe(0)
@@ -145,7 +151,7 @@ describe('method cvs over a real sshd', () => {
   it('merges hand-made changes cvs can merge, and refuses one that would conflict, before touching anything', async () => {
     // CVS tells a changed file by its mtime against the second recorded in CVS/Entries: a hand edit made within the
     // same second as the last update would look unchanged to it (and to its drift check). People edit later.
-    await sleep(1100)
+    await nextSecond()
     await t.sh(`echo '// local' >> ${t.root}/live/README.txt`)
     await t.sh(`printf '<?php\\n$CFG->setupversion = 99;\\n' > ${t.root}/live/lib/setup.php`)
     const before = await state()
@@ -247,8 +253,7 @@ describe('method cvs: adopt an existing checkout', () => {
   const site = `/tmp/dlv-adopt-cvs-${process.pid}`
 
   beforeAll(async () => {
-    t3 = await startTarget()
-    t3.base.app = 'none'
+    t3 = await anotherRoot(t)
     await t3.sh(`cd /tmp && cvs -f -Q -d ${repo.root} checkout -r v1 -d ${site.slice(5)} moodle && echo '<?php $CFG = 1;' > ${site}/config.php`)
   })
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction } from '../helpers/action.js'
 import { type Fleet, startFleet } from '../helpers/fleet.js'
 import { makeMoodleRepo, type MoodleRepo } from '../helpers/gitrepo.js'
-import { run } from '../helpers/proc.js'
+import { inParallel, run } from '../helpers/proc.js'
 
 let fleet: Fleet
 let shared: Fleet
@@ -84,8 +84,9 @@ describe('many hosts', () => {
       [{ 'jump-host': 'bastion.example.org', 'jump-private-key': 'not a key' }, /Input 'jump-private-key': is not a private key/],
       [{ hosts: `${fleet.base.hosts}\n${fleet.servers[0].label}` }, /Input 'hosts': lists .* twice/],
     ]
-    for (const [inputs, message] of bad) {
-      const r = await runAction({ ...fleet.base, mode: 'status', ...inputs })
+    const runs = await inParallel(bad, ([inputs]) => runAction({ ...fleet.base, mode: 'status', ...inputs }))
+    for (const [i, [inputs, message]] of bad.entries()) {
+      const r = runs[i]
       expect(r.code, JSON.stringify(inputs)).toBe(1)
       expect(r.stdout, JSON.stringify(inputs)).toMatch(message)
       expect(r.stdout).toContain('Invalid input: nothing was done')

@@ -209,7 +209,8 @@ svn -q checkout "file://${base}/repo/trunk" ../wc && cp -a . ../wc/ && cd ../wc 
 }
 
 for (const method of ['git', 'svn', 'cvs', 'push'] as Method[]) {
-  describe(`hostile names through method ${method}`, () => {
+  // Every case has its own repository and delivery root: they run at once.
+  describe.concurrent(`hostile names through method ${method}`, () => {
     it('init, status, per-path syncback into a linked folder, deliver, goback: live exact, nothing outside touched, nothing run', async () => {
       const repo = await makeRepository(method)
       const root = `${t.root}-${method}`

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
+import { anotherRoot, ROOT, readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { makeMoodleRepo, type MoodleRepo } from '../helpers/gitrepo.js'
-import { run, sleep } from '../helpers/proc.js'
+import { inParallel, run, sleep } from '../helpers/proc.js'
 
 interface State {
   state: string
@@ -107,8 +107,9 @@ const sorted = (c: { added: string[]; modified: string[]; deleted: string[]; ren
 describe('method push over a real sshd', () => {
   it('refuses a relative checkout path and option-like refs before any connection', async () => {
     const hostile: Record<string, string>[] = [{ repository: 'relative/dir' }, { ref: '-r' }, { ref: '--upload-pack=touch' }, { repository: '/tmp/x;rm -rf /' }]
-    for (const inputs of hostile) {
-      const r = await act({ mode: 'init', ...inputs })
+    const runs = await inParallel(hostile, (inputs) => act({ mode: 'init', ...inputs }))
+    for (const [i, inputs] of hostile.entries()) {
+      const r = runs[i]
       expect(r.code, JSON.stringify(inputs)).not.toBe(0)
       expect(r.stdout + r.stderr).toMatch(/Input '(repository|ref)'/)
     }
@@ -256,8 +257,7 @@ describe('method push: adopt, keep, and a full disk', () => {
   let t2: Target
 
   beforeAll(async () => {
-    t2 = await startTarget()
-    t2.base.app = 'none'
+    t2 = await anotherRoot(t)
   })
 
   afterAll(async () => {

@@ -121,8 +121,9 @@ describe('the lock', () => {
   it('a stale lock is taken over: the holder\'s process group is ended first, and the journal says so', async () => {
     // A "run" that outlived its connection: a process group whose command line carries its run marker.
     await t.sh(`setsid bash -c 'sleep 300; true' delivery:stale-run-1 </dev/null >/dev/null 2>&1 & echo $! > ${t.root}/.sleeper`)
-    await sleep(300)
     const pid = (await t.sh(`cat ${t.root}/.sleeper`)).trim()
+    // Wait until the process carries its run marker (bash has started), not for a fixed time.
+    for (let i = 0; i < 200 && !(await t.sh(`tr '\\0' ' ' < /proc/${pid}/cmdline 2>/dev/null || true`)).includes('stale-run-1'); i++) await sleep(20)
     expect(await t.sh(`kill -0 ${pid} && echo alive`)).toContain('alive')
     const lock = JSON.stringify({ runId: 'stale-run-1', actor: 'bob', host: 'runner-2', startedAt: '2026-11-25T07:00:00Z', mode: 'update', pid: Number(pid) })
     await t.sh(`printf '%s' '${lock}' > ${t.root}/.delivery/lock && touch -d '2 hours ago' ${t.root}/.delivery/lock`)

@@ -2,6 +2,7 @@
  * What the server says is data: a session id that is a path, a working copy svn cannot read (its search for a
  * versioned parent must end), svn and cvs conflicts left by an update (nothing switched, the live tree serving what
  * it served), a name cvs cannot handle (a clear error, nothing changed), and saved drift closed to other users.
+ * Every case has a delivery root of its own and only reads the repositories: they run at once.
  */
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,8 +18,7 @@ let n = 0
 beforeAll(async () => {
   t = await startTarget()
   t.base.app = 'none'
-  svn = await makeSvnRepo(t.sshd.user)
-  cvs = await makeCvsMoodle(t.sshd.user)
+  ;[svn, cvs] = await Promise.all([makeSvnRepo(t.sshd.user), makeCvsMoodle(t.sshd.user)])
 }, 120_000)
 
 afterAll(async () => {
@@ -52,7 +52,7 @@ const listing = (dir: string): string[] => {
   return out.sort()
 }
 
-describe('names read from the server', () => {
+describe.concurrent('names read from the server', () => {
   it('a session id that is a path is refused before anything is written; status says what is wrong', async () => {
     const s = await site({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1 })
     expect((await s.act('init')).code).toBe(0)
@@ -103,7 +103,7 @@ async function statusWithDashNames(inputs: Record<string, string>) {
   expect(listed).toEqual(expect.arrayContaining(['-delete/a.php', '-print/b.php', '--to-file=index.php']))
 }
 
-describe('svn', () => {
+describe.concurrent('svn', () => {
   it('status with folders named -delete and -print in the live tree reads them and deletes nothing', async () => {
     await statusWithDashNames({ method: 'svn', repository: svn.trunk, ref: svn.revs.v1 })
   }, 60_000)
@@ -157,7 +157,7 @@ describe('svn', () => {
   }, 60_000)
 })
 
-describe('cvs', () => {
+describe.concurrent('cvs', () => {
   const repository = () => `${cvs.root}#moodle`
 
   it('status with folders named -delete and -print in the live tree reads them and deletes nothing', async () => {

@@ -4,7 +4,8 @@
  * partial update and per-path syncback, drift merged or refused on conflict, hostile inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
+import { anotherRoot, readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
+import { inParallel } from '../helpers/proc.js'
 import { makeSvnRepo, type SvnRepo, startSvnserve, type Svnserve } from '../helpers/svnrepo.js'
 
 interface State {
@@ -62,8 +63,9 @@ describe('method svn over a real sshd', () => {
       { repository: repo.trunk, ref: '-r' },
       { repository: repo.trunk, ref: 'trunk' },
     ]
-    for (const inputs of bad) {
-      const r = await runAction({ ...t.base, mode: 'init', method: 'svn', ...inputs })
+    const runs = await inParallel(bad, (inputs) => runAction({ ...t.base, mode: 'init', method: 'svn', ...inputs }))
+    for (const [i, inputs] of bad.entries()) {
+      const r = runs[i]
       expect(r.code, JSON.stringify(inputs)).not.toBe(0)
       expect(r.stdout + r.stderr).toMatch(/Input '(repository|ref)'/)
       expect(unmasked(r.stdout + r.stderr)).not.toContain('secret')
@@ -283,8 +285,7 @@ describe('method svn: adopt an existing working copy', () => {
   const site = `/tmp/dlv-adopt-svn-${process.pid}`
 
   beforeAll(async () => {
-    t3 = await startTarget()
-    t3.base.app = 'none'
+    t3 = await anotherRoot(t)
     await t3.sh(`LC_ALL=C.UTF-8 svn -q checkout -r ${repo.revs.v1} ${repo.trunk} ${site} && echo '<?php $CFG = 1;' > ${site}/config.php && echo local >> ${site}/README.txt`)
   })
 
@@ -323,7 +324,7 @@ describe('method svn: adopt an existing working copy', () => {
 
   it('refuses to adopt a directory that is not a working copy, and one inside a working copy', async () => {
     await t3.sh(`mkdir -p /tmp/dlv-plain-${process.pid}`)
-    const t4 = await startTarget()
+    const t4 = await anotherRoot(t3)
     try {
       const plain = await runAction({ ...t4.base, app: 'none', mode: 'init', method: 'svn', adopt: `/tmp/dlv-plain-${process.pid}` })
       expect(plain.code).toBe(1)
