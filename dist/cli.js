@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-NPAOVA64.js";
+} from "./chunks/chunk-NVLB7BPR.js";
 import {
   renderText
-} from "./chunks/chunk-7BPRJNN5.js";
+} from "./chunks/chunk-OZEKROC6.js";
 import {
   VERSION
-} from "./chunks/chunk-FZ7FMKK6.js";
+} from "./chunks/chunk-EHY5AN4P.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

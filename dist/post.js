@@ -1,25 +1,25 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-HFRTGNC5.js";
+} from "./chunks/chunk-HXKRRVRM.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-NPAOVA64.js";
+} from "./chunks/chunk-NVLB7BPR.js";
 import {
   getInput,
   getState,
   setSecret,
   warning
-} from "./chunks/chunk-P7H54HB6.js";
-import "./chunks/chunk-Q672LZQS.js";
+} from "./chunks/chunk-KNRNK2Q2.js";
+import "./chunks/chunk-ECYSG4TQ.js";
 import {
   Layout,
   SshShell,
   releaseLock
-} from "./chunks/chunk-FZ7FMKK6.js";
+} from "./chunks/chunk-EHY5AN4P.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

@@ -8,6 +8,7 @@ import type { TreeRecord } from '../remote/state.js'
 import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, SyncList, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { decodeName, encodeName } from './names.js'
+import { SAVE_DRIFT, SYNC_LIST } from './git-scripts.js'
 import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
 
 /**
@@ -199,42 +200,7 @@ ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
   async syncList(from: TreeRecord, to: TreeRecord): Promise<SyncList> {
     const r = await this.git(
       `list what differs between ${from.id} and ${to.id}`,
-      `repo=$1; src=$2; dst=$3; want_src=$4; want_dst=$5
-export LC_ALL=C GIT_LITERAL_PATHSPECS=1 DLV_GD=$repo
-unknown() { printf 'reason=%s\\n' "$1"; exit 0; }
-for c in "$want_src" "$want_dst"; do
-  git --git-dir="$repo" cat-file -e "$c^{commit}" 2>/dev/null || unknown "commit $c is not in the object store"
-done
-[ "$(git -C "$src" rev-parse -q --verify HEAD 2>/dev/null)" = "$want_src" ] || unknown "the live tree's HEAD is not the commit recorded for it"
-[ "$(git -C "$dst" rev-parse -q --verify HEAD 2>/dev/null)" = "$want_dst" ] || unknown "the safe tree's HEAD is not the commit recorded for it"
-w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
-# What the recorded commits say differs. A submodule whose commit changed is one path (its folder, copied whole);
-# its new commit must be known, or what its folder should hold is not.
-git --git-dir="$repo" diff-tree -r -z --no-renames --raw "$want_dst" "$want_src" > "$w/diff"
-: > "$w/list"
-while IFS= read -r -d '' meta && IFS= read -r -d '' p; do
-  read -r om nm os ns st <<< "\${meta#:}"
-  if [ "$om" = 160000 ] || [ "$nm" = 160000 ]; then
-    [ "$nm" != 160000 ] || git --git-dir="$repo" cat-file -e "$ns^{commit}" 2>/dev/null || unknown "the commit $ns of submodule $p is not in the object store"
-  fi
-  printf '%s\\0' "$p" >> "$w/list"
-done < "$w/diff"
-# Ignored files (which git's status does not show) are always compared: listed in both trees (at once), submodules
-# included (a read of the folders, not a stat of every tracked file).
-ignored() {
-  local t=$1 out=$2 p sha
-  git -C "$t" ls-files -z -o -i --exclude-standard --directory | sed -z 's#/$##' >> "$out"
-  while IFS= read -r -d '' p && IFS= read -r -d '' sha; do
-    [ -d "$t/$p/.git" ] && [ ! -L "$t/$p" ] && [ ! -L "$t/$p/.git" ] || continue
-    git -C "$t/$p" ls-files -z -o -i --exclude-standard --directory > "$out.sub" 2>/dev/null || return 1
-    sed -z 's#/$##' "$out.sub" | while IFS= read -r -d '' f; do printf '%s\\0' "$p/$f"; done >> "$out"
-  done < <(sub_paths "$t" "")
-}
-ignored "$src" "$w/src" & a=$!
-ignored "$dst" "$w/dst" & b=$!
-wait "$a" && wait "$b" || unknown "the ignored files cannot be listed"
-cat -- "$w/src" "$w/dst" >> "$w/list"
-echo "list=$(sort -zu "$w/list" | base64 -w0)"`,
+      SYNC_LIST,
       [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision],
     )
     const reason = value(r.stdout, 'reason')
@@ -248,43 +214,7 @@ echo "list=$(sort -zu "$w/list" | base64 -w0)"`,
     const list = files.map((f) => `${f.status === 'untracked' ? 'u' : 't'}:${f.path}\0`).join('')
     await this.ctx.sh.run(
       `save the hand-made changes of ${tree.id}`,
-      `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
-${SUBMODULES}tree=$1; dest=$2
-umask 077
-mkdir -p -- "$(dirname -- "$dest")"
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-: > "$work/all"; : > "$work/untracked"
-# Files inside a submodule go to the diff of the deepest submodule holding them.
-subs=(); shas=()
-while IFS= read -r -d '' p && IFS= read -r -d '' sha; do subs+=("$p"); shas+=("$sha"); done < <(sub_paths "$tree" "")
-while IFS= read -r -d '' e; do
-  f=\${e#?:}; at=; k=-1
-  # A link standing where a submodule is cannot be a diff: the patch says what it points to.
-  if [ -L "$tree/$f" ] && git -C "$tree" ls-files -s -z -- "$f" | grep -qz '^160000 '; then
-    printf '# %s: a link to %s stands where the submodule is\\n' "$f" "$(readlink -- "$tree/$f")" >> "$work/notes"; continue
-  fi
-  for i in "\${!subs[@]}"; do
-    case $f in "\${subs[$i]}"/*) if [ \${#subs[$i]} -gt \${#at} ]; then at=\${subs[$i]}; k=$i; fi ;; esac
-  done
-  if [ "$k" -ge 0 ]; then
-    case "$e" in u:*) printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.untracked" ;; esac
-    printf '%s\\0' "\${f#"$at"/}" >> "$work/s$k.all"; continue
-  fi
-  case "$e" in u:*) printf '%s\\0' "\${e#u:}" >> "$work/untracked" ;; esac
-  printf '%s\\0' "\${e#?:}" >> "$work/all"
-done
-cp -- "$(git -C "$tree" rev-parse --path-format=absolute --git-path index)" "$work/index"
-export GIT_INDEX_FILE="$work/index"
-if [ -s "$work/untracked" ]; then git -C "$tree" add -N --pathspec-from-file="$work/untracked" --pathspec-file-nul; fi
-{ cat -- "$work/notes" 2>/dev/null || true; xargs -0 -r -a "$work/all" git -C "$tree" diff --binary HEAD --; } > "$dest.tmp"
-for k in "\${!subs[@]}"; do
-  [ -s "$work/s$k.all" ] || continue
-  d=$tree/\${subs[$k]}
-  if [ -f "$d/.git/index" ]; then cp -- "$d/.git/index" "$work/i$k"; else rm -f -- "$work/i$k"; fi
-  if [ -s "$work/s$k.untracked" ]; then GIT_INDEX_FILE="$work/i$k" git -C "$d" add -N --pathspec-from-file="$work/s$k.untracked" --pathspec-file-nul; fi
-  GIT_INDEX_FILE="$work/i$k" xargs -0 -r -a "$work/s$k.all" git -C "$d" diff --binary --src-prefix="a/\${subs[$k]}/" --dst-prefix="b/\${subs[$k]}/" "\${shas[$k]}" -- >> "$dest.tmp"
-done
-mv -f "$dest.tmp" "$dest"`,
+      SAVE_DRIFT,
       [this.ctx.layout.tree(tree.id), dest],
       { stdin: encodeName(list) },
     )

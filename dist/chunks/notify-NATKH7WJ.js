@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   renderText
-} from "./chunk-7BPRJNN5.js";
+} from "./chunk-OZEKROC6.js";
 import {
   MODE_TABLE,
   VERSION,
@@ -19,7 +19,7 @@ import {
   siteName,
   summarize,
   verdict
-} from "./chunk-FZ7FMKK6.js";
+} from "./chunk-EHY5AN4P.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts
@@ -48,7 +48,7 @@ async function uploadReportArtifact(opts) {
   if (skipped) return { name, skipped };
   let lastError = "";
   try {
-    const { DefaultArtifactClient } = await import("./artifact-U7BYPSWX.js");
+    const { DefaultArtifactClient } = await import("./artifact-QRBVKZLS.js");
     const client2 = new DefaultArtifactClient();
     for (const candidate of [name, `${name}-2`, `${name}-3`]) {
       try {
@@ -94,7 +94,7 @@ function deploymentTarget(settings, env) {
   };
 }
 async function client(t) {
-  const { getOctokit } = await import("./github-2VPHFVUY.js");
+  const { getOctokit } = await import("./github-KQ7XPDE2.js");
   return getOctokit(t.token, { baseUrl: t.apiUrl });
 }
 var bounded = (t) => ({ request: { signal: AbortSignal.timeout(t.timeoutMs) } });
@@ -445,7 +445,7 @@ function composeReportMail(report, secrets) {
   };
 }
 async function sendMail(mail, message, opts) {
-  const nodemailer = await import("./nodemailer-MUDXUFTK.js");
+  const nodemailer = await import("./nodemailer-CG5B7USB.js");
   const transport = nodemailer.createTransport({
     host: mail.host.replace(/^\[(.*)\]$/, "$1"),
     port: mail.port,

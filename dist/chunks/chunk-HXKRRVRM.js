@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   runDelivery
-} from "./chunk-NPAOVA64.js";
+} from "./chunk-NVLB7BPR.js";
 import {
   debug,
   error,
@@ -14,7 +14,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunk-P7H54HB6.js";
+} from "./chunk-KNRNK2Q2.js";
 
 // src/action.ts
 var LOCKS_STATE = "locks";

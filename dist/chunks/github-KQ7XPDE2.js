@@ -2,8 +2,8 @@ import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirn
 import {
   context,
   getOctokit
-} from "./chunk-EH5QLPH6.js";
-import "./chunk-Q672LZQS.js";
+} from "./chunk-K2XEGRVR.js";
+import "./chunk-ECYSG4TQ.js";
 import "./chunk-YCTJSY7M.js";
 export {
   context,
