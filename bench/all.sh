@@ -47,7 +47,7 @@ if [ -z "$tiny" ]; then
   run outage --files 10000 --rounds 5 --rate 200
   run maintenance --files 2000 --rounds 5 --rate 50
   run fleet --hosts 1,4,16 --files 2000 --runs 5
-  run cost --sizes 10000,30000,100000 --changes 10,100 --extra 30000:1000 --runs 5 --first-runs 5 --first-runs-large 1
+  run cost --sizes 10000,30000,100000 --changes 10,100 --extra "" --runs 5 --first-runs 3 --first-runs-large 1 --seed-max 30000
   snapshot=(--sizes 10,100 --rounds 1)
 else
   run exec-latency --runs 3
