@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-NVLB7BPR.js";
+} from "./chunks/chunk-TCCKVD6J.js";
 import {
   renderText
-} from "./chunks/chunk-OZEKROC6.js";
+} from "./chunks/chunk-YIJ23PIW.js";
 import {
   VERSION
-} from "./chunks/chunk-EHY5AN4P.js";
+} from "./chunks/chunk-R7HB2ZV2.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

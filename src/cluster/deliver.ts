@@ -233,7 +233,7 @@ export class ClusterDeliver extends ClusterNodes {
     const kept = this.prepared[i] === work.id
     const id = kept ? work.id : await freshPath(ctx, state, work.id)
     try {
-      await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId }, kept)
+      await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId }, { kept })
     } catch (e) {
       if (e instanceof ConnectionError) this.unsure[i] = `trees/${safeId} -> trees/${id}`
       throw e

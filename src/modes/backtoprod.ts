@@ -35,7 +35,7 @@ export async function backtoprod(ctx: HostContext): Promise<void> {
     id = await freshPath(ctx, state, work.id)
     await keepFiles(ctx, state, id)
     await ctx.app.enterWindow(ctx, switchPlan)
-    await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId }, true)
+    await switchTo(ctx, state, id, { state: 'production', live: id, safe: safeId }, { kept: true })
   } catch (e) {
     // Nothing was switched (the old tree still serves): undo maintenance mode and the cron hold.
     if (ctx.state?.live === safeId) await ctx.app.cancelSwitch(ctx, switchPlan)

@@ -69,7 +69,7 @@ export async function status(ctx: HostContext): Promise<void> {
   const live = s.trees[s.live]
   ctx.report.revisionAfter = treeRevision(live)
   ctx.report.liveTreeAfter = s.live
-  await checkDrift(ctx, live, 'live', false)
+  await checkDrift(ctx, live, 'live', { save: false })
   const roles = s.state === 'production' ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`
   ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}${info.statusPage ? `; status page ${page}` : ''}`
 }

@@ -14,7 +14,7 @@ import { type HostContext, step } from './context.js'
 const ROLE_ORDER = ['live', 'safe', 'work']
 
 /** Looks for drift in a tree; saves it (outside a dry run). Returns the report entry, or null when clean. */
-export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: string, save = !ctx.settings.dryRun): Promise<DriftReport | null> {
+export async function checkDrift(ctx: HostContext, tree: TreeRecord, role: string, { save = !ctx.settings.dryRun }: { save?: boolean } = {}): Promise<DriftReport | null> {
   return step(
     ctx,
     `drift ${role}`,

@@ -53,7 +53,7 @@ export async function switchTo(
   state: ServerState,
   id: string,
   roles: Pick<ServerState, 'state' | 'live' | 'safe' | 'work'>,
-  kept = false,
+  { kept = false }: { kept?: boolean } = {},
 ): Promise<void> {
   const from = state.live
   if (!kept) await keepFiles(ctx, state, id)

@@ -4060,7 +4060,7 @@ async function keepFiles(ctx, state, id) {
     (c) => c.length ? `carried ${c.join(", ")}` : "already identical"
   );
 }
-async function switchTo(ctx, state, id, roles, kept = false) {
+async function switchTo(ctx, state, id, roles, { kept = false } = {}) {
   const from = state.live;
   if (!kept) await keepFiles(ctx, state, id);
   await step(
@@ -4156,7 +4156,7 @@ async function backtoprod(ctx) {
     id = await freshPath(ctx, state, work.id);
     await keepFiles(ctx, state, id);
     await ctx.app.enterWindow(ctx, switchPlan);
-    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, true);
+    await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, { kept: true });
   } catch (e) {
     if (ctx.state?.live === safeId) await ctx.app.cancelSwitch(ctx, switchPlan);
     throw e;
@@ -4213,7 +4213,7 @@ async function failAfterUpgrade(ctx, why, restore) {
 
 // src/steps/drift.ts
 var ROLE_ORDER = ["live", "safe", "work"];
-async function checkDrift(ctx, tree, role, save = !ctx.settings.dryRun) {
+async function checkDrift(ctx, tree, role, { save = !ctx.settings.dryRun } = {}) {
   return step(
     ctx,
     `drift ${role}`,
@@ -4731,7 +4731,7 @@ async function status(ctx) {
   const live = s.trees[s.live];
   ctx.report.revisionAfter = treeRevision(live);
   ctx.report.liveTreeAfter = s.live;
-  await checkDrift(ctx, live, "live", false);
+  await checkDrift(ctx, live, "live", { save: false });
   const roles = s.state === "production" ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`;
   ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}${info.statusPage ? `; status page ${page}` : ""}`;
 }

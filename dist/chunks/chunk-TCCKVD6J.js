@@ -96,7 +96,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-EHY5AN4P.js";
+} from "./chunk-R7HB2ZV2.js";
 import {
   __commonJS,
   __require,
@@ -24207,7 +24207,7 @@ var ClusterDeliver = class extends ClusterNodes {
     const kept = this.prepared[i] === work.id;
     const id = kept ? work.id : await freshPath(ctx, state, work.id);
     try {
-      await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, kept);
+      await switchTo(ctx, state, id, { state: "production", live: id, safe: safeId }, { kept });
     } catch (e) {
       if (e instanceof ConnectionError) this.unsure[i] = `trees/${safeId} -> trees/${id}`;
       throw e;
@@ -24530,7 +24530,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-NATKH7WJ.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-RZLCWJPR.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
