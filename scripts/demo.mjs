@@ -114,8 +114,15 @@ async function startOpenSsh(work, port, user) {
 async function startEmbedded(work, port, user) {
   const { default: ssh2 } = await import('ssh2')
   const { Server, utils } = ssh2
-  const host = utils.generateKeyPairSync('ed25519')
-  const client = utils.generateKeyPairSync('ed25519')
+  // ssh2 draws about one ed25519 pair in 256 that its own parseKey rejects (mscdex/ssh2 issues 1390, 1513): draw again.
+  const pair = () => {
+    for (;;) {
+      const p = utils.generateKeyPairSync('ed25519')
+      if (!(utils.parseKey(p.public) instanceof Error) && !(utils.parseKey(p.private) instanceof Error)) return p
+    }
+  }
+  const host = pair()
+  const client = pair()
   const allowed = utils.parseKey(client.public)
   const server = new Server({ hostKeys: [host.private] }, (conn) => {
     conn.on('authentication', (ctx) => {

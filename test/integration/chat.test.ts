@@ -8,7 +8,6 @@
 import { createHmac } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import ssh2 from 'ssh2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { chatReport, type ChatSettings, type ChatTarget, shouldChat, SIGNATURE_HEADER } from '../../src/notify/chat.js'
 import { postWebhook } from '../../src/notify/chat-post.js'
@@ -19,6 +18,7 @@ import { runAction, startTarget } from '../helpers/action.js'
 import { validateMattermost, validateSlack, validateTeams } from '../helpers/chat-schemas.js'
 import { largeReport, loadReport } from '../helpers/reports.js'
 import { closedPort, silentServer } from '../helpers/smtp.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
 interface Seen {
   path: string
@@ -289,7 +289,7 @@ describe('webhooks that do not cooperate: a warning, a bounded number of tries',
 })
 
 describe('chat inputs', () => {
-  const key = ssh2.utils.generateKeyPairSync('ed25519').private
+  const key = ed25519Pair().private
   const base: Partial<Record<InputName, string>> = { mode: 'status', hosts: 'deploy@web1.example.org', 'private-key': key, 'host-fingerprint': `SHA256:${'A'.repeat(43)}`, path: '/srv/moodle' }
   const read = (extra: Partial<Record<InputName, string>>) => readSettings((n) => ({ ...base, ...extra })[n] ?? '', {}, true)
   const problems = (extra: Partial<Record<InputName, string>>) => {

@@ -13,6 +13,7 @@ import { runDelivery } from '../../src/runner.js'
 import type { InputName } from '../../src/inputs.js'
 import { memorySink } from '../../src/log.js'
 import type { SshConnection } from '../../src/transport/ssh.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
 let t: Target
 let repo: MoodleRepo
@@ -245,7 +246,7 @@ describe('transient connection failures', () => {
       expect(retries).toHaveLength(2)
       expect(retries[0]).toMatch(/retrying in 0\.05 s/)
       retries.length = 0
-      const wrongKey = (await import('ssh2')).default.utils.generateKeyPairSync('ed25519').private
+      const wrongKey = ed25519Pair().private
       await expect(SshConnection.connect({ target, auth: { privateKey: wrongKey }, hostKeys, timeoutMs: 5000, secrets: [], backoffMs: 50, onRetry: (m) => retries.push(m) })).rejects.toThrow(/authentication failed for dlvtest/)
       expect(retries).toHaveLength(0)
     } finally {

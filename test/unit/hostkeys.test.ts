@@ -3,12 +3,12 @@
  * fingerprints, and the refusal when nothing matches.
  */
 import { createHmac } from 'node:crypto'
-import ssh2 from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import { fingerprintOf, normaliseFingerprint, parseKnownHosts, verifyHostKey } from '../../src/transport/hostkeys.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
-const a = ssh2.utils.generateKeyPairSync('ed25519')
-const b = ssh2.utils.generateKeyPairSync('ed25519')
+const a = ed25519Pair()
+const b = ed25519Pair()
 const blob = (pub: string) => Buffer.from(pub.split(' ')[1], 'base64')
 const keyA = blob(a.public)
 const keyB = blob(b.public)

@@ -1,16 +1,16 @@
 /**
  * lock-timeout: a value too short for the lock's heartbeat is refused before connecting, naming the minimum.
  */
-import ssh2 from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import type { InputName } from '../../src/inputs.js'
 import { HEARTBEAT_S, MIN_LOCK_TIMEOUT_S } from '../../src/remote/lock.js'
 import { readSettings } from '../../src/settings.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
 const base: Partial<Record<InputName, string>> = {
   mode: 'deliver',
   hosts: 'deploy@web1.example.org',
-  'private-key': ssh2.utils.generateKeyPairSync('ed25519').private,
+  'private-key': ed25519Pair().private,
   'host-fingerprint': `SHA256:${'A'.repeat(43)}`,
   path: '/srv/moodle',
   repository: 'https://github.com/example/moodle.git',

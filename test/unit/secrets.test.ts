@@ -10,8 +10,9 @@ import { maskSecrets, maskValues, secretsInCommand } from '../../src/secrets.js'
 import { readSettings, type Settings } from '../../src/settings.js'
 import { withoutCredentials } from '../../src/credentials.js'
 import { show } from '../../src/validate.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
-const key = ssh2.utils.generateKeyPairSync('ed25519').private
+const key = ed25519Pair().private
 const base: Partial<Record<InputName, string>> = {
   mode: 'deliver',
   hosts: 'deploy@web1.example.org',
@@ -43,7 +44,7 @@ const pieces = (secret: string) => Array.from({ length: secret.length - 3 }, (_,
 
 describe('a secret input is never shown by a validation error', () => {
   const secret = 'Xq7Zk9PwR2vLmN4tYb6HcJ8dF3sG5aE1uWo0iKe'
-  const keyText = ssh2.utils.generateKeyPairSync('ed25519').private
+  const keyText = ed25519Pair().private
   const keyBody = keyText.split('\n')[1]
   /** Each kind of problem a value can have, as a value holding `s`. */
   const problems: Record<string, (s: string) => string> = {

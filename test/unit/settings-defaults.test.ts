@@ -2,15 +2,15 @@
  * One source of defaults: an empty input means exactly its default in the table of inputs (src/inputs.ts, which a unit
  * test keeps equal to action.yml); readSettings has no default of its own.
  */
-import ssh2 from 'ssh2'
 import { afterEach, describe, expect, it } from 'vitest'
 import { INPUT_NAMES, type InputName, INPUTS, type InputSpec } from '../../src/inputs.js'
 import { readSettings } from '../../src/settings.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
 const base: Partial<Record<InputName, string>> = {
   mode: 'deliver',
   hosts: 'deploy@web1.example.org',
-  'private-key': ssh2.utils.generateKeyPairSync('ed25519').private,
+  'private-key': ed25519Pair().private,
   'host-fingerprint': `SHA256:${'A'.repeat(43)}`,
   path: '/srv/moodle',
   repository: 'https://github.com/example/moodle.git',

@@ -2,13 +2,13 @@
  * Settings: defaults, lists, GitHub defaults for repository and ref, and that every problem is reported at once.
  */
 import { InputErrors } from '../../src/errors.js'
-import ssh2 from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import type { InputName } from '../../src/inputs.js'
 import { readSettings } from '../../src/settings.js'
 import { parseRelativePaths, splitList } from '../../src/validate.js'
+import { ed25519Pair } from '../helpers/keys.js'
 
-const key = ssh2.utils.generateKeyPairSync('ed25519').private
+const key = ed25519Pair().private
 const base: Partial<Record<InputName, string>> = {
   mode: 'deliver',
   hosts: 'deploy@web1.example.org, web2.example.org:2222\n\n',
@@ -72,7 +72,7 @@ describe('settings', () => {
   })
 
   it('an encrypted key without passphrase and a public key are refused', () => {
-    const enc = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: 'p', cipher: 'aes256-cbc', rounds: 1 }).private
+    const enc = ed25519Pair({ passphrase: 'p', cipher: 'aes256-cbc', rounds: 1 }).private
     expect(() => read({ 'private-key': enc })).toThrow(/is encrypted and no passphrase is given/)
     expect(read({ 'private-key': enc, passphrase: 'p' }).auth.passphrase).toBe('p')
   })
