@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-TCCKVD6J.js";
+} from "./chunks/chunk-ZWVOQOE3.js";
 import {
   renderText
-} from "./chunks/chunk-YIJ23PIW.js";
+} from "./chunks/chunk-HOUEYFDO.js";
 import {
   VERSION
-} from "./chunks/chunk-R7HB2ZV2.js";
+} from "./chunks/chunk-NBVQFLYK.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,11 +1,11 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-7B3YZI7D.js";
-import "./chunks/chunk-TCCKVD6J.js";
+} from "./chunks/chunk-3AY2R47E.js";
+import "./chunks/chunk-ZWVOQOE3.js";
 import "./chunks/chunk-KNRNK2Q2.js";
 import "./chunks/chunk-ECYSG4TQ.js";
-import "./chunks/chunk-R7HB2ZV2.js";
+import "./chunks/chunk-NBVQFLYK.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/main.ts

@@ -39,7 +39,7 @@ export async function prepareDelivery(ctx: HostContext): Promise<boolean> {
   const failed = checks.find((c) => c.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
   const fetched = (checks[0] as PromiseFulfilledResult<string | undefined>).value
-  if (fetched) ctx.commit = fetched
+  if (fetched) ctx.commit = ctx.fetched = fetched
   const drift = (i: number) => (checks[i] as PromiseFulfilledResult<DriftReport | null>).value
   await syncback(ctx, { drift: { live: drift(1), safe: drift(2) } })
   if (ctx.settings.dryRun) {

@@ -26,7 +26,7 @@ export async function update(ctx: HostContext, tree?: TreeRecord, driftChecked =
   const res = await step(
     ctx,
     dryRun ? 'update (dry run)' : 'update',
-    () => ctx.vcs.update(work, ref, paths, dryRun),
+    () => ctx.vcs.update(work, ref, paths, dryRun, { fetched: ctx.fetched }),
     (r) => `${paths.length ? paths.join(', ') : 'whole tree'} to ${ref || 'the default branch'} (${r.commit}): ${countChangedPaths(r.changes)} path(s) changed`,
   )
   ctx.report.files = res.changes

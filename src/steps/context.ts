@@ -29,6 +29,8 @@ export interface HostContext {
   keep: string[]
   /** The commit (revision) the ref resolved to, once known. */
   commit?: string
+  /** The commit this run's fetch of the ref gave (deliver's checks), which the update then takes without a second fetch. */
+  fetched?: string
   /** The delivery session this run opened, joined or closed. */
   sessionId?: string
   /** session-open / session-close: the session as it stands after the run. */

@@ -27,13 +27,14 @@ export function parseNameStatusZ(out: string): FileChanges {
   return changes
 }
 
-/** Parses `git status --porcelain=v1 -z --no-renames` output into drift entries. */
+/** Parses `git status --porcelain=v1 -z --no-renames` output into drift entries (ignored files, `!!`, are not drift). */
 export function parsePorcelainZ(out: string): DriftFile[] {
   const files: DriftFile[] = []
   for (const entry of out.split('\0')) {
     if (entry.length < 4) continue
     const xy = entry.slice(0, 2)
     const path = entry.slice(3)
+    if (xy === '!!') continue
     if (xy === '??') files.push({ path, status: 'untracked' })
     else if (xy.includes('D')) files.push({ path, status: 'deleted' })
     else if (xy.includes('T')) files.push({ path, status: 'type-changed' })
@@ -41,6 +42,15 @@ export function parsePorcelainZ(out: string): DriftFile[] {
     else files.push({ path, status: 'modified' })
   }
   return files
+}
+
+/** The ignored paths of `git status --porcelain=v1 -z --ignored=matching` output (`!!` entries; a folder without its
+ * trailing slash). */
+export function parseIgnoredZ(out: string): string[] {
+  return out
+    .split('\0')
+    .filter((e) => e.startsWith('!! ') && e.length > 3)
+    .map((e) => e.slice(3).replace(/\/$/, ''))
 }
 
 /** Whether `path` is one of `keep` or inside one of them. */

@@ -56,9 +56,11 @@ export interface VcsDriver {
   adopt(source: string, treeIds: string[]): Promise<InitResult>
   /**
    * Brings `tree` to `ref` (whole, or only `paths`) and lists what changed. With `dryRun`, computes the same list and
-   * changes nothing in the layout.
+   * changes nothing in the layout. `fetched`: the revision this run's `fetch(ref)` gave; the update brings the tree
+   * to that revision without asking the repository again (what was checked is what is delivered, even if the branch
+   * moved since).
    */
-  update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult>
+  update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean, opts?: { fetched?: string }): Promise<UpdateResult>
   /**
    * Makes sure `ref` can be had, before anything changes (deliver calls it first, so a wrong ref or an unreachable
    * repository fails the run while the site is untouched). Returns the revision it resolves to.

@@ -6,11 +6,12 @@
 import { SUBMODULES } from './submodules.js'
 
 /**
- * syncList REPO SRC DST WANT_SRC WANT_DST: prints `list=` the NUL-separated paths (base64) that may differ between the
- * trees SRC and DST, whose recorded commits are WANT_SRC and WANT_DST; or `reason=` why that cannot be known.
+ * syncList REPO SRC DST WANT_SRC WANT_DST LISTED: prints `list=` the NUL-separated paths (base64) that may differ
+ * between the trees SRC and DST, whose recorded commits are WANT_SRC and WANT_DST; or `reason=` why that cannot be
+ * known. LISTED is 1 when the ignored files of both trees come on stdin (NUL-separated), 0 to list them here.
  */
-export const SYNC_LIST = `repo=$1; src=$2; dst=$3; want_src=$4; want_dst=$5
-export LC_ALL=C GIT_LITERAL_PATHSPECS=1 DLV_GD=$repo
+export const SYNC_LIST = `repo=$1; src=$2; dst=$3; want_src=$4; want_dst=$5; listed=$6
+export LC_ALL=C GIT_LITERAL_PATHSPECS=1 GIT_OPTIONAL_LOCKS=0 GIT_CONFIG_NOSYSTEM=1 DLV_GD=$repo
 unknown() { printf 'reason=%s\\n' "$1"; exit 0; }
 for c in "$want_src" "$want_dst"; do
   git --git-dir="$repo" cat-file -e "$c^{commit}" 2>/dev/null || unknown "commit $c is not in the object store"
@@ -40,10 +41,15 @@ ignored() {
     sed -z 's#/$##' "$out.sub" | while IFS= read -r -d '' f; do printf '%s\\0' "$p/$f"; done >> "$out"
   done < <(sub_paths "$t" "")
 }
-ignored "$src" "$w/src" & a=$!
-ignored "$dst" "$w/dst" & b=$!
-wait "$a" && wait "$b" || unknown "the ignored files cannot be listed"
-cat -- "$w/src" "$w/dst" >> "$w/list"
+if [ "$listed" = 1 ]; then
+  # This run's drift checks listed them, in the same walk as their status (NUL-separated on stdin).
+  cat >> "$w/list"
+else
+  ignored "$src" "$w/src" & a=$!
+  ignored "$dst" "$w/dst" & b=$!
+  wait "$a" && wait "$b" || unknown "the ignored files cannot be listed"
+  cat -- "$w/src" "$w/dst" >> "$w/list"
+fi
 echo "list=$(sort -zu "$w/list" | base64 -w0)"`
 
 /** saveDrift TREE DEST: the hand-made changes of TREE (names on stdin, "u:" untracked, "t:" tracked) as one patch. */

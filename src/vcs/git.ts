@@ -5,7 +5,7 @@
  */
 import type { DriftFile } from '../domain.js'
 import type { TreeRecord } from '../remote/state.js'
-import { inPaths, parseNameStatusZ, parsePorcelainZ } from './changes.js'
+import { inPaths, parseIgnoredZ, parseNameStatusZ, parsePorcelainZ } from './changes.js'
 import type { InitResult, SyncList, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { decodeName, encodeName } from './names.js'
 import { SAVE_DRIFT, SYNC_LIST } from './git-scripts.js'
@@ -17,15 +17,16 @@ import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
  * never receives them.
  */
 /**
- * status_caches GITDIR: the drift checks' \`git status\` reads only what changed: the untracked cache (a folder is
- * read again only when its stat data changed) and the split index (a refresh rewrites a small index, not the whole
- * one). The cache serves a status listing every untracked file only when status.showUntrackedFiles says \`all\`
- * (git 2.39 bypasses it for the \`--untracked-files=all\` option). Set once per store; every tree (worktree) shares it.
+ * status_caches GITDIR: the drift checks' \`git status\` refreshes a split index (a refresh rewrites a small index,
+ * not the whole one). No untracked cache: its key is the tree's path, and a tree moves to a fresh path each time it
+ * goes live, so the cache was thrown away and rebuilt (the index rewritten with it) at every check; and a status that
+ * also lists the ignored files, as the drift check does for the syncback's fast path, cannot use it. Set once per
+ * store; every tree (worktree) shares it. A store made when the cache was on has it turned off.
  */
 const STATUS_CACHES = `status_caches() {
-  [ "$(git --git-dir="$1" config --get core.untrackedCache || true)" = true ] && return 0
+  [ "$(git --git-dir="$1" config --get core.untrackedCache || true)" = false ] && return 0
   # Two checks may set it at once: a lost race leaves it set by the other.
-  git --git-dir="$1" config core.untrackedCache true 2>/dev/null || true
+  git --git-dir="$1" config core.untrackedCache false 2>/dev/null || true
   git --git-dir="$1" config core.splitIndex true 2>/dev/null || true
 }
 `
@@ -76,6 +77,9 @@ export class GitDriver implements VcsDriver {
   readonly method = 'git'
   readonly tools = ['git']
   readonly syncExcludes = ['/.git']
+
+  /** Per tree id: the ignored files its last drift check under the lock listed, until syncList takes them. */
+  private readonly ignored = new Map<string, string[]>()
 
   constructor(private readonly ctx: VcsContext) {}
 
@@ -137,19 +141,21 @@ echo "origin=$origin"`,
     return { revision: value(r.stdout, 'commit'), repository: value(r.stdout, 'origin') }
   }
 
-  async update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean): Promise<UpdateResult> {
+  async update(tree: TreeRecord, ref: string, paths: string[], dryRun: boolean, opts: { fetched?: string } = {}): Promise<UpdateResult> {
     const { repository } = this.ctx.settings
     const base = tree.head ?? tree.revision
     const r = await this.git(
       dryRun ? 'compute the update (dry run)' : 'update the work tree',
-      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; shift 6
+      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; fetched=$7; shift 7
 gd=$repo
 if [ "$dry" = 1 ]; then
   # A throwaway repository borrowing the store's objects: the dry run writes nothing in the layout.
   gd=$(mktemp -d); trap 'rm -rf "$gd"' EXIT
   git init -q --bare "$gd"; echo "$repo/objects" > "$gd/objects/info/alternates"
 fi
-commit=$(fetch_commit "$gd" "$url" "$ref")
+# The commit this run's checks fetched is taken as it is (a second fetch costs a walk of the tree's objects).
+if [ -n "$fetched" ] && git --git-dir="$gd" cat-file -e "$fetched^{commit}" 2>/dev/null; then commit=$fetched
+else commit=$(fetch_commit "$gd" "$url" "$ref"); fi
 head=$commit
 if [ $# -gt 0 ]; then
   if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
@@ -162,7 +168,7 @@ echo "diff=$(sub_diff "$gd" "$base" "$commit" "" -- "$@" | base64 -w0)"
 echo "subsbefore=$(sub_flat "$gd" "$base" "$url" "" | base64 -w0)"
 echo "subsafter=$(sub_flat "$gd" "\${head:-$commit}" "$url" "" | base64 -w0)"
 if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_checkout "$gd" "$tree" "$head" "$base"; fi`,
-      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? '1' : '0', ...paths],
+      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? '1' : '0', opts.fetched ?? '', ...paths],
     )
     const commit = value(r.stdout, 'commit')
     const head = value(r.stdout, 'head') || undefined
@@ -183,25 +189,34 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_che
   }
 
   async drift(tree: TreeRecord, refresh = false): Promise<DriftFile[]> {
-    // With refresh (the run holds the lock) status may write the tree's index: its stat data and untracked cache are
-    // kept, and the next check reads only what changed. Without, nothing is written (status runs beside other runs).
+    // With refresh (the run holds the lock) status may write the tree's index: its stat data are kept, and the next
+    // check hashes only what changed. Without, nothing is written (status runs beside other runs). The same walk of
+    // the tree lists its ignored files (submodules too), which syncList then takes instead of walking it again.
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,
       `export LC_ALL=C GIT_LITERAL_PATHSPECS=1
 [ "$3" = 1 ] || export GIT_OPTIONAL_LOCKS=0
 ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
 [ "$3" != 1 ] || status_caches "$2"
-{ git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
+{ git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all --ignored=matching; sub_drift "$1" ""; } | base64 -w0`,
       [this.ctx.layout.tree(tree.id), this.repo, refresh ? '1' : '0'],
     )
-    return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), 'base64')))
+    const out = decodeName(Buffer.from(r.stdout.trim(), 'base64'))
+    if (refresh) this.ignored.set(tree.id, parseIgnoredZ(out))
+    return parsePorcelainZ(out)
   }
 
   async syncList(from: TreeRecord, to: TreeRecord): Promise<SyncList> {
-    const r = await this.git(
+    // The ignored files the drift checks of this run listed (under the lock, just before), each used once.
+    const listed = [this.ignored.get(from.id), this.ignored.get(to.id)]
+    this.ignored.delete(from.id)
+    this.ignored.delete(to.id)
+    const known = listed[0] !== undefined && listed[1] !== undefined
+    const r = await this.ctx.sh.run(
       `list what differs between ${from.id} and ${to.id}`,
-      SYNC_LIST,
-      [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision],
+      SUBMODULES + SYNC_LIST,
+      [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision, known ? '1' : '0'],
+      known ? { stdin: encodeName(listed.flatMap((l) => l ?? []).map((p) => `${p}\0`).join('')) } : {},
     )
     const reason = value(r.stdout, 'reason')
     if (reason) return { reason }
@@ -223,7 +238,13 @@ ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
   async afterSync(from: TreeRecord, to: TreeRecord, paths: string[]): Promise<Partial<TreeRecord>> {
     if (paths.length === 0) {
       const head = from.head ?? from.revision
-      await this.git(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`, [this.ctx.layout.tree(to.id), head, this.repo])
+      // Without the refresh (a stat of every file): the next drift check makes it, and only the entries the reset
+      // changed lose their stat data. git before 2.35 has no --no-refresh, and refreshes.
+      await this.git(
+        `record ${to.id} at ${head}`,
+        `export LC_ALL=C; git -C "$1" reset -q --no-refresh "$2" -- 2>/dev/null || git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`,
+        [this.ctx.layout.tree(to.id), head, this.repo],
+      )
       return { revision: from.revision, head: from.head, paths: from.paths }
     }
     // Per path: compose a local commit from the safe tree's HEAD with those paths from the live tree's HEAD.

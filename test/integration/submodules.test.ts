@@ -156,6 +156,18 @@ cd "$d"; patch -s -p1 < ${live.patch}; grep -q 'hand fix' mod/attendance/lib.php
     expect((await gitSays(s.live)).status).toBe('')
   }, 120_000)
 
+  it("deliver's fast syncback copies the ignored files inside a submodule checkout (listed by the drift check)", async () => {
+    const s0 = await state()
+    for (const id of [s0.live, s0.safe]) await t.sh(`mkdir -p ${t.root}/trees/${id}/mod/attendance/.git/info && echo '*.cache' > ${t.root}/trees/${id}/mod/attendance/.git/info/exclude`)
+    await t.sh(`echo 'built here' > ${t.root}/trees/${s0.live}/mod/attendance/local.cache`)
+    const r = await runAction({ ...t.base, mode: 'deliver', repository: site.site, ref: 'v3' })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const h = r.report!.hosts[0]
+    expect((h.steps.find((x) => x.name === 'syncback') as { detail?: string }).detail).toMatch(/compared the \d+ path\(s\) that differ between the recorded commits/)
+    // The tree that served during the update is the copy the syncback made of the live tree.
+    expect(await cat((await state()).safe, 'mod/attendance/local.cache')).toBe('built here\n')
+  }, 120_000)
+
   it('paths: mod/attendance takes one submodule from another commit', async () => {
     expect((await runAction({ ...t.base, mode: 'goback' })).code).toBe(0)
     const r = await runAction({ ...t.base, mode: 'update', repository: site.site, ref: 'v1', paths: 'mod/attendance' })

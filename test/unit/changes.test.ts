@@ -2,7 +2,7 @@
  * Parsing of git's NUL-separated change lists, including names with spaces, quotes, newlines and non-ASCII letters.
  */
 import { describe, expect, it } from 'vitest'
-import { inPaths, isKept, parseNameStatusZ, parsePorcelainZ } from '../../src/vcs/changes.js'
+import { inPaths, isKept, parseIgnoredZ, parseNameStatusZ, parsePorcelainZ } from '../../src/vcs/changes.js'
 
 describe('git change lists', () => {
   it('parses name-status with renames and odd names', () => {
@@ -25,6 +25,15 @@ describe('git change lists', () => {
       { path: 'staged.php', status: 'added' },
       { path: 'lib/link', status: 'type-changed' },
     ])
+  })
+
+  it('keeps ignored files out of the drift and lists them apart, a folder without its slash', () => {
+    const out = [' M index.php', '!! cache/', '!! d2.log', '?? new.php', '!! mod/x/!! odd\nname.log', '!! ', ''].join('\0')
+    expect(parsePorcelainZ(out)).toEqual([
+      { path: 'index.php', status: 'modified' },
+      { path: 'new.php', status: 'untracked' },
+    ])
+    expect(parseIgnoredZ(out)).toEqual(['cache', 'd2.log', 'mod/x/!! odd\nname.log'])
   })
 
   it('keep and paths match whole path segments only', () => {

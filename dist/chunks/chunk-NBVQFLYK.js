@@ -2233,6 +2233,7 @@ function parsePorcelainZ(out) {
     if (entry.length < 4) continue;
     const xy = entry.slice(0, 2);
     const path = entry.slice(3);
+    if (xy === "!!") continue;
     if (xy === "??") files.push({ path, status: "untracked" });
     else if (xy.includes("D")) files.push({ path, status: "deleted" });
     else if (xy.includes("T")) files.push({ path, status: "type-changed" });
@@ -2240,6 +2241,9 @@ function parsePorcelainZ(out) {
     else files.push({ path, status: "modified" });
   }
   return files;
+}
+function parseIgnoredZ(out) {
+  return out.split("\0").filter((e) => e.startsWith("!! ") && e.length > 3).map((e) => e.slice(3).replace(/\/$/, ""));
 }
 function isKept(path, keep) {
   return keep.some((k) => path === k || path.startsWith(`${k}/`));
@@ -2324,7 +2328,29 @@ sub_url() {
 # (Entries are filtered with grep before bash reads them: a bash loop over the 30,000 files of a Moodle tree takes
 # seconds.)
 # sub_list GD COMMIT: one record per submodule of COMMIT (not nested): path NUL commit NUL name NUL url-as-written NUL.
+# A commit's submodules never change, so the list of a commit the store holds is kept in GD/delivery-sublist/COMMIT:
+# the scripts of a delivery ask for the same two commits several times, and listing the whole tree of a commit to find
+# its submodules takes a quarter of a second at 100,000 files. Kept only when the listing succeeded.
 sub_list() {
+  local gd=$1 c=$2 memo tmp
+  if [[ $c =~ ^([0-9a-f]{40}|[0-9a-f]{64})$ ]]; then
+    memo=$gd/delivery-sublist/$c
+    if [ -f "$memo" ]; then cat -- "$memo"; return 0; fi
+    if git --git-dir="$gd" cat-file -e "$c^{commit}" 2>/dev/null && mkdir -p -- "$gd/delivery-sublist" 2>/dev/null       && tmp=$(mktemp -- "$memo.XXXXXX" 2>/dev/null); then
+      if git --git-dir="$gd" ls-tree -r -z --full-tree "$c" > "$tmp.tree" 2>/dev/null         && { grep -z '^160000 ' < "$tmp.tree" || true; } | sub_records "$gd" "$c" > "$tmp" && mv -f -- "$tmp" "$memo"; then
+        rm -f -- "$tmp.tree"
+        # The lists of commits not asked for in 60 days go (a later ask lists the commit again).
+        find "$gd/delivery-sublist" -maxdepth 1 -type f -mtime +60 -delete 2>/dev/null || true
+        cat -- "$memo"
+        return 0
+      fi
+      rm -f -- "$tmp" "$tmp.tree"
+    fi
+  fi
+  { git --git-dir="$gd" ls-tree -r -z --full-tree "$c" 2>/dev/null | grep -z '^160000 ' || true; } | sub_records "$gd" "$c"
+}
+# sub_records GD COMMIT: sub_list's records from the gitlink entries of COMMIT's tree on stdin (ls-tree -z lines).
+sub_records() {
   local gd=$1 c=$2 rec k v meta p
   local -A nm=() ur=()
   if git --git-dir="$gd" cat-file -e "$c:.gitmodules" 2>/dev/null; then
@@ -2342,7 +2368,7 @@ sub_list() {
     k=\${nm[$p]-}
     if [ -n "$k" ]; then printf '%s\\0%s\\0%s\\0%s\\0' "$p" "\${meta##* }" "$k" "\${ur[$k]-}"
     else printf '%s\\0%s\\0\\0\\0' "$p" "\${meta##* }"; fi
-  done < <(git --git-dir="$gd" ls-tree -r -z --full-tree "$c" | grep -z '^160000 ' || true)
+  done
 }
 # sub_fetch GD URL COMMIT NAME PATH: makes sure the store holds COMMIT of that submodule, or fails naming it.
 sub_fetch() {
@@ -2502,7 +2528,7 @@ sub_paths() {
   done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
 }
 # sub_drift DIR PREFIX (DLV_GD: the store): hand-made changes inside the submodule checkouts of DIR, as git status --porcelain=v1 -z
-# records, against the commit the tree records for each (not the checkout's own HEAD).
+# records, against the commit the tree records for each (not the checkout's own HEAD); and their ignored files (\`!!\`).
 sub_drift() {
   local dir=$1 pre=$2 rec meta p sha d st f x
   while IFS= read -r -d '' -u 4 rec; do
@@ -2520,6 +2546,7 @@ sub_drift() {
       case $st in A) printf 'A  %s\\0' "$pre$p/$f" ;; D) printf ' D %s\\0' "$pre$p/$f" ;; T) printf ' T %s\\0' "$pre$p/$f" ;; *) printf ' M %s\\0' "$pre$p/$f" ;; esac
     done
     git -C "$d" ls-files -z -o --exclude-standard | while IFS= read -r -d '' f; do printf '?? %s\\0' "$pre$p/$f"; done
+    git -C "$d" ls-files -z -o -i --exclude-standard --directory | while IFS= read -r -d '' f; do printf '!! %s\\0' "$pre$p/$f"; done
     sub_drift "$d" "$pre$p/"
   done 4< <(git -C "$dir" ls-files -s -z 2>/dev/null | grep -z '^160000 ' || true)
 }
@@ -2543,8 +2570,8 @@ function submoduleReport(before, after) {
 }
 
 // src/vcs/git-scripts.ts
-var SYNC_LIST = `repo=$1; src=$2; dst=$3; want_src=$4; want_dst=$5
-export LC_ALL=C GIT_LITERAL_PATHSPECS=1 DLV_GD=$repo
+var SYNC_LIST = `repo=$1; src=$2; dst=$3; want_src=$4; want_dst=$5; listed=$6
+export LC_ALL=C GIT_LITERAL_PATHSPECS=1 GIT_OPTIONAL_LOCKS=0 GIT_CONFIG_NOSYSTEM=1 DLV_GD=$repo
 unknown() { printf 'reason=%s\\n' "$1"; exit 0; }
 for c in "$want_src" "$want_dst"; do
   git --git-dir="$repo" cat-file -e "$c^{commit}" 2>/dev/null || unknown "commit $c is not in the object store"
@@ -2574,10 +2601,15 @@ ignored() {
     sed -z 's#/$##' "$out.sub" | while IFS= read -r -d '' f; do printf '%s\\0' "$p/$f"; done >> "$out"
   done < <(sub_paths "$t" "")
 }
-ignored "$src" "$w/src" & a=$!
-ignored "$dst" "$w/dst" & b=$!
-wait "$a" && wait "$b" || unknown "the ignored files cannot be listed"
-cat -- "$w/src" "$w/dst" >> "$w/list"
+if [ "$listed" = 1 ]; then
+  # This run's drift checks listed them, in the same walk as their status (NUL-separated on stdin).
+  cat >> "$w/list"
+else
+  ignored "$src" "$w/src" & a=$!
+  ignored "$dst" "$w/dst" & b=$!
+  wait "$a" && wait "$b" || unknown "the ignored files cannot be listed"
+  cat -- "$w/src" "$w/dst" >> "$w/list"
+fi
 echo "list=$(sort -zu "$w/list" | base64 -w0)"`;
 var SAVE_DRIFT = `export GIT_OPTIONAL_LOCKS=0 LC_ALL=C GIT_LITERAL_PATHSPECS=1
 ${SUBMODULES}tree=$1; dest=$2
@@ -2619,9 +2651,9 @@ mv -f "$dest.tmp" "$dest"`;
 
 // src/vcs/git.ts
 var STATUS_CACHES = `status_caches() {
-  [ "$(git --git-dir="$1" config --get core.untrackedCache || true)" = true ] && return 0
+  [ "$(git --git-dir="$1" config --get core.untrackedCache || true)" = false ] && return 0
   # Two checks may set it at once: a lost race leaves it set by the other.
-  git --git-dir="$1" config core.untrackedCache true 2>/dev/null || true
+  git --git-dir="$1" config core.untrackedCache false 2>/dev/null || true
   git --git-dir="$1" config core.splitIndex true 2>/dev/null || true
 }
 `;
@@ -2674,6 +2706,8 @@ var GitDriver = class {
   method = "git";
   tools = ["git"];
   syncExcludes = ["/.git"];
+  /** Per tree id: the ignored files its last drift check under the lock listed, until syncList takes them. */
+  ignored = /* @__PURE__ */ new Map();
   /** Runs a git script with the credentials (if any) on stdin, never on a command line. */
   git(what, script, args) {
     const { repositoryUsername: u, repositoryPassword: p } = this.ctx.settings;
@@ -2731,19 +2765,21 @@ echo "origin=$origin"`,
     );
     return { revision: value(r.stdout, "commit"), repository: value(r.stdout, "origin") };
   }
-  async update(tree, ref, paths, dryRun) {
+  async update(tree, ref, paths, dryRun, opts = {}) {
     const { repository } = this.ctx.settings;
     const base = tree.head ?? tree.revision;
     const r = await this.git(
       dryRun ? "compute the update (dry run)" : "update the work tree",
-      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; shift 6
+      `repo=$1; tree=$2; url=$3; ref=$4; base=$5; dry=$6; fetched=$7; shift 7
 gd=$repo
 if [ "$dry" = 1 ]; then
   # A throwaway repository borrowing the store's objects: the dry run writes nothing in the layout.
   gd=$(mktemp -d); trap 'rm -rf "$gd"' EXIT
   git init -q --bare "$gd"; echo "$repo/objects" > "$gd/objects/info/alternates"
 fi
-commit=$(fetch_commit "$gd" "$url" "$ref")
+# The commit this run's checks fetched is taken as it is (a second fetch costs a walk of the tree's objects).
+if [ -n "$fetched" ] && git --git-dir="$gd" cat-file -e "$fetched^{commit}" 2>/dev/null; then commit=$fetched
+else commit=$(fetch_commit "$gd" "$url" "$ref"); fi
 head=$commit
 if [ $# -gt 0 ]; then
   if [ "$dry" = 1 ]; then head=; else head=$(compose "$tree" "$base" "$commit" "delivery: $* from $commit" "$@"); fi
@@ -2756,7 +2792,7 @@ echo "diff=$(sub_diff "$gd" "$base" "$commit" "" -- "$@" | base64 -w0)"
 echo "subsbefore=$(sub_flat "$gd" "$base" "$url" "" | base64 -w0)"
 echo "subsafter=$(sub_flat "$gd" "\${head:-$commit}" "$url" "" | base64 -w0)"
 if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_checkout "$gd" "$tree" "$head" "$base"; fi`,
-      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? "1" : "0", ...paths]
+      [this.repo, this.ctx.layout.tree(tree.id), repository, ref, base, dryRun ? "1" : "0", opts.fetched ?? "", ...paths]
     );
     const commit = value(r.stdout, "commit");
     const head = value(r.stdout, "head") || void 0;
@@ -2781,16 +2817,23 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_che
 [ "$3" = 1 ] || export GIT_OPTIONAL_LOCKS=0
 ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
 [ "$3" != 1 ] || status_caches "$2"
-{ git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all; sub_drift "$1" ""; } | base64 -w0`,
+{ git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all --ignored=matching; sub_drift "$1" ""; } | base64 -w0`,
       [this.ctx.layout.tree(tree.id), this.repo, refresh ? "1" : "0"]
     );
-    return parsePorcelainZ(decodeName(Buffer.from(r.stdout.trim(), "base64")));
+    const out = decodeName(Buffer.from(r.stdout.trim(), "base64"));
+    if (refresh) this.ignored.set(tree.id, parseIgnoredZ(out));
+    return parsePorcelainZ(out);
   }
   async syncList(from, to) {
-    const r = await this.git(
+    const listed = [this.ignored.get(from.id), this.ignored.get(to.id)];
+    this.ignored.delete(from.id);
+    this.ignored.delete(to.id);
+    const known = listed[0] !== void 0 && listed[1] !== void 0;
+    const r = await this.ctx.sh.run(
       `list what differs between ${from.id} and ${to.id}`,
-      SYNC_LIST,
-      [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision]
+      SUBMODULES + SYNC_LIST,
+      [this.repo, this.ctx.layout.tree(from.id), this.ctx.layout.tree(to.id), from.head ?? from.revision, to.head ?? to.revision, known ? "1" : "0"],
+      known ? { stdin: encodeName(listed.flatMap((l) => l ?? []).map((p) => `${p}\0`).join("")) } : {}
     );
     const reason = value(r.stdout, "reason");
     if (reason) return { reason };
@@ -2809,7 +2852,11 @@ ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
   async afterSync(from, to, paths) {
     if (paths.length === 0) {
       const head = from.head ?? from.revision;
-      await this.git(`record ${to.id} at ${head}`, `export LC_ALL=C; git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`, [this.ctx.layout.tree(to.id), head, this.repo]);
+      await this.git(
+        `record ${to.id} at ${head}`,
+        `export LC_ALL=C; git -C "$1" reset -q --no-refresh "$2" -- 2>/dev/null || git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`,
+        [this.ctx.layout.tree(to.id), head, this.repo]
+      );
       return { revision: from.revision, head: from.head, paths: from.paths };
     }
     const base = to.head ?? to.revision;
@@ -4355,7 +4402,7 @@ async function update(ctx, tree, driftChecked = false) {
   const res = await step(
     ctx,
     dryRun ? "update (dry run)" : "update",
-    () => ctx.vcs.update(work, ref, paths, dryRun),
+    () => ctx.vcs.update(work, ref, paths, dryRun, { fetched: ctx.fetched }),
     (r) => `${paths.length ? paths.join(", ") : "whole tree"} to ${ref || "the default branch"} (${r.commit}): ${countChangedPaths(r.changes)} path(s) changed`
   );
   ctx.report.files = res.changes;
@@ -4423,7 +4470,7 @@ async function prepareDelivery(ctx) {
   const failed = checks.find((c) => c.status === "rejected");
   if (failed) throw failed.reason;
   const fetched = checks[0].value;
-  if (fetched) ctx.commit = fetched;
+  if (fetched) ctx.commit = ctx.fetched = fetched;
   const drift = (i) => checks[i].value;
   await syncback(ctx, { drift: { live: drift(1), safe: drift(2) } });
   if (ctx.settings.dryRun) {
