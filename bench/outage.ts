@@ -18,10 +18,10 @@
 import { mkdtemp, chmod } from 'node:fs/promises'
 import { runAs } from '../test/helpers/proc.js'
 import { addVerdicts, classify, failedText, type Segment, type Verdict } from './lib/classify.js'
-import { startLoad } from './lib/load.js'
+import { type Sample, startLoad } from './lib/load.js'
 import { SEED, type ServerState, type Site, stamps, startSite } from './lib/site.js'
 import { makeTreeRepo, type TreeRepo } from './lib/tree.js'
-import { clis, defer, load, machine, median, options, runMain, say, secs, sh, sleep, table, writeResults } from './lib/util.js'
+import { clis, clockSkew, defer, load, machine, median, options, runMain, say, secs, sh, sleep, table, writeResults } from './lib/util.js'
 import { startWeb } from './lib/web.js'
 
 const o = options({ files: '10000', rounds: '5', rate: '200', change: '10', pre: '500', post: '3000', cli: 'Delivery=dist/cli.js' })
@@ -38,14 +38,21 @@ interface Measure {
   error?: string
   verdict: Verdict
   switches: number
+  /** How far the system clock stepped against the monotonic one during the measure (ms; a run before this fix took
+   * its sample times from the monotonic clock, and a step of about 1.3 s between two rounds made every answer of the
+   * later rounds look mixed). */
+  clockStepMs: number
 }
 
-async function underLoad(port: number, fn: () => Promise<void>) {
+/** Runs fn under load; the samples, and how far the system clock stepped meanwhile. */
+async function underLoad(port: number, fn: () => Promise<void>): Promise<{ samples: Sample[]; clockStepMs: number }> {
+  const skew = clockSkew()
   const l = startLoad({ port, rate, maxMs: 10 * 60_000 })
   await sleep(Number(o.pre))
   await fn()
   await sleep(Number(o.post))
-  return l.stop()
+  const samples = await l.stop()
+  return { samples, clockStepMs: Math.round(clockSkew() - skew) }
 }
 
 /** The delivery: one CLI run under load; the timeline from the journal's switch events and the switch steps' times. */
@@ -53,7 +60,7 @@ async function ours(site: Site, cli: { name: string; path: string; root: string 
   const before: ServerState = await site.state(cli.root)
   const seen = (await site.journal(cli.root)).length
   let run: Awaited<ReturnType<Site['cli']>> | undefined
-  const samples = await underLoad(web, async () => {
+  const { samples, clockStepMs } = await underLoad(web, async () => {
     run = await site.cli({ mode: op, repository: repo.dir, ref, app: 'none', path: cli.root }, cli.path)
   })
   if (!run) throw new Error('no run')
@@ -81,13 +88,14 @@ async function ours(site: Site, cli: { name: string; path: string; root: string 
     error: ok ? undefined : (run.report?.hosts[0]?.error ?? run.stderr.slice(-500)),
     verdict: classify(samples, timeline),
     switches: switches.length,
+    clockStepMs,
   }
 }
 
 /** The seed procedure: one SSH session under load; the timeline from the stamps around its renames. */
 async function seed(site: Site, dir: string, labels: { live: string; save: string; work: string }, web: number, op: Op, round: number, ref: string, refLabel: string): Promise<Measure> {
   let run: Awaited<ReturnType<Site['ssh']>> | undefined
-  const samples = await underLoad(web, async () => {
+  const { samples, clockStepMs } = await underLoad(web, async () => {
     run = await site.ssh(SEED[op], op === 'deliver' ? [dir, ref] : [dir])
   })
   if (!run) throw new Error('no run')
@@ -112,7 +120,7 @@ async function seed(site: Site, dir: string, labels: { live: string; save: strin
     timeline.push({ from: t.get('swap.begin') ?? Infinity, to: Infinity, tree: 'live', label: labels.live })
   }
   const ok = run.code === 0
-  return { system: 'seed', op, round, ms: run.ms, ok, error: ok ? undefined : run.stderr.slice(-500), verdict: classify(samples, timeline), switches: op === 'deliver' ? 2 : 1 }
+  return { system: 'seed', op, round, ms: run.ms, ok, error: ok ? undefined : run.stderr.slice(-500), verdict: classify(samples, timeline), switches: op === 'deliver' ? 2 : 1, clockStepMs }
 }
 
 async function main() {
@@ -160,7 +168,7 @@ async function main() {
             ? await ours(site, systems[i], repo, web.ports[i], op, round, ref)
             : await seed(site, seedDir, labels, seedPort, op, round, ref, refLabel)
           measures.push(m)
-          say(`round ${round} ${system} ${op}: ${secs(m.ms)} s, ${m.verdict.requests} requests, failed ${failedText(m.verdict)}, mixed ${m.verdict.mixed}${m.ok ? '' : `, RUN FAILED: ${m.error}`}`)
+          say(`round ${round} ${system} ${op}: ${secs(m.ms)} s, ${m.verdict.requests} requests, failed ${failedText(m.verdict)}, mixed ${m.verdict.mixed}${Math.abs(m.clockStepMs) > 20 ? `, system clock stepped ${m.clockStepMs} ms` : ''}${m.ok ? '' : `, RUN FAILED: ${m.error}`}`)
         }
       }
       loads.push(load())

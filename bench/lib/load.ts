@@ -2,13 +2,14 @@
  * A load generator for 127.0.0.1 only: a fixed request rate (open loop: requests leave on schedule whether or not the
  * earlier ones have answered), keep-alive off (a new TCP connection per request, so each one goes through nginx's
  * root resolution again), bounded in count, in time and in requests in flight. Every request is recorded with its
- * send and end times (epoch ms), status and body, or the error that ended it.
+ * send and end times (epoch ms, from the system clock: the clock of the server's time stamps), status and body, or
+ * the error that ended it.
  */
 import http from 'node:http'
-import { now } from './util.js'
+import { now, wallNow } from './util.js'
 
 export interface Sample {
-  /** When the request was sent, epoch ms. */
+  /** When the request was sent, epoch ms (system clock, as the server's time stamps). */
   t0: number
   /** When the response ended (or the request failed), epoch ms. */
   t1: number
@@ -39,13 +40,13 @@ export interface Load {
 }
 
 function once(port: number, path: string, timeoutMs: number): Promise<Sample> {
-  const t0 = now()
+  const t0 = wallNow()
   return new Promise((resolve) => {
     let done = false
     const finish = (s: Omit<Sample, 't0' | 't1'>) => {
       if (done) return
       done = true
-      resolve({ t0, t1: now(), ...s })
+      resolve({ t0, t1: wallNow(), ...s })
     }
     const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { Connection: 'close' } }, (res) => {
       let body = ''
@@ -88,11 +89,12 @@ export function startLoad(o: LoadOptions): Load {
       }
       const i = samples.length
       sent++
+      const w = wallNow()
       if (pending.size >= maxInFlight) {
-        samples.push({ t0: t, t1: t, status: 0, body: '', error: 'dropped' })
+        samples.push({ t0: w, t1: w, status: 0, body: '', error: 'dropped' })
         continue
       }
-      samples.push({ t0: t, t1: t, status: 0, body: '', error: 'in flight' })
+      samples.push({ t0: w, t1: w, status: 0, body: '', error: 'in flight' })
       const p = once(o.port, path, timeoutMs).then((s) => {
         samples[i] = s
         pending.delete(p)

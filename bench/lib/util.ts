@@ -14,8 +14,20 @@ import { run } from '../../test/helpers/proc.js'
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const CLI = join(ROOT, 'dist', 'cli.js')
 
-/** Milliseconds since the epoch, with sub-millisecond resolution. */
+/**
+ * Milliseconds since the epoch from the process's monotonic clock, with sub-millisecond resolution: for durations.
+ * It does not follow steps of the system clock, so it can drift from `wallNow()` by seconds in a long run.
+ */
 export const now = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * Milliseconds since the epoch from the system clock: the clock of the journal's `at` and of `date` on the server.
+ * Times compared with times from other processes must come from it.
+ */
+export const wallNow = (): number => Date.now()
+
+/** How far the system clock stands from the monotonic one (ms): a change between two readings is a clock step. */
+export const clockSkew = (): number => wallNow() - now()
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
