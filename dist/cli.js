@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-ZWVOQOE3.js";
+} from "./chunks/chunk-353MDG6W.js";
 import {
   renderText
-} from "./chunks/chunk-HOUEYFDO.js";
+} from "./chunks/chunk-H4LP6YDE.js";
 import {
   VERSION
-} from "./chunks/chunk-NBVQFLYK.js";
+} from "./chunks/chunk-JBZTHOAF.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

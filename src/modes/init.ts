@@ -14,7 +14,7 @@ import { withoutCredentials } from '../credentials.js'
  * that syncback, which compares size and nanosecond mtime, finds nothing to copy on the first delivery. Two checkouts
  * (and two copies) of one revision are written at different instants; their content is the same, so only the
  * timestamps change (a file whose content differed would be copied, as syncback would). Returns the entries changed
- * (-1: no rsync on the server). A git worktree's index is refreshed after (it records each file's time).
+ * (-1: no rsync on the server). Each git worktree's index is refreshed after (it records each file's time).
  */
 async function sameTimestamps(ctx: HostContext, first: string, second: string): Promise<number> {
   const excl = ctx.vcs.syncExcludes
@@ -25,8 +25,12 @@ command -v rsync >/dev/null 2>&1 || { echo changed=-1; exit 0; }
 args=(-a --checksum --modify-window=-1 --out-format='%i %n')
 for e in "$@"; do args+=(--exclude="$e"); done
 out=$(rsync "\${args[@]}" -- "$src/" "$dst/")
-# A git worktree's index records each file's time: refreshed now, the first drift check does not hash every file.
-if [ -n "$out" ] && [ -e "$dst/.git" ] && command -v git >/dev/null 2>&1; then git -C "$dst" update-index -q --refresh >/dev/null 2>&1 || true; fi
+# A git worktree's index records each file's time: refreshed now, the first drift check does not hash every file of
+# the second tree (its times changed), nor the files of either that were written in the second the index was
+# written, which git cannot trust by their times ("racily clean") until an index is written in a later second.
+if command -v git >/dev/null 2>&1; then
+  for t in "$src" "$dst"; do [ ! -e "$t/.git" ] || git -C "$t" update-index -q --refresh >/dev/null 2>&1 || true; done
+fi
 echo "changed=$(printf '%s' "$out" | grep -c . || true)"`,
     [first, second, ...excl],
     { timeoutMs: 3600_000 },
