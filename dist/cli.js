@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-353MDG6W.js";
+} from "./chunks/chunk-GTIDYPRX.js";
 import {
   renderText
-} from "./chunks/chunk-H4LP6YDE.js";
+} from "./chunks/chunk-NW6NXMC2.js";
 import {
   VERSION
-} from "./chunks/chunk-JBZTHOAF.js";
+} from "./chunks/chunk-6XUB77FE.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -2366,8 +2366,9 @@ sub_records() {
     meta=\${rec%%$'\\t'*}; p=\${rec#*$'\\t'}
     [ "\${meta%% *}" = 160000 ] || continue
     k=\${nm[$p]-}
-    if [ -n "$k" ]; then printf '%s\\0%s\\0%s\\0%s\\0' "$p" "\${meta##* }" "$k" "\${ur[$k]-}"
-    else printf '%s\\0%s\\0\\0\\0' "$p" "\${meta##* }"; fi
+    # A write that fails (a full disk) fails the function: sub_list then keeps no list cut short.
+    if [ -n "$k" ]; then printf '%s\\0%s\\0%s\\0%s\\0' "$p" "\${meta##* }" "$k" "\${ur[$k]-}" || return 1
+    else printf '%s\\0%s\\0\\0\\0' "$p" "\${meta##* }" || return 1; fi
   done
 }
 # sub_fetch GD URL COMMIT NAME PATH: makes sure the store holds COMMIT of that submodule, or fails naming it.

@@ -16,7 +16,7 @@ import {
   shortRev,
   submoduleRows,
   verdict
-} from "./chunk-JBZTHOAF.js";
+} from "./chunk-6XUB77FE.js";
 
 // src/report/text.ts
 var PLAIN = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t };
