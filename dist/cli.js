@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-GTIDYPRX.js";
+} from "./chunks/chunk-33JACDXT.js";
 import {
   renderText
-} from "./chunks/chunk-NW6NXMC2.js";
+} from "./chunks/chunk-X2SNU3WZ.js";
 import {
   VERSION
-} from "./chunks/chunk-6XUB77FE.js";
+} from "./chunks/chunk-DOTVZ2GZ.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

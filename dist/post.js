@@ -1,13 +1,13 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-XJJFVAZK.js";
+} from "./chunks/chunk-OZ7BBZUW.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-GTIDYPRX.js";
+} from "./chunks/chunk-33JACDXT.js";
 import {
   getInput,
   getState,
@@ -19,7 +19,7 @@ import {
   Layout,
   SshShell,
   releaseLock
-} from "./chunks/chunk-6XUB77FE.js";
+} from "./chunks/chunk-DOTVZ2GZ.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

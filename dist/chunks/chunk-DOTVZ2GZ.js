@@ -2339,7 +2339,7 @@ sub_list() {
     if git --git-dir="$gd" cat-file -e "$c^{commit}" 2>/dev/null && mkdir -p -- "$gd/delivery-sublist" 2>/dev/null       && tmp=$(mktemp -- "$memo.XXXXXX" 2>/dev/null); then
       if git --git-dir="$gd" ls-tree -r -z --full-tree "$c" > "$tmp.tree" 2>/dev/null         && { grep -z '^160000 ' < "$tmp.tree" || true; } | sub_records "$gd" "$c" > "$tmp" && mv -f -- "$tmp" "$memo"; then
         rm -f -- "$tmp.tree"
-        # The lists of commits not asked for in 60 days go (a later ask lists the commit again).
+        # Lists written over 60 days ago go (reading one does not change its time; a later ask lists the commit again).
         find "$gd/delivery-sublist" -maxdepth 1 -type f -mtime +60 -delete 2>/dev/null || true
         cat -- "$memo"
         return 0
