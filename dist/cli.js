@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-33JACDXT.js";
+} from "./chunks/chunk-ACP5N5XH.js";
 import {
   renderText
-} from "./chunks/chunk-X2SNU3WZ.js";
+} from "./chunks/chunk-5X5KK6K4.js";
 import {
   VERSION
-} from "./chunks/chunk-DOTVZ2GZ.js";
+} from "./chunks/chunk-SNGDRT5T.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

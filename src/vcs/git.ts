@@ -242,7 +242,7 @@ ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
       // changed lose their stat data. git before 2.35 has no --no-refresh, and refreshes.
       await this.git(
         `record ${to.id} at ${head}`,
-        `export LC_ALL=C; git -C "$1" reset -q --no-refresh "$2" -- 2>/dev/null || git -C "$1" reset -q "$2" --; sub_settle "$3" "$1"`,
+        `export LC_ALL=C; git -C "$1" reset -q --no-refresh "$2" -- 2>/dev/null || git -C "$1" reset -q "$2" --; sub_settle "$3" "$1" "$2"`,
         [this.ctx.layout.tree(to.id), head, this.repo],
       )
       return { revision: from.revision, head: from.head, paths: from.paths }
@@ -255,7 +255,7 @@ ${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
       `tree=$1; base=$2; src=$3; repo=$4; shift 4
 head=$(compose "$tree" "$base" "$src" "delivery: syncback $* from $src" "$@")
 git -C "$tree" reset -q "$head" --
-sub_settle "$repo" "$tree"
+sub_settle "$repo" "$tree" "$head"
 echo "head=$head"`,
       [this.ctx.layout.tree(to.id), base, source, this.repo, ...paths],
     )

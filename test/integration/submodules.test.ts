@@ -120,6 +120,25 @@ describe('git submodules over a real sshd', () => {
     await t.sh(`git -C ${t.root}/trees/${s.safe}/mod/attendance checkout -q -- view.php`)
   })
 
+  it('syncback of a submodule checkout moved by hand in the live tree: its files are copied as they are, and the copy records the commit the tree records', async () => {
+    const s = await state()
+    const live = `${t.root}/trees/${s.live}/mod/attendance`
+    await t.sh(`git -C ${live} checkout -q --detach ${site.commits.attendance.a1}`)
+    try {
+      const r = await runAction({ ...t.base, mode: 'syncback' })
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expect(await cat(s.safe, 'mod/attendance/lib.php')).toContain('attendance a1')
+      // The copy's own git directory came with the files, at a1; the safe tree records a2, and so must its checkout
+      // (the hand-made move then shows as drift against a2, as it does in the live tree).
+      expect((await gitSays(s.safe)).attendance).toBe(site.commits.attendance.a2)
+    } finally {
+      await t.sh(`git -C ${live} checkout -q --detach ${site.commits.attendance.a2}`)
+      const r = await runAction({ ...t.base, mode: 'syncback' })
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+    }
+    expect((await gitSays(s.safe)).status).toBe('')
+  })
+
   it('drift inside a submodule is found and saved; a removed submodule is all of its files', async () => {
     const s0 = await state()
     await t.sh(`echo '// hand fix' >> ${t.root}/live/mod/attendance/lib.php; echo '<?php' > ${t.root}/live/mod/attendance/vendor/attlib/local.php`)
