@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-ACP5N5XH.js";
+} from "./chunks/chunk-VKKBD2B2.js";
 import {
   renderText
-} from "./chunks/chunk-5X5KK6K4.js";
+} from "./chunks/chunk-OAAO3TX4.js";
 import {
   VERSION
-} from "./chunks/chunk-SNGDRT5T.js";
+} from "./chunks/chunk-LSP2VFJ3.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -46,12 +46,17 @@ async function firstDelivery(name: string, init: Record<string, string>, deliver
   expect(d.code, d.stdout).toBe(0)
   const sb = stepsOf(d).find((s) => s.name === 'syncback')
   expect(sb?.detail, name).toMatch(/, 0 entries changed(;|$)/)
+  return { init: i, base }
 }
 
 // Each method has its own repository and delivery root: the cases run at once.
 describe.concurrent('the first delivery after init', () => {
   it('git: two worktrees checked out apart; the first syncback copies nothing', async () => {
-    await firstDelivery('git', { repository: git.dir, ref: 'v1' }, { repository: git.dir, ref: 'v2' })
+    const { init, base } = await firstDelivery('git', { repository: git.dir, ref: 'v1' }, { repository: git.dir, ref: 'v2' })
+    // init records each tree's folders for the drift checks (src/vcs/git-walk.ts): the first delivery's checks read
+    // only what changed since; each check writes the record again.
+    expect(stepsOf(init).find((s) => s.name === 'record the folders')).toMatchObject({ outcome: 'success' })
+    expect(await t.sh(`head -qn1 ${base.path}/.delivery/repo.git/worktrees/*/delivery-walk/meta`)).toBe('dlv-walk-2\ndlv-walk-2\n')
   })
 
   it('svn: two working copies; the first syncback copies nothing', async () => {
