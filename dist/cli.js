@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-VKKBD2B2.js";
+} from "./chunks/chunk-YO6GRKFA.js";
 import {
   renderText
-} from "./chunks/chunk-OAAO3TX4.js";
+} from "./chunks/chunk-5AFISCCS.js";
 import {
   VERSION
-} from "./chunks/chunk-LSP2VFJ3.js";
+} from "./chunks/chunk-HHL3TOPK.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

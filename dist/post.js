@@ -1,13 +1,13 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-EXF7UGIF.js";
+} from "./chunks/chunk-ODXMJRQL.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-VKKBD2B2.js";
+} from "./chunks/chunk-YO6GRKFA.js";
 import {
   getInput,
   getState,
@@ -19,7 +19,7 @@ import {
   Layout,
   SshShell,
   releaseLock
-} from "./chunks/chunk-LSP2VFJ3.js";
+} from "./chunks/chunk-HHL3TOPK.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

@@ -36,12 +36,16 @@
  * path handed to a command starts with `./` or comes on stdin.
  */
 
+/** Below this many tracked files a tree without a record gets git's plain walk (bench/README.md, "What the drift check's walk costs"). */
+export const WALK_MIN_FILES = 40_000
+
 /**
- * ut_status REC WRITE, in the tree, with DLV_UT an empty working folder of its own: prints what `git status
+ * ut_status REC WRITE MIN, in the tree, with DLV_UT an empty working folder of its own: prints what `git status
  * --porcelain=v1 -z --no-renames --ignore-submodules=all --untracked-files=all --ignored=matching` prints (in another
  * order), from the record REC (a folder) when it can answer, from git's full walk otherwise; with WRITE=1 writes the
- * new record. Writes how it answered ("record" or "full") to $DLV_UT/how. Needs bash, git, GNU find, stat, xargs, awk,
- * sha1sum, and diff for the record.
+ * new record. A tree without a record tracking fewer than MIN files gets git's plain walk and no record. Writes how it
+ * answered ("record", "full" or "plain") to $DLV_UT/how. Needs bash, git, GNU find, stat, xargs, awk, sha1sum, and
+ * diff for the record.
  */
 export const WALK = `ut_git_status() { git -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all "$@"; }
 # ut_stat: a record "CTIME MTIME INODE MODE PATH" (times in seconds, MODE in hex) per path on stdin (NUL-separated), in
@@ -99,8 +103,7 @@ ut_full() {
 }
 # ut_incremental REC W HEAD: the record's answer into W/{status,stats,res,gi,changed}; status 1 when it has none.
 ut_incremental() {
-  local rec=$1 w=$2 head=$3 old rc
-  old=$(sed -n 3p "$rec/meta")
+  local rec=$1 w=$2 head=$3 old=$4 rc
   [ -n "$old" ] && [ -n "$head" ] || return 1
   ut_git_status --untracked-files=no > "$w/status" || return 1
   # Folders read again whatever their times: those of the paths the commit changed since the record, and those of the
@@ -143,7 +146,7 @@ ut_incremental() {
       for (p in gone) printf "%s%c", p, 0 > (out "/gone")
       for (i = 1; i <= m; i += 2) if (!(e[i] in changed) && !(e[i] in gone)) printf "%s%c%s%c", e[i], 0, e[i + 1], 0 > (out "/res")
       print v }' "$rec/gi" "$rec/dirs" "$w/force" "$rec/racy" "$w/diff" "$rec/res" > "$w/verdict" || return 1
-  [ "$(cat -- "$w/verdict")" = ok ] || return 1
+  [ "$(< "$w/verdict")" = ok ] || return 1
   # The forced folders (their times unchanged) are stat'ed again, before they are read.
   ut_stat < "$w/restat" >> "$w/chst"
   # The new record's folders: the stat just made, less what is no longer a folder, plus the new folders (below).
@@ -176,7 +179,7 @@ ut_incremental() {
       if ((p in tracked) && (y != "d" || (p in link))) continue
       printf "%s%c", p, 0 > (out "/cand"); if (y == "d") printf "%s%c", p, 0 > (out "/candd") }
       print v }' "$w/tracked" "$w/status" "$w/ents" "$rec/dirs" > "$w/verdict" || return 1
-  [ "$(cat -- "$w/verdict")" = ok ] || return 1
+  [ "$(< "$w/verdict")" = ok ] || return 1
   if [ -s "$w/cand" ]; then
     # check-ignore prints each path with the rule that decides it: none (or a negated one) for a path not ignored. It
     # takes its paths as pathspecs and knows no literal ones: the ./ prefix keeps a name starting with ':' a name.
@@ -191,7 +194,7 @@ ut_incremental() {
         if (p in isdir) { if (ign) printf "%s%c!! %s/%c", o, 0, q, 0 >> (out "/res"); else printf "%s%c", p, 0 >> (out "/walk") }
         else printf "%s%c%s %s%c", o, 0, (ign ? "!!" : "??"), q, 0 >> (out "/res") }
       END { print v }' "$w/candd" "$w/ci" > "$w/verdict" || return 1
-    [ "$(cat -- "$w/verdict")" = ok ] || return 1
+    [ "$(< "$w/verdict")" = ok ] || return 1
   fi
   [ -s "$w/walk" ] || return 0
   # New folders: listed and stat'ed, then walked by git itself. A tracked file there that an ignore rule matches: the
@@ -230,20 +233,28 @@ ut_write() {
   fi
   rm -rf -- "$n" "$rec"; return 0
 }
-# ut_status REC WRITE (in the tree; DLV_UT: an empty working folder of its own): prints what \`git status --porcelain=v1
-# -z --no-renames --ignore-submodules=all --untracked-files=all --ignored=matching\` prints (order aside), from the
-# record REC (a folder) when it can answer, from git's full walk otherwise; with WRITE=1 writes the new record. The
-# check begins by reading the file system's clock (the change time of REC.clock, touched): every change made after has
-# a time from that second on, whatever the machine's clock says (a file server's clock, a coarse kernel clock).
+# ut_status REC WRITE MIN (in the tree; DLV_UT: an empty working folder of its own): prints what \`git status
+# --porcelain=v1 -z --no-renames --ignore-submodules=all --untracked-files=all --ignored=matching\` prints (order aside),
+# from the record REC (a folder) when it can answer, from git's full walk otherwise; with WRITE=1 writes the new record.
+# A tree without a record that tracks fewer than MIN files gets git's plain walk and no record (the record's own
+# commands cost more than they save there). The check begins by reading the file system's clock (the change time of
+# REC.clock, touched): every change made after has a time from that second on, whatever the machine's clock says (a
+# file server's clock, a coarse kernel clock).
 ut_status() {
-  local rec=$1 write=$2 w=$DLV_UT/w t0= head key= full=0
+  local rec=$1 write=$2 min=$3 w=$DLV_UT/w t0= head key= full=0 l1= l2= l3= n
   if [ "$write" = 1 ] && command -v diff > /dev/null; then t0=$(touch -- "$rec.clock" && stat -c %Z -- "$rec.clock") || t0=; fi
   head=$(git rev-parse -q --verify HEAD) || head=
   mkdir -p -- "$w"
-  if [ -f "$rec/meta" ] && [ "$(sed -n 1p "$rec/meta")" = dlv-walk-2 ]; then key=$(ut_key "$rec"); fi
-  if [ -n "$key" ] && [ "$(sed -n 2p "$rec/meta")" = "$key" ] && ut_incremental "$rec" "$w" "$head"; then
+  if [ -f "$rec/meta" ]; then { read -r l1; read -r l2; read -r l3; } < "$rec/meta" || true; fi
+  if [ "$l1" = dlv-walk-2 ]; then key=$(ut_key "$rec"); fi
+  if [ -n "$key" ] && [ "$l2" = "$key" ] && ut_incremental "$rec" "$w" "$head" "$l3"; then
     echo record > "$DLV_UT/how"
     awk 'BEGIN { RS = "\\0" } NR % 2 == 0 { printf "%s%c", $0, 0 }' "$w/res" | cat -- "$w/status" -
+  elif [ "$l1" != dlv-walk-2 ] && n=$(git ls-files -z | tr -cd '\\0' | wc -c) && [ "$n" -lt "$min" ]; then
+    echo plain > "$DLV_UT/how"
+    rm -rf -- "$rec" "$rec.clock"
+    ut_git_status --untracked-files=all --ignored=matching
+    return
   else
     echo full > "$DLV_UT/how"; full=1
     rm -rf -- "$w" && mkdir -- "$w" && : > "$w/full" && ut_full "$w" || return 1

@@ -26,7 +26,7 @@ afterAll(async () => {
 const CHECK = `check() {
   local ut ours theirs how
   ut=$(mktemp -d)
-  ours=$( set -euo pipefail; export DLV_UT=$ut; ut_status "$PWD/.git/dlv-walk" 1 | tr '\\0' '\\n' | sort )
+  ours=$( set -euo pipefail; export DLV_UT=$ut; ut_status "$PWD/.git/dlv-walk" 1 0 | tr '\\0' '\\n' | sort )
   how=$(cat "$ut/how"); rm -rf "$ut"
   theirs=$(git -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all --ignored=matching | tr '\\0' '\\n' | sort)
   if [ "$ours" = "$theirs" ]; then echo "SAME $how"; else echo "DIFF $how"; diff <(echo "$ours") <(echo "$theirs") || true; fi

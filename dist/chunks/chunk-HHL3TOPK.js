@@ -2662,6 +2662,7 @@ done
 mv -f "$dest.tmp" "$dest"`;
 
 // src/vcs/git-walk.ts
+var WALK_MIN_FILES = 4e4;
 var WALK = `ut_git_status() { git -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all "$@"; }
 # ut_stat: a record "CTIME MTIME INODE MODE PATH" (times in seconds, MODE in hex) per path on stdin (NUL-separated), in
 # order, NUL-terminated, never following a link; a path gone prints nothing.
@@ -2718,8 +2719,7 @@ ut_full() {
 }
 # ut_incremental REC W HEAD: the record's answer into W/{status,stats,res,gi,changed}; status 1 when it has none.
 ut_incremental() {
-  local rec=$1 w=$2 head=$3 old rc
-  old=$(sed -n 3p "$rec/meta")
+  local rec=$1 w=$2 head=$3 old=$4 rc
   [ -n "$old" ] && [ -n "$head" ] || return 1
   ut_git_status --untracked-files=no > "$w/status" || return 1
   # Folders read again whatever their times: those of the paths the commit changed since the record, and those of the
@@ -2762,7 +2762,7 @@ ut_incremental() {
       for (p in gone) printf "%s%c", p, 0 > (out "/gone")
       for (i = 1; i <= m; i += 2) if (!(e[i] in changed) && !(e[i] in gone)) printf "%s%c%s%c", e[i], 0, e[i + 1], 0 > (out "/res")
       print v }' "$rec/gi" "$rec/dirs" "$w/force" "$rec/racy" "$w/diff" "$rec/res" > "$w/verdict" || return 1
-  [ "$(cat -- "$w/verdict")" = ok ] || return 1
+  [ "$(< "$w/verdict")" = ok ] || return 1
   # The forced folders (their times unchanged) are stat'ed again, before they are read.
   ut_stat < "$w/restat" >> "$w/chst"
   # The new record's folders: the stat just made, less what is no longer a folder, plus the new folders (below).
@@ -2795,7 +2795,7 @@ ut_incremental() {
       if ((p in tracked) && (y != "d" || (p in link))) continue
       printf "%s%c", p, 0 > (out "/cand"); if (y == "d") printf "%s%c", p, 0 > (out "/candd") }
       print v }' "$w/tracked" "$w/status" "$w/ents" "$rec/dirs" > "$w/verdict" || return 1
-  [ "$(cat -- "$w/verdict")" = ok ] || return 1
+  [ "$(< "$w/verdict")" = ok ] || return 1
   if [ -s "$w/cand" ]; then
     # check-ignore prints each path with the rule that decides it: none (or a negated one) for a path not ignored. It
     # takes its paths as pathspecs and knows no literal ones: the ./ prefix keeps a name starting with ':' a name.
@@ -2810,7 +2810,7 @@ ut_incremental() {
         if (p in isdir) { if (ign) printf "%s%c!! %s/%c", o, 0, q, 0 >> (out "/res"); else printf "%s%c", p, 0 >> (out "/walk") }
         else printf "%s%c%s %s%c", o, 0, (ign ? "!!" : "??"), q, 0 >> (out "/res") }
       END { print v }' "$w/candd" "$w/ci" > "$w/verdict" || return 1
-    [ "$(cat -- "$w/verdict")" = ok ] || return 1
+    [ "$(< "$w/verdict")" = ok ] || return 1
   fi
   [ -s "$w/walk" ] || return 0
   # New folders: listed and stat'ed, then walked by git itself. A tracked file there that an ignore rule matches: the
@@ -2849,20 +2849,28 @@ ut_write() {
   fi
   rm -rf -- "$n" "$rec"; return 0
 }
-# ut_status REC WRITE (in the tree; DLV_UT: an empty working folder of its own): prints what \`git status --porcelain=v1
-# -z --no-renames --ignore-submodules=all --untracked-files=all --ignored=matching\` prints (order aside), from the
-# record REC (a folder) when it can answer, from git's full walk otherwise; with WRITE=1 writes the new record. The
-# check begins by reading the file system's clock (the change time of REC.clock, touched): every change made after has
-# a time from that second on, whatever the machine's clock says (a file server's clock, a coarse kernel clock).
+# ut_status REC WRITE MIN (in the tree; DLV_UT: an empty working folder of its own): prints what \`git status
+# --porcelain=v1 -z --no-renames --ignore-submodules=all --untracked-files=all --ignored=matching\` prints (order aside),
+# from the record REC (a folder) when it can answer, from git's full walk otherwise; with WRITE=1 writes the new record.
+# A tree without a record that tracks fewer than MIN files gets git's plain walk and no record (the record's own
+# commands cost more than they save there). The check begins by reading the file system's clock (the change time of
+# REC.clock, touched): every change made after has a time from that second on, whatever the machine's clock says (a
+# file server's clock, a coarse kernel clock).
 ut_status() {
-  local rec=$1 write=$2 w=$DLV_UT/w t0= head key= full=0
+  local rec=$1 write=$2 min=$3 w=$DLV_UT/w t0= head key= full=0 l1= l2= l3= n
   if [ "$write" = 1 ] && command -v diff > /dev/null; then t0=$(touch -- "$rec.clock" && stat -c %Z -- "$rec.clock") || t0=; fi
   head=$(git rev-parse -q --verify HEAD) || head=
   mkdir -p -- "$w"
-  if [ -f "$rec/meta" ] && [ "$(sed -n 1p "$rec/meta")" = dlv-walk-2 ]; then key=$(ut_key "$rec"); fi
-  if [ -n "$key" ] && [ "$(sed -n 2p "$rec/meta")" = "$key" ] && ut_incremental "$rec" "$w" "$head"; then
+  if [ -f "$rec/meta" ]; then { read -r l1; read -r l2; read -r l3; } < "$rec/meta" || true; fi
+  if [ "$l1" = dlv-walk-2 ]; then key=$(ut_key "$rec"); fi
+  if [ -n "$key" ] && [ "$l2" = "$key" ] && ut_incremental "$rec" "$w" "$head" "$l3"; then
     echo record > "$DLV_UT/how"
     awk 'BEGIN { RS = "\\0" } NR % 2 == 0 { printf "%s%c", $0, 0 }' "$w/res" | cat -- "$w/status" -
+  elif [ "$l1" != dlv-walk-2 ] && n=$(git ls-files -z | tr -cd '\\0' | wc -c) && [ "$n" -lt "$min" ]; then
+    echo plain > "$DLV_UT/how"
+    rm -rf -- "$rec" "$rec.clock"
+    ut_git_status --untracked-files=all --ignored=matching
+    return
   else
     echo full > "$DLV_UT/how"; full=1
     rm -rf -- "$w" && mkdir -- "$w" && : > "$w/full" && ut_full "$w" || return 1
@@ -3040,21 +3048,28 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_che
       `export LC_ALL=C GIT_LITERAL_PATHSPECS=1
 [ "$3" = 1 ] || export GIT_OPTIONAL_LOCKS=0
 ${SUBMODULES}${STATUS_CACHES}${WALK}DLV_GD=$2
-if [ "$3" = 1 ]; then
+if [ "$3" = 1 ] && [ "$4" != never ]; then
   status_caches "$2"
   DLV_UT=$(mktemp -d); trap 'rm -rf "$DLV_UT"' EXIT
   rec=$(git -C "$1" rev-parse --path-format=absolute --git-dir)/delivery-walk
-  { (cd -- "$1" && ut_status "$rec" 1); sub_drift "$1" ""; } | base64 -w0
+  { (cd -- "$1" && ut_status "$rec" 1 "$4"); sub_drift "$1" ""; } | base64 -w0
 else
+  if [ "$3" = 1 ]; then status_caches "$2"; rm -rf -- "$(git -C "$1" rev-parse --path-format=absolute --git-dir)/delivery-walk"; fi
   { git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all --ignored=matching; sub_drift "$1" ""; } | base64 -w0
 fi`,
-      [this.ctx.layout.tree(tree.id), this.repo, refresh ? "1" : "0"]
+      [this.ctx.layout.tree(tree.id), this.repo, refresh ? "1" : "0", this.walkMin()]
     );
     const out = decodeName(Buffer.from(r.stdout.trim(), "base64"));
     if (refresh) this.ignored.set(tree.id, parseIgnoredZ(out));
     return parsePorcelainZ(out);
   }
+  /** The drift checks' use of the folder record (input folder-record): the least tracked files, or never. */
+  walkMin() {
+    const how = this.ctx.settings.folderRecord;
+    return how === "never" ? "never" : how === "always" ? "0" : String(WALK_MIN_FILES);
+  }
   async recordFolders(treeIds) {
+    if (this.walkMin() === "never") return;
     await Promise.all(
       treeIds.map(
         (id) => this.ctx.sh.run(
@@ -3062,8 +3077,8 @@ fi`,
           `export LC_ALL=C GIT_LITERAL_PATHSPECS=1
 ${WALK}DLV_UT=$(mktemp -d); trap 'rm -rf "$DLV_UT"' EXIT
 rec=$(git -C "$1" rev-parse --path-format=absolute --git-dir)/delivery-walk
-(cd -- "$1" && ut_status "$rec" 1) > /dev/null`,
-          [this.ctx.layout.tree(id)],
+(cd -- "$1" && ut_status "$rec" 1 "$2") > /dev/null`,
+          [this.ctx.layout.tree(id), this.walkMin()],
           { timeoutMs: 36e5 }
         )
       )
