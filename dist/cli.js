@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-YO6GRKFA.js";
+} from "./chunks/chunk-ACP5N5XH.js";
 import {
   renderText
-} from "./chunks/chunk-5AFISCCS.js";
+} from "./chunks/chunk-5X5KK6K4.js";
 import {
   VERSION
-} from "./chunks/chunk-HHL3TOPK.js";
+} from "./chunks/chunk-SNGDRT5T.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -43,7 +43,6 @@ export const INPUTS = {
   adopt: { description: 'init only: absolute path of an existing code directory on the server to copy in' },
   'on-drift': { default: 'warn', description: 'warn | fail, when files were changed by hand on the server' },
   verify: { default: 'auto', description: "auto | full: full makes deliver's syncback compare the whole trees, as syncback alone always does" },
-  'folder-record': { default: 'auto', description: "auto | always | never: the git drift checks read only the folders that changed, from a record of each tree's folders (auto: trees of 40000 files or more)" },
   comment: { description: 'Recorded with the intervention' },
   'lock-timeout': { default: '1800', description: 'Seconds a lock may show no sign of life (the heartbeat of its run) before it is stale and taken over; at least 30' },
   'dry-run': { default: 'false', description: 'Report what the mode would do; change nothing' },

@@ -69,7 +69,6 @@ export function readSettings(input: InputSource, env: NodeJS.ProcessEnv = proces
     ...source,
     onDrift: inputs.parse('on-drift', (v) => parseEnum('on-drift', v, ['warn', 'fail'] as const)),
     verify: inputs.parse('verify', (v) => parseEnum('verify', v, ['auto', 'full'] as const)),
-    folderRecord: inputs.parse('folder-record', (v) => parseEnum('folder-record', v, ['auto', 'always', 'never'] as const)),
     comment: raw.comment.trim().slice(0, 4096),
     lockTimeoutS: inputs.parse('lock-timeout', (v) => {
       const n = parseInteger('lock-timeout', v, 0, 31 * 86400, ' of seconds')

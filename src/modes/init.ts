@@ -86,9 +86,6 @@ export async function init(ctx: HostContext): Promise<void> {
       linked.length ? `${linked.join(', ')}: linked to ${adopted} (a copy could not keep the group)` : `mode and group as in ${adopted}`,
     )
   }
-  // Last of what writes in the trees: the first delivery's drift checks then read only what changed since.
-  const recordFolders = ctx.vcs.recordFolders?.bind(ctx.vcs)
-  if (recordFolders) await step(ctx, 'record the folders', () => recordFolders(ids), () => "each tree's folders recorded for the drift checks")
   const at = now.toISOString()
   const state: ServerState = {
     layout: LAYOUT_VERSION,

@@ -86,8 +86,6 @@ export interface Settings {
   onDrift: 'warn' | 'fail'
   /** `full`: deliver's syncback compares the whole trees, never only what the recorded revisions and drift say differs. */
   verify: 'auto' | 'full'
-  /** git: the drift checks' record of each tree's folders (src/vcs/git-walk.ts); auto: trees of WALK_MIN_FILES or more. */
-  folderRecord: 'auto' | 'always' | 'never'
   comment: string
   lockTimeoutS: number
   dryRun: boolean

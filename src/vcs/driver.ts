@@ -74,11 +74,9 @@ export interface VcsDriver {
   /**
    * Files of the tree that differ from what it should hold (edited, deleted or added by hand). With `refresh` (the
    * run holds the lock), the method may update its own caches of the tree's state on the way (git: the index's stat
-   * data and its record of the tree's folders), so that the next look costs less.
+   * data and untracked cache), so that the next look costs less.
    */
   drift(tree: TreeRecord, refresh?: boolean): Promise<DriftFile[]>
-  /** At the end of init: makes what lets the drift checks read only what changed (git: each tree's record of its folders). */
-  recordFolders?(treeIds: string[]): Promise<void>
   /**
    * Saves those files' changes as a patch at `dest` on the server; returns the path it wrote instead when the
    * method cannot make a patch (push keeps the files themselves in a .tar.gz).

@@ -9,7 +9,6 @@ import { inPaths, parseIgnoredZ, parseNameStatusZ, parsePorcelainZ } from './cha
 import type { InitResult, SyncList, UpdateResult, VcsContext, VcsDriver } from './driver.js'
 import { decodeName, encodeName } from './names.js'
 import { SAVE_DRIFT, SYNC_LIST } from './git-scripts.js'
-import { WALK, WALK_MIN_FILES } from './git-walk.js'
 import { parseSubFlat, SUBMODULES, submoduleReport } from './submodules.js'
 
 /**
@@ -193,52 +192,18 @@ if [ "$dry" != 1 ]; then git -C "$tree" checkout -q --detach -f "$head"; sub_che
     // With refresh (the run holds the lock) status may write the tree's index: its stat data are kept, and the next
     // check hashes only what changed. Without, nothing is written (status runs beside other runs). The same walk of
     // the tree lists its ignored files (submodules too), which syncList then takes instead of walking it again.
-    // Under the lock the walk of the folders goes through the tree's record of them (git-walk.ts), kept up to date;
-    // folder-record: never walks the whole tree and drops the record.
     const r = await this.ctx.sh.run(
       `look for hand-made changes in ${tree.id}`,
       `export LC_ALL=C GIT_LITERAL_PATHSPECS=1
 [ "$3" = 1 ] || export GIT_OPTIONAL_LOCKS=0
-${SUBMODULES}${STATUS_CACHES}${WALK}DLV_GD=$2
-if [ "$3" = 1 ] && [ "$4" != never ]; then
-  status_caches "$2"
-  DLV_UT=$(mktemp -d); trap 'rm -rf "$DLV_UT"' EXIT
-  rec=$(git -C "$1" rev-parse --path-format=absolute --git-dir)/delivery-walk
-  { (cd -- "$1" && ut_status "$rec" 1 "$4"); sub_drift "$1" ""; } | base64 -w0
-else
-  if [ "$3" = 1 ]; then status_caches "$2"; rm -rf -- "$(git -C "$1" rev-parse --path-format=absolute --git-dir)/delivery-walk"; fi
-  { git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all --ignored=matching; sub_drift "$1" ""; } | base64 -w0
-fi`,
-      [this.ctx.layout.tree(tree.id), this.repo, refresh ? '1' : '0', this.walkMin()],
+${SUBMODULES}${STATUS_CACHES}DLV_GD=$2
+[ "$3" != 1 ] || status_caches "$2"
+{ git -C "$1" -c status.showUntrackedFiles=all status --porcelain=v1 -z --no-renames --ignore-submodules=all --ignored=matching; sub_drift "$1" ""; } | base64 -w0`,
+      [this.ctx.layout.tree(tree.id), this.repo, refresh ? '1' : '0'],
     )
     const out = decodeName(Buffer.from(r.stdout.trim(), 'base64'))
     if (refresh) this.ignored.set(tree.id, parseIgnoredZ(out))
     return parsePorcelainZ(out)
-  }
-
-  /** The drift checks' use of the folder record (input folder-record): the least tracked files, or never. */
-  private walkMin(): string {
-    const how = this.ctx.settings.folderRecord
-    return how === 'never' ? 'never' : how === 'always' ? '0' : String(WALK_MIN_FILES)
-  }
-
-  async recordFolders(treeIds: string[]): Promise<void> {
-    // The record the drift checks read their folders from, made once (a full walk) so that the first delivery's checks
-    // read only what changed since.
-    if (this.walkMin() === 'never') return
-    await Promise.all(
-      treeIds.map((id) =>
-        this.ctx.sh.run(
-          `record the folders of ${id}`,
-          `export LC_ALL=C GIT_LITERAL_PATHSPECS=1
-${WALK}DLV_UT=$(mktemp -d); trap 'rm -rf "$DLV_UT"' EXIT
-rec=$(git -C "$1" rev-parse --path-format=absolute --git-dir)/delivery-walk
-(cd -- "$1" && ut_status "$rec" 1 "$2") > /dev/null`,
-          [this.ctx.layout.tree(id), this.walkMin()],
-          { timeoutMs: 3600_000 },
-        ),
-      ),
-    )
   }
 
   async syncList(from: TreeRecord, to: TreeRecord): Promise<SyncList> {

@@ -46,26 +46,12 @@ async function firstDelivery(name: string, init: Record<string, string>, deliver
   expect(d.code, d.stdout).toBe(0)
   const sb = stepsOf(d).find((s) => s.name === 'syncback')
   expect(sb?.detail, name).toMatch(/, 0 entries changed(;|$)/)
-  return { init: i, base }
 }
 
 // Each method has its own repository and delivery root: the cases run at once.
 describe.concurrent('the first delivery after init', () => {
   it('git: two worktrees checked out apart; the first syncback copies nothing', async () => {
-    const always = { 'folder-record': 'always' }
-    const { init, base } = await firstDelivery('git', { repository: git.dir, ref: 'v1', ...always }, { repository: git.dir, ref: 'v2', ...always })
-    // init records each tree's folders for the drift checks (src/vcs/git-walk.ts): the first delivery's checks read
-    // only what changed since; each check writes the record again. (This tree is small: by default it would keep
-    // git's plain walk, and no record.)
-    expect(stepsOf(init).find((s) => s.name === 'record the folders')).toMatchObject({ outcome: 'success' })
-    expect(await t.sh(`head -qn1 ${base.path}/.delivery/repo.git/worktrees/*/delivery-walk/meta`)).toBe('dlv-walk-2\ndlv-walk-2\n')
-    const records = () => t.sh(`ls -d ${base.path}/.delivery/repo.git/worktrees/*/delivery-walk 2>/dev/null | wc -l`)
-    // never: the checks read the whole trees and drop the records; auto, on a tree this small: git's plain walk.
-    for (const [how, left] of [['never', '0'], ['auto', '0'], ['always', '2']]) {
-      const d = await runAction({ ...base, mode: 'deliver', repository: git.dir, ref: 'v2', 'folder-record': how })
-      expect(d.code, d.stdout).toBe(0)
-      expect((await records()).trim(), how).toBe(left)
-    }
+    await firstDelivery('git', { repository: git.dir, ref: 'v1' }, { repository: git.dir, ref: 'v2' })
   })
 
   it('svn: two working copies; the first syncback copies nothing', async () => {

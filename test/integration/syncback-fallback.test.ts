@@ -150,14 +150,4 @@ describe("deliver's syncback falls back to the full comparison", () => {
     expect(t.sshd.connectionCount()).toBe(before)
     expect(await t.sh('test -e /tmp/pwned-verify && echo PWNED || echo clean')).toContain('clean')
   })
-
-  it('a hostile folder-record is refused before any connection, naming the input', async () => {
-    const before = t.sshd.connectionCount()
-    const r = await runAction({ ...t.base, mode: 'deliver', repository: repo.dir, 'folder-record': 'always$(touch /tmp/pwned-record)' })
-    expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/Input 'folder-record'.*not one of auto, always, never/)
-    expect(r.stdout).toContain('nothing was done on any server')
-    expect(t.sshd.connectionCount()).toBe(before)
-    expect(await t.sh('test -e /tmp/pwned-record && echo PWNED || echo clean')).toContain('clean')
-  })
 })

@@ -50,9 +50,6 @@ const state = () => readServerJson<State>(t, `${t.root}/.delivery/state.json`)
 beforeAll(async () => {
   t = await startTarget()
   t.base.app = 'none'
-  // The drift checks read their folders from each tree's record (git-walk.ts), whatever the tree's size: every round's
-  // hand-made changes must be found through it.
-  t.base['folder-record'] = 'always'
   const files: Record<string, string> = { '.gitignore': '*.log\ncache/\n' }
   for (let i = 0; i < 12; i++) files[`d${i % 3}/f${i}.php`] = `<?php // file ${i}\n`
   repo = await makePlainGitRepo(t.sshd.user, files)
@@ -131,8 +128,6 @@ describe("deliver's syncback: fast path against the full comparison", () => {
       const after = await manifest(`${t.root}/trees/${s1.safe}`)
       expect(after, why(round, 'the safe tree holds what the live tree held')).toBe(before)
     }
-    // The checks went through the trees' folder records (kept by every check under the lock).
-    expect(await t.sh(`head -qn1 ${t.root}/.delivery/repo.git/worktrees/*/delivery-walk/meta`)).toBe('dlv-walk-2\ndlv-walk-2\n')
     // A bound for a loaded machine (five deliveries take about 30 s on a quiet one), not a timed assertion.
   }, 180_000)
 })

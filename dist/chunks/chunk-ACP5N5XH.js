@@ -96,7 +96,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-HHL3TOPK.js";
+} from "./chunk-SNGDRT5T.js";
 import {
   __commonJS,
   __require,
@@ -20665,7 +20665,6 @@ var INPUTS = {
   adopt: { description: "init only: absolute path of an existing code directory on the server to copy in" },
   "on-drift": { default: "warn", description: "warn | fail, when files were changed by hand on the server" },
   verify: { default: "auto", description: "auto | full: full makes deliver's syncback compare the whole trees, as syncback alone always does" },
-  "folder-record": { default: "auto", description: "auto | always | never: the git drift checks read only the folders that changed, from a record of each tree's folders (auto: trees of 40000 files or more)" },
   comment: { description: "Recorded with the intervention" },
   "lock-timeout": { default: "1800", description: "Seconds a lock may show no sign of life (the heartbeat of its run) before it is stale and taken over; at least 30" },
   "dry-run": { default: "false", description: "Report what the mode would do; change nothing" },
@@ -21432,7 +21431,6 @@ function readSettings(input, env = process.env, fromActions = true) {
     ...source,
     onDrift: inputs.parse("on-drift", (v) => parseEnum("on-drift", v, ["warn", "fail"])),
     verify: inputs.parse("verify", (v) => parseEnum("verify", v, ["auto", "full"])),
-    folderRecord: inputs.parse("folder-record", (v) => parseEnum("folder-record", v, ["auto", "always", "never"])),
     comment: raw.comment.trim().slice(0, 4096),
     lockTimeoutS: inputs.parse("lock-timeout", (v) => {
       const n = parseInteger("lock-timeout", v, 0, 31 * 86400, " of seconds");
@@ -24532,7 +24530,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-63DA332Z.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-7VUXJP6A.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
