@@ -48,6 +48,7 @@ if [ -z "$tiny" ]; then
   run maintenance --files 2000 --rounds 5 --rate 50
   run fleet --hosts 1,4,16 --files 2000 --runs 5
   run cost --sizes 10000,30000,100000 --changes 10,100 --extra "" --runs 5 --first-runs 3 --first-runs-large 1 --seed-max 30000
+  run walk --sizes 10000,30000,50000,100000 --runs 5
   snapshot=(--sizes 10,100 --rounds 1)
 else
   run exec-latency --runs 3
@@ -56,6 +57,7 @@ else
   run maintenance --files 200 --rounds 2 --rate 20
   run fleet --hosts 1,4 --files 200 --runs 2
   run cost --sizes 1000,3000 --changes 10 --extra 3000:100 --runs 2 --first-runs 2 --first-runs-large 1 --large 3000
+  run walk --sizes 1000 --runs 2
   snapshot=(--sizes 1 --rounds 1)
 fi
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v mariadbd >/dev/null; then

@@ -58,7 +58,7 @@ function read(name) {
   if (!existsSync(file)) return undefined
   return JSON.parse(readFileSync(file, 'utf8'))
 }
-const R = Object.fromEntries(['exec-latency', 'footprint', 'outage', 'maintenance', 'fleet', 'cost', 'snapshot'].map((n) => [n, read(n)]))
+const R = Object.fromEntries(['exec-latency', 'footprint', 'outage', 'maintenance', 'fleet', 'cost', 'walk', 'snapshot'].map((n) => [n, read(n)]))
 
 /** The system the targets are about: the CLI called Delivery, or the first one measured. */
 const mainCli = (res) => (res?.clis?.find((c) => c.name === 'Delivery') ?? res?.clis?.[0])?.name ?? 'Delivery'
@@ -344,6 +344,20 @@ blocks.footprint = () => {
     ]
   })
   return [provenance('footprint', r), '', table(head, rows), '', table(startHead, startRows)].join('\n')
+}
+
+blocks.walk = () => {
+  const r = R.walk
+  const parts = ['status', 'tracked', 'folders read', "folders stat'ed"]
+  const tried = ['record: a check', 'record: full walk']
+  const head = ['files', 'folders', '`git status` as the check runs it', 'tracked files only (`--untracked-files=no`)', 'every folder read (`find`)', "every folder stat'ed (`stat`)", "the least a folder record costs: tracked + stat'ed", 'the record tried: a check', 'the record tried: a walk writing it']
+  if (!r) return [provenance('walk', r), '', pending(head)].join('\n')
+  const cell = (xs) => (xs?.length ? `${msText(median(xs))} (${msText(minOf(xs))}–${msText(maxOf(xs))})` : '–')
+  const rows = (r.sizes ?? []).map((s) => {
+    const least = median(s.ms?.tracked ?? []) + median(s.ms?.["folders stat'ed"] ?? [])
+    return [s.files, s.folders, ...parts.map((p) => cell(s.ms?.[p])), msText(least), ...tried.map((p) => cell(s.ms?.[p]))]
+  })
+  return [provenance('walk', r), '', table(head, rows)].join('\n')
 }
 
 /** How long each benchmark took in the last measurement (for planning a run). */
