@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-ACP5N5XH.js";
+} from "./chunks/chunk-TC57SLJQ.js";
 import {
   renderText
-} from "./chunks/chunk-5X5KK6K4.js";
+} from "./chunks/chunk-CAG4NHXO.js";
 import {
   VERSION
-} from "./chunks/chunk-SNGDRT5T.js";
+} from "./chunks/chunk-3S4BHP3U.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,13 +1,13 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-CLO7YXJC.js";
+} from "./chunks/chunk-HFBF7JGA.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-ACP5N5XH.js";
+} from "./chunks/chunk-TC57SLJQ.js";
 import {
   getInput,
   getState,
@@ -19,7 +19,7 @@ import {
   Layout,
   SshShell,
   releaseLock
-} from "./chunks/chunk-SNGDRT5T.js";
+} from "./chunks/chunk-3S4BHP3U.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

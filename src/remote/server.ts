@@ -106,8 +106,13 @@ printf 'user=%s\\n' "$(id -un)"
 printf 'now=%s\\n' "$(date +%s)"
 if [ -L "$root/live" ]; then printf 'live=1\\ntarget=%s\\n' "$(readlink "$root/live")"; else printf 'live=0\\n'; fi
 printf 'state=%s\\n' "$(b64 "$root/.delivery/state.json")"
-printf 'lock=%s\\n' "$(b64 "$root/.delivery/lock")"
-if [ -f "$root/.delivery/lock" ]; then printf 'lockmtime=%s\\n' "$(stat -c %Y "$root/.delivery/lock")"; fi
+# The lock's text and time through one open file: a taker may replace the lock between two reads by name, and a
+# stale run's text with the new lock's time reads as a live run.
+if [ -f "$root/.delivery/lock" ] && exec 3< "$root/.delivery/lock"; then
+  printf 'lock=%s\\n' "$(base64 -w0 <&3)"
+  printf 'lockmtime=%s\\n' "$(stat -L -c %Y /dev/fd/3)"
+  exec 3<&-
+else printf 'lock=\\n'; fi 2>/dev/null
 printf 'session=%s\\n' "$(head -c 200 "$root/.delivery/sessions/current" 2>/dev/null | tr -d '\\n')"
 if [ -d "$root/trees" ]; then printf 'trees=%s\\n' "$(cd "$root/trees" && ls -1A | tr '\\n' ' ')"; fi
 for t in setsid rsync git svn cvs sudo base64 sha1sum tar curl; do

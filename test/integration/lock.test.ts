@@ -11,7 +11,7 @@ import { parseKnownHosts } from '../../src/transport/hostkeys.js'
 import { SshConnection } from '../../src/transport/ssh.js'
 import { TimeoutError } from '../../src/transport/run.js'
 import { SshShell } from '../../src/remote/shell.js'
-import { Layout, switchLive, writeState } from '../../src/remote/server.js'
+import { Layout, probe, switchLive, writeState } from '../../src/remote/server.js'
 import { acquireLock, LockLostError } from '../../src/remote/lock.js'
 import { parseState } from '../../src/remote/state.js'
 
@@ -207,6 +207,45 @@ chmod +x ${shim}/mv`)
         expect(res).toMatchObject({ acquired: false, holder: { runId: 'winner-8', actor: 'frank' } })
         expect(await s.sh(`cat ${s.root}/.delivery/lock`)).toBe(winner)
         expect(await s.sh(`ls -A ${s.root}/.delivery | grep -vx .lock-guard`)).toBe('lock\n')
+      } finally {
+        await conn.close()
+      }
+    } finally {
+      await s.sh(`rm -rf ${shim}`).catch(() => undefined)
+      await s.stop()
+    }
+  })
+})
+
+describe('a lock replaced while the probe reads it', () => {
+  it("is read whole from one file: a stale run's lock never takes the fresh lock's time and reads as alive", async () => {
+    // A server whose base64, reading the lock, lets a taker replace it right after (a new file, a fresh time): the
+    // probe must not pair the stale run's text with the new file's time (a run refused as "that run is active").
+    const shim = `/tmp/dlv-proberace-${process.pid}`
+    const s = await startTarget({ extraConfig: `SetEnv PATH=${shim}:/usr/local/bin:/usr/bin:/bin` })
+    try {
+      await s.sh(`mkdir -p ${shim} ${s.root}/.delivery && cat > ${shim}/base64 <<'EOF2'
+#!/bin/bash
+/usr/bin/base64 "$@"; rc=$?
+case "$(readlink /proc/$$/fd/0)" in */.delivery/lock) if [ -e ${shim}/RACE ]; then rm -f ${shim}/RACE; cp ${shim}/WINNER ${s.root}/.delivery/lock.new; mv -f ${s.root}/.delivery/lock.new ${s.root}/.delivery/lock; fi;; esac
+exit $rc
+EOF2
+chmod +x ${shim}/base64`)
+      const winner = JSON.stringify({ runId: 'winner-8', actor: 'frank', host: 'runner-4', pid: 0, startedAt: '2026-12-03T13:00:00Z', mode: 'deliver' })
+      const stale = JSON.stringify({ runId: 'dead-9', actor: 'erin', host: 'runner-0', pid: 0, startedAt: '2026-12-01T00:00:00Z', mode: 'syncback' })
+      await s.sh(`printf '%s' '${winner}' > ${shim}/WINNER && touch ${shim}/RACE && printf '%s' '${stale}' > ${s.root}/.delivery/lock && touch -d '2 hours ago' ${s.root}/.delivery/lock`)
+      const conn = await SshConnection.connect({
+        target: { user: s.sshd.user, host: '127.0.0.1', port: s.sshd.port, label: 'race' },
+        auth: { privateKey: s.sshd.privateKey },
+        hostKeys: { knownHosts: parseKnownHosts(s.sshd.knownHostsLine), fingerprints: [], insecure: false },
+        timeoutMs: 10_000,
+        secrets: [],
+      })
+      try {
+        const p = await probe(new SshShell(conn, { runId: 'prober-1', setsid: true }), new Layout(s.root))
+        expect(await s.sh(`test -e ${shim}/RACE && echo pending || echo raced`)).toBe('raced\n')
+        expect(p.lock?.runId).toBe('dead-9')
+        expect(p.lockAgeS).toBeGreaterThan(3600)
       } finally {
         await conn.close()
       }

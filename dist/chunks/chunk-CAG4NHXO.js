@@ -16,7 +16,7 @@ import {
   shortRev,
   submoduleRows,
   verdict
-} from "./chunk-SNGDRT5T.js";
+} from "./chunk-3S4BHP3U.js";
 
 // src/report/text.ts
 var PLAIN = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t };
