@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-TC57SLJQ.js";
+} from "./chunks/chunk-BPTOREK4.js";
 import {
   renderText
-} from "./chunks/chunk-CAG4NHXO.js";
+} from "./chunks/chunk-EYQC2UZM.js";
 import {
   VERSION
-} from "./chunks/chunk-3S4BHP3U.js";
+} from "./chunks/chunk-GF7MI4HX.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

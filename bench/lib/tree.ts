@@ -13,20 +13,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { prng } from '../../test/helpers/prng.js'
 import { runAs } from '../../test/helpers/proc.js'
 import { sh } from './util.js'
-
-/** A small fast PRNG (mulberry32): the same seed gives the same tree. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const TYPES = [
   'mod', 'blocks', 'local', 'admin/tool', 'question/type', 'question/behaviour', 'auth', 'enrol', 'filter', 'report',

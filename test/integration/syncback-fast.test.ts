@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readServerJson, runAction, type Target, startTarget } from '../helpers/action.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
+import { prng } from '../helpers/prng.js'
 
 interface State {
   live: string
@@ -18,18 +19,6 @@ interface State {
 
 let t: Target
 let repo: GitRepo
-
-/** mulberry32: a small seeded PRNG, so that a failing sequence can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 

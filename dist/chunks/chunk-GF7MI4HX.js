@@ -2334,25 +2334,59 @@ sub_url() {
 # seconds.)
 # sub_list GD COMMIT: one record per submodule of COMMIT (not nested): path NUL commit NUL name NUL url-as-written NUL.
 # A commit's submodules never change, so the list of a commit the store holds is kept in GD/delivery-sublist/COMMIT:
-# the scripts of a delivery ask for the same two commits several times, and listing the whole tree of a commit to find
-# its submodules takes a quarter of a second at 100,000 files. Kept only when the listing succeeded.
+# the scripts of a delivery ask for the same two commits several times. Listing the whole tree of a commit to find its
+# submodules takes a quarter of a second at 100,000 files, so the list of a new commit is derived when it can be from
+# a kept one (sub_links_from), and the tree is listed whole only when it cannot. Kept only when the listing succeeded.
 sub_list() {
   local gd=$1 c=$2 memo tmp
   if [[ $c =~ ^([0-9a-f]{40}|[0-9a-f]{64})$ ]]; then
     memo=$gd/delivery-sublist/$c
     if [ -f "$memo" ]; then cat -- "$memo"; return 0; fi
     if git --git-dir="$gd" cat-file -e "$c^{commit}" 2>/dev/null && mkdir -p -- "$gd/delivery-sublist" 2>/dev/null       && tmp=$(mktemp -- "$memo.XXXXXX" 2>/dev/null); then
-      if git --git-dir="$gd" ls-tree -r -z --full-tree "$c" > "$tmp.tree" 2>/dev/null         && { grep -z '^160000 ' < "$tmp.tree" || true; } | sub_records "$gd" "$c" > "$tmp" && mv -f -- "$tmp" "$memo"; then
-        rm -f -- "$tmp.tree"
+      if { sub_links_from "$gd" "$c" "$tmp" > "$tmp.tree" 2>/dev/null           || git --git-dir="$gd" ls-tree -r -z --full-tree "$c" > "$tmp.tree" 2>/dev/null; }         && { grep -z '^160000 ' < "$tmp.tree" || true; } | sub_records "$gd" "$c" > "$tmp" && mv -f -- "$tmp" "$memo"; then
+        rm -f -- "$tmp.tree" "$tmp.diff" "$tmp.pairs" "$tmp.links" "$tmp.paths"
         # Lists written over 60 days ago go (reading one does not change its time; a later ask lists the commit again).
         find "$gd/delivery-sublist" -maxdepth 1 -type f -mtime +60 -delete 2>/dev/null || true
         cat -- "$memo"
         return 0
       fi
-      rm -f -- "$tmp" "$tmp.tree"
+      rm -f -- "$tmp" "$tmp.tree" "$tmp.diff" "$tmp.pairs" "$tmp.links" "$tmp.paths"
     fi
   fi
   { git --git-dir="$gd" ls-tree -r -z --full-tree "$c" 2>/dev/null | grep -z '^160000 ' || true; } | sub_records "$gd" "$c"
+}
+# sub_links_from GD COMMIT TMP: the gitlink entries of COMMIT's tree, as ls-tree -r -z lines in the tree's order,
+# derived from the kept list of another commit P (a parent of COMMIT's that has one, else the list kept last) and the
+# entries whose old or new mode is a gitlink in what differs between P and COMMIT (a diff of 100 changed files takes
+# 0.03 s where the listing takes 0.2 s at 100,000 files). Fails, and sub_list lists the tree whole, when no list is
+# kept, P is not in the store, or a command fails. TMP: a scratch file prefix.
+sub_links_from() {
+  local gd=$1 c=$2 tmp=$3 p= x line path rest ns rc=0
+  local -A at=()
+  for x in $(git --git-dir="$gd" show -s --format=%P "$c" 2>/dev/null) \\
+    $(ls -t -- "$gd/delivery-sublist" 2>/dev/null | grep -E -m1 '^([0-9a-f]{40}|[0-9a-f]{64})$'); do
+    if [[ $x =~ ^([0-9a-f]{40}|[0-9a-f]{64})$ ]] && [ "$x" != "$c" ] && [ -f "$gd/delivery-sublist/$x" ]; then p=$x; break; fi
+  done
+  [ -n "$p" ] || return 1
+  while IFS= read -r -d '' path && IFS= read -r -d '' x && IFS= read -r -d '' line && IFS= read -r -d '' line; do
+    at[$path]=$x
+  done < "$gd/delivery-sublist/$p" || return 1
+  # Each entry's fields and name joined into one record (paste -z), so that a name is never taken for an entry.
+  git --git-dir="$gd" diff-tree -r -z --no-renames --no-commit-id "$p" "$c" > "$tmp.diff" || return 1
+  paste -z -d '\\t' - - < "$tmp.diff" > "$tmp.pairs" || return 1
+  grep -z -E '^:(160000 [0-7]{6}|[0-7]{6} 160000) [0-9a-f]+ [0-9a-f]+ [A-Z][0-9]*'$'\\t' < "$tmp.pairs" > "$tmp.links" || rc=$?
+  [ "$rc" -le 1 ] || return 1
+  while IFS= read -r -d '' line; do
+    path=\${line#*$'\\t'}
+    [ -n "$path" ] || return 1
+    rest=\${line#:* * * }; ns=\${rest%% *}
+    [ "\${line:1:6}" != 160000 ] || at[$path]=
+    [ "\${line:8:6}" != 160000 ] || at[$path]=$ns
+  done < "$tmp.links"
+  for path in "\${!at[@]}"; do [ -z "\${at[$path]}" ] || printf '%s\\0' "$path"; done | LC_ALL=C sort -z > "$tmp.paths" || return 1
+  while IFS= read -r -d '' path; do
+    printf '160000 commit %s\\t%s\\0' "\${at[$path]}" "$path" || return 1
+  done < "$tmp.paths"
 }
 # sub_records GD COMMIT: sub_list's records from the gitlink entries of COMMIT's tree on stdin (ls-tree -z lines).
 sub_records() {

@@ -16,7 +16,7 @@ import {
   shortRev,
   submoduleRows,
   verdict
-} from "./chunk-3S4BHP3U.js";
+} from "./chunk-GF7MI4HX.js";
 
 // src/report/text.ts
 var PLAIN = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t };
