@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-BPTOREK4.js";
+} from "./chunks/chunk-3VFLN6UD.js";
 import {
   renderText
-} from "./chunks/chunk-EYQC2UZM.js";
+} from "./chunks/chunk-MEUO4MWI.js";
 import {
   VERSION
-} from "./chunks/chunk-GF7MI4HX.js";
+} from "./chunks/chunk-XHIZZKTL.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

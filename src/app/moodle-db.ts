@@ -109,8 +109,7 @@ export async function takeSnapshot(
   if (pruned.code !== 0) ctx.log.warning(`could not remove old snapshots in ${dir}: ${lastLines(pruned.stderr)}`)
   if (gone.length && ctx.state) {
     ctx.state.snapshots = (ctx.state.snapshots ?? []).filter((s) => !gone.some((g) => s.file === `${dir}/${g}`))
-    await saveState(ctx, ctx.state)
-    await journal(ctx, 'database-snapshot-removed', { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep })
+    await saveState(ctx, ctx.state, 'database-snapshot-removed', { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep })
   }
   return rec
 }

@@ -10,7 +10,7 @@
  */
 import type { DriftReport } from '../report/model.js'
 import type { ServerState, TreeRecord } from '../remote/state.js'
-import { type HostContext, journal, mustState, plan, saveState, step } from '../steps/context.js'
+import { type HostContext, mustState, plan, saveState, step } from '../steps/context.js'
 import { copyList, copyTree, keepExcludes, type ListedPath, syncKeep } from '../steps/copy.js'
 import { checkDrift } from '../steps/drift.js'
 import { isKept } from '../vcs/changes.js'
@@ -82,13 +82,11 @@ export async function syncback(ctx: HostContext, opts: SyncbackOptions = {}): Pr
   const patch = await step(ctx, 'record syncback', () => ctx.vcs.afterSync(live, safe, paths))
   const { syncing: _, ...rest } = state.trees[safe.id] as Marked
   state.trees[safe.id] = { ...rest, ...patch, dirty: true, updatedAt: ctx.now().toISOString() }
-  await saveState(ctx, state)
-  await journal(ctx, 'syncback', { from: live.id, to: safe.id, paths, changed, comparison: comparison.kind, why: comparison.why })
+  await saveState(ctx, state, 'syncback', { from: live.id, to: safe.id, paths, changed, comparison: comparison.kind, why: comparison.why })
   if (supersave) {
     await step(ctx, 'supersave', () => copyTree(ctx, from, ctx.layout.supersave, [], ctx.vcs.syncExcludes))
     state.supersave = { revision: live.head ?? live.revision, updatedAt: ctx.now().toISOString() }
-    await saveState(ctx, state)
-    await journal(ctx, 'supersave', { from: live.id })
+    await saveState(ctx, state, 'supersave', { from: live.id })
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { TreeRecord } from '../remote/state.js'
 import { treeRevision } from '../remote/state.js'
-import { type HostContext, journal, mustState, plan, saveState, step } from '../steps/context.js'
+import { type HostContext, mustState, plan, saveState, step } from '../steps/context.js'
 import { checkDrift } from '../steps/drift.js'
 import { countChangedPaths } from '../domain.js'
 
@@ -56,9 +56,8 @@ export async function update(ctx: HostContext, tree?: TreeRecord, driftChecked =
   if (!record.paths) delete record.paths
   state.trees[work.id] = record
   if (!paths.length) state.ref = ref
-  await saveState(ctx, state)
   const c = res.changes
-  await journal(ctx, 'update', {
+  await saveState(ctx, state, 'update', {
     tree: work.id,
     ref,
     commit: res.commit,

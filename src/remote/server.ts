@@ -174,15 +174,29 @@ function sessionOf(text: string, layout: Layout): { session: string; sessionErro
   return { session: '', sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` }
 }
 
-/** Writes state.json: to a temporary file, flushed, then renamed over the old one. */
-export async function writeState(sh: RemoteShell, layout: Layout, state: ServerState): Promise<void> {
+/** A journal line longer than this goes in a command of its own (one argument of a command line is at most 128 KiB). */
+const JOURNAL_ARG_MAX = 64 * 1024
+
+/**
+ * Writes state.json: to a temporary file, flushed, then renamed over the old one. With `entry`, the journal line that
+ * records the change is appended in the same server command, right after (one round trip instead of two; the line is
+ * not appended when the state write fails, as before).
+ */
+export async function writeState(sh: RemoteShell, layout: Layout, state: ServerState, entry?: JournalEntry, secrets: readonly string[] = []): Promise<void> {
   state.layout = LAYOUT_VERSION
   const text = `${JSON.stringify(state, null, 2)}\n`
+  const line = entry ? journalLine(entry, secrets) : ''
+  if (line.length > JOURNAL_ARG_MAX) {
+    await writeState(sh, layout, state)
+    await appendJournal(sh, layout, entry as JournalEntry, secrets)
+    return
+  }
   await guarded(
     sh,
-    'write state.json',
-    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
-    [layout.state],
+    line ? 'write state.json and append to the journal' : 'write state.json',
+    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"
+[ -z "$2" ] || { mkdir -p -- "$(dirname -- "$3")"; printf '%s\\n' "$2" >> "$3"; }`,
+    [layout.state, line, layout.journal],
     text,
   )
 }
@@ -196,10 +210,15 @@ export interface JournalEntry {
   [key: string]: unknown
 }
 
+/** One journal line (without its newline): secrets are masked before anything leaves the runner. */
+function journalLine(entry: JournalEntry, secrets: readonly string[]): string {
+  return JSON.stringify(maskValues(entry, secrets))
+}
+
 /** Appends one line to the journal (never rewritten); secrets are masked before anything leaves the runner. */
 export async function appendJournal(sh: RemoteShell, layout: Layout, entry: JournalEntry, secrets: readonly string[] = []): Promise<void> {
   await sh.run('append to the journal', `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${JSON.stringify(maskValues(entry, secrets))}\n`,
+    stdin: `${journalLine(entry, secrets)}\n`,
   })
 }
 

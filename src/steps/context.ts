@@ -7,7 +7,7 @@ import { Refusal } from '../errors.js'
 import type { SessionData } from '../session/sessions.js'
 import type { Logger } from '../log.js'
 import type { HostReport, Outcome } from '../report/model.js'
-import { appendJournal, type Layout, type Probe, writeState } from '../remote/server.js'
+import { appendJournal, type JournalEntry, type Layout, type Probe, writeState } from '../remote/server.js'
 import type { RemoteShell } from '../remote/shell.js'
 import type { ServerState } from '../remote/state.js'
 import type { HostTarget, Settings } from '../settings.js'
@@ -66,18 +66,25 @@ export function plan(ctx: HostContext, sentence: string): void {
   ctx.report.plan.push(sentence)
 }
 
-/** Writes the state (stamped with this run) and keeps it in the context. */
-export async function saveState(ctx: HostContext, state: ServerState): Promise<void> {
+/**
+ * Writes the state (stamped with this run) and keeps it in the context. With `event`, the journal records it in the
+ * same server command, right after the state (see `journal`).
+ */
+export async function saveState(ctx: HostContext, state: ServerState, event?: string, data: Record<string, unknown> = {}): Promise<void> {
   const at = ctx.now().toISOString()
   state.updatedAt = at
   state.lastRun = { runId: ctx.settings.run.runId, mode: ctx.settings.mode, actor: ctx.settings.run.actor, at }
-  await writeState(ctx.sh, ctx.layout, state)
+  await writeState(ctx.sh, ctx.layout, state, event === undefined ? undefined : journalEntry(ctx, event, data), ctx.settings.secrets)
   ctx.state = state
 }
 
 /** Appends one intervention event to the server's journal. */
 export async function journal(ctx: HostContext, event: string, data: Record<string, unknown> = {}): Promise<void> {
-  await appendJournal(ctx.sh, ctx.layout, {
+  await appendJournal(ctx.sh, ctx.layout, journalEntry(ctx, event, data), ctx.settings.secrets)
+}
+
+function journalEntry(ctx: HostContext, event: string, data: Record<string, unknown>): JournalEntry {
+  return {
     at: ctx.now().toISOString(),
     runId: ctx.settings.run.runId,
     actor: ctx.settings.run.actor,
@@ -85,7 +92,7 @@ export async function journal(ctx: HostContext, event: string, data: Record<stri
     event,
     host: ctx.target.label,
     ...data,
-  }, ctx.settings.secrets)
+  }
 }
 
 /** The state, which must exist (the caller checked). */

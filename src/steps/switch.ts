@@ -5,7 +5,7 @@
  */
 import { liveTreeId, type Probe, switchLive } from '../remote/server.js'
 import { newTreeId, type ServerState, StateError } from '../remote/state.js'
-import { type HostContext, journal, saveState, step } from './context.js'
+import { type HostContext, saveState, step } from './context.js'
 import { syncKeep } from './copy.js'
 
 function renameRoles(state: ServerState, from: string, to: string): void {
@@ -29,8 +29,7 @@ export async function freshPath(ctx: HostContext, state: ServerState, id: string
       delete state.trees[id]
       state.trees[to] = { ...t, id: to, served: false, dirty: false, movingTo: undefined, updatedAt: ctx.now().toISOString() }
       renameRoles(state, id, to)
-      await saveState(ctx, state)
-      await journal(ctx, 'rename', { from: id, to })
+      await saveState(ctx, state, 'rename', { from: id, to })
       return to
     },
     () => `trees/${id} -> trees/${to} (its content changed since it was last served: a new real path keeps OPcache from serving stale code)`,
@@ -69,8 +68,7 @@ export async function switchTo(
       state.safe = roles.safe
       if (roles.work) state.work = roles.work
       else delete state.work
-      await saveState(ctx, state)
-      await journal(ctx, 'switch', { from, to: id, state: roles.state })
+      await saveState(ctx, state, 'switch', { from, to: id, state: roles.state })
     },
     () => `live: trees/${from} -> trees/${id}`,
   )
@@ -133,8 +131,7 @@ export async function reconcile(ctx: HostContext, state: ServerState): Promise<s
     }
   }
   if (fixed.length) {
-    await saveState(ctx, state)
-    await journal(ctx, 'reconcile', { fixed })
+    await saveState(ctx, state, 'reconcile', { fixed })
     for (const f of fixed) ctx.log.warning(f)
   }
   return fixed

@@ -152,6 +152,46 @@ describe('a run that lost its lock', () => {
   })
 })
 
+describe('a state write with the journal line that records it', () => {
+  it('writes both in one server command, appends neither when the lock is not the run\'s own, and carries a line of any length', async () => {
+    const conn = await connect()
+    try {
+      const layout = new Layout(t.root)
+      const sh = new SshShell(conn, { runId: 'mine-7', setsid: true })
+      sh.guard = { path: layout.lock, runId: 'mine-7' }
+      const text = await t.sh(`cat ${t.root}/.delivery/state.json`)
+      const state = parseState(text, layout.state)
+      const lines = (await journalOf()).length
+      const entry = (note: string) => ({ at: '2026-12-04T10:00:00Z', runId: 'mine-7', actor: 'me', mode: 'deliver', event: 'test', note })
+      // Someone else's lock: nothing is written, not even the journal line.
+      await t.sh(`printf '%s' '{"runId":"theirs-8","actor":"erin","host":"h","pid":0,"startedAt":"x"}' > ${t.root}/.delivery/lock`)
+      await expect(writeState(sh, layout, { ...state, comment: 'no' } as typeof state, entry('refused'))).rejects.toThrow(LockLostError)
+      expect(await t.sh(`cat ${t.root}/.delivery/state.json`)).toBe(text)
+      expect((await journalOf()).length).toBe(lines)
+      // The run's own lock: the state, then its line, as written; a hostile value stays data, a secret is masked.
+      await t.sh(`printf '%s' '{"runId":"mine-7","actor":"me","host":"h","pid":0,"startedAt":"x"}' > ${t.root}/.delivery/lock`)
+      const hostile = `a "quote", a %s, $(touch ${t.root}/pwned), \`x\`, a\nnewline and the s3cret`
+      await writeState(sh, layout, { ...state, comment: 'one' } as typeof state, entry(hostile), ['s3cret'])
+      expect(parseState(await t.sh(`cat ${t.root}/.delivery/state.json`), layout.state).comment).toBe('one')
+      let j = await journalOf()
+      expect(j.length).toBe(lines + 1)
+      expect(j[j.length - 1]).toEqual(entry(hostile.replace('s3cret', '***')))
+      expect((await t.sh(`test -e ${t.root}/pwned && echo yes || echo no`)).trim()).toBe('no')
+      // A line longer than a command line's argument may be (128 KiB) goes in a command of its own, after the state.
+      const long = 'x'.repeat(200_000)
+      await writeState(sh, layout, { ...state, comment: 'two' } as typeof state, entry(long))
+      expect(parseState(await t.sh(`cat ${t.root}/.delivery/state.json`), layout.state).comment).toBe('two')
+      j = await journalOf()
+      expect(j.length).toBe(lines + 2)
+      expect((j[j.length - 1] as unknown as { note: string }).note).toBe(long)
+      await writeState(sh, layout, state)
+      await t.sh(`rm ${t.root}/.delivery/lock`)
+    } finally {
+      await conn.close()
+    }
+  })
+})
+
 describe('two takers of one stale lock', () => {
   it('only one wins; the others are refused naming the winner', async () => {
     for (let round = 0; round < 3; round++) {

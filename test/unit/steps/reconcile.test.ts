@@ -21,8 +21,11 @@ async function settle(state: ServerState, disk: { liveTarget?: string; trees?: s
   const ctx = fakeContext(sh, probe, { mode: 'deliver' })
   const needed = needsReconcile(probe, state)
   const fixed = await reconcile(ctx, state)
-  const written = sh.calls.filter((c) => c.what === 'write state.json').map((c) => JSON.parse(c.stdin ?? '{}') as ServerState)
-  const journal = sh.calls.filter((c) => c.what === 'append to the journal').map((c) => JSON.parse(c.stdin ?? '{}') as { event: string; fixed: string[] })
+  const written = sh.calls.filter((c) => c.what.startsWith('write state.json')).map((c) => JSON.parse(c.stdin ?? '{}') as ServerState)
+  // A journal line goes with the state write that it records (its argument before the journal's path), or on its own.
+  const journal = sh.calls
+    .flatMap((c) => (c.what === 'write state.json and append to the journal' ? [c.args[c.args.length - 2]] : c.what === 'append to the journal' ? [c.stdin ?? '{}'] : []))
+    .map((line) => JSON.parse(line) as { event: string; fixed: string[] })
   return { sh, ctx, needed, fixed, written, journal }
 }
 

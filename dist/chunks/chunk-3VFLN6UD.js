@@ -96,7 +96,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-GF7MI4HX.js";
+} from "./chunk-XHIZZKTL.js";
 import {
   __commonJS,
   __require,
@@ -24530,7 +24530,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-DRM2P3HR.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-GL3JQ2F5.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {

@@ -1575,21 +1575,32 @@ function sessionOf(text, layout) {
   const shown = JSON.stringify(text.replace(/[^\x20-\x7e]/g, "?").slice(0, 40));
   return { session: "", sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` };
 }
-async function writeState(sh, layout, state) {
+var JOURNAL_ARG_MAX = 64 * 1024;
+async function writeState(sh, layout, state, entry, secrets = []) {
   state.layout = LAYOUT_VERSION;
   const text = `${JSON.stringify(state, null, 2)}
 `;
+  const line = entry ? journalLine(entry, secrets) : "";
+  if (line.length > JOURNAL_ARG_MAX) {
+    await writeState(sh, layout, state);
+    await appendJournal(sh, layout, entry, secrets);
+    return;
+  }
   await guarded(
     sh,
-    "write state.json",
-    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"`,
-    [layout.state],
+    line ? "write state.json and append to the journal" : "write state.json",
+    `${CLOSE_META}close_meta "$(dirname -- "$1")"; tmp="$1.tmp.$$"; cat > "$tmp"; sync "$tmp" 2>/dev/null || true; mv -f -- "$tmp" "$1"
+[ -z "$2" ] || { mkdir -p -- "$(dirname -- "$3")"; printf '%s\\n' "$2" >> "$3"; }`,
+    [layout.state, line, layout.journal],
     text
   );
 }
+function journalLine(entry, secrets) {
+  return JSON.stringify(maskValues(entry, secrets));
+}
 async function appendJournal(sh, layout, entry, secrets = []) {
   await sh.run("append to the journal", `mkdir -p "$(dirname "$1")"; cat >> "$1"`, [layout.journal], {
-    stdin: `${JSON.stringify(maskValues(entry, secrets))}
+    stdin: `${journalLine(entry, secrets)}
 `
   });
 }
@@ -1632,15 +1643,18 @@ function plan(ctx, sentence) {
   ctx.report.plan ??= [];
   ctx.report.plan.push(sentence);
 }
-async function saveState(ctx, state) {
+async function saveState(ctx, state, event, data = {}) {
   const at = ctx.now().toISOString();
   state.updatedAt = at;
   state.lastRun = { runId: ctx.settings.run.runId, mode: ctx.settings.mode, actor: ctx.settings.run.actor, at };
-  await writeState(ctx.sh, ctx.layout, state);
+  await writeState(ctx.sh, ctx.layout, state, event === void 0 ? void 0 : journalEntry(ctx, event, data), ctx.settings.secrets);
   ctx.state = state;
 }
 async function journal(ctx, event, data = {}) {
-  await appendJournal(ctx.sh, ctx.layout, {
+  await appendJournal(ctx.sh, ctx.layout, journalEntry(ctx, event, data), ctx.settings.secrets);
+}
+function journalEntry(ctx, event, data) {
+  return {
     at: ctx.now().toISOString(),
     runId: ctx.settings.run.runId,
     actor: ctx.settings.run.actor,
@@ -1648,7 +1662,7 @@ async function journal(ctx, event, data = {}) {
     event,
     host: ctx.target.label,
     ...data
-  }, ctx.settings.secrets);
+  };
 }
 function mustState(ctx) {
   if (!ctx.state) throw new Refusal(`No delivery layout at ${ctx.settings.path}: run mode init first`);
@@ -2133,8 +2147,7 @@ async function takeSnapshot(ctx, c, v) {
   if (pruned.code !== 0) ctx.log.warning(`could not remove old snapshots in ${dir}: ${lastLines(pruned.stderr)}`);
   if (gone.length && ctx.state) {
     ctx.state.snapshots = (ctx.state.snapshots ?? []).filter((s) => !gone.some((g) => s.file === `${dir}/${g}`));
-    await saveState(ctx, ctx.state);
-    await journal(ctx, "database-snapshot-removed", { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep });
+    await saveState(ctx, ctx.state, "database-snapshot-removed", { files: gone.map((g) => `${dir}/${g}`), keep: ctx.settings.backupKeep });
   }
   return rec;
 }
@@ -4143,8 +4156,7 @@ async function freshPath(ctx, state, id) {
       delete state.trees[id];
       state.trees[to] = { ...t, id: to, served: false, dirty: false, movingTo: void 0, updatedAt: ctx.now().toISOString() };
       renameRoles(state, id, to);
-      await saveState(ctx, state);
-      await journal(ctx, "rename", { from: id, to });
+      await saveState(ctx, state, "rename", { from: id, to });
       return to;
     },
     () => `trees/${id} -> trees/${to} (its content changed since it was last served: a new real path keeps OPcache from serving stale code)`
@@ -4173,8 +4185,7 @@ async function switchTo(ctx, state, id, roles, { kept = false } = {}) {
       state.safe = roles.safe;
       if (roles.work) state.work = roles.work;
       else delete state.work;
-      await saveState(ctx, state);
-      await journal(ctx, "switch", { from, to: id, state: roles.state });
+      await saveState(ctx, state, "switch", { from, to: id, state: roles.state });
     },
     () => `live: trees/${from} -> trees/${id}`
   );
@@ -4226,8 +4237,7 @@ async function reconcile(ctx, state) {
     }
   }
   if (fixed.length) {
-    await saveState(ctx, state);
-    await journal(ctx, "reconcile", { fixed });
+    await saveState(ctx, state, "reconcile", { fixed });
     for (const f of fixed) ctx.log.warning(f);
   }
   return fixed;
@@ -4407,13 +4417,11 @@ async function syncback(ctx, opts = {}) {
   const patch = await step(ctx, "record syncback", () => ctx.vcs.afterSync(live, safe, paths));
   const { syncing: _, ...rest } = state.trees[safe.id];
   state.trees[safe.id] = { ...rest, ...patch, dirty: true, updatedAt: ctx.now().toISOString() };
-  await saveState(ctx, state);
-  await journal(ctx, "syncback", { from: live.id, to: safe.id, paths, changed, comparison: comparison.kind, why: comparison.why });
+  await saveState(ctx, state, "syncback", { from: live.id, to: safe.id, paths, changed, comparison: comparison.kind, why: comparison.why });
   if (supersave) {
     await step(ctx, "supersave", () => copyTree(ctx, from, ctx.layout.supersave, [], ctx.vcs.syncExcludes));
     state.supersave = { revision: live.head ?? live.revision, updatedAt: ctx.now().toISOString() };
-    await saveState(ctx, state);
-    await journal(ctx, "supersave", { from: live.id });
+    await saveState(ctx, state, "supersave", { from: live.id });
   }
 }
 async function mark(ctx, state, id, syncing) {
@@ -4483,9 +4491,8 @@ async function update(ctx, tree, driftChecked = false) {
   if (!record.paths) delete record.paths;
   state.trees[work.id] = record;
   if (!paths.length) state.ref = ref;
-  await saveState(ctx, state);
   const c = res.changes;
-  await journal(ctx, "update", {
+  await saveState(ctx, state, "update", {
     tree: work.id,
     ref,
     commit: res.commit,
