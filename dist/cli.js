@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-3VFLN6UD.js";
+} from "./chunks/chunk-GNUOXM2T.js";
 import {
   renderText
-} from "./chunks/chunk-MEUO4MWI.js";
+} from "./chunks/chunk-YI5K2VMN.js";
 import {
   VERSION
-} from "./chunks/chunk-XHIZZKTL.js";
+} from "./chunks/chunk-YC4RM2UL.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -4,7 +4,7 @@
  * it (another run may have changed the state meanwhile), a run that died mid-way reconciled, and the journal's start.
  */
 import { acquireLock, describeHolder, HeldLock } from '../remote/lock.js'
-import { probe } from '../remote/server.js'
+import { parseProbe, PROBE, probe } from '../remote/server.js'
 import { modeRow, refusal } from '../modes/table.js'
 import { Refusal, StepFailure } from '../errors.js'
 import { type HostContext, journal } from '../steps/context.js'
@@ -61,7 +61,8 @@ export async function takeLock(ctx: HostContext, opts: EngineOptions, locking: L
   const now = opts.now ?? (() => new Date())
   const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode }
   const started = Date.now()
-  const res = await acquireLock(sh, layout, info, settings.lockTimeoutS)
+  // The look again under the lock (below) is made by the same server command, once the lock is taken.
+  const res = await acquireLock(sh, layout, info, settings.lockTimeoutS, { script: PROBE, args: [layout.root] })
   if (!res.acquired) {
     const h = res.holder
     throw new StepFailure(
@@ -81,7 +82,7 @@ export async function takeLock(ctx: HostContext, opts: EngineOptions, locking: L
     log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`)
   }
   // Look again under the lock: another run may have changed the state meanwhile.
-  const p = await probe(sh, layout)
+  const p = res.after !== undefined ? parseProbe(res.after, layout) : await probe(sh, layout)
   ctx.probe = p
   ctx.state = p.state
   const again = refusal(settings.mode, p, settings.path, settings.session)

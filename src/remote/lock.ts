@@ -127,7 +127,7 @@ end_marker() { end_groups "$(groups_of "$1" 1)"; }
 `
 
 export type LockResult =
-  | { acquired: true; takenOver?: LockInfo }
+  | { acquired: true; takenOver?: LockInfo; after?: string }
   | { acquired: false; holder: LockInfo | null; ageS: number; text: string }
 
 const LOCK_SCRIPT = `${END_RUN}lock=$1; json=$2; stale=$3
@@ -166,16 +166,26 @@ done
 printf 'held\\nage=0\\n\\n'
 `
 
+/** The line between the lock's answer and the output of the script run once it is taken. */
+const AFTER = '--- taken ---'
+
 /**
  * Takes the lock atomically. A lock whose heartbeat is older than `staleS` seconds is taken over: the holder's process
- * groups still running are ended first. `staleS` < 0 never takes over.
+ * groups still running are ended first. `staleS` < 0 never takes over. `after`: a script run in the same server
+ * command once the lock is taken (with its own arguments; its output is the result's `after`), as the probe under the
+ * lock: one round trip instead of two.
  */
-export async function acquireLock(sh: RemoteShell, layout: Layout, info: LockInfo, staleS: number): Promise<LockResult> {
-  const r = await sh.run('take the lock', LOCK_SCRIPT, [layout.lock, JSON.stringify(info), String(staleS)])
-  const lines = r.stdout.split('\n')
-  if (lines.includes('acquired')) return { acquired: true }
+export async function acquireLock(sh: RemoteShell, layout: Layout, info: LockInfo, staleS: number, after?: { script: string; args: string[] }): Promise<LockResult> {
+  const script = after
+    ? `taken=$(\n${LOCK_SCRIPT})\nprintf '%s\\n' "$taken"\nif [[ $taken == acquired* || $taken == takenover* ]]; then\n  printf '%s\\n' '${AFTER}'; shift 3\n${after.script}\nfi\n`
+    : LOCK_SCRIPT
+  const r = await sh.run('take the lock', script, [layout.lock, JSON.stringify(info), String(staleS), ...(after?.args ?? [])])
+  const cut = r.stdout.indexOf(`\n${AFTER}\n`)
+  const lines = (cut >= 0 ? r.stdout.slice(0, cut) : r.stdout).split('\n')
+  const rest = cut >= 0 ? { after: r.stdout.slice(cut + AFTER.length + 2) } : {}
+  if (lines.includes('acquired')) return { acquired: true, ...rest }
   const t = lines.indexOf('takenover')
-  if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? '', 'base64').toString('utf8')) }
+  if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? '', 'base64').toString('utf8')), ...rest }
   const i = lines.findIndex((l) => l.startsWith('age='))
   const ageS = i >= 0 ? Number(lines[i].slice(4)) : 0
   const text = Buffer.from(lines[i + 1] ?? '', 'base64').toString('utf8')

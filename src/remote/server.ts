@@ -99,7 +99,8 @@ export interface Probe {
   sessionError?: string
 }
 
-const PROBE = `root=$1
+/** What `probe` runs (argument: the delivery root). */
+export const PROBE = `root=$1
 cd / 
 b64() { if [ -f "$1" ]; then base64 -w0 < "$1"; fi; }
 printf 'user=%s\\n' "$(id -un)"
@@ -134,7 +135,12 @@ const unb64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString(
 /** Reads what the server holds, in one round trip. Writes nothing. */
 export async function probe(sh: RemoteShell, layout: Layout): Promise<Probe> {
   const r = await sh.run('probe the delivery root', PROBE, [layout.root])
-  const f = fields(r.stdout)
+  return parseProbe(r.stdout, layout)
+}
+
+/** A probe from what PROBE printed. */
+export function parseProbe(stdout: string, layout: Layout): Probe {
+  const f = fields(stdout)
   const stateText = unb64(f.get('state'))
   let state: ServerState | null = null
   let stateError: string | undefined

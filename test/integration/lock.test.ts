@@ -11,7 +11,7 @@ import { parseKnownHosts } from '../../src/transport/hostkeys.js'
 import { SshConnection } from '../../src/transport/ssh.js'
 import { TimeoutError } from '../../src/transport/run.js'
 import { SshShell } from '../../src/remote/shell.js'
-import { Layout, probe, switchLive, writeState } from '../../src/remote/server.js'
+import { Layout, parseProbe, PROBE, probe, switchLive, writeState } from '../../src/remote/server.js'
 import { acquireLock, LockLostError } from '../../src/remote/lock.js'
 import { parseState } from '../../src/remote/state.js'
 
@@ -152,6 +152,39 @@ describe('a run that lost its lock', () => {
   })
 })
 
+describe('the look under the lock, in the command that takes it', () => {
+  it('reads the server as it is once the lock is taken, and runs nothing when the lock is held', async () => {
+    const conn = await connect()
+    try {
+      const layout = new Layout(t.root)
+      const sh = new SshShell(conn, { runId: 'mine-9', setsid: true })
+      const info = { runId: 'mine-9', actor: 'heidi', host: 'runner-9', pid: 0, startedAt: '2026-12-04T10:00:00Z' }
+      const before = await probe(sh, layout)
+      // state.json changed by another run after the first look: the look under the lock sees the change.
+      const text = await t.sh(`cat ${t.root}/.delivery/state.json`)
+      const changed = JSON.stringify({ ...JSON.parse(text), comment: 'changed meanwhile' }, null, 2)
+      await t.sh(`cat > ${t.root}/.delivery/state.json <<'EOF2'\n${changed}\nEOF2`)
+      const res = await acquireLock(sh, layout, info, 3600, { script: PROBE, args: [layout.root] })
+      expect(res.acquired).toBe(true)
+      const under = parseProbe((res as { after?: string }).after ?? '', layout)
+      expect(under.lock?.runId).toBe('mine-9')
+      expect(before.lock).toBeNull()
+      expect(under.stateText).toBe(`${changed}\n`)
+      expect(under.trees).toEqual(before.trees)
+      expect(under.tools).toEqual(before.tools)
+      // Held by a live run: refused, and the script after the lock does not run.
+      const other = { ...info, runId: 'other-10' }
+      const held = await acquireLock(sh, layout, other, 3600, { script: `touch ${t.root}/ran`, args: [] })
+      expect(held).toMatchObject({ acquired: false, holder: { runId: 'mine-9' } })
+      expect('after' in held).toBe(false)
+      expect((await t.sh(`test -e ${t.root}/ran && echo ran || echo no`)).trim()).toBe('no')
+      await t.sh(`printf '%s' '${text.replace(/'/g, `'\\''`)}' > ${t.root}/.delivery/state.json && rm ${t.root}/.delivery/lock`)
+    } finally {
+      await conn.close()
+    }
+  })
+})
+
 describe('a state write with the journal line that records it', () => {
   it('writes both in one server command, appends neither when the lock is not the run\'s own, and carries a line of any length', async () => {
     const conn = await connect()
@@ -172,7 +205,7 @@ describe('a state write with the journal line that records it', () => {
       await t.sh(`printf '%s' '{"runId":"mine-7","actor":"me","host":"h","pid":0,"startedAt":"x"}' > ${t.root}/.delivery/lock`)
       const hostile = `a "quote", a %s, $(touch ${t.root}/pwned), \`x\`, a\nnewline and the s3cret`
       await writeState(sh, layout, { ...state, comment: 'one' } as typeof state, entry(hostile), ['s3cret'])
-      expect(parseState(await t.sh(`cat ${t.root}/.delivery/state.json`), layout.state).comment).toBe('one')
+      expect((JSON.parse(await t.sh(`cat ${t.root}/.delivery/state.json`)) as { comment?: string }).comment).toBe('one')
       let j = await journalOf()
       expect(j.length).toBe(lines + 1)
       expect(j[j.length - 1]).toEqual(entry(hostile.replace('s3cret', '***')))
@@ -180,7 +213,7 @@ describe('a state write with the journal line that records it', () => {
       // A line longer than a command line's argument may be (128 KiB) goes in a command of its own, after the state.
       const long = 'x'.repeat(200_000)
       await writeState(sh, layout, { ...state, comment: 'two' } as typeof state, entry(long))
-      expect(parseState(await t.sh(`cat ${t.root}/.delivery/state.json`), layout.state).comment).toBe('two')
+      expect((JSON.parse(await t.sh(`cat ${t.root}/.delivery/state.json`)) as { comment?: string }).comment).toBe('two')
       j = await journalOf()
       expect(j.length).toBe(lines + 2)
       expect((j[j.length - 1] as unknown as { note: string }).note).toBe(long)

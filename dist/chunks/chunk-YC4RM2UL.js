@@ -1029,12 +1029,25 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
 done
 printf 'held\\nage=0\\n\\n'
 `;
-async function acquireLock(sh, layout, info, staleS) {
-  const r = await sh.run("take the lock", LOCK_SCRIPT, [layout.lock, JSON.stringify(info), String(staleS)]);
-  const lines = r.stdout.split("\n");
-  if (lines.includes("acquired")) return { acquired: true };
+var AFTER = "--- taken ---";
+async function acquireLock(sh, layout, info, staleS, after) {
+  const script = after ? `taken=$(
+${LOCK_SCRIPT})
+printf '%s\\n' "$taken"
+if [[ $taken == acquired* || $taken == takenover* ]]; then
+  printf '%s\\n' '${AFTER}'; shift 3
+${after.script}
+fi
+` : LOCK_SCRIPT;
+  const r = await sh.run("take the lock", script, [layout.lock, JSON.stringify(info), String(staleS), ...after?.args ?? []]);
+  const cut = r.stdout.indexOf(`
+${AFTER}
+`);
+  const lines = (cut >= 0 ? r.stdout.slice(0, cut) : r.stdout).split("\n");
+  const rest = cut >= 0 ? { after: r.stdout.slice(cut + AFTER.length + 2) } : {};
+  if (lines.includes("acquired")) return { acquired: true, ...rest };
   const t = lines.indexOf("takenover");
-  if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? "", "base64").toString("utf8")) };
+  if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? "", "base64").toString("utf8")), ...rest };
   const i = lines.findIndex((l) => l.startsWith("age="));
   const ageS = i >= 0 ? Number(lines[i].slice(4)) : 0;
   const text = Buffer.from(lines[i + 1] ?? "", "base64").toString("utf8");
@@ -1538,7 +1551,10 @@ function fields(stdout) {
 var unb64 = (s) => s ? Buffer.from(s, "base64").toString("utf8") : null;
 async function probe(sh, layout) {
   const r = await sh.run("probe the delivery root", PROBE, [layout.root]);
-  const f = fields(r.stdout);
+  return parseProbe(r.stdout, layout);
+}
+function parseProbe(stdout, layout) {
+  const f = fields(stdout);
   const stateText = unb64(f.get("state"));
   let state = null;
   let stateError;
@@ -5543,7 +5559,9 @@ export {
   HeldLock,
   SshShell,
   Layout,
+  PROBE,
   probe,
+  parseProbe,
   liveTreeId,
   step,
   skipped,

@@ -18,6 +18,7 @@ import {
   NO_LINKS,
   NoApp,
   OUTPUT_KEEP_BYTES,
+  PROBE,
   PUT_PATH,
   REPORT_SCHEMA_VERSION,
   Refusal,
@@ -69,6 +70,7 @@ import {
   nulField,
   overallOutcome,
   parseNameStatusZ,
+  parseProbe,
   parseSubFlat,
   phpCommandForm,
   phpProblem,
@@ -96,7 +98,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-XHIZZKTL.js";
+} from "./chunk-YC4RM2UL.js";
 import {
   __commonJS,
   __require,
@@ -21597,7 +21599,7 @@ async function takeLock(ctx, opts, locking) {
   const now = opts.now ?? (() => /* @__PURE__ */ new Date());
   const info = { runId: settings.run.runId, actor: settings.run.actor, host: target.label, pid: 0, startedAt: now().toISOString(), mode: settings.mode };
   const started = Date.now();
-  const res = await acquireLock(sh, layout, info, settings.lockTimeoutS);
+  const res = await acquireLock(sh, layout, info, settings.lockTimeoutS, { script: PROBE, args: [layout.root] });
   if (!res.acquired) {
     const h = res.holder;
     throw new StepFailure(
@@ -21614,7 +21616,7 @@ async function takeLock(ctx, opts, locking) {
   if (res.takenOver) {
     log.warning(`${target.label}: took over the stale lock of run ${res.takenOver.runId} of ${res.takenOver.actor} (started ${res.takenOver.startedAt})`);
   }
-  const p = await probe(sh, layout);
+  const p = res.after !== void 0 ? parseProbe(res.after, layout) : await probe(sh, layout);
   ctx.probe = p;
   ctx.state = p.state;
   const again = refusal(settings.mode, p, settings.path, settings.session);
@@ -24530,7 +24532,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-GL3JQ2F5.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-VYMZILS5.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
