@@ -7,7 +7,7 @@
  * test compares every derived list with the listing of the whole tree, over random histories whose gitlinks are
  * added, removed, bumped, moved, and turned into files or folders and back, under hostile names.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SUBMODULES } from '../../src/vcs/submodules.js'
 import { prng } from '../helpers/prng.js'
@@ -137,7 +137,10 @@ describe('the list of a new commit, derived from a kept one', () => {
         treeOf.set(c, new Map(tree))
         // A kept list of a commit the store lacks, kept last, now and then: a root commit cannot be derived from it.
         const bogus = rnd() < 0.1
-        if (bogus) await writeFile(`${store}/delivery-sublist/${'e'.repeat(40)}`, `bogus\0${hex()}\0\0\0`)
+        if (bogus) {
+          await mkdir(`${store}/delivery-sublist`, { recursive: true })
+          await writeFile(`${store}/delivery-sublist/${'e'.repeat(40)}`, `bogus\0${hex()}\0\0\0`)
+        }
         // Kept lists lost now and then: the tree is listed whole.
         if (rnd() < 0.05) await rm(`${store}/delivery-sublist`, { recursive: true, force: true })
         const kept = await readdir(`${store}/delivery-sublist`).catch(() => [] as string[])
