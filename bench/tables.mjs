@@ -58,19 +58,19 @@ function read(name) {
   if (!existsSync(file)) return undefined
   return JSON.parse(readFileSync(file, 'utf8'))
 }
-const R = Object.fromEntries(['exec-latency', 'footprint', 'outage', 'maintenance', 'fleet', 'cost', 'walk', 'snapshot'].map((n) => [n, read(n)]))
+const R = Object.fromEntries(['exec-latency', 'footprint', 'outage', 'maintenance', 'fleet', 'cost', 'walk', 'snapshot', 'walk-record'].map((n) => [n, read(n)]))
 
 /** The system the targets are about: the CLI called Delivery, or the first one measured. */
 const mainCli = (res) => (res?.clis?.find((c) => c.name === 'Delivery') ?? res?.clis?.[0])?.name ?? 'Delivery'
 
 /** One line under a benchmark's heading: what was measured, when, with which options, how long it took. */
-function provenance(name, res) {
+function provenance(name, res, command = name) {
   if (!res) return '*Not yet measured: `bash bench/all.sh` measures it.*'
   const m = res.meta ?? {}
   const commit = m.commit ? `\`${m.commit.slice(0, 12)}\`` : 'an unrecorded commit'
   const dirty = m.srcChanged?.length ? ` with ${m.srcChanged.length} file(s) of src/ changed` : ''
   const when = m.finishedAt ? ` on ${m.finishedAt.slice(0, 16).replace('T', ' ')} UTC` : ''
-  const cmd = m.argv ? ` \`node bench/run.mjs ${[name, ...m.argv].join(' ')}\`` : ''
+  const cmd = m.argv ? ` \`node bench/run.mjs ${[command, ...m.argv].join(' ')}\`` : ''
   const took = num(m.elapsedMs) ? `, ${(m.elapsedMs / 60000).toFixed(1)} min` : ''
   const loads = (res.loads ?? []).map((l) => l.load1).filter(num)
   const load = loads.length ? `; 1-minute load average ${minOf(loads)}–${maxOf(loads)}` : ''
@@ -349,15 +349,25 @@ blocks.footprint = () => {
 blocks.walk = () => {
   const r = R.walk
   const parts = ['status', 'tracked', 'folders read', "folders stat'ed"]
-  const tried = ['record: a check', 'record: full walk']
-  const head = ['files', 'folders', '`git status` as the check runs it', 'tracked files only (`--untracked-files=no`)', 'every folder read (`find`)', "every folder stat'ed (`stat`)", "the least a folder record costs: tracked + stat'ed", 'the record tried: a check', 'the record tried: a walk writing it']
-  if (!r) return [provenance('walk', r), '', pending(head)].join('\n')
+  const head = ['files', 'folders', '`git status` as the check runs it', 'tracked files only (`--untracked-files=no`)', 'every folder read (`find`)', "every folder stat'ed (`stat`)", "the least a folder record costs: tracked + stat'ed"]
   const cell = (xs) => (xs?.length ? `${msText(median(xs))} (${msText(minOf(xs))}–${msText(maxOf(xs))})` : '–')
-  const rows = (r.sizes ?? []).map((s) => {
-    const least = median(s.ms?.tracked ?? []) + median(s.ms?.["folders stat'ed"] ?? [])
-    return [s.files, s.folders, ...parts.map((p) => cell(s.ms?.[p])), msText(least), ...tried.map((p) => cell(s.ms?.[p]))]
-  })
-  return [provenance('walk', r), '', table(head, rows)].join('\n')
+  const out = [provenance('walk', r), '']
+  if (!r) out.push(pending(head))
+  else {
+    out.push(table(head, (r.sizes ?? []).map((s) => {
+      const least = median(s.ms?.tracked ?? []) + median(s.ms?.["folders stat'ed"] ?? [])
+      return [s.files, s.folders, ...parts.map((p) => cell(s.ms?.[p])), msText(least)]
+    })))
+  }
+  // The folder record tried on commit 45ac0ca, timed by that commit's version of the benchmark: its own results file.
+  const t = R['walk-record']
+  if (t) {
+    const tried = ['status', 'record: a check', 'record: full walk']
+    const triedHead = ['files', 'folders', '`git status` (same run)', 'the record tried: a check', 'the record tried: a walk writing it']
+    out.push('', `The folder record tried. ${provenance('walk-record', t, 'walk')}`, '')
+    out.push(table(triedHead, (t.sizes ?? []).map((s) => [s.files, s.folders, ...tried.map((p) => cell(s.ms?.[p]))])))
+  }
+  return out.join('\n')
 }
 
 /** How long each benchmark took in the last measurement (for planning a run). */
