@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-GNUOXM2T.js";
+} from "./chunks/chunk-47PPXOCT.js";
 import {
   renderText
-} from "./chunks/chunk-YI5K2VMN.js";
+} from "./chunks/chunk-55HYAGOR.js";
 import {
   VERSION
-} from "./chunks/chunk-YC4RM2UL.js";
+} from "./chunks/chunk-UPWZGKZ4.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -1,13 +1,13 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-G2ONSOYC.js";
+} from "./chunks/chunk-W27UITUP.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-GNUOXM2T.js";
+} from "./chunks/chunk-47PPXOCT.js";
 import {
   getInput,
   getState,
@@ -19,7 +19,7 @@ import {
   Layout,
   SshShell,
   releaseLock
-} from "./chunks/chunk-YC4RM2UL.js";
+} from "./chunks/chunk-UPWZGKZ4.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

@@ -180,8 +180,11 @@ function sessionOf(text: string, layout: Layout): { session: string; sessionErro
   return { session: '', sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` }
 }
 
-/** A journal line longer than this goes in a command of its own (one argument of a command line is at most 128 KiB). */
-const JOURNAL_ARG_MAX = 64 * 1024
+/**
+ * A journal line of more bytes than this goes in a command of its own: the whole command line is one argument of the
+ * login shell on the server, at most 128 KiB, and quoting can double a line's length.
+ */
+const JOURNAL_ARG_MAX = 32 * 1024
 
 /**
  * Writes state.json: to a temporary file, flushed, then renamed over the old one. With `entry`, the journal line that
@@ -192,7 +195,7 @@ export async function writeState(sh: RemoteShell, layout: Layout, state: ServerS
   state.layout = LAYOUT_VERSION
   const text = `${JSON.stringify(state, null, 2)}\n`
   const line = entry ? journalLine(entry, secrets) : ''
-  if (line.length > JOURNAL_ARG_MAX) {
+  if (Buffer.byteLength(line) > JOURNAL_ARG_MAX) {
     await writeState(sh, layout, state)
     await appendJournal(sh, layout, entry as JournalEntry, secrets)
     return

@@ -210,12 +210,17 @@ describe('a state write with the journal line that records it', () => {
       expect(j.length).toBe(lines + 1)
       expect(j[j.length - 1]).toEqual(entry(hostile.replace('s3cret', '***')))
       expect((await t.sh(`test -e ${t.root}/pwned && echo yes || echo no`)).trim()).toBe('no')
-      // A line longer than a command line's argument may be (128 KiB) goes in a command of its own, after the state.
-      const long = 'x'.repeat(200_000)
+      // A line whose quoting doubles it, just under the bound: still one command.
+      const quotes = `'"`.repeat(8000)
+      await writeState(sh, layout, state, entry(quotes))
+      j = await journalOf()
+      expect((j[j.length - 1] as unknown as { note: string }).note).toBe(quotes)
+      // A line longer than a command line may be (128 KiB, in bytes) goes in a command of its own, after the state.
+      const long = '€'.repeat(50_000)
       await writeState(sh, layout, { ...state, comment: 'two' } as typeof state, entry(long))
       expect((JSON.parse(await t.sh(`cat ${t.root}/.delivery/state.json`)) as { comment?: string }).comment).toBe('two')
       j = await journalOf()
-      expect(j.length).toBe(lines + 2)
+      expect(j.length).toBe(lines + 3)
       expect((j[j.length - 1] as unknown as { note: string }).note).toBe(long)
       await writeState(sh, layout, state)
       await t.sh(`rm ${t.root}/.delivery/lock`)

@@ -1591,13 +1591,13 @@ function sessionOf(text, layout) {
   const shown = JSON.stringify(text.replace(/[^\x20-\x7e]/g, "?").slice(0, 40));
   return { session: "", sessionError: `${layout.sessions}/current holds ${shown}, not a session id: repair it by hand or remove it` };
 }
-var JOURNAL_ARG_MAX = 64 * 1024;
+var JOURNAL_ARG_MAX = 32 * 1024;
 async function writeState(sh, layout, state, entry, secrets = []) {
   state.layout = LAYOUT_VERSION;
   const text = `${JSON.stringify(state, null, 2)}
 `;
   const line = entry ? journalLine(entry, secrets) : "";
-  if (line.length > JOURNAL_ARG_MAX) {
+  if (Buffer.byteLength(line) > JOURNAL_ARG_MAX) {
     await writeState(sh, layout, state);
     await appendJournal(sh, layout, entry, secrets);
     return;
