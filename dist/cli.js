@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-47PPXOCT.js";
+} from "./chunks/chunk-LEVDQ6VG.js";
 import {
   renderText
-} from "./chunks/chunk-55HYAGOR.js";
+} from "./chunks/chunk-VYBDZEIU.js";
 import {
   VERSION
-} from "./chunks/chunk-UPWZGKZ4.js";
+} from "./chunks/chunk-A5PSMTCG.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

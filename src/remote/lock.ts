@@ -166,23 +166,35 @@ done
 printf 'held\\nage=0\\n\\n'
 `
 
-/** The line between the lock's answer and the output of the script run once it is taken. */
+/** The lines around the output of the script run once the lock is taken. */
 const AFTER = '--- taken ---'
+const AFTER_END = '--- end ---'
 
 /**
  * Takes the lock atomically. A lock whose heartbeat is older than `staleS` seconds is taken over: the holder's process
  * groups still running are ended first. `staleS` < 0 never takes over. `after`: a script run in the same server
- * command once the lock is taken (with its own arguments; its output is the result's `after`), as the probe under the
- * lock: one round trip instead of two.
+ * command once the lock is taken (with its own arguments), as the probe under the lock: one round trip instead of two.
+ * Its output is the result's `after` only when it ended well: a script that fails leaves `after` unset (the caller
+ * runs it again on its own) and never fails the taking of the lock, which is held by then.
  */
 export async function acquireLock(sh: RemoteShell, layout: Layout, info: LockInfo, staleS: number, after?: { script: string; args: string[] }): Promise<LockResult> {
   const script = after
-    ? `taken=$(\n${LOCK_SCRIPT})\nprintf '%s\\n' "$taken"\nif [[ $taken == acquired* || $taken == takenover* ]]; then\n  printf '%s\\n' '${AFTER}'; shift 3\n${after.script}\nfi\n`
+    ? `taken=$(\n${LOCK_SCRIPT})\nprintf '%s\\n' "$taken"
+if [[ $taken == acquired* || $taken == takenover* ]]; then
+  printf '%s\\n' '${AFTER}'; shift 3
+  set +e; ( set -e
+${after.script}
+); rc=$?; set -e
+  [ "$rc" != 0 ] || printf '\\n%s\\n' '${AFTER_END}'
+fi
+`
     : LOCK_SCRIPT
   const r = await sh.run('take the lock', script, [layout.lock, JSON.stringify(info), String(staleS), ...(after?.args ?? [])])
   const cut = r.stdout.indexOf(`\n${AFTER}\n`)
   const lines = (cut >= 0 ? r.stdout.slice(0, cut) : r.stdout).split('\n')
-  const rest = cut >= 0 ? { after: r.stdout.slice(cut + AFTER.length + 2) } : {}
+  const tail = cut >= 0 ? r.stdout.slice(cut + AFTER.length + 2) : ''
+  const end = tail.lastIndexOf(`\n${AFTER_END}\n`)
+  const rest = end >= 0 ? { after: tail.slice(0, end + 1) } : {}
   if (lines.includes('acquired')) return { acquired: true, ...rest }
   const t = lines.indexOf('takenover')
   if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? '', 'base64').toString('utf8')), ...rest }

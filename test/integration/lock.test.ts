@@ -178,6 +178,12 @@ describe('the look under the lock, in the command that takes it', () => {
       expect(held).toMatchObject({ acquired: false, holder: { runId: 'mine-9' } })
       expect('after' in held).toBe(false)
       expect((await t.sh(`test -e ${t.root}/ran && echo ran || echo no`)).trim()).toBe('no')
+      // A script after the lock that fails half-way: the lock is taken all the same, and its output is not given.
+      await t.sh(`rm ${t.root}/.delivery/lock`)
+      const failing = await acquireLock(sh, layout, other, 3600, { script: `echo state=; echo half; false; echo never`, args: [] })
+      expect(failing.acquired).toBe(true)
+      expect('after' in failing).toBe(false)
+      expect(JSON.parse(await t.sh(`cat ${t.root}/.delivery/lock`)).runId).toBe('other-10')
       await t.sh(`printf '%s' '${text.replace(/'/g, `'\\''`)}' > ${t.root}/.delivery/state.json && rm ${t.root}/.delivery/lock`)
     } finally {
       await conn.close()

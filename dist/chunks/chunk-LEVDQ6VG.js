@@ -98,7 +98,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-UPWZGKZ4.js";
+} from "./chunk-A5PSMTCG.js";
 import {
   __commonJS,
   __require,
@@ -24532,7 +24532,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-IOHXQEXY.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-RFXUDMIT.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {

@@ -1030,13 +1030,17 @@ done
 printf 'held\\nage=0\\n\\n'
 `;
 var AFTER = "--- taken ---";
+var AFTER_END = "--- end ---";
 async function acquireLock(sh, layout, info, staleS, after) {
   const script = after ? `taken=$(
 ${LOCK_SCRIPT})
 printf '%s\\n' "$taken"
 if [[ $taken == acquired* || $taken == takenover* ]]; then
   printf '%s\\n' '${AFTER}'; shift 3
+  set +e; ( set -e
 ${after.script}
+); rc=$?; set -e
+  [ "$rc" != 0 ] || printf '\\n%s\\n' '${AFTER_END}'
 fi
 ` : LOCK_SCRIPT;
   const r = await sh.run("take the lock", script, [layout.lock, JSON.stringify(info), String(staleS), ...after?.args ?? []]);
@@ -1044,7 +1048,11 @@ fi
 ${AFTER}
 `);
   const lines = (cut >= 0 ? r.stdout.slice(0, cut) : r.stdout).split("\n");
-  const rest = cut >= 0 ? { after: r.stdout.slice(cut + AFTER.length + 2) } : {};
+  const tail2 = cut >= 0 ? r.stdout.slice(cut + AFTER.length + 2) : "";
+  const end = tail2.lastIndexOf(`
+${AFTER_END}
+`);
+  const rest = end >= 0 ? { after: tail2.slice(0, end + 1) } : {};
   if (lines.includes("acquired")) return { acquired: true, ...rest };
   const t = lines.indexOf("takenover");
   if (t >= 0) return { acquired: true, takenOver: parseLock(Buffer.from(lines[t + 1] ?? "", "base64").toString("utf8")), ...rest };
