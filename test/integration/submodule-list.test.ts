@@ -104,6 +104,8 @@ describe('the list of a new commit, derived from a kept one', () => {
       const links = () => [...tree.keys()].filter((k) => tree.get(k)![0] === '160000')
       const randomPath = () => Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(PARTS)).join('/')
       const commits: string[] = []
+      /** Each commit's tree, for the branches made from it. */
+      const treeOf = new Map<string, Map<string, [string, string]>>()
       let derived = 0
       for (let i = 0; i < 60; i++) {
         // From a random earlier commit now and then (a branch), else from the last one; a root commit once in a while.
@@ -165,5 +167,3 @@ describe('the list of a new commit, derived from a kept one', () => {
     }
   })
 })
-
-const treeOf = new Map<string, Map<string, [string, string]>>()
