@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-LEVDQ6VG.js";
+} from "./chunks/chunk-PBOU6DVB.js";
 import {
   renderText
-} from "./chunks/chunk-VYBDZEIU.js";
+} from "./chunks/chunk-SW5BN5J7.js";
 import {
   VERSION
-} from "./chunks/chunk-A5PSMTCG.js";
+} from "./chunks/chunk-6A4FQBFR.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -104,16 +104,21 @@ export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held
   try {
     await restoreCacheConfig(ctx, live, r.snapshot)
   } catch (e) {
-    throw new StepFailure(`${(e as Error).message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state!.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`)
+    ctx.report.restore = `${(e as Error).message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state!.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`
+    throw new StepFailure(ctx.report.restore)
   }
   return held
 }
 
-/** After the switch to the safe tree: purge caches, maintenance off, cron on, health check, database version checked. */
-export async function finishRestore(ctx: HostContext, r: RestorePlan, held: { maintenance: boolean; cron: boolean }): Promise<void> {
+/**
+ * After the switch to the safe tree: purge caches, maintenance off, cron on, health check, database version checked.
+ * `beforeOpen` (a cluster: the other nodes' own caches) runs after the purge, while the site is still in maintenance.
+ */
+export async function finishRestore(ctx: HostContext, r: RestorePlan, held: { maintenance: boolean; cron: boolean }, beforeOpen?: () => Promise<void>): Promise<void> {
   const live = ctx.layout.tree(ctx.state!.live)
   const problems: string[] = []
   await must(ctx, r.app, 'purge caches', live, 'purge_caches.php', []).catch((e: Error) => problems.push(e.message))
+  if (beforeOpen) await beforeOpen().catch((e: Error) => problems.push(e.message))
   const after = await r.app.databaseVersion(ctx)
   await step(ctx, 'database version', async () => {
     if (after === undefined || compareVersions(after, r.snapshot.fromVersion) !== 0) throw new StepFailure(`after the restore the database reports version ${after ?? 'unknown'}, not the snapshot's ${r.snapshot.fromVersion}`)
@@ -157,6 +162,7 @@ async function must(ctx: HostContext, app: MoodleApp, name: string, dir: string,
   })
 }
 
-function command(ctx: HostContext, dir: string, cli: string): string {
+/** The command line an admin runs by hand: a Moodle CLI script of tree `dir`, as the web user. */
+export function command(ctx: HostContext, dir: string, cli: string): string {
   return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/admin/cli/${cli}`
 }

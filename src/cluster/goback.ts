@@ -1,10 +1,14 @@
 /**
  * goback on the nodes of a cluster: the downgrade guard once, on the first node; then every node switched to its safe
- * tree, or none (a node that fails its switch sends the others back).
+ * tree, or none (a node that fails its switch sends the others back). With `restore-database: true` across an applied
+ * upgrade: the site-wide steps once, on the first node (maintenance on, cron held, the database restored from its
+ * snapshot), every node switched, then the shared purge, each node's own caches, maintenance off and cron on once.
  */
+import { type RestorePlan, command, finishRestore, prepareRestore, restoreBeforeSwitch } from '../app/moodle-restore.js'
 import { treeRevision } from '../remote/state.js'
 import { Refusal, StepFailure } from '../errors.js'
 import { journal, mustState } from '../steps/context.js'
+import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
 import { ClusterNodes, each, failedIdx, labels } from './nodes.js'
@@ -22,23 +26,19 @@ export class ClusterGoback extends ClusterNodes {
           ),
       )
     }
+    let restore: RestorePlan | undefined
     try {
-      await lead.app.checkGoback(lead, safes[0])
+      // The snapshot is the first node's: it ran the upgrade's site-wide steps, and its state records the snapshot.
+      if (settings.restoreDatabase) restore = await prepareRestore(lead, mustState(lead), safes[0])
+      if (!restore) await lead.app.checkGoback(lead, safes[0])
     } catch (e) {
       this.errs[0] = e as Error
       const refused = e instanceof Refusal
       return nodes.map((_, i) => (i === 0 ? (e as Error) : refused ? new Refusal(`goback refused on ${lead.target.label} for the cluster: ${(e as Error).message}`) : new StepFailure(`not switched: ${lead.target.label} failed its check: ${(e as Error).message}`)))
     }
+    if (restore) return this.restoring(restore)
     const sameCode = nodes.map((ctx) => treeRevision(ctx.state!.trees[ctx.state!.safe]) === treeRevision(ctx.state!.trees[ctx.state!.live]))
-    const sw = await each(nodes, async (ctx, i) => {
-      const state = mustState(ctx)
-      const former = state.live
-      const id = await freshPath(ctx, state, state.safe)
-      await switchTo(ctx, state, id, { state: 'delivering', live: id, safe: id, work: former })
-      this.switched[i] = { from: former, to: id }
-      ctx.report.liveTreeAfter = id
-      await this.caches.componentCache(ctx)
-    })
+    const sw = await this.switchAll()
     const bad = failedIdx(sw)
     if (bad.length) {
       sw.forEach((e, i) => (this.errs[i] = e))
@@ -63,6 +63,70 @@ export class ClusterGoback extends ClusterNodes {
       const r = await each(nodes, (ctx) => runHook(ctx, 'after-switch', settings.afterSwitch!).then(() => undefined))
       r.forEach((e, i) => (this.errs[i] = e))
     }
+    return this.errs
+  }
+
+  /** Every node to its safe tree (a fresh path when needed), then its component cache. Each node's error. */
+  private switchAll(): Promise<(Error | undefined)[]> {
+    return each(this.nodes, async (ctx, i) => {
+      const state = mustState(ctx)
+      const former = state.live
+      const id = await freshPath(ctx, state, state.safe)
+      await switchTo(ctx, state, id, { state: 'delivering', live: id, safe: id, work: former })
+      this.switched[i] = { from: former, to: id }
+      ctx.report.liveTreeAfter = id
+      await this.caches.componentCache(ctx)
+    })
+  }
+
+  /**
+   * goback across an applied upgrade with `restore-database: true`. Once the database is restored no node goes back
+   * onto the upgrade's code (it cannot serve the restored database): a failure leaves the site in maintenance mode
+   * and says what to run.
+   */
+  private async restoring(r: RestorePlan): Promise<(Error | undefined)[]> {
+    const { nodes, lead, settings } = this
+    const others = nodes.slice(1)
+    const site = lead.target.label
+    // Through the `live` link: once the fix is made, it serves code that matches the restored database.
+    const leadLive = lead.layout.live
+    let held: { maintenance: boolean; cron: boolean }
+    try {
+      held = await restoreBeforeSwitch(lead, r)
+    } catch (e) {
+      this.errs[0] = e as Error
+      const restore = lead.report.restore
+      for (const ctx of others) ctx.report.restore = restore
+      return this.failRest(
+        restore
+          ? `not switched: the database restore on ${site} did not complete; every node serves the code it served. ${restore}`
+          : `not switched: the site-wide steps on ${site} failed before the restore (${(e as Error).message}); the database was not restored and every node serves the code it served`,
+      )
+    }
+    for (const ctx of nodes) ctx.report.cluster!.restoredBy = site
+    await each(others, (ctx) => journal(ctx, 'database-restore', { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion, by: site }))
+    const sw = await this.switchAll()
+    const bad = failedIdx(sw)
+    if (bad.length) {
+      sw.forEach((e, i) => (this.errs[i] = e))
+      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? ' with cron held' : ''}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${command(lead, leadLive, 'maintenance.php --disable')}${held.cron ? ` and ${command(lead, leadLive, 'cron.php --enable')}` : ''} on ${site}`
+      for (const ctx of nodes) ctx.report.restore = restore
+      await journal(lead, 'failed-after-restore', { error: `${labels(nodes, bad)} failed its switch`, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => undefined)
+      return this.failRest(restore)
+    }
+    try {
+      // Each other node's own local cache, built by the upgrade's code, goes before visitors come back.
+      await finishRestore(lead, r, held, this.moodle ? () => this.caches.localCaches(others) : undefined)
+    } catch (e) {
+      this.errs[0] = e as Error
+      for (const ctx of nodes) ctx.report.restore = (e as Error).message
+      return this.failRest(`the database was restored and every node switched, but ${site} failed to finish: ${(e as Error).message}`)
+    }
+    const post = await each(nodes, async (ctx) => {
+      if (ctx !== lead && settings.healthUrl) await healthCheck(ctx)
+      if (settings.afterSwitch) await runHook(ctx, 'after-switch', settings.afterSwitch)
+    })
+    post.forEach((e, i) => (this.errs[i] = e))
     return this.errs
   }
 }

@@ -12,11 +12,14 @@ export async function goback(ctx: HostContext, afterSyncback = false): Promise<v
   const state = mustState(ctx)
   const former = state.live
   const safe = state.trees[state.safe]
+  // A cluster's dry run: the downgrade guard and the restore are the first node's, once for the site (src/cluster/goback.ts).
+  const site = !afterSyncback && ctx.report.cluster?.role === 'node' ? ctx.report.cluster.site : undefined
   // restore-database: true (Moodle): the database goes back to the snapshot taken before the applied upgrade.
-  const restore = ctx.settings.restoreDatabase && !afterSyncback ? await prepareRestore(ctx, state, safe) : undefined
+  const restore = ctx.settings.restoreDatabase && !afterSyncback && !site ? await prepareRestore(ctx, state, safe) : undefined
   // deliver's dry run: the safe tree would be a copy of the live one by now, which serves the database already.
-  if (!restore && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe)
+  if (!restore && !site && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe)
   if (ctx.settings.dryRun) {
+    if (site) plan(ctx, `the downgrade guard${ctx.settings.restoreDatabase ? ' and the database restore' : ''} run once for the cluster, on ${site}`)
     const rename = safe.served && safe.dirty ? ' under a fresh id (its content changed since it was last served)' : ''
     if (restore) planRestore(ctx, restore)
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`)

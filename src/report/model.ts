@@ -73,6 +73,8 @@ export interface ClusterReport {
   site: string
   /** The node that ran the database upgrade, when one ran. */
   upgradedBy?: string
+  /** goback with `restore-database: true`: the node that restored the database from its snapshot, when it did. */
+  restoredBy?: string
 }
 
 /** The database snapshot taken before an upgrade (Moodle). */

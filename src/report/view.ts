@@ -144,7 +144,8 @@ export function clusterPart(h: HostReport): string | undefined {
   const c = h.cluster
   if (!c) return undefined
   const where = c.role === 'site' ? 'this node ran the site-wide steps' : `node; site-wide steps on ${c.site}`
-  return `${where}${c.upgradedBy ? `; the upgrade ran on ${c.upgradedBy === h.host ? 'this node' : c.upgradedBy}` : ''}`
+  const on = (n: string) => (n === h.host ? 'this node' : n)
+  return `${where}${c.upgradedBy ? `; the upgrade ran on ${on(c.upgradedBy)}` : ''}${c.restoredBy ? `; the database was restored on ${on(c.restoredBy)}` : ''}`
 }
 
 /** The submodules (svn externals) a host delivered, one row each: path, commit before → after, URL. */

@@ -35,6 +35,7 @@ import {
   beforeAfter,
   buildSessionReport,
   cleanTrees,
+  command,
   compactTime,
   conflictMessage,
   countChangedPaths,
@@ -46,6 +47,7 @@ import {
   encodeName,
   field,
   fileRows,
+  finishRestore,
   freshPath,
   healthCheck,
   hideCredentials,
@@ -75,6 +77,7 @@ import {
   phpCommandForm,
   phpProblem,
   plan,
+  prepareRestore,
   probe,
   probePhpAs,
   probeSudo,
@@ -84,6 +87,7 @@ import {
   renderHtml,
   renderJson,
   renderMarkdown,
+  restoreBeforeSwitch,
   rowCount,
   runHook,
   safeHref,
@@ -98,7 +102,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-A5PSMTCG.js";
+} from "./chunk-6A4FQBFR.js";
 import {
   __commonJS,
   __require,
@@ -23707,9 +23711,9 @@ async function phpSudoStep(report, sh, login, webUser, php) {
     report.steps.push({ name: "sudo", outcome: "failure", ms, detail: problem });
     throw new StepFailure(problem);
   }
-  const command = phpCommandForm(webUser, v.php);
-  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command}` });
-  (report.sudo ??= []).push({ user: webUser, input: "web-user", command, rule: sudoersLine(login, [webUser], v.php) });
+  const command2 = phpCommandForm(webUser, v.php);
+  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command2}` });
+  (report.sudo ??= []).push({ user: webUser, input: "web-user", command: command2, rule: sudoersLine(login, [webUser], v.php) });
   return v.php;
 }
 async function openHost(settings, target, opts, report, held) {
@@ -24232,23 +24236,18 @@ var ClusterGoback = class extends ClusterNodes {
         )
       );
     }
+    let restore;
     try {
-      await lead.app.checkGoback(lead, safes[0]);
+      if (settings.restoreDatabase) restore = await prepareRestore(lead, mustState(lead), safes[0]);
+      if (!restore) await lead.app.checkGoback(lead, safes[0]);
     } catch (e) {
       this.errs[0] = e;
       const refused = e instanceof Refusal;
       return nodes.map((_, i) => i === 0 ? e : refused ? new Refusal(`goback refused on ${lead.target.label} for the cluster: ${e.message}`) : new StepFailure(`not switched: ${lead.target.label} failed its check: ${e.message}`));
     }
+    if (restore) return this.restoring(restore);
     const sameCode = nodes.map((ctx) => treeRevision(ctx.state.trees[ctx.state.safe]) === treeRevision(ctx.state.trees[ctx.state.live]));
-    const sw = await each(nodes, async (ctx, i) => {
-      const state = mustState(ctx);
-      const former = state.live;
-      const id = await freshPath(ctx, state, state.safe);
-      await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
-      this.switched[i] = { from: former, to: id };
-      ctx.report.liveTreeAfter = id;
-      await this.caches.componentCache(ctx);
-    });
+    const sw = await this.switchAll();
     const bad = failedIdx(sw);
     if (bad.length) {
       sw.forEach((e, i) => this.errs[i] = e);
@@ -24273,6 +24272,64 @@ var ClusterGoback = class extends ClusterNodes {
       const r = await each(nodes, (ctx) => runHook(ctx, "after-switch", settings.afterSwitch).then(() => void 0));
       r.forEach((e, i) => this.errs[i] = e);
     }
+    return this.errs;
+  }
+  /** Every node to its safe tree (a fresh path when needed), then its component cache. Each node's error. */
+  switchAll() {
+    return each(this.nodes, async (ctx, i) => {
+      const state = mustState(ctx);
+      const former = state.live;
+      const id = await freshPath(ctx, state, state.safe);
+      await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
+      this.switched[i] = { from: former, to: id };
+      ctx.report.liveTreeAfter = id;
+      await this.caches.componentCache(ctx);
+    });
+  }
+  /**
+   * goback across an applied upgrade with `restore-database: true`. Once the database is restored no node goes back
+   * onto the upgrade's code (it cannot serve the restored database): a failure leaves the site in maintenance mode
+   * and says what to run.
+   */
+  async restoring(r) {
+    const { nodes, lead, settings } = this;
+    const others = nodes.slice(1);
+    const site = lead.target.label;
+    const leadLive = lead.layout.live;
+    let held;
+    try {
+      held = await restoreBeforeSwitch(lead, r);
+    } catch (e) {
+      this.errs[0] = e;
+      const restore = lead.report.restore;
+      for (const ctx of others) ctx.report.restore = restore;
+      return this.failRest(
+        restore ? `not switched: the database restore on ${site} did not complete; every node serves the code it served. ${restore}` : `not switched: the site-wide steps on ${site} failed before the restore (${e.message}); the database was not restored and every node serves the code it served`
+      );
+    }
+    for (const ctx of nodes) ctx.report.cluster.restoredBy = site;
+    await each(others, (ctx) => journal(ctx, "database-restore", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion, by: site }));
+    const sw = await this.switchAll();
+    const bad = failedIdx(sw);
+    if (bad.length) {
+      sw.forEach((e, i) => this.errs[i] = e);
+      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? " with cron held" : ""}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${command(lead, leadLive, "maintenance.php --disable")}${held.cron ? ` and ${command(lead, leadLive, "cron.php --enable")}` : ""} on ${site}`;
+      for (const ctx of nodes) ctx.report.restore = restore;
+      await journal(lead, "failed-after-restore", { error: `${labels(nodes, bad)} failed its switch`, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
+      return this.failRest(restore);
+    }
+    try {
+      await finishRestore(lead, r, held, this.moodle ? () => this.caches.localCaches(others) : void 0);
+    } catch (e) {
+      this.errs[0] = e;
+      for (const ctx of nodes) ctx.report.restore = e.message;
+      return this.failRest(`the database was restored and every node switched, but ${site} failed to finish: ${e.message}`);
+    }
+    const post = await each(nodes, async (ctx) => {
+      if (ctx !== lead && settings.healthUrl) await healthCheck(ctx);
+      if (settings.afterSwitch) await runHook(ctx, "after-switch", settings.afterSwitch);
+    });
+    post.forEach((e, i) => this.errs[i] = e);
     return this.errs;
   }
 };
@@ -24532,7 +24589,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-RFXUDMIT.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-XFWW5TZG.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {

@@ -907,7 +907,8 @@ function clusterPart(h) {
   const c = h.cluster;
   if (!c) return void 0;
   const where = c.role === "site" ? "this node ran the site-wide steps" : `node; site-wide steps on ${c.site}`;
-  return `${where}${c.upgradedBy ? `; the upgrade ran on ${c.upgradedBy === h.host ? "this node" : c.upgradedBy}` : ""}`;
+  const on = (n) => n === h.host ? "this node" : n;
+  return `${where}${c.upgradedBy ? `; the upgrade ran on ${on(c.upgradedBy)}` : ""}${c.restoredBy ? `; the database was restored on ${on(c.restoredBy)}` : ""}`;
 }
 function submoduleRows(h) {
   return (h.submodules ?? []).map((s) => [
@@ -4113,14 +4114,16 @@ async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: fa
   try {
     await restoreCacheConfig(ctx, live, r.snapshot);
   } catch (e) {
-    throw new StepFailure(`${e.message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`);
+    ctx.report.restore = `${e.message}. The database was restored to ${r.snapshot.fromVersion}; the site stays in maintenance mode on trees/${ctx.state.live}: put moodledata's muc/config.php back as it was before the upgrade (or move it aside), then run goback with allow-downgrade: true`;
+    throw new StepFailure(ctx.report.restore);
   }
   return held;
 }
-async function finishRestore(ctx, r, held) {
+async function finishRestore(ctx, r, held, beforeOpen) {
   const live = ctx.layout.tree(ctx.state.live);
   const problems = [];
   await must(ctx, r.app, "purge caches", live, "purge_caches.php", []).catch((e) => problems.push(e.message));
+  if (beforeOpen) await beforeOpen().catch((e) => problems.push(e.message));
   const after = await r.app.databaseVersion(ctx);
   await step(ctx, "database version", async () => {
     if (after === void 0 || compareVersions(after, r.snapshot.fromVersion) !== 0) throw new StepFailure(`after the restore the database reports version ${after ?? "unknown"}, not the snapshot's ${r.snapshot.fromVersion}`);
@@ -4382,9 +4385,11 @@ async function goback(ctx, afterSyncback = false) {
   const state = mustState(ctx);
   const former = state.live;
   const safe = state.trees[state.safe];
-  const restore = ctx.settings.restoreDatabase && !afterSyncback ? await prepareRestore(ctx, state, safe) : void 0;
-  if (!restore && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe);
+  const site = !afterSyncback && ctx.report.cluster?.role === "node" ? ctx.report.cluster.site : void 0;
+  const restore = ctx.settings.restoreDatabase && !afterSyncback && !site ? await prepareRestore(ctx, state, safe) : void 0;
+  if (!restore && !site && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe);
   if (ctx.settings.dryRun) {
+    if (site) plan(ctx, `the downgrade guard${ctx.settings.restoreDatabase ? " and the database restore" : ""} run once for the cluster, on ${site}`);
     const rename = safe.served && safe.dirty ? " under a fresh id (its content changed since it was last served)" : "";
     if (restore) planRestore(ctx, restore);
     plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`);
@@ -5606,6 +5611,10 @@ export {
   phpCommandForm,
   phpProblem,
   MoodleApp,
+  prepareRestore,
+  restoreBeforeSwitch,
+  finishRestore,
+  command,
   freshPath,
   keepFiles,
   switchTo,

@@ -1,0 +1,267 @@
+/**
+ * goback with `restore-database: true` on a web cluster: two real sshd nodes, each with its own delivery root at the
+ * same path (a mount namespace each, as separate machines), one shared moodledata and one real PostgreSQL on loopback
+ * (test/helpers/databases.ts). The trees hold the fixture CLI (test/fixtures/moodle-cli): its upgrade.php changes the
+ * real schema, rows and version; its call log, on the shared side, records which node ran each call and where every
+ * node's `live` pointed at that moment. The deploy account may run only `/usr/bin/php` as the web user.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { readFile, rm, writeFile, readdir } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ROOT, runAction } from '../helpers/action.js'
+import { type DbServer, startDatabase } from '../helpers/databases.js'
+import { type Fleet, startFleet } from '../helpers/fleet.js'
+import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
+import { run } from '../helpers/proc.js'
+import { makeUser } from '../helpers/sshd.js'
+import { parseKnownHosts } from '../../src/transport/hostkeys.js'
+import { SshConnection } from '../../src/transport/ssh.js'
+
+const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
+const WEB = 'dlvcrweb'
+const SUDOERS = `/etc/sudoers.d/dlv-cluster-restore-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+const CLI = ['upgrade.php', 'maintenance.php', 'purge_caches.php', 'cron.php', 'cfg.php', 'fixture_lib.php']
+const V42 = '2023042400.00'
+const V43 = '2023100900.00'
+const NODES = ['node1', 'node2']
+
+const versionPhp = (version: string, release: string) =>
+  `<?php\ndefined('MOODLE_INTERNAL') || die();\n\n$version  = ${version};\n$release  = '${release}';\n$branch   = '${release.slice(0, 3).replace('.', '0')}';\n$maturity = MATURITY_STABLE;\n`
+
+function tree(version: string, release: string): Record<string, string> {
+  const files: Record<string, string> = {
+    '.gitignore': '/config.php\n',
+    'version.php': versionPhp(version, release),
+    'lib/setup.php': "<?php\ndefined('MOODLE_INTERNAL') || die();\n",
+    'index.php': `<?php\necho 'Moodle ${release}';\n`,
+  }
+  for (const f of CLI) files[`admin/cli/${f}`] = readFileSync(`${FIXTURE}/admin/cli/${f}`, 'utf8')
+  return files
+}
+
+interface Call {
+  seq: number
+  script: string
+  args: string[]
+  node?: string
+  nodes?: Record<string, string | null>
+}
+type Host = NonNullable<Awaited<ReturnType<typeof runAction>>['report']>['hosts'][0] & {
+  restore?: string
+  cluster?: { role: string; site: string; upgradedBy?: string; restoredBy?: string }
+}
+
+let fleet: Fleet
+let db: DbServer
+let repo: GitRepo
+let data: string
+const dbname = `dlv_cr_${Math.random().toString(36).slice(2, 8)}`
+const c: Record<string, string> = {}
+let inputs: Record<string, string>
+
+const calls = async (): Promise<Call[]> =>
+  existsSync(`${data}/fixture-calls.jsonl`) ? (await readFile(`${data}/fixture-calls.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Call) : []
+const names = (cs: Call[]) => cs.map((x) => `${x.node} ${x.script}${x.args.length ? ` ${x.args.join(' ')}` : ''}`)
+const lives = () => Promise.all(fleet.servers.map(async (s) => (await run('realpath', [`${s.dir}/live`], { check: true })).stdout.trim()))
+const served = () => Promise.all(fleet.servers.map(async (s) => /Moodle 4\.\d/.exec(await readFile(`${s.dir}/live/index.php`, 'utf8'))?.[0]))
+const states = () =>
+  Promise.all(fleet.servers.map(async (s) => JSON.parse(await readFile(`${s.dir}/.delivery/state.json`, 'utf8')) as { state: string; live: string; snapshots?: { file: string }[] }))
+const journal = async (i: number) =>
+  (await readFile(`${fleet.servers[i].dir}/.delivery/journal.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+const restores = async (i: number) => (await journal(i)).filter((e) => e.event === 'database-restore')
+const version = () => db.sql(dbname, "SELECT value FROM mdl_config WHERE name = 'version'")
+const contents = async () =>
+  [
+    await db.sql(dbname, "SELECT table_name || '.' || column_name || ':' || data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1"),
+    ...(await Promise.all(['mdl_config', 'mdl_course'].map((tb) => db.sql(dbname, `SELECT * FROM ${tb} ORDER BY 1`)))),
+  ].join('\n--\n')
+const maintenance = () => existsSync(`${data}/climaintenance.html`)
+const cronHeld = () => existsSync(`${data}/fixture-cron-disabled`)
+const localCache = (i: number) => `${data}-local${i + 1}`
+const hosts = (r: Awaited<ReturnType<typeof runAction>>) => r.report!.hosts as Host[]
+
+beforeAll(async () => {
+  fleet = await startFleet(2)
+  await makeUser(WEB)
+  await writeFile(SUDOERS, `${fleet.servers[0].sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
+  repo = await makePlainGitRepo(fleet.servers[0].sshd.user, tree(V42, '4.2 (Build: 20230424)'))
+  c.v42 = repo.head
+  c.v43 = await repo.commit('4.3', tree(V43, '4.3 (Build: 20231009)'))
+  db = await startDatabase('pgsql')
+  await db.createDatabase(dbname)
+  await db.sql(
+    dbname,
+    `SET ROLE ${db.user};
+    CREATE TABLE mdl_config (id BIGSERIAL PRIMARY KEY, name VARCHAR(255) NOT NULL UNIQUE, value TEXT NOT NULL);
+    CREATE TABLE mdl_course (id BIGSERIAL PRIMARY KEY, fullname VARCHAR(254) NOT NULL);
+    INSERT INTO mdl_config (name, value) VALUES ('version', '${V42}'), ('release', '4.2');
+    INSERT INTO mdl_course (fullname) VALUES ('Site home'), ('Maths 101');`,
+  )
+  // One shared moodledata; a local cache of its own on each node.
+  data = `${fleet.path}-moodledata`
+  await run('install', ['-d', '-o', WEB, '-m', '0755', data, localCache(0), localCache(1)], { check: true })
+  inputs = { ...fleet.base, app: 'auto', 'web-user': WEB, repository: repo.dir, cluster: 'true' }
+  const init = await runAction({ ...inputs, mode: 'init', ref: c.v42 })
+  expect(init.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
+  const everyLive = NODES.map((n, i) => `'${n}' => '${fleet.servers[i].dir}/live'`).join(', ')
+  for (const [i, s] of fleet.servers.entries()) {
+    const config = `<?php
+$CFG->dataroot = '${data}';
+$CFG->localcachedir = '${localCache(i)}';
+$CFG->fixturenode = '${NODES[i]}';
+$CFG->fixturenodes = [${everyLive}];
+$CFG->dbtype = 'pgsql';
+$CFG->dbhost = '127.0.0.1';
+$CFG->dbname = '${dbname}';
+$CFG->dbuser = '${db.user}';
+$CFG->dbpass = '${db.password}';
+$CFG->prefix = 'mdl_';
+$CFG->dboptions = ['dbport' => ${db.port}];
+`
+    for (const t of await readdir(`${s.dir}/trees`)) await writeFile(`${s.dir}/trees/${t}/config.php`, config)
+    await run('chown', ['-R', `${s.sshd.user}:${s.sshd.user}`, `${s.dir}/trees`], { check: true })
+  }
+}, 240_000)
+
+afterAll(async () => {
+  await rm(SUDOERS, { force: true })
+  await fleet?.stop()
+  await db?.stop()
+  await repo?.remove()
+  if (data) for (const d of [data, localCache(0), localCache(1)]) await rm(d, { recursive: true, force: true })
+})
+
+/** A delivery of 4.3 on the cluster: the upgrade once, on the first node, after its snapshot of the database. */
+async function upgrade(): Promise<{ file: string }> {
+  const r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43 })
+  expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
+  expect(await version()).toBe('2023100900')
+  expect(await served()).toEqual(['Moodle 4.3', 'Moodle 4.3'])
+  const [first, second] = await states()
+  // The snapshot is the first node's: it ran the site-wide steps.
+  expect(second.snapshots ?? []).toEqual([])
+  return first.snapshots!.at(-1)!
+}
+
+describe('cluster: goback with restore-database across an applied upgrade (real PostgreSQL)', () => {
+  it('restores the database once, on the first node, in maintenance; every node switches back; caches purged before the site opens', async () => {
+    const before = await contents()
+    const snap = await upgrade()
+    expect(await contents()).not.toBe(before)
+    // Without restore-database the cluster's goback is refused, and says how to go back with the snapshot.
+    const refused = await runAction({ ...inputs, mode: 'goback' })
+    expect(refused.report?.outcome).toBe('refused')
+    expect(hosts(refused)[0].error).toContain('run goback with restore-database: true')
+
+    const dry = await runAction({ ...inputs, mode: 'goback', 'restore-database': 'true', 'dry-run': 'true' })
+    expect(dry.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
+    expect(hosts(dry)[0].plan?.join('\n')).toContain(`restore the database from ${snap.file}`)
+    expect(hosts(dry)[1].plan?.join('\n')).toContain(`the downgrade guard and the database restore run once for the cluster, on ${fleet.servers[0].label}`)
+    expect(await version()).toBe('2023100900')
+
+    // Each node's local cache holds what the upgrade's code built.
+    for (let i = 0; i < 2; i++) await run('install', ['-o', WEB, '/dev/null', `${localCache(i)}/built-by-4.3`], { check: true })
+    const upgraded = await lives()
+    const n = (await calls()).length
+    const r = await runAction({ ...inputs, mode: 'goback', 'restore-database': 'true' })
+    expect(r.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
+    expect(r.code).toBe(0)
+    expect(await contents()).toBe(before)
+    expect(await version()).toBe(V42)
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
+    const after = await lives()
+    expect(maintenance()).toBe(false)
+    expect(cronHeld()).toBe(false)
+    for (let i = 0; i < 2; i++) expect(existsSync(`${localCache(i)}/built-by-4.3`)).toBe(false)
+
+    const made = (await calls()).slice(n).filter((x) => !x.args.includes('--help'))
+    const at = (node: string, script: string, args: string) => made.find((x) => x.node === node && x.script === script && x.args.join(' ') === args)!
+    expect(names(made.filter((x) => x.script !== 'cfg.php'))).toEqual([
+      'node1 maintenance.php --enable',
+      'node1 cron.php --disable-wait',
+      'node1 purge_caches.php',
+      'node2 purge_caches.php --other',
+      'node1 maintenance.php --disable',
+      'node1 cron.php --enable',
+    ])
+    // Maintenance went on while every node served the upgrade; the purges and maintenance off, once every node served
+    // the restored version (the restore itself, pg_restore, is not a Moodle CLI call).
+    expect(Object.values(at('node1', 'maintenance.php', '--enable').nodes!)).toEqual(upgraded)
+    expect(Object.values(at('node1', 'purge_caches.php', '').nodes!)).toEqual(after)
+    expect(Object.values(at('node2', 'purge_caches.php', '--other').nodes!)).toEqual(after)
+    expect(Object.values(at('node1', 'maintenance.php', '--disable').nodes!)).toEqual(after)
+
+    const [h1, h2] = hosts(r)
+    const site = fleet.servers[0].label
+    expect(h1.cluster).toEqual({ role: 'site', site, restoredBy: site })
+    expect(h2.cluster).toEqual({ role: 'node', site, restoredBy: site })
+    expect(h1.steps.find((s) => s.name === 'database restore')?.outcome).toBe('success')
+    expect(h2.steps.some((s) => s.name === 'database restore')).toBe(false)
+    expect(h2.steps.find((s) => s.name === 'local cache')?.outcome).toBe('success')
+    expect(r.summary).toContain('this node ran the site-wide steps; the database was restored on this node')
+    expect(r.summary).toContain(`node; site-wide steps on ${site}; the database was restored on ${site}`)
+    // Each node's journal records the restore; the second names the node that ran it.
+    expect(await restores(0)).toEqual([expect.objectContaining({ snapshot: snap.file, from: '2023100900', to: V42 })])
+    expect(await restores(1)).toEqual([expect.objectContaining({ snapshot: snap.file, from: '2023100900', to: V42, by: site })])
+  })
+
+  it('a node that cannot switch after the restore: no node goes back onto the upgrade, the site stays in maintenance, and the report says what to run', async () => {
+    // From 4.2 (state delivering after the goback): deliver 4.3 again, with a fresh snapshot.
+    await upgrade()
+    const second = fleet.servers[1]
+    const upgraded = await lives()
+    // The second node's delivery root cannot take the new `live` link.
+    await run('chmod', ['a-w', second.dir], { check: true })
+    let r
+    try {
+      r = await runAction({ ...inputs, mode: 'goback', 'restore-database': 'true' })
+    } finally {
+      await run('chmod', ['u+w', second.dir], { check: true })
+    }
+    expect(r.code).toBe(1)
+    expect(await version()).toBe(V42)
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.3'])
+    expect((await lives())[1]).toBe(upgraded[1])
+    expect(maintenance()).toBe(true)
+    expect(cronHeld()).toBe(true)
+    const [h1, h2] = hosts(r)
+    expect(h2.error).toMatch(/switch live|Permission denied/)
+    for (const h of [h1, h2]) {
+      expect(h.rolledBack).not.toBe(true)
+      expect(h.restore).toContain(`The database was restored to ${V42}`)
+      expect(h.restore).toContain(`run goback with hosts: ${second.label} alone`)
+    }
+    expect(h1.error).toContain(`${second.label} could not switch to its safe tree`)
+    expect((await journal(0)).filter((e) => e.event === 'failed-after-restore')).toHaveLength(1)
+
+    // What the report says to run: goback on the second node alone (nothing restored again), then maintenance off
+    // and cron on, with the commands it names, on the first node.
+    const again = await runAction({ ...inputs, hosts: second.label, mode: 'goback', 'restore-database': 'true' })
+    expect(again.report?.hosts.map((h) => h.error)).toEqual([undefined])
+    expect(again.report?.hosts[0].steps.find((s) => s.name === 'database restore')?.outcome).toBe('skipped')
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
+    expect(await version()).toBe(V42)
+    const commands = [...h1.restore!.matchAll(/sudo -u \S+ \S+ \S+\/admin\/cli\/(?:maintenance\.php --disable|cron\.php --enable)/g)].map((m) => m[0])
+    expect(commands).toEqual([`sudo -u ${WEB} php ${fleet.path}/live/admin/cli/maintenance.php --disable`, `sudo -u ${WEB} php ${fleet.path}/live/admin/cli/cron.php --enable`])
+    // Run as given, over SSH on the first node, by the deploy account, whose sudo rule allows only /usr/bin/php as
+    // the web user.
+    const first = fleet.servers[0]
+    const conn = await SshConnection.connect({
+      target: { user: first.sshd.user, host: '127.0.0.1', port: first.sshd.port, label: first.label },
+      auth: { privateKey: first.sshd.privateKey },
+      hostKeys: { knownHosts: parseKnownHosts(first.sshd.knownHostsLine), fingerprints: [], insecure: false },
+      timeoutMs: 10_000,
+      secrets: [],
+    })
+    try {
+      for (const cmd of commands) {
+        const x = await conn.exec(cmd, `${cmd} </dev/null 2>&1`)
+        expect(`${x.code} ${x.stdout}`).toMatch(/^0 /)
+      }
+    } finally {
+      await conn.close()
+    }
+    expect(maintenance()).toBe(false)
+    expect(cronHeld()).toBe(false)
+  })
+})
