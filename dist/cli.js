@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-PBOU6DVB.js";
+} from "./chunks/chunk-S6Q5RANF.js";
 import {
   renderText
-} from "./chunks/chunk-SW5BN5J7.js";
+} from "./chunks/chunk-TEUN4BTV.js";
 import {
   VERSION
-} from "./chunks/chunk-6A4FQBFR.js";
+} from "./chunks/chunk-CWYPJBKU.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

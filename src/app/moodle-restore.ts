@@ -141,7 +141,13 @@ export function mayRestoreAfterFailedUpgrade(ctx: HostContext, p: SwitchPlan): p
   return Boolean(ctx.settings.restoreDatabase && ctx.settings.autoRollback && ctx.app instanceof MoodleApp && m.snapshot?.quiet && m.failedInMaintenance)
 }
 
-export async function restoreAfterFailedUpgrade(ctx: HostContext, p: MoodlePlan & { snapshot: SnapshotRecord }, safe: TreeRecord, doSwitch: () => Promise<void>): Promise<void> {
+export async function restoreAfterFailedUpgrade(
+  ctx: HostContext,
+  p: MoodlePlan & { snapshot: SnapshotRecord },
+  safe: TreeRecord,
+  doSwitch: () => Promise<void>,
+  beforeOpen?: () => Promise<void>,
+): Promise<void> {
   const app = ctx.app as MoodleApp
   await verifySnapshot(ctx, p.snapshot)
   const db = await readDbConfig(ctx, ctx.layout.tree(safe.id))
@@ -150,7 +156,7 @@ export async function restoreAfterFailedUpgrade(ctx: HostContext, p: MoodlePlan 
   await doSwitch()
   p.maintenance = held.maintenance
   p.cronHeld = held.cron
-  await finishRestore(ctx, r, held)
+  await finishRestore(ctx, r, held, beforeOpen)
   p.maintenance = held.maintenance
   p.cronHeld = held.cron
 }

@@ -5,6 +5,9 @@
  * upgrade sends every switched node back; after it, nothing goes back and the report says what to restore.
  */
 import { type SwitchPlan, UnsafeToGoBack } from '../app/app.js'
+import type { SnapshotRecord } from '../app/moodle-db.js'
+import { command, mayRestoreAfterFailedUpgrade, restoreAfterFailedUpgrade } from '../app/moodle-restore.js'
+import type { MoodlePlan } from '../app/moodle.js'
 import { modeRow } from '../modes/table.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../errors.js'
@@ -198,10 +201,53 @@ export class ClusterDeliver extends ClusterNodes {
 
   /** A failure once the database was upgraded: nothing goes back; the report says what to do. */
   private async afterUpgradeFailure(sp: SwitchPlan, at: number, e: Error): Promise<(Error | undefined)[]> {
+    if (e instanceof UnsafeToGoBack && mayRestoreAfterFailedUpgrade(this.lead, sp)) return this.restoreAfterFailure(sp, e)
     if (e instanceof UnsafeToGoBack) return this.failedAfterUpgrade(e.message, e.restore, at)
     if (sp.databaseChanged) return this.failedAfterUpgrade(e.message, await this.lead.app.holdAfterFailure(this.lead, sp, e.message), at)
     this.errs[at] = e
     return this.rollback([at])
+  }
+
+  /**
+   * The upgrade failed in maintenance mode (nothing wrote since the snapshot) and `restore-database: true`: the first
+   * node restores the snapshot, every node goes back to the code it served, then the shared purge, each other node's
+   * local cache, the version check, maintenance off and cron on. Once the database is restored no node stays on the
+   * upgrade's code with the site open: a node that cannot go back keeps the site in maintenance mode.
+   */
+  private async restoreAfterFailure(sp: MoodlePlan & { snapshot: SnapshotRecord }, e: UnsafeToGoBack): Promise<(Error | undefined)[]> {
+    const { nodes, lead } = this
+    const site = lead.target.label
+    const file = sp.snapshot.file
+    let phase: 'restore' | 'switch' | 'finish' = 'restore'
+    let stuck = ''
+    try {
+      await restoreAfterFailedUpgrade(
+        lead,
+        sp,
+        lead.state!.trees[this.switched[0]!.from],
+        async () => {
+          phase = 'switch'
+          stuck = await this.switchBack(`${e.message}; the database was restored from ${file}`)
+          if (stuck) throw new StepFailure(stuck)
+          phase = 'finish'
+        },
+        this.moodle ? () => this.caches.localCaches(nodes.slice(1)) : undefined,
+      )
+    } catch (err) {
+      if (phase === 'restore') return this.failedAfterUpgrade(`${e.message}. Restoring the database failed: ${(err as Error).message}`, lead.report.restore ?? e.restore)
+      const live = lead.layout.live
+      const restore =
+        phase === 'switch'
+          ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? ' with cron held' : ''}: once every node serves the code it served before, ${command(lead, live, 'maintenance.php --disable')}${sp.cronHeld ? ` and ${command(lead, live, 'cron.php --enable')}` : ''} on ${site}`
+          : (err as Error).message
+      for (const ctx of nodes) ctx.report.restore = restore
+      await journal(lead, 'failed-after-restore', { error: e.message, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => undefined)
+      return nodes.map(() => new StepFailure(`${e.message}. To restore: ${restore}`))
+    }
+    for (const ctx of nodes) ctx.report.cluster!.restoredBy = site
+    await each(nodes.slice(1), (ctx) => journal(ctx, 'database-restore', { snapshot: file, from: sp.to?.version ?? sp.snapshot.toVersion, to: sp.snapshot.fromVersion, by: site }))
+    const why = `${e.message}. The database was restored from ${file} on ${site} and every node went back to the code it served (state delivering): fix the cause, then run deliver (or backtoprod) again`
+    return nodes.map(() => new StepFailure(why))
   }
 
   private async failedAfterUpgrade(why: string, restore: string, at = 0): Promise<(Error | undefined)[]> {

@@ -264,4 +264,43 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     expect(maintenance()).toBe(false)
     expect(cronHeld()).toBe(false)
   })
+
+  it('an upgrade failing half-way in maintenance, with restore-database: the first node restores the snapshot, every node goes back, the site opens on the old code', async () => {
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
+    const before = await contents()
+    const lived = await lives()
+    for (let i = 0; i < 2; i++) await run('install', ['-o', WEB, '/dev/null', `${localCache(i)}/built-by-4.3`], { check: true })
+    await writeFile(`${data}/fixture-control.json`, JSON.stringify({ upgradeFailsHalfway: true }))
+    const n = (await calls()).length
+    let r
+    try {
+      r = await runAction({ ...inputs, mode: 'deliver', ref: c.v43, 'restore-database': 'true' })
+    } finally {
+      await rm(`${data}/fixture-control.json`, { force: true })
+    }
+    expect(r.code).toBe(1)
+    const snap = (await states())[0].snapshots!.at(-1)!
+    for (const h of hosts(r)) {
+      expect(h.error).toContain(`The database was restored from ${snap.file} on ${fleet.servers[0].label} and every node went back to the code it served`)
+      expect(h.rolledBack).toBe(true)
+      expect(h.cluster?.restoredBy).toBe(fleet.servers[0].label)
+    }
+    // The half-upgrade (a new table, a new column, changed rows) is gone; every node serves the code it served.
+    expect(await contents()).toBe(before)
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
+    expect(await lives()).toEqual(lived)
+    for (const s of await states()) expect(s.state).toBe('delivering')
+    expect(maintenance()).toBe(false)
+    expect(cronHeld()).toBe(false)
+    for (let i = 0; i < 2; i++) expect(existsSync(`${localCache(i)}/built-by-4.3`)).toBe(false)
+    const made = (await calls()).slice(n).filter((x) => !x.args.includes('--help') && x.script !== 'cfg.php')
+    const at = (node: string, script: string, args: string) => made.find((x) => x.node === node && x.script === script && x.args.join(' ') === args)!
+    // The upgrade ran once; the purges and maintenance off came once every node served the old code again.
+    expect(made.filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1'])
+    expect(Object.values(at('node1', 'purge_caches.php', '').nodes!)).toEqual(lived)
+    expect(Object.values(at('node2', 'purge_caches.php', '--other').nodes!)).toEqual(lived)
+    expect(Object.values(at('node1', 'maintenance.php', '--disable').nodes!)).toEqual(lived)
+    expect(at('node2', 'purge_caches.php', '--other').seq).toBeLessThan(at('node1', 'maintenance.php', '--disable').seq)
+    expect((await restores(1)).at(-1)).toMatchObject({ snapshot: snap.file, to: V42, by: fleet.servers[0].label })
+  })
 })

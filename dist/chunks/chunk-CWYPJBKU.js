@@ -4140,7 +4140,7 @@ function mayRestoreAfterFailedUpgrade(ctx, p) {
   const m = p;
   return Boolean(ctx.settings.restoreDatabase && ctx.settings.autoRollback && ctx.app instanceof MoodleApp && m.snapshot?.quiet && m.failedInMaintenance);
 }
-async function restoreAfterFailedUpgrade2(ctx, p, safe, doSwitch) {
+async function restoreAfterFailedUpgrade2(ctx, p, safe, doSwitch, beforeOpen) {
   const app = ctx.app;
   await verifySnapshot(ctx, p.snapshot);
   const db = await readDbConfig(ctx, ctx.layout.tree(safe.id));
@@ -4149,7 +4149,7 @@ async function restoreAfterFailedUpgrade2(ctx, p, safe, doSwitch) {
   await doSwitch();
   p.maintenance = held.maintenance;
   p.cronHeld = held.cron;
-  await finishRestore(ctx, r, held);
+  await finishRestore(ctx, r, held, beforeOpen);
   p.maintenance = held.maintenance;
   p.cronHeld = held.cron;
 }
@@ -5614,6 +5614,8 @@ export {
   prepareRestore,
   restoreBeforeSwitch,
   finishRestore,
+  mayRestoreAfterFailedUpgrade,
+  restoreAfterFailedUpgrade2 as restoreAfterFailedUpgrade,
   command,
   freshPath,
   keepFiles,

@@ -64,6 +64,7 @@ import {
   maskSecrets,
   maskValues,
   maskValues2,
+  mayRestoreAfterFailedUpgrade,
   modeRow,
   mustState,
   needsReconcile,
@@ -87,6 +88,7 @@ import {
   renderHtml,
   renderJson,
   renderMarkdown,
+  restoreAfterFailedUpgrade,
   restoreBeforeSwitch,
   rowCount,
   runHook,
@@ -102,7 +104,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-6A4FQBFR.js";
+} from "./chunk-CWYPJBKU.js";
 import {
   __commonJS,
   __require,
@@ -24183,10 +24185,49 @@ var ClusterDeliver = class extends ClusterNodes {
   }
   /** A failure once the database was upgraded: nothing goes back; the report says what to do. */
   async afterUpgradeFailure(sp, at, e) {
+    if (e instanceof UnsafeToGoBack && mayRestoreAfterFailedUpgrade(this.lead, sp)) return this.restoreAfterFailure(sp, e);
     if (e instanceof UnsafeToGoBack) return this.failedAfterUpgrade(e.message, e.restore, at);
     if (sp.databaseChanged) return this.failedAfterUpgrade(e.message, await this.lead.app.holdAfterFailure(this.lead, sp, e.message), at);
     this.errs[at] = e;
     return this.rollback([at]);
+  }
+  /**
+   * The upgrade failed in maintenance mode (nothing wrote since the snapshot) and `restore-database: true`: the first
+   * node restores the snapshot, every node goes back to the code it served, then the shared purge, each other node's
+   * local cache, the version check, maintenance off and cron on. Once the database is restored no node stays on the
+   * upgrade's code with the site open: a node that cannot go back keeps the site in maintenance mode.
+   */
+  async restoreAfterFailure(sp, e) {
+    const { nodes, lead } = this;
+    const site = lead.target.label;
+    const file = sp.snapshot.file;
+    let phase = "restore";
+    let stuck = "";
+    try {
+      await restoreAfterFailedUpgrade(
+        lead,
+        sp,
+        lead.state.trees[this.switched[0].from],
+        async () => {
+          phase = "switch";
+          stuck = await this.switchBack(`${e.message}; the database was restored from ${file}`);
+          if (stuck) throw new StepFailure(stuck);
+          phase = "finish";
+        },
+        this.moodle ? () => this.caches.localCaches(nodes.slice(1)) : void 0
+      );
+    } catch (err) {
+      if (phase === "restore") return this.failedAfterUpgrade(`${e.message}. Restoring the database failed: ${err.message}`, lead.report.restore ?? e.restore);
+      const live = lead.layout.live;
+      const restore = phase === "switch" ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? " with cron held" : ""}: once every node serves the code it served before, ${command(lead, live, "maintenance.php --disable")}${sp.cronHeld ? ` and ${command(lead, live, "cron.php --enable")}` : ""} on ${site}` : err.message;
+      for (const ctx of nodes) ctx.report.restore = restore;
+      await journal(lead, "failed-after-restore", { error: e.message, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
+      return nodes.map(() => new StepFailure(`${e.message}. To restore: ${restore}`));
+    }
+    for (const ctx of nodes) ctx.report.cluster.restoredBy = site;
+    await each(nodes.slice(1), (ctx) => journal(ctx, "database-restore", { snapshot: file, from: sp.to?.version ?? sp.snapshot.toVersion, to: sp.snapshot.fromVersion, by: site }));
+    const why = `${e.message}. The database was restored from ${file} on ${site} and every node went back to the code it served (state delivering): fix the cause, then run deliver (or backtoprod) again`;
+    return nodes.map(() => new StepFailure(why));
   }
   async failedAfterUpgrade(why, restore, at = 0) {
     const { nodes, lead } = this;
@@ -24589,7 +24630,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-XFWW5TZG.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-A7S4R3X6.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {

@@ -16,7 +16,7 @@ import {
   shortRev,
   submoduleRows,
   verdict
-} from "./chunk-6A4FQBFR.js";
+} from "./chunk-CWYPJBKU.js";
 
 // src/report/text.ts
 var PLAIN = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t };
