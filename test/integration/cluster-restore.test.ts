@@ -12,10 +12,13 @@ import { ROOT, runAction } from '../helpers/action.js'
 import { type DbServer, startDatabase } from '../helpers/databases.js'
 import { type Fleet, startFleet } from '../helpers/fleet.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run } from '../helpers/proc.js'
+import { run, sleep } from '../helpers/proc.js'
 import { makeUser } from '../helpers/sshd.js'
 import { parseKnownHosts } from '../../src/transport/hostkeys.js'
 import { SshConnection } from '../../src/transport/ssh.js'
+import type { InputName } from '../../src/inputs.js'
+import { memorySink } from '../../src/log.js'
+import { runDelivery } from '../../src/runner.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvcrweb'
@@ -79,6 +82,31 @@ const maintenance = () => existsSync(`${data}/climaintenance.html`)
 const cronHeld = () => existsSync(`${data}/fixture-cron-disabled`)
 const localCache = (i: number) => `${data}-local${i + 1}`
 const hosts = (r: Awaited<ReturnType<typeof runAction>>) => r.report!.hosts as Host[]
+
+/**
+ * Runs the maintenance-off and cron-on commands a report names, as given, over SSH on the first node, as the deploy
+ * account (whose sudo rule allows only /usr/bin/php as the web user).
+ */
+async function runCommands(restore: string): Promise<void> {
+  const commands = [...restore.matchAll(/sudo -u \S+ \S+ \S+\/admin\/cli\/(?:maintenance\.php --disable|cron\.php --enable)/g)].map((m) => m[0])
+  expect(commands).toEqual([`sudo -u ${WEB} php ${fleet.path}/live/admin/cli/maintenance.php --disable`, `sudo -u ${WEB} php ${fleet.path}/live/admin/cli/cron.php --enable`])
+  const first = fleet.servers[0]
+  const conn = await SshConnection.connect({
+    target: { user: first.sshd.user, host: '127.0.0.1', port: first.sshd.port, label: first.label },
+    auth: { privateKey: first.sshd.privateKey },
+    hostKeys: { knownHosts: parseKnownHosts(first.sshd.knownHostsLine), fingerprints: [], insecure: false },
+    timeoutMs: 10_000,
+    secrets: [],
+  })
+  try {
+    for (const cmd of commands) {
+      const x = await conn.exec(cmd, `${cmd} </dev/null 2>&1`)
+      expect(`${x.code} ${x.stdout}`).toMatch(/^0 /)
+    }
+  } finally {
+    await conn.close()
+  }
+}
 
 beforeAll(async () => {
   fleet = await startFleet(2)
@@ -241,34 +269,13 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     expect(again.report?.hosts[0].steps.find((s) => s.name === 'database restore')?.outcome).toBe('skipped')
     expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
     expect(await version()).toBe(V42)
-    const commands = [...h1.restore!.matchAll(/sudo -u \S+ \S+ \S+\/admin\/cli\/(?:maintenance\.php --disable|cron\.php --enable)/g)].map((m) => m[0])
-    expect(commands).toEqual([`sudo -u ${WEB} php ${fleet.path}/live/admin/cli/maintenance.php --disable`, `sudo -u ${WEB} php ${fleet.path}/live/admin/cli/cron.php --enable`])
-    // Run as given, over SSH on the first node, by the deploy account, whose sudo rule allows only /usr/bin/php as
-    // the web user.
-    const first = fleet.servers[0]
-    const conn = await SshConnection.connect({
-      target: { user: first.sshd.user, host: '127.0.0.1', port: first.sshd.port, label: first.label },
-      auth: { privateKey: first.sshd.privateKey },
-      hostKeys: { knownHosts: parseKnownHosts(first.sshd.knownHostsLine), fingerprints: [], insecure: false },
-      timeoutMs: 10_000,
-      secrets: [],
-    })
-    try {
-      for (const cmd of commands) {
-        const x = await conn.exec(cmd, `${cmd} </dev/null 2>&1`)
-        expect(`${x.code} ${x.stdout}`).toMatch(/^0 /)
-      }
-    } finally {
-      await conn.close()
-    }
+    await runCommands(h1.restore!)
     expect(maintenance()).toBe(false)
     expect(cronHeld()).toBe(false)
   })
 
   it('an upgrade failing half-way in maintenance, with restore-database: the first node restores the snapshot, every node goes back, the site opens on the old code', async () => {
-    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
     const before = await contents()
-    const lived = await lives()
     for (let i = 0; i < 2; i++) await run('install', ['-o', WEB, '/dev/null', `${localCache(i)}/built-by-4.3`], { check: true })
     await writeFile(`${data}/fixture-control.json`, JSON.stringify({ upgradeFailsHalfway: true }))
     const n = (await calls()).length
@@ -288,8 +295,11 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     // The half-upgrade (a new table, a new column, changed rows) is gone; every node serves the code it served.
     expect(await contents()).toBe(before)
     expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
-    expect(await lives()).toEqual(lived)
-    for (const s of await states()) expect(s.state).toBe('delivering')
+    const back = await lives()
+    for (const [i, st] of (await states()).entries()) {
+      expect(st.state).toBe('delivering')
+      expect(back[i]).toBe(`${fleet.servers[i].dir}/trees/${st.live}`)
+    }
     expect(maintenance()).toBe(false)
     expect(cronHeld()).toBe(false)
     for (let i = 0; i < 2; i++) expect(existsSync(`${localCache(i)}/built-by-4.3`)).toBe(false)
@@ -297,10 +307,72 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     const at = (node: string, script: string, args: string) => made.find((x) => x.node === node && x.script === script && x.args.join(' ') === args)!
     // The upgrade ran once; the purges and maintenance off came once every node served the old code again.
     expect(made.filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1'])
-    expect(Object.values(at('node1', 'purge_caches.php', '').nodes!)).toEqual(lived)
-    expect(Object.values(at('node2', 'purge_caches.php', '--other').nodes!)).toEqual(lived)
-    expect(Object.values(at('node1', 'maintenance.php', '--disable').nodes!)).toEqual(lived)
+    expect(Object.values(at('node1', 'purge_caches.php', '').nodes!)).toEqual(back)
+    expect(Object.values(at('node2', 'purge_caches.php', '--other').nodes!)).toEqual(back)
+    expect(Object.values(at('node1', 'maintenance.php', '--disable').nodes!)).toEqual(back)
     expect(at('node2', 'purge_caches.php', '--other').seq).toBeLessThan(at('node1', 'maintenance.php', '--disable').seq)
     expect((await restores(1)).at(-1)).toMatchObject({ snapshot: snap.file, to: V42, by: fleet.servers[0].label })
+  })
+
+  it('the same, with a node whose connection drops as it goes back: the site stays in maintenance, and the report names the node and what to run', async () => {
+    const second = fleet.servers[1]
+    const before = await contents()
+    await writeFile(`${data}/fixture-control.json`, JSON.stringify({ upgradeFailsHalfway: true }))
+    const given: Record<string, string> = { ...inputs, mode: 'deliver', ref: c.v43, 'restore-database': 'true' }
+    const upgrades = async () => (await calls()).filter((x) => x.args.includes('--non-interactive')).length
+    const upgraded = await upgrades()
+    let cut = false
+    let result
+    try {
+      result = await runDelivery({
+        input: (name: InputName) => given[name] ?? '',
+        env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '6262', GITHUB_RUN_ATTEMPT: '1' },
+        fromActions: true,
+        sink: memorySink(),
+        setOutput: () => {},
+        setSecret: () => {},
+        saveLocks: () => {},
+        onConnected: (h, conn: SshConnection) => {
+          if (h.port !== second.sshd.port) return
+          const exec = conn.exec.bind(conn)
+          conn.exec = async (what, line, params) => {
+            // The way back after the failed upgrade (the first switch once the upgrade ran): the connection drops
+            // before it runs.
+            if (what.startsWith('switch live') && !cut && (await upgrades()) > upgraded) {
+              cut = true
+              conn.destroy()
+              for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
+            }
+            return exec(what, line, params)
+          }
+        },
+      })
+    } finally {
+      await rm(`${data}/fixture-control.json`, { force: true })
+    }
+    expect(cut).toBe(true)
+    expect(result.exitCode).toBe(1)
+    // The database is restored; the first node went back, the second still serves the upgrade's code: no visitor
+    // is served meanwhile.
+    expect(await contents()).toBe(before)
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.3'])
+    expect(maintenance()).toBe(true)
+    expect(cronHeld()).toBe(true)
+    const [h1, h2] = result.report!.hosts as unknown as Host[]
+    for (const h of [h1, h2]) {
+      expect(h.restore).toContain(`${second.label} could not be switched back`)
+      expect(h.restore).toContain('The site stays in maintenance mode with cron held: once every node serves the code it served before')
+      expect(h.error).toContain('To restore: The database was restored from')
+    }
+    // What the report says: the second node goes back on its own (nothing is restored again), then maintenance off
+    // and cron on with the commands it names.
+    const again = await runAction({ ...inputs, hosts: second.label, mode: 'goback' })
+    expect(again.report?.hosts.map((h) => h.error)).toEqual([undefined])
+    expect(await served()).toEqual(['Moodle 4.2', 'Moodle 4.2'])
+    expect(await contents()).toBe(before)
+    await runCommands(h1.restore!)
+    expect(maintenance()).toBe(false)
+    expect(cronHeld()).toBe(false)
+    for (const s of fleet.servers) expect(existsSync(`${s.dir}/.delivery/lock`)).toBe(false)
   })
 })
