@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-S6Q5RANF.js";
+} from "./chunks/chunk-UCUNYSXQ.js";
 import {
   renderText
 } from "./chunks/chunk-TEUN4BTV.js";

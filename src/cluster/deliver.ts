@@ -190,11 +190,7 @@ export class ClusterDeliver extends ClusterNodes {
     })
     const stuck = [
       ...failedIdx(back).map((i) => `${nodes[i].target.label} could not be switched back (${back[i]!.message}): check it with mode status and run goback on it`),
-      ...nodes.flatMap((c, i) =>
-        this.unsure[i]
-          ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and run goback on it if it serves the new code`]
-          : [],
-      ),
+      ...this.unsureNodes('run goback on it if it serves the new code'),
     ]
     return stuck.join('; ')
   }

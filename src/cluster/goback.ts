@@ -11,6 +11,7 @@ import { journal, mustState } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
+import { ConnectionError } from '../transport/run.js'
 import { ClusterNodes, each, failedIdx, labels } from './nodes.js'
 
 export class ClusterGoback extends ClusterNodes {
@@ -51,8 +52,10 @@ export class ClusterGoback extends ClusterNodes {
         await this.caches.componentCache(ctx).catch(() => undefined)
       })
       const stuck = failedIdx(back)
+      const unsure = this.unsureNodes('run backtoprod on it alone if it went back')
+      const others = stuck.length || unsure.length ? 'the other nodes serve the code they served' : 'every node serves the code it served'
       return this.failRest(
-        `goback undone: ${labels(nodes, bad)} failed its switch; ${stuck.length ? `${labels(nodes, stuck)} could not be switched back (run status there); the other nodes serve` : 'every node serves'} the code it served before (state production)`,
+        `goback undone: ${labels(nodes, bad)} failed its switch; ${[...(stuck.length ? [`${labels(nodes, stuck)} could not be switched back (run status there)`] : []), ...unsure, others].join('; ')} before (state production)`,
       )
     }
     if (sameCode.some((s) => !s)) {
@@ -72,7 +75,12 @@ export class ClusterGoback extends ClusterNodes {
       const state = mustState(ctx)
       const former = state.live
       const id = await freshPath(ctx, state, state.safe)
-      await switchTo(ctx, state, id, { state: 'delivering', live: id, safe: id, work: former })
+      try {
+        await switchTo(ctx, state, id, { state: 'delivering', live: id, safe: id, work: former })
+      } catch (e) {
+        if (e instanceof ConnectionError) this.unsure[i] = `trees/${former} -> trees/${id}`
+        throw e
+      }
       this.switched[i] = { from: former, to: id }
       ctx.report.liveTreeAfter = id
       await this.caches.componentCache(ctx)

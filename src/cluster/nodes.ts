@@ -42,6 +42,18 @@ export class ClusterNodes {
     return this.lead.app.name === 'moodle'
   }
 
+  /**
+   * One sentence per node whose connection dropped during its switch, which may have happened; `undo` says what to run
+   * on it if it did.
+   */
+  protected unsureNodes(undo: string): string[] {
+    return this.nodes.flatMap((c, i) =>
+      this.unsure[i]
+        ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and ${undo}`]
+        : [],
+    )
+  }
+
   /** Every node not failed yet fails with `why` (failed ones keep their own error). */
   protected failRest(why: string): (Error | undefined)[] {
     return this.errs.map((e) => e ?? new StepFailure(why))

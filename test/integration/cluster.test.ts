@@ -160,6 +160,69 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect(r.report?.hosts[1].steps.some((s) => s.name === 'upgrade check')).toBe(false)
   })
 
+  it('goback: a node failing its switch sends the switched ones back; one whose connection drops after its switch is named, and backtoprod on it alone undoes it', async () => {
+    const third = fleet.servers[2]
+    const before = await lives()
+    // The third node's delivery root cannot take the new `live` link.
+    await run('chmod', ['a-w', third.dir], { check: true })
+    let r
+    try {
+      r = await runAction({ ...inputs, mode: 'goback' })
+    } finally {
+      await run('chmod', ['u+w', third.dir], { check: true })
+    }
+    expect(r.code).toBe(1)
+    expect(r.report?.hosts[2].error).toMatch(/switch live|Permission denied/)
+    for (const h of r.report!.hosts.slice(0, 2)) {
+      expect(h.error).toContain(`goback undone: ${third.label} failed its switch; every node serves the code it served before (state production)`)
+    }
+    expect(await lives()).toEqual(before)
+    for (const s of await states()) expect(s.state).toBe('production')
+
+    // The third node's connection drops right after its switch ran, before its state records it.
+    const given: Record<string, string> = { ...inputs, mode: 'goback' }
+    let cut = false
+    const result = await runDelivery({
+      input: (name: InputName) => given[name] ?? '',
+      env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '5252', GITHUB_RUN_ATTEMPT: '1' },
+      fromActions: true,
+      sink: memorySink(),
+      setOutput: () => {},
+      setSecret: () => {},
+      saveLocks: () => {},
+      onConnected: (h, conn: SshConnection) => {
+        if (h.port !== third.sshd.port) return
+        const exec = conn.exec.bind(conn)
+        conn.exec = async (what, line, params) => {
+          const x = await exec(what, line, params)
+          if (what.startsWith('switch live') && !cut) {
+            cut = true
+            conn.destroy()
+            for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
+          }
+          return x
+        }
+      },
+    })
+    expect(cut).toBe(true)
+    expect(result.exitCode).toBe(1)
+    for (const h of result.report!.hosts.slice(0, 2)) {
+      expect(h.error).toMatch(/goback undone: .* failed its switch; .* lost its connection during its switch \(trees\/\S+ -> trees\/\S+\), which may have happened: check it with mode status .* and run backtoprod on it alone if it went back; the other nodes serve the code they served before \(state production\)/)
+    }
+    const after = await lives()
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2))
+    expect(after[2]).not.toBe(before[2])
+    for (const s of fleet.servers) expect(existsSync(`${s.dir}/.delivery/lock`)).toBe(false)
+    // What the report says: backtoprod on the third node alone records what is on disk (its goback happened) and
+    // undoes it.
+    const undo = await runAction({ ...inputs, hosts: third.label, mode: 'backtoprod' })
+    expect(undo.report?.hosts.map((h) => h.error)).toEqual([undefined])
+    expect(await readFile(`${third.dir}/.delivery/journal.jsonl`, 'utf8')).toContain('live had been switched back to trees/')
+    for (const s of await states()) expect(s.state).toBe('production')
+    const served = await Promise.all(fleet.servers.map((s) => readFile(`${s.dir}/live/index.php`, 'utf8')))
+    for (const x of served) expect(x).toContain('Moodle 4.2, fixed')
+  })
+
   it('goback switches every node', async () => {
     const before = await lives()
     const r = await runAction({ ...inputs, mode: 'goback' })

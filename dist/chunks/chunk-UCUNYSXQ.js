@@ -24004,6 +24004,15 @@ var ClusterNodes = class {
   get moodle() {
     return this.lead.app.name === "moodle";
   }
+  /**
+   * One sentence per node whose connection dropped during its switch, which may have happened; `undo` says what to run
+   * on it if it did.
+   */
+  unsureNodes(undo) {
+    return this.nodes.flatMap(
+      (c, i) => this.unsure[i] ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and ${undo}`] : []
+    );
+  }
   /** Every node not failed yet fails with `why` (failed ones keep their own error). */
   failRest(why) {
     return this.errs.map((e) => e ?? new StepFailure(why));
@@ -24177,9 +24186,7 @@ var ClusterDeliver = class extends ClusterNodes {
     });
     const stuck = [
       ...failedIdx(back).map((i) => `${nodes[i].target.label} could not be switched back (${back[i].message}): check it with mode status and run goback on it`),
-      ...nodes.flatMap(
-        (c, i) => this.unsure[i] ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and run goback on it if it serves the new code`] : []
-      )
+      ...this.unsureNodes("run goback on it if it serves the new code")
     ];
     return stuck.join("; ");
   }
@@ -24301,8 +24308,10 @@ var ClusterGoback = class extends ClusterNodes {
         await this.caches.componentCache(ctx).catch(() => void 0);
       });
       const stuck = failedIdx(back);
+      const unsure = this.unsureNodes("run backtoprod on it alone if it went back");
+      const others = stuck.length || unsure.length ? "the other nodes serve the code they served" : "every node serves the code it served";
       return this.failRest(
-        `goback undone: ${labels(nodes, bad)} failed its switch; ${stuck.length ? `${labels(nodes, stuck)} could not be switched back (run status there); the other nodes serve` : "every node serves"} the code it served before (state production)`
+        `goback undone: ${labels(nodes, bad)} failed its switch; ${[...stuck.length ? [`${labels(nodes, stuck)} could not be switched back (run status there)`] : [], ...unsure, others].join("; ")} before (state production)`
       );
     }
     if (sameCode.some((s) => !s)) {
@@ -24321,7 +24330,12 @@ var ClusterGoback = class extends ClusterNodes {
       const state = mustState(ctx);
       const former = state.live;
       const id = await freshPath(ctx, state, state.safe);
-      await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
+      try {
+        await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
+      } catch (e) {
+        if (e instanceof ConnectionError) this.unsure[i] = `trees/${former} -> trees/${id}`;
+        throw e;
+      }
       this.switched[i] = { from: former, to: id };
       ctx.report.liveTreeAfter = id;
       await this.caches.componentCache(ctx);
