@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-UCUNYSXQ.js";
+} from "./chunks/chunk-FLVJMCPY.js";
 import {
   renderText
-} from "./chunks/chunk-TEUN4BTV.js";
+} from "./chunks/chunk-KVKNGWAY.js";
 import {
   VERSION
-} from "./chunks/chunk-CWYPJBKU.js";
+} from "./chunks/chunk-NWM4NNW4.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

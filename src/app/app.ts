@@ -83,6 +83,17 @@ export interface AppDriver {
   holdAfterFailure(ctx: HostContext, plan: SwitchPlan, why: string): Promise<string>
   /** After `live` went back to an older tree (goback, automatic rollback): caches of the newer code are dropped. */
   afterGoback(ctx: HostContext): Promise<void>
+  /**
+   * `status`: the site as the app sees it through the live tree (Moodle: maintenance mode, cron, the database's
+   * version against the live code), read-only; undefined when the app has nothing to say. Throws when it cannot read.
+   */
+  siteStatus?(ctx: HostContext): Promise<SiteStatus | undefined>
+}
+
+/** `status`: what the app says of the site; `warnings` are what an operator should act on. */
+export interface SiteStatus {
+  facts: Record<string, string>
+  warnings: string[]
 }
 
 export class NoApp implements AppDriver {

@@ -23,6 +23,8 @@ export interface RestorePlan {
   dbVersion: string
   /** The tree the site goes back to. */
   safe: TreeRecord
+  /** Whether that tree has Moodle 5.1's `public/` layout. */
+  publicRoot?: boolean
 }
 
 /**
@@ -65,7 +67,7 @@ export async function prepareRestore(ctx: HostContext, state: ServerState, safe:
     }
     return c
   }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version`)
-  return { app, snapshot: snap, db, dbVersion, safe }
+  return { app, snapshot: snap, db, dbVersion, safe, publicRoot: safeV.publicRoot }
 }
 
 /** The dry run's sentences for a goback that restores. */
@@ -168,7 +170,6 @@ async function must(ctx: HostContext, app: MoodleApp, name: string, dir: string,
   })
 }
 
-/** The command line an admin runs by hand: a Moodle CLI script of tree `dir`, as the web user. */
-export function command(ctx: HostContext, dir: string, cli: string): string {
+function command(ctx: HostContext, dir: string, cli: string): string {
   return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/admin/cli/${cli}`
 }

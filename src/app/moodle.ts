@@ -15,7 +15,7 @@ import { syncKeep } from '../steps/copy.js'
 import type { RemoteShell } from '../remote/shell.js'
 import type { Layout } from '../remote/server.js'
 import type { TreeRecord } from '../remote/state.js'
-import { type AppDriver, type AppVersion, type SwitchPlan } from './app.js'
+import { type AppDriver, type AppVersion, type SiteStatus, type SwitchPlan } from './app.js'
 import { MoodleCli, tail } from './moodle-cli.js'
 import { type DbConfig, cannotDump, readDbConfig } from './moodle-config.js'
 import { type SnapshotRecord, takeSnapshot } from './moodle-db.js'
@@ -266,6 +266,29 @@ export class MoodleApp extends MoodleCli implements AppDriver {
 
   async holdAfterFailure(ctx: HostContext, plan: SwitchPlan, why: string): Promise<string> {
     return holdAfterFailure(this, ctx, plan as MoodlePlan, this.liveDir(ctx), why)
+  }
+
+  /**
+   * `status`: maintenance mode (CLI, web), cron and the database's version against the live code, read through the
+   * live tree as the web user (four read-only PHP runs, at once). Warns of what a run that stopped half-way may leave:
+   * the site in maintenance, cron held, a database the live code does not match.
+   */
+  async siteStatus(ctx: HostContext): Promise<SiteStatus> {
+    const dir = this.liveDir(ctx)
+    const [m, cron, db, code] = await Promise.all([readMaintenance(this, ctx, dir), cronEnabled(this, ctx, dir), this.databaseVersion(ctx), this.versionAt(dir)])
+    const maintenance = m.cli && m.web ? 'on (CLI and web)' : m.cli ? 'on (CLI)' : m.web ? 'on (web: maintenance_enabled)' : 'off'
+    const facts: Record<string, string> = { maintenance, cron: cron ? 'enabled' : 'disabled', database: db ?? 'unknown (cfg.php --name=version answered nothing)' }
+    if (code) facts.code = code.version
+    const warnings: string[] = []
+    const cmd = (script: string, args: string) => this.command(ctx, this.layout.live, script, args, code?.publicRoot)
+    if (m.cli || m.web) warnings.push(`the site is in maintenance mode (${maintenance.slice(4, -1)}): if no one meant it (a run that stopped half-way), end it with ${cmd('maintenance.php', '--disable')}`)
+    if (!cron) warnings.push(`cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with ${cmd('cron.php', '--enable')}`)
+    if (db && code) {
+      const c = compareVersions(code.version, db)
+      if (c < 0) warnings.push(`the database (${db}) is newer than the live code (${describeVersion(code)}): Moodle cannot serve it; deliver the upgraded code again, or go back with restore-database: true`)
+      if (c > 0) warnings.push(`the live code (${describeVersion(code)}) is newer than the database (${db}): an upgrade is pending (admin/cli/upgrade.php)`)
+    }
+    return { facts, warnings }
   }
 
   async afterGoback(ctx: HostContext): Promise<void> {

@@ -4,7 +4,7 @@
  * upgrade: the site-wide steps once, on the first node (maintenance on, cron held, the database restored from its
  * snapshot), every node switched, then the shared purge, each node's own caches, maintenance off and cron on once.
  */
-import { type RestorePlan, command, finishRestore, prepareRestore, restoreBeforeSwitch } from '../app/moodle-restore.js'
+import { type RestorePlan, finishRestore, prepareRestore, restoreBeforeSwitch } from '../app/moodle-restore.js'
 import { treeRevision } from '../remote/state.js'
 import { Refusal, StepFailure } from '../errors.js'
 import { journal, mustState } from '../steps/context.js'
@@ -117,7 +117,7 @@ export class ClusterGoback extends ClusterNodes {
     const bad = failedIdx(sw)
     if (bad.length) {
       sw.forEach((e, i) => (this.errs[i] = e))
-      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? ' with cron held' : ''}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${command(lead, leadLive, 'maintenance.php --disable')}${held.cron ? ` and ${command(lead, leadLive, 'cron.php --enable')}` : ''} on ${site}`
+      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? ' with cron held' : ''}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${r.app.command(lead, leadLive, 'maintenance.php', '--disable', r.publicRoot)}${held.cron ? ` and ${r.app.command(lead, leadLive, 'cron.php', '--enable', r.publicRoot)}` : ''} on ${site}`
       for (const ctx of nodes) ctx.report.restore = restore
       await journal(lead, 'failed-after-restore', { error: `${labels(nodes, bad)} failed its switch`, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => undefined)
       return this.failRest(restore)

@@ -70,6 +70,24 @@ export async function status(ctx: HostContext): Promise<void> {
   ctx.report.revisionAfter = treeRevision(live)
   ctx.report.liveTreeAfter = s.live
   await checkDrift(ctx, live, 'live', { save: false })
+  const site = await siteStatus(ctx, info)
   const roles = s.state === 'production' ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`
-  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}${info.statusPage ? `; status page ${page}` : ''}`
+  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}${info.statusPage ? `; status page ${page}` : ''}${site.length ? `. ${site.join('; ')}` : ''}`
+}
+
+/** The app's view of the site (Moodle: maintenance, cron, database), in `info.site`; returns its warnings. */
+async function siteStatus(ctx: HostContext, info: Record<string, unknown>): Promise<string[]> {
+  if (!ctx.app.siteStatus) return []
+  try {
+    const s = await ctx.app.siteStatus(ctx)
+    if (!s) return []
+    info.site = { ...s.facts, ...(s.warnings.length ? { warnings: s.warnings } : {}) }
+    for (const w of s.warnings) ctx.log.warning(`${ctx.target.label}: ${w}`)
+    return s.warnings
+  } catch (e) {
+    const why = `the site's state could not be read: ${(e as Error).message}`
+    info.site = { error: why }
+    ctx.log.warning(`${ctx.target.label}: ${why}`)
+    return []
+  }
 }

@@ -89,7 +89,8 @@ const hosts = (r: Awaited<ReturnType<typeof runAction>>) => r.report!.hosts as H
  */
 async function runCommands(restore: string): Promise<void> {
   const commands = [...restore.matchAll(/sudo -u \S+ \S+ \S+\/admin\/cli\/(?:maintenance\.php --disable|cron\.php --enable)/g)].map((m) => m[0])
-  expect(commands).toEqual([`sudo -u ${WEB} php ${fleet.path}/live/admin/cli/maintenance.php --disable`, `sudo -u ${WEB} php ${fleet.path}/live/admin/cli/cron.php --enable`])
+  // PHP as the preflight resolved it: the path the sudoers rule names.
+  expect(commands).toEqual([`sudo -u ${WEB} /usr/bin/php ${fleet.path}/live/admin/cli/maintenance.php --disable`, `sudo -u ${WEB} /usr/bin/php ${fleet.path}/live/admin/cli/cron.php --enable`])
   const first = fleet.servers[0]
   const conn = await SshConnection.connect({
     target: { user: first.sshd.user, host: '127.0.0.1', port: first.sshd.port, label: first.label },
@@ -364,6 +365,20 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
       expect(h.restore).toContain('The site stays in maintenance mode with cron held: once every node serves the code it served before')
       expect(h.error).toContain('To restore: The database was restored from')
     }
+    // status says what an admin must know: maintenance on and cron held on the site, and the second node's code
+    // newer than the restored database.
+    const st = await runAction({ ...inputs, mode: 'status' })
+    expect(st.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
+    const site = (i: number) => (st.report!.hosts[i].status as { site: { maintenance: string; cron: string; database: string; code: string; warnings?: string[] } }).site
+    expect(site(0)).toMatchObject({ maintenance: 'on (CLI)', cron: 'disabled', database: V42, code: V42 })
+    expect(site(1)).toMatchObject({ maintenance: 'on (CLI)', cron: 'disabled', database: V42, code: V43 })
+    expect(site(0).warnings).toEqual([
+      `the site is in maintenance mode (CLI): if no one meant it (a run that stopped half-way), end it with sudo -u ${WEB} /usr/bin/php ${fleet.path}/live/admin/cli/maintenance.php --disable`,
+      `cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with sudo -u ${WEB} /usr/bin/php ${fleet.path}/live/admin/cli/cron.php --enable`,
+    ])
+    expect(site(1).warnings?.[2]).toBe('the live code (4.3 (Build: 20231009) (2023100900.00)) is newer than the database (2023042400.00): an upgrade is pending (admin/cli/upgrade.php)')
+    expect(st.report?.hosts[1].message).toContain('an upgrade is pending')
+
     // What the report says: the second node goes back on its own (nothing is restored again), then maintenance off
     // and cron on with the commands it names.
     const again = await runAction({ ...inputs, hosts: second.label, mode: 'goback' })
@@ -374,5 +389,9 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     expect(maintenance()).toBe(false)
     expect(cronHeld()).toBe(false)
     for (const s of fleet.servers) expect(existsSync(`${s.dir}/.delivery/lock`)).toBe(false)
+    const fine = await runAction({ ...inputs, mode: 'status' })
+    for (const h of fine.report!.hosts) {
+      expect((h.status as { site: unknown }).site).toEqual({ maintenance: 'off', cron: 'enabled', database: V42, code: V42 })
+    }
   })
 })

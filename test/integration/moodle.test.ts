@@ -182,6 +182,32 @@ describe('Moodle steps in backtoprod (fixture CLI, real PHP, real sshd, CLI as t
     expect(r.outputs['app-version-after']).toBe('4.2 (Build: 20230424)')
     const trees = (r.report?.hosts[0].status as { trees: Record<string, { app: string; version: string; branch: string }> }).trees
     for (const v of Object.values(trees)) expect(v).toMatchObject({ app: '4.2 (Build: 20230424)', version: '2023042400.00', branch: '402' })
+    // The site as Moodle's CLI sees it through the live tree, as the web user.
+    const siteOf = (x: typeof r) => (x.report?.hosts[0].status as { site: Record<string, unknown> }).site
+    expect(siteOf(r)).toEqual({ maintenance: 'off', cron: 'enabled', database: '2023042400.00', code: '2023042400.00' })
+    expect(r.report?.hosts[0].message).not.toMatch(/maintenance|cron/)
+    // Maintenance set on the web by the admin, cron off, a database ahead of the code: each is said, with what to do.
+    await writeFile(`${s.data}/fixture-config.json`, JSON.stringify({ maintenance_enabled: '1' }))
+    await run('install', ['-o', WEB, '/dev/null', `${s.data}/fixture-cron-disabled`], { check: true })
+    await writeFile(`${s.data}/fixture-db-version`, '2023100900.00')
+    const odd = await runAction({ ...s.inputs, mode: 'status' })
+    expect(odd.code).toBe(0)
+    expect(siteOf(odd)).toMatchObject({ maintenance: 'on (web: maintenance_enabled)', cron: 'disabled', database: '2023100900.00', code: '2023042400.00' })
+    const warnings = (siteOf(odd).warnings as string[]).join('\n')
+    expect(warnings).toContain(`the site is in maintenance mode (web: maintenance_enabled): if no one meant it (a run that stopped half-way), end it with sudo -u ${WEB}`)
+    expect(warnings).toContain(`${s.root}/live/admin/cli/cron.php --enable`)
+    expect(warnings).toContain('the database (2023100900.00) is newer than the live code (4.2 (Build: 20230424) (2023042400.00)): Moodle cannot serve it')
+    expect(odd.report?.hosts[0].message).toContain('cron is disabled')
+    // A live tree whose config.php is gone: status still answers, and says why the site's state is unknown.
+    const live = await s.live()
+    await run('mv', [`${live}/config.php`, `${live}/config.php.aside`], { check: true })
+    try {
+      const blind = await runAction({ ...s.inputs, mode: 'status' })
+      expect(blind.code).toBe(0)
+      expect(String(siteOf(blind).error)).toMatch(/^the site's state could not be read: /)
+    } finally {
+      await run('mv', [`${live}/config.php.aside`, `${live}/config.php`], { check: true })
+    }
   })
 
   it('code-only delivery: no upgrade pending -> switch, purge caches, no maintenance; health through the SSH connection', async () => {

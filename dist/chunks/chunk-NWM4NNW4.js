@@ -4036,6 +4036,28 @@ var MoodleApp = class extends MoodleCli {
   async holdAfterFailure(ctx, plan2, why) {
     return holdAfterFailure(this, ctx, plan2, this.liveDir(ctx), why);
   }
+  /**
+   * `status`: maintenance mode (CLI, web), cron and the database's version against the live code, read through the
+   * live tree as the web user (four read-only PHP runs, at once). Warns of what a run that stopped half-way may leave:
+   * the site in maintenance, cron held, a database the live code does not match.
+   */
+  async siteStatus(ctx) {
+    const dir = this.liveDir(ctx);
+    const [m, cron, db, code3] = await Promise.all([readMaintenance(this, ctx, dir), cronEnabled(this, ctx, dir), this.databaseVersion(ctx), this.versionAt(dir)]);
+    const maintenance = m.cli && m.web ? "on (CLI and web)" : m.cli ? "on (CLI)" : m.web ? "on (web: maintenance_enabled)" : "off";
+    const facts = { maintenance, cron: cron ? "enabled" : "disabled", database: db ?? "unknown (cfg.php --name=version answered nothing)" };
+    if (code3) facts.code = code3.version;
+    const warnings = [];
+    const cmd = (script, args) => this.command(ctx, this.layout.live, script, args, code3?.publicRoot);
+    if (m.cli || m.web) warnings.push(`the site is in maintenance mode (${maintenance.slice(4, -1)}): if no one meant it (a run that stopped half-way), end it with ${cmd("maintenance.php", "--disable")}`);
+    if (!cron) warnings.push(`cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with ${cmd("cron.php", "--enable")}`);
+    if (db && code3) {
+      const c = compareVersions(code3.version, db);
+      if (c < 0) warnings.push(`the database (${db}) is newer than the live code (${describeVersion(code3)}): Moodle cannot serve it; deliver the upgraded code again, or go back with restore-database: true`);
+      if (c > 0) warnings.push(`the live code (${describeVersion(code3)}) is newer than the database (${db}): an upgrade is pending (admin/cli/upgrade.php)`);
+    }
+    return { facts, warnings };
+  }
   async afterGoback(ctx) {
     await this.must(ctx, "purge caches", this.liveDir(ctx), "purge_caches.php", []).catch(
       (e) => ctx.log.warning(`purging caches after going back failed: ${e.message}; run purge_caches.php by hand`)
@@ -4079,7 +4101,7 @@ async function prepareRestore(ctx, state, safe) {
     }
     return c;
   }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version`);
-  return { app, snapshot: snap, db, dbVersion, safe };
+  return { app, snapshot: snap, db, dbVersion, safe, publicRoot: safeV.publicRoot };
 }
 function planRestore(ctx, r) {
   plan(
@@ -4870,8 +4892,24 @@ async function status(ctx) {
   ctx.report.revisionAfter = treeRevision(live);
   ctx.report.liveTreeAfter = s.live;
   await checkDrift(ctx, live, "live", { save: false });
+  const site = await siteStatus(ctx, info);
   const roles = s.state === "production" ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`;
-  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}${info.statusPage ? `; status page ${page}` : ""}`;
+  ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}${info.statusPage ? `; status page ${page}` : ""}${site.length ? `. ${site.join("; ")}` : ""}`;
+}
+async function siteStatus(ctx, info) {
+  if (!ctx.app.siteStatus) return [];
+  try {
+    const s = await ctx.app.siteStatus(ctx);
+    if (!s) return [];
+    info.site = { ...s.facts, ...s.warnings.length ? { warnings: s.warnings } : {} };
+    for (const w of s.warnings) ctx.log.warning(`${ctx.target.label}: ${w}`);
+    return s.warnings;
+  } catch (e) {
+    const why = `the site's state could not be read: ${e.message}`;
+    info.site = { error: why };
+    ctx.log.warning(`${ctx.target.label}: ${why}`);
+    return [];
+  }
 }
 
 // src/modes/table.ts
@@ -5616,7 +5654,6 @@ export {
   finishRestore,
   mayRestoreAfterFailedUpgrade,
   restoreAfterFailedUpgrade2 as restoreAfterFailedUpgrade,
-  command,
   freshPath,
   keepFiles,
   switchTo,

@@ -35,7 +35,6 @@ import {
   beforeAfter,
   buildSessionReport,
   cleanTrees,
-  command,
   compactTime,
   conflictMessage,
   countChangedPaths,
@@ -104,7 +103,7 @@ import {
   switchTo,
   treeRevision,
   value
-} from "./chunk-CWYPJBKU.js";
+} from "./chunk-NWM4NNW4.js";
 import {
   __commonJS,
   __require,
@@ -23713,9 +23712,9 @@ async function phpSudoStep(report, sh, login, webUser, php) {
     report.steps.push({ name: "sudo", outcome: "failure", ms, detail: problem });
     throw new StepFailure(problem);
   }
-  const command2 = phpCommandForm(webUser, v.php);
-  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command2}` });
-  (report.sudo ??= []).push({ user: webUser, input: "web-user", command: command2, rule: sudoersLine(login, [webUser], v.php) });
+  const command = phpCommandForm(webUser, v.php);
+  report.steps.push({ name: "sudo", outcome: "success", ms, detail: `${login} may run ${command}` });
+  (report.sudo ??= []).push({ user: webUser, input: "web-user", command, rule: sudoersLine(login, [webUser], v.php) });
   return v.php;
 }
 async function openHost(settings, target, opts, report, held) {
@@ -24226,7 +24225,8 @@ var ClusterDeliver = class extends ClusterNodes {
     } catch (err) {
       if (phase === "restore") return this.failedAfterUpgrade(`${e.message}. Restoring the database failed: ${err.message}`, lead.report.restore ?? e.restore);
       const live = lead.layout.live;
-      const restore = phase === "switch" ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? " with cron held" : ""}: once every node serves the code it served before, ${command(lead, live, "maintenance.php --disable")}${sp.cronHeld ? ` and ${command(lead, live, "cron.php --enable")}` : ""} on ${site}` : err.message;
+      const cmd = (script, args) => lead.app.command(lead, live, script, args, sp.from?.publicRoot);
+      const restore = phase === "switch" ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? " with cron held" : ""}: once every node serves the code it served before, ${cmd("maintenance.php", "--disable")}${sp.cronHeld ? ` and ${cmd("cron.php", "--enable")}` : ""} on ${site}` : err.message;
       for (const ctx of nodes) ctx.report.restore = restore;
       await journal(lead, "failed-after-restore", { error: e.message, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
       return nodes.map(() => new StepFailure(`${e.message}. To restore: ${restore}`));
@@ -24368,7 +24368,7 @@ var ClusterGoback = class extends ClusterNodes {
     const bad = failedIdx(sw);
     if (bad.length) {
       sw.forEach((e, i) => this.errs[i] = e);
-      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? " with cron held" : ""}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${command(lead, leadLive, "maintenance.php --disable")}${held.cron ? ` and ${command(lead, leadLive, "cron.php --enable")}` : ""} on ${site}`;
+      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? " with cron held" : ""}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${r.app.command(lead, leadLive, "maintenance.php", "--disable", r.publicRoot)}${held.cron ? ` and ${r.app.command(lead, leadLive, "cron.php", "--enable", r.publicRoot)}` : ""} on ${site}`;
       for (const ctx of nodes) ctx.report.restore = restore;
       await journal(lead, "failed-after-restore", { error: `${labels(nodes, bad)} failed its switch`, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
       return this.failRest(restore);
@@ -24644,7 +24644,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-A7S4R3X6.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-SBLK6UVV.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
