@@ -213,10 +213,13 @@ describe('Moodle with only the php sudoers rule (real sudo)', () => {
     const r = await runAction({ ...s.inputs, mode: 'status', php: 'php' })
     expect(r.code).toBe(0)
     expect(hostOf(r).sudo?.[0].command).toBe(`sudo -n -u ${WEB} ${PHP} SCRIPT ARGS...`)
+    // status read the site through Moodle's CLI (reads only), as the web user with the resolved PHP.
+    const read = await s.calls()
+    expect(read.map((x) => `${x.script} ${x.args.join(' ')}`).sort()).toEqual(['cfg.php --name=cron_enabled', 'cfg.php --name=maintenance_enabled', 'cfg.php --name=version'])
     const missing = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43, php: 'php-none-such' })
     expect(missing.code).toBe(1)
     expect(hostOf(missing).error).toContain('php: the SSH user dlvtest finds no program php-none-such on the server')
-    expect(await s.calls()).toEqual([])
+    expect((await s.calls()).slice(read.length)).toEqual([])
   })
 
   it('a php-cli without the posix functions: the preflight proves the web user from /proc/self/status', async () => {
