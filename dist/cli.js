@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-FLVJMCPY.js";
+} from "./chunks/chunk-S5J3752G.js";
 import {
   renderText
 } from "./chunks/chunk-KVKNGWAY.js";

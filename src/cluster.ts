@@ -86,10 +86,17 @@ async function sequence(settings: Settings, nodes: HostContext[]): Promise<(Erro
   const run = modeRow(settings.mode).cluster!
   for (const ctx of nodes) ctx.report.cluster = { role: ctx === lead ? 'site' : 'node', site: lead.target.label }
   if (settings.dryRun) {
-    return each(nodes, async (ctx) => {
+    const errs = await each(nodes, async (ctx) => {
       plan(ctx, `cluster: ${ctx === lead ? 'this node runs' : `${lead.target.label} runs`} the site-wide steps once (maintenance, cron, upgrade, purge); every node switches together and runs its own caches, after-switch and health check`)
       await run.plan(ctx)
     })
+    // goback: the downgrade guard and the restore are the first node's alone, so its refusal is every node's, as in
+    // the run itself (src/cluster/goback.ts).
+    const e = errs[0]
+    if (run.sequence !== 'back' || !e) return errs
+    return errs.map((x, i) =>
+      i === 0 ? x : (x ?? (e instanceof Refusal ? new Refusal(`goback refused on ${lead.target.label} for the cluster: ${e.message}`) : new StepFailure(`not switched: ${lead.target.label} failed its check: ${e.message}`))),
+    )
   }
   return run.sequence === 'back' ? new ClusterGoback(settings, nodes).goback() : new ClusterDeliver(settings, nodes).deliver()
 }

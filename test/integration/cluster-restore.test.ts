@@ -182,6 +182,12 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     expect(refused.report?.outcome).toBe('refused')
     expect(hosts(refused)[0].error).toContain('run goback with restore-database: true')
 
+    // So is its dry run: the guard is the first node's, and its refusal is every node's.
+    const dryRefused = await runAction({ ...inputs, mode: 'goback', 'dry-run': 'true' })
+    expect(dryRefused.report?.outcome).toBe('refused')
+    expect(hosts(dryRefused)[0].error).toContain('run goback with restore-database: true')
+    expect(hosts(dryRefused)[1].error).toMatch(new RegExp(`^goback refused on ${fleet.servers[0].label.replace(/[.]/g, '\\.')} for the cluster: goback refused: the safe tree`))
+
     const dry = await runAction({ ...inputs, mode: 'goback', 'restore-database': 'true', 'dry-run': 'true' })
     expect(dry.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
     expect(hosts(dry)[0].plan?.join('\n')).toContain(`restore the database from ${snap.file}`)
