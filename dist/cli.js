@@ -6,7 +6,7 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-S5J3752G.js";
+} from "./chunks/chunk-MPG6PLHW.js";
 import {
   renderText
 } from "./chunks/chunk-KVKNGWAY.js";

@@ -1,8 +1,8 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   actionMain
-} from "./chunks/chunk-JG7ULYMO.js";
-import "./chunks/chunk-S5J3752G.js";
+} from "./chunks/chunk-OOGLJU3P.js";
+import "./chunks/chunk-MPG6PLHW.js";
 import "./chunks/chunk-KNRNK2Q2.js";
 import "./chunks/chunk-ECYSG4TQ.js";
 import "./chunks/chunk-NWM4NNW4.js";

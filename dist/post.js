@@ -1,13 +1,13 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-JG7ULYMO.js";
+} from "./chunks/chunk-OOGLJU3P.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-S5J3752G.js";
+} from "./chunks/chunk-MPG6PLHW.js";
 import {
   getInput,
   getState,

@@ -242,7 +242,7 @@ export class ClusterDeliver extends ClusterNodes {
       return nodes.map(() => new StepFailure(`${e.message}. To restore: ${restore}`))
     }
     for (const ctx of nodes) ctx.report.cluster!.restoredBy = site
-    await each(nodes.slice(1), (ctx) => journal(ctx, 'database-restore', { snapshot: file, from: sp.to?.version ?? sp.snapshot.toVersion, to: sp.snapshot.fromVersion, by: site }))
+    await this.journalRestore(nodes.slice(1), { snapshot: file, from: sp.to?.version ?? sp.snapshot.toVersion, to: sp.snapshot.fromVersion, by: site })
     const why = `${e.message}. The database was restored from ${file} on ${site} and every node went back to the code it served (state delivering): fix the cause, then run deliver (or backtoprod) again`
     return nodes.map(() => new StepFailure(why))
   }

@@ -112,7 +112,7 @@ export class ClusterGoback extends ClusterNodes {
       )
     }
     for (const ctx of nodes) ctx.report.cluster!.restoredBy = site
-    await each(others, (ctx) => journal(ctx, 'database-restore', { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion, by: site }))
+    await this.journalRestore(others, { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion, by: site })
     const sw = await this.switchAll()
     const bad = failedIdx(sw)
     if (bad.length) {

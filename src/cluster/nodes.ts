@@ -5,7 +5,7 @@
 import { modeRow } from '../modes/table.js'
 import type { Settings } from '../settings.js'
 import { StepFailure } from '../errors.js'
-import { type HostContext } from '../steps/context.js'
+import { type HostContext, journal } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { NodeCaches } from './caches.js'
@@ -52,6 +52,12 @@ export class ClusterNodes {
         ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and ${undo}`]
         : [],
     )
+  }
+
+  /** The other nodes' journals record the restore the first node made (a node whose journal refuses gets a warning). */
+  protected async journalRestore(others: HostContext[], data: Record<string, unknown>): Promise<void> {
+    const r = await each(others, (ctx) => journal(ctx, 'database-restore', data))
+    r.forEach((e, i) => e && others[i].log.warning(`${others[i].target.label}: the journal did not record the database restore: ${e.message}`))
   }
 
   /** Every node not failed yet fails with `why` (failed ones keep their own error). */

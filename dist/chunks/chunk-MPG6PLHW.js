@@ -24012,6 +24012,11 @@ var ClusterNodes = class {
       (c, i) => this.unsure[i] ? [`${c.target.label} lost its connection during its switch (${this.unsure[i]}), which may have happened: check it with mode status (the next run records what is on disk) and ${undo}`] : []
     );
   }
+  /** The other nodes' journals record the restore the first node made (a node whose journal refuses gets a warning). */
+  async journalRestore(others, data) {
+    const r = await each(others, (ctx) => journal(ctx, "database-restore", data));
+    r.forEach((e, i) => e && others[i].log.warning(`${others[i].target.label}: the journal did not record the database restore: ${e.message}`));
+  }
   /** Every node not failed yet fails with `why` (failed ones keep their own error). */
   failRest(why) {
     return this.errs.map((e) => e ?? new StepFailure(why));
@@ -24232,7 +24237,7 @@ var ClusterDeliver = class extends ClusterNodes {
       return nodes.map(() => new StepFailure(`${e.message}. To restore: ${restore}`));
     }
     for (const ctx of nodes) ctx.report.cluster.restoredBy = site;
-    await each(nodes.slice(1), (ctx) => journal(ctx, "database-restore", { snapshot: file, from: sp.to?.version ?? sp.snapshot.toVersion, to: sp.snapshot.fromVersion, by: site }));
+    await this.journalRestore(nodes.slice(1), { snapshot: file, from: sp.to?.version ?? sp.snapshot.toVersion, to: sp.snapshot.fromVersion, by: site });
     const why = `${e.message}. The database was restored from ${file} on ${site} and every node went back to the code it served (state delivering): fix the cause, then run deliver (or backtoprod) again`;
     return nodes.map(() => new StepFailure(why));
   }
@@ -24363,7 +24368,7 @@ var ClusterGoback = class extends ClusterNodes {
       );
     }
     for (const ctx of nodes) ctx.report.cluster.restoredBy = site;
-    await each(others, (ctx) => journal(ctx, "database-restore", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion, by: site }));
+    await this.journalRestore(others, { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion, by: site });
     const sw = await this.switchAll();
     const bad = failedIdx(sw);
     if (bad.length) {
