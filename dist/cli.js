@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-MPG6PLHW.js";
+} from "./chunks/chunk-K3KKTRKB.js";
 import {
   renderText
-} from "./chunks/chunk-KVKNGWAY.js";
+} from "./chunks/chunk-H4M5XWXK.js";
 import {
   VERSION
-} from "./chunks/chunk-NWM4NNW4.js";
+} from "./chunks/chunk-VWJGU5YE.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

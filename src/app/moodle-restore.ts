@@ -6,8 +6,9 @@
  * holds.
  */
 import { Refusal, StepFailure } from '../errors.js'
+import { ConnectionError } from '../transport/run.js'
 import type { ServerState, TreeRecord } from '../remote/state.js'
-import { type HostContext, journal, plan, skipped, step } from '../steps/context.js'
+import { type HostContext, journal, plan, saveState, skipped, step } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import type { SwitchPlan } from './app.js'
 import { type DbConfig, readDbConfig } from './moodle-config.js'
@@ -41,11 +42,19 @@ export async function prepareRestore(ctx: HostContext, state: ServerState, safe:
   if (!dbVersion) {
     throw new Refusal('goback refused: the database version could not be read (admin/cli/cfg.php --name=version through the live tree), so no snapshot can be matched to it. Nothing was changed')
   }
-  if (compareVersions(safeV.version, dbVersion) >= 0) {
+  // A restore that began and did not finish is made again from its snapshot, whatever version the database now
+  // reports: it may be partly restored.
+  const unfinished = state.restoring
+  if (!unfinished && compareVersions(safeV.version, dbVersion) >= 0) {
     skipped(ctx, 'database restore', `not needed: the safe tree's code (${describeVersion(safeV)}) serves the database (${dbVersion}) as it is`)
     return undefined
   }
-  const snap = snapshotFor(state, dbVersion)
+  const snap = unfinished ? state.snapshots?.find((x) => x.file === unfinished.snapshot) : snapshotFor(state, dbVersion)
+  if (unfinished && !snap) {
+    throw new Refusal(
+      `goback refused: the unfinished restore's snapshot ${unfinished.snapshot} is no longer recorded in state.json. Restore the database from your own backup, then run goback with allow-downgrade: true. Nothing was changed`,
+    )
+  }
   if (!snap) {
     const known = (state.snapshots ?? []).map((s) => `${s.file} (${s.fromVersion} -> ${s.toVersion})`)
     throw new Refusal(
@@ -66,7 +75,7 @@ export async function prepareRestore(ctx: HostContext, state: ServerState, safe:
       )
     }
     return c
-  }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version`)
+  }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version${unfinished ? ` (again: the restore of run ${unfinished.runId} did not finish)` : ''}`)
   return { app, snapshot: snap, db, dbVersion, safe, publicRoot: safeV.publicRoot }
 }
 
@@ -78,8 +87,12 @@ export function planRestore(ctx: HostContext, r: RestorePlan): void {
   )
 }
 
-/** Maintenance on and cron held through the live tree (whose code matches the database), then the restore. */
-export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held: { maintenance: boolean; cron: boolean } = { maintenance: false, cron: false }): Promise<{ maintenance: boolean; cron: boolean }> {
+/**
+ * Maintenance on and cron held through the live tree (whose code matches the database), then the restore. Before the
+ * restore, state.json records it as begun (`restoring`): until `finishRestore` ends it, a run that finds it restores
+ * again and no other switch is made. A restore made again keeps the cron hold of the one that began (cron is off).
+ */
+export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held: { maintenance: boolean; cron: boolean } = { maintenance: false, cron: ctx.state?.restoring?.cron ?? false }): Promise<{ maintenance: boolean; cron: boolean }> {
   const live = ctx.layout.tree(ctx.state!.live)
   if (!held.maintenance) {
     await must(ctx, r.app, 'maintenance on', live, 'maintenance.php', ['--enable'])
@@ -94,12 +107,19 @@ export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held
       })
     } else skipped(ctx, 'cron hold', 'cron.php has no --disable-wait (Moodle before 4.2)')
   }
+  const state = ctx.state!
+  state.restoring = { snapshot: r.snapshot.file, runId: ctx.settings.run.runId, at: ctx.now().toISOString(), cron: held.cron }
+  await saveState(ctx, state, 'database-restore-start', { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion })
   try {
     await restoreSnapshot(ctx, r.db, r.snapshot)
   } catch (e) {
     const why = (e as Error).message
     ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state!.live} (code ${r.dbVersion})${held.cron ? ' with cron held' : ''}. ${why}. Fix the cause and run goback with restore-database: true again, or turn maintenance off on the current code: ${command(ctx, live, 'maintenance.php --disable')}`
-    await journal(ctx, 'database-restore-failed', { snapshot: r.snapshot.file, error: why })
+    if (r.db.dbtype === 'pgsql' && !(e instanceof ConnectionError)) {
+      // PostgreSQL restores in one transaction: a restore that failed (not one cut off) changed nothing.
+      delete state.restoring
+      await saveState(ctx, state, 'database-restore-failed', { snapshot: r.snapshot.file, error: why })
+    } else await journal(ctx, 'database-restore-failed', { snapshot: r.snapshot.file, error: why })
     throw new StepFailure(ctx.report.restore)
   }
   await journal(ctx, 'database-restore', { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion })
@@ -131,6 +151,9 @@ export async function finishRestore(ctx: HostContext, r: RestorePlan, held: { ma
   }
   if (held.maintenance) await must(ctx, r.app, 'maintenance off', live, 'maintenance.php', ['--disable']).then(() => (held.maintenance = false))
   if (held.cron) await must(ctx, r.app, 'cron on', live, 'cron.php', ['--enable']).then(() => (held.cron = false))
+  const state = ctx.state!
+  delete state.restoring
+  await saveState(ctx, state, 'database-restore-end', { snapshot: r.snapshot.file })
   if (ctx.settings.healthUrl) await healthCheck(ctx)
 }
 

@@ -281,8 +281,10 @@ export class MoodleApp extends MoodleCli implements AppDriver {
     if (code) facts.code = code.version
     const warnings: string[] = []
     const cmd = (script: string, args: string) => this.command(ctx, this.layout.live, script, args, code?.publicRoot)
-    if (m.cli || m.web) warnings.push(`the site is in maintenance mode (${maintenance.slice(4, -1)}): if no one meant it (a run that stopped half-way), end it with ${cmd('maintenance.php', '--disable')}`)
-    if (!cron) warnings.push(`cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with ${cmd('cron.php', '--enable')}`)
+    // A restore that did not finish keeps the site in maintenance on purpose: status says so (state.restoring).
+    const restoring = Boolean(ctx.state?.restoring)
+    if ((m.cli || m.web) && !restoring) warnings.push(`the site is in maintenance mode (${maintenance.slice(4, -1)}): if no one meant it (a run that stopped half-way), end it with ${cmd('maintenance.php', '--disable')}`)
+    if (!cron && !restoring) warnings.push(`cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with ${cmd('cron.php', '--enable')}`)
     if (db && code) {
       const c = compareVersions(code.version, db)
       if (c < 0) warnings.push(`the database (${db}) is newer than the live code (${describeVersion(code)}): Moodle cannot serve it; deliver the upgraded code again, or go back with restore-database: true`)

@@ -7,7 +7,7 @@
 import { type SwitchPlan, UnsafeToGoBack } from '../app/app.js'
 import type { SnapshotRecord } from '../app/moodle-db.js'
 import { mayRestoreAfterFailedUpgrade, restoreAfterFailedUpgrade } from '../app/moodle-restore.js'
-import type { MoodleApp, MoodlePlan } from '../app/moodle.js'
+import type { MoodlePlan } from '../app/moodle.js'
 import { modeRow } from '../modes/table.js'
 import { treeRevision } from '../remote/state.js'
 import { StepFailure } from '../errors.js'
@@ -231,11 +231,9 @@ export class ClusterDeliver extends ClusterNodes {
       )
     } catch (err) {
       if (phase === 'restore') return this.failedAfterUpgrade(`${e.message}. Restoring the database failed: ${(err as Error).message}`, lead.report.restore ?? e.restore)
-      const live = lead.layout.live
-      const cmd = (script: string, args: string) => (lead.app as MoodleApp).command(lead, live, script, args, sp.from?.publicRoot)
       const restore =
         phase === 'switch'
-          ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? ' with cron held' : ''}: once every node serves the code it served before, ${cmd('maintenance.php', '--disable')}${sp.cronHeld ? ` and ${cmd('cron.php', '--enable')}` : ''} on ${site}`
+          ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? ' with cron held' : ''}: fix the cause, then run goback with restore-database: true on the cluster: ${site} restores the same snapshot again (nothing wrote since), the nodes that did not go back switch, and maintenance and the cron hold end`
           : (err as Error).message
       for (const ctx of nodes) ctx.report.restore = restore
       await journal(lead, 'failed-after-restore', { error: e.message, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => undefined)

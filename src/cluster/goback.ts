@@ -5,9 +5,9 @@
  * snapshot), every node switched, then the shared purge, each node's own caches, maintenance off and cron on once.
  */
 import { type RestorePlan, finishRestore, prepareRestore, restoreBeforeSwitch } from '../app/moodle-restore.js'
-import { treeRevision } from '../remote/state.js'
+import { treeRevision, unfinishedRestore } from '../remote/state.js'
 import { Refusal, StepFailure } from '../errors.js'
-import { journal, mustState } from '../steps/context.js'
+import { journal, mustState, saveState } from '../steps/context.js'
 import { healthCheck } from '../steps/health.js'
 import { runHook } from '../steps/hooks.js'
 import { freshPath, switchTo } from '../steps/switch.js'
@@ -18,6 +18,20 @@ export class ClusterGoback extends ClusterNodes {
   /** goback on every node: the downgrade guard once, every node switched, or none. */
   async goback(): Promise<(Error | undefined)[]> {
     const { nodes, lead, settings } = this
+    // A database restore that began and did not finish: restore again (restore-database), or the admin answers for it.
+    const unfinished = nodes.filter((c) => c.state?.restoring)
+    if (unfinished.length && !settings.restoreDatabase) {
+      if (!settings.allowDowngrade) {
+        const why = unfinished.map((c) => `${c.target.label}: ${unfinishedRestore(c.state!)}`).join('; ')
+        return nodes.map(() => new Refusal(`goback refused for the cluster: ${why}`))
+      }
+      for (const c of unfinished) {
+        const snapshot = c.state!.restoring!.snapshot
+        c.log.warning(`${c.target.label}: allow-downgrade: true: the unfinished restore from ${snapshot} is forgotten; the database is as you left it`)
+        delete c.state!.restoring
+        await saveState(c, c.state!, 'database-restore-abandoned', { snapshot })
+      }
+    }
     const safes = nodes.map((ctx) => mustState(ctx).trees[ctx.state!.safe])
     if (new Set(safes.map((t) => treeRevision(t))).size > 1) {
       return nodes.map(
@@ -73,6 +87,8 @@ export class ClusterGoback extends ClusterNodes {
   private switchAll(): Promise<(Error | undefined)[]> {
     return each(this.nodes, async (ctx, i) => {
       const state = mustState(ctx)
+      // A restore made again after it stopped past this node's switch (the fit lets no other goback in while delivering).
+      if (state.state === 'delivering') return
       const former = state.live
       const id = await freshPath(ctx, state, state.safe)
       try {
@@ -96,8 +112,6 @@ export class ClusterGoback extends ClusterNodes {
     const { nodes, lead, settings } = this
     const others = nodes.slice(1)
     const site = lead.target.label
-    // Through the `live` link: once the fix is made, it serves code that matches the restored database.
-    const leadLive = lead.layout.live
     let held: { maintenance: boolean; cron: boolean }
     try {
       held = await restoreBeforeSwitch(lead, r)
@@ -117,7 +131,7 @@ export class ClusterGoback extends ClusterNodes {
     const bad = failedIdx(sw)
     if (bad.length) {
       sw.forEach((e, i) => (this.errs[i] = e))
-      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? ' with cron held' : ''}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${r.app.command(lead, leadLive, 'maintenance.php', '--disable', r.publicRoot)}${held.cron ? ` and ${r.app.command(lead, leadLive, 'cron.php', '--enable', r.publicRoot)}` : ''} on ${site}`
+      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? ' with cron held' : ''}: fix the cause, then run goback with restore-database: true on the cluster again: ${site} restores the same snapshot again (nothing wrote since), the nodes that did not switch switch, and maintenance and the cron hold end`
       for (const ctx of nodes) ctx.report.restore = restore
       await journal(lead, 'failed-after-restore', { error: `${labels(nodes, bad)} failed its switch`, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => undefined)
       return this.failRest(restore)

@@ -3,7 +3,7 @@
  * table of modes (./table.ts) names its fit; `refusal` there adds the rule every intervention shares (session).
  */
 import type { Probe } from '../remote/server.js'
-import type { ServerState } from '../remote/state.js'
+import { type ServerState, unfinishedRestore } from '../remote/state.js'
 
 /** A mode's fit: the refusal sentence when it does not fit what the probe found, or null when it fits. */
 export type Fit = (p: Probe, root: string, mode: string) => string | null
@@ -42,10 +42,15 @@ export const inProduction: Fit = onLayout((s, mode) =>
   s.state === 'production' ? null : `${mode} runs in production, but ${delivering(s)}: run backtoprod (or deliver) to finish it first`,
 )
 
-/** goback: production only (a goback already happened otherwise). */
+/** goback: production only (a goback already happened otherwise), or to finish a database restore that stopped. */
 export const canGoBack: Fit = onLayout((s) =>
-  s.state === 'production' ? null : `goback already happened: ${delivering(s)}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`,
+  s.state === 'production' || s.restoring ? null : `goback already happened: ${delivering(s)}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`,
 )
+
+/** A fit that also refuses while a database restore has not finished. */
+function noUnfinishedRestore(fit: Fit): Fit {
+  return (p, root, mode) => (p.state?.restoring ? `${mode} refused: ${unfinishedRestore(p.state)}` : fit(p, root, mode))
+}
 
 /** update: a work tree exists (state delivering). */
 export const hasWorkTree: Fit = onLayout((s) =>
@@ -55,7 +60,7 @@ export const hasWorkTree: Fit = onLayout((s) =>
 )
 
 /** backtoprod: a work tree whose update finished. */
-export const hasUpdatedWorkTree: Fit = onLayout((s) => {
+export const hasUpdatedWorkTree: Fit = noUnfinishedRestore(onLayout((s) => {
   const u = s.state === 'delivering' ? s.trees[s.work ?? '']?.updating : undefined
   if (u) {
     return `the update of the work tree trees/${s.work} to ${u.ref || 'the default branch'} by run ${u.runId} did not finish, so the tree may be half updated: run update again (or deliver, which resumes), then backtoprod`
@@ -63,7 +68,7 @@ export const hasUpdatedWorkTree: Fit = onLayout((s) => {
   return s.state === 'delivering'
     ? null
     : `backtoprod switches an updated work tree live, and the state is production (live serves trees/${s.live}): run goback and update first, or deliver for the whole cycle`
-})
+}))
 
 /** deliver: any layout (from production the whole cycle; while delivering it resumes). */
-export const anyLayout: Fit = onLayout(() => null)
+export const anyLayout: Fit = noUnfinishedRestore(onLayout(() => null))

@@ -3,7 +3,7 @@
  * live tree. With no layout it succeeds and says so.
  */
 import { liveTreeId } from '../remote/server.js'
-import { treeRevision } from '../remote/state.js'
+import { treeRevision, unfinishedRestore } from '../remote/state.js'
 import type { HostContext } from '../steps/context.js'
 import { checkDrift } from '../steps/drift.js'
 import { listSessions, readSession } from '../session/sessions.js'
@@ -71,6 +71,11 @@ export async function status(ctx: HostContext): Promise<void> {
   ctx.report.liveTreeAfter = s.live
   await checkDrift(ctx, live, 'live', { save: false })
   const site = await siteStatus(ctx, info)
+  if (s.restoring) {
+    info.restoring = s.restoring
+    site.unshift(unfinishedRestore(s))
+    ctx.log.warning(`${ctx.target.label}: ${unfinishedRestore(s)}`)
+  }
   const roles = s.state === 'production' ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`
   ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ''}${info.statusPage ? `; status page ${page}` : ''}${site.length ? `. ${site.join('; ')}` : ''}`
 }
@@ -83,7 +88,7 @@ async function siteStatus(ctx: HostContext, info: Record<string, unknown>): Prom
     if (!s) return []
     info.site = { ...s.facts, ...(s.warnings.length ? { warnings: s.warnings } : {}) }
     for (const w of s.warnings) ctx.log.warning(`${ctx.target.label}: ${w}`)
-    return s.warnings
+    return [...s.warnings]
   } catch (e) {
     const why = `the site's state could not be read: ${(e as Error).message}`
     info.site = { error: why }

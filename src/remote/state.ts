@@ -80,6 +80,12 @@ export interface ServerState {
   snapshots?: SnapshotRecord[]
   /** The last run that changed the state. */
   lastRun?: { runId: string; mode: string; actor: string; at: string }
+  /**
+   * A database restore that began (maintenance on, cron held) and has not finished (maintenance off, cron on): the
+   * database may be partly restored (MySQL restores table by table). Only goback with restore-database: true (which
+   * restores it again) or allow-downgrade: true (the admin answers for the database) may switch code until it is gone.
+   */
+  restoring?: { snapshot: string; runId: string; at: string; cron: boolean }
 }
 
 export class StateError extends DeliveryError {
@@ -151,4 +157,10 @@ export function tree(state: ServerState, id: string): TreeRecord {
 /** The revision a tree holds, for reports: the head when paths were composed in, else the base revision. */
 export function treeRevision(t: TreeRecord): string {
   return t.head ?? t.revision
+}
+
+/** What refuses every switch to new code while a database restore has not finished (state.restoring). */
+export function unfinishedRestore(s: ServerState): string {
+  const r = s.restoring!
+  return `a database restore from ${r.snapshot} began (run ${r.runId}, ${r.at}) and did not finish: the database may be partly restored, and the site is likely in maintenance mode${r.cron ? ' with cron held' : ''}. Run goback with restore-database: true to restore it again and finish (maintenance off, cron on); or, if you restored the database yourself, goback with allow-downgrade: true`
 }

@@ -11,8 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, type Target, startTarget } from '../helpers/action.js'
 import { type DbServer, type Engine, startDatabase } from '../helpers/databases.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run } from '../helpers/proc.js'
+import { run, sleep } from '../helpers/proc.js'
 import { makeUser } from '../helpers/sshd.js'
+import type { InputName } from '../../src/inputs.js'
+import { memorySink } from '../../src/log.js'
+import { runDelivery } from '../../src/runner.js'
+import type { SshConnection } from '../../src/transport/ssh.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvdbweb'
@@ -90,7 +94,7 @@ interface Site {
   /** The Moodle $version of the code live serves. */
   liveVersion(): Promise<string>
   safe(): Promise<string>
-  state(): Promise<{ state: string; snapshots?: { file: string; sha256: string; fromVersion: string; toVersion: string; bytes: number }[] }>
+  state(): Promise<{ state: string; snapshots?: { file: string; sha256: string; fromVersion: string; toVersion: string; bytes: number }[]; restoring?: Record<string, unknown> }>
   control(c: Record<string, unknown>): Promise<void>
   version(): Promise<string>
   /** Every column of every table, and the rows of the prefixed tables and of the foreign one. */
@@ -289,6 +293,117 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       expect(stepNames(h)).not.toContain('upgrade')
       expect(everything(r)).not.toContain(wrong)
       expect(await readdir(`${s.root}/.delivery/backups`)).toEqual([])
+    }, 180_000)
+
+    it('a restore cut off as it runs leaves a database that may be partly restored: every switch is refused until goback with restore-database restores it again and finishes', async () => {
+      const s = await site(db)
+      const before = await s.contents()
+      const up = await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })
+      expect(hostOf(up).error).toBeUndefined()
+      const upgraded = await s.live()
+      // The connection drops as the restore is sent: it never runs. Then the version row alone goes back, as a
+      // MySQL restore (table by table) cut off after {prefix}config would leave it.
+      const given: Record<string, string> = { ...s.inputs, mode: 'goback', 'restore-database': 'true' }
+      let cut = false
+      const result = await runDelivery({
+        input: (name: InputName) => given[name] ?? '',
+        env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '7373', GITHUB_RUN_ATTEMPT: '1' },
+        fromActions: true,
+        sink: memorySink(),
+        setOutput: () => {},
+        setSecret: () => {},
+        saveLocks: () => {},
+        onConnected: (_h, conn: SshConnection) => {
+          const exec = conn.exec.bind(conn)
+          conn.exec = async (what, line, params) => {
+            if (what.startsWith('restore ') && !cut) {
+              cut = true
+              conn.destroy()
+              for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
+            }
+            return exec(what, line, params)
+          }
+        },
+      })
+      expect(cut).toBe(true)
+      expect(result.exitCode).toBe(1)
+      await db.sql(s.dbname, `UPDATE mdl_config SET value = '${V42}' WHERE name = 'version'`)
+      expect(s.maintenance()).toBe(true)
+      expect(s.cronHeld()).toBe(true)
+      expect((await s.state()).restoring).toMatchObject({ runId: '7373-1', cron: true })
+
+      // Nothing switches code onto that database: neither goback (whose guard the version row would pass) nor deliver.
+      for (const mode of ['goback', 'deliver']) {
+        const r = await runAction({ ...s.inputs, mode, ref: c.v43 })
+        expect(r.report?.outcome).toBe('refused')
+        expect(hostOf(r).error).toContain('did not finish: the database may be partly restored')
+        expect(hostOf(r).error).toContain('Run goback with restore-database: true to restore it again')
+      }
+      expect(await s.live()).toBe(upgraded)
+      const st = await runAction({ ...s.inputs, mode: 'status' })
+      expect(hostOf(st).message).toContain('did not finish: the database may be partly restored')
+
+      // The way out for an admin who restored the database by hand, in a dry run: nothing changes.
+      const forget = await runAction({ ...s.inputs, mode: 'goback', 'allow-downgrade': 'true', 'dry-run': 'true' })
+      expect(hostOf(forget).plan?.[0]).toMatch(/^forget the unfinished restore from .*\(allow-downgrade: true\), then switch live from trees\//)
+      expect((await s.state()).restoring).toBeDefined()
+
+      // goback with restore-database restores again from the same snapshot, whatever the version row says, and finishes.
+      const back = await runAction({ ...s.inputs, mode: 'goback', 'restore-database': 'true' })
+      expect(hostOf(back).error).toBeUndefined()
+      expect(await s.contents()).toBe(before)
+      expect(await s.liveVersion()).toBe(V42)
+      expect(s.maintenance()).toBe(false)
+      expect(s.cronHeld()).toBe(false)
+      expect((await s.state()).restoring).toBeUndefined()
+      const events = (await s.journal()).trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event)
+      expect(events.filter((e) => e.startsWith('database-restore'))).toEqual(['database-restore-start', 'database-restore-start', 'database-restore', 'database-restore-end'])
+    }, 180_000)
+
+    it('a restore cut off after its switch (maintenance still on): goback with restore-database restores again without switching, and ends maintenance and the cron hold', async () => {
+      const s = await site(db)
+      const before = await s.contents()
+      expect(hostOf(await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })).error).toBeUndefined()
+      const given: Record<string, string> = { ...s.inputs, mode: 'goback', 'restore-database': 'true' }
+      let cut = false
+      await runDelivery({
+        input: (name: InputName) => given[name] ?? '',
+        env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '7474', GITHUB_RUN_ATTEMPT: '1' },
+        fromActions: true,
+        sink: memorySink(),
+        setOutput: () => {},
+        setSecret: () => {},
+        saveLocks: () => {},
+        onConnected: (_h, conn: SshConnection) => {
+          const exec = conn.exec.bind(conn)
+          conn.exec = async (what, line, params) => {
+            // The purge after the switch: the connection drops before it runs.
+            if (what.startsWith('moodle purge_caches.php') && !cut) {
+              cut = true
+              conn.destroy()
+              for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
+            }
+            return exec(what, line, params)
+          }
+        },
+      })
+      expect(cut).toBe(true)
+      const st = await s.state()
+      expect(st.state).toBe('delivering')
+      expect(st.restoring).toBeDefined()
+      expect(await s.liveVersion()).toBe(V42)
+      expect(s.maintenance()).toBe(true)
+      const live = await s.live()
+      const back = await runAction({ ...s.inputs, mode: 'goback', 'restore-database': 'true' })
+      expect(hostOf(back).error).toBeUndefined()
+      expect(stepNames(hostOf(back))).not.toContain('switch')
+      expect(await s.live()).toBe(live)
+      expect(await s.contents()).toBe(before)
+      expect(s.maintenance()).toBe(false)
+      expect(s.cronHeld()).toBe(false)
+      expect((await s.state()).restoring).toBeUndefined()
+      // Once finished, goback is refused again as usual (it already happened).
+      expect((await runAction({ ...s.inputs, mode: 'goback', 'restore-database': 'true' })).report?.outcome).toBe('refused')
     }, 180_000)
   })
 }

@@ -1468,6 +1468,10 @@ function newTreeId(now, runId) {
 function treeRevision(t) {
   return t.head ?? t.revision;
 }
+function unfinishedRestore(s) {
+  const r = s.restoring;
+  return `a database restore from ${r.snapshot} began (run ${r.runId}, ${r.at}) and did not finish: the database may be partly restored, and the site is likely in maintenance mode${r.cron ? " with cron held" : ""}. Run goback with restore-database: true to restore it again and finish (maintenance off, cron on); or, if you restored the database yourself, goback with allow-downgrade: true`;
+}
 
 // src/remote/server.ts
 function guardArgs(sh) {
@@ -4049,8 +4053,9 @@ var MoodleApp = class extends MoodleCli {
     if (code3) facts.code = code3.version;
     const warnings = [];
     const cmd = (script, args) => this.command(ctx, this.layout.live, script, args, code3?.publicRoot);
-    if (m.cli || m.web) warnings.push(`the site is in maintenance mode (${maintenance.slice(4, -1)}): if no one meant it (a run that stopped half-way), end it with ${cmd("maintenance.php", "--disable")}`);
-    if (!cron) warnings.push(`cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with ${cmd("cron.php", "--enable")}`);
+    const restoring = Boolean(ctx.state?.restoring);
+    if ((m.cli || m.web) && !restoring) warnings.push(`the site is in maintenance mode (${maintenance.slice(4, -1)}): if no one meant it (a run that stopped half-way), end it with ${cmd("maintenance.php", "--disable")}`);
+    if (!cron && !restoring) warnings.push(`cron is disabled: if no one meant it (a run that stopped half-way holds it), turn it on with ${cmd("cron.php", "--enable")}`);
     if (db && code3) {
       const c = compareVersions(code3.version, db);
       if (c < 0) warnings.push(`the database (${db}) is newer than the live code (${describeVersion(code3)}): Moodle cannot serve it; deliver the upgraded code again, or go back with restore-database: true`);
@@ -4075,11 +4080,17 @@ async function prepareRestore(ctx, state, safe) {
   if (!dbVersion) {
     throw new Refusal("goback refused: the database version could not be read (admin/cli/cfg.php --name=version through the live tree), so no snapshot can be matched to it. Nothing was changed");
   }
-  if (compareVersions(safeV.version, dbVersion) >= 0) {
+  const unfinished = state.restoring;
+  if (!unfinished && compareVersions(safeV.version, dbVersion) >= 0) {
     skipped(ctx, "database restore", `not needed: the safe tree's code (${describeVersion(safeV)}) serves the database (${dbVersion}) as it is`);
     return void 0;
   }
-  const snap = snapshotFor(state, dbVersion);
+  const snap = unfinished ? state.snapshots?.find((x) => x.file === unfinished.snapshot) : snapshotFor(state, dbVersion);
+  if (unfinished && !snap) {
+    throw new Refusal(
+      `goback refused: the unfinished restore's snapshot ${unfinished.snapshot} is no longer recorded in state.json. Restore the database from your own backup, then run goback with allow-downgrade: true. Nothing was changed`
+    );
+  }
   if (!snap) {
     const known = (state.snapshots ?? []).map((s) => `${s.file} (${s.fromVersion} -> ${s.toVersion})`);
     throw new Refusal(
@@ -4100,7 +4111,7 @@ async function prepareRestore(ctx, state, safe) {
       );
     }
     return c;
-  }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version`);
+  }, () => `the snapshot ${snap.file} (${humanBytes(snap.bytes)}, taken ${snap.at}) takes the database from ${dbVersion} back to ${snap.fromVersion}, the safe tree's version${unfinished ? ` (again: the restore of run ${unfinished.runId} did not finish)` : ""}`);
   return { app, snapshot: snap, db, dbVersion, safe, publicRoot: safeV.publicRoot };
 }
 function planRestore(ctx, r) {
@@ -4109,7 +4120,7 @@ function planRestore(ctx, r) {
     `restore the database from ${r.snapshot.file} (checksum verified; ${r.dbVersion} -> ${r.snapshot.fromVersion}): maintenance mode on, cron held, restore, switch, purge_caches.php, maintenance mode off, cron on${ctx.settings.healthUrl ? ", health check" : ""}; changes made in the database since the upgrade are lost`
   );
 }
-async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: false }) {
+async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: ctx.state?.restoring?.cron ?? false }) {
   const live = ctx.layout.tree(ctx.state.live);
   if (!held.maintenance) {
     await must(ctx, r.app, "maintenance on", live, "maintenance.php", ["--enable"]);
@@ -4124,12 +4135,18 @@ async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: fa
       });
     } else skipped(ctx, "cron hold", "cron.php has no --disable-wait (Moodle before 4.2)");
   }
+  const state = ctx.state;
+  state.restoring = { snapshot: r.snapshot.file, runId: ctx.settings.run.runId, at: ctx.now().toISOString(), cron: held.cron };
+  await saveState(ctx, state, "database-restore-start", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion });
   try {
     await restoreSnapshot(ctx, r.db, r.snapshot);
   } catch (e) {
     const why = e.message;
     ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state.live} (code ${r.dbVersion})${held.cron ? " with cron held" : ""}. ${why}. Fix the cause and run goback with restore-database: true again, or turn maintenance off on the current code: ${command(ctx, live, "maintenance.php --disable")}`;
-    await journal(ctx, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
+    if (r.db.dbtype === "pgsql" && !(e instanceof ConnectionError)) {
+      delete state.restoring;
+      await saveState(ctx, state, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
+    } else await journal(ctx, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
     throw new StepFailure(ctx.report.restore);
   }
   await journal(ctx, "database-restore", { snapshot: r.snapshot.file, from: r.dbVersion, to: r.snapshot.fromVersion });
@@ -4156,6 +4173,9 @@ async function finishRestore(ctx, r, held, beforeOpen) {
   }
   if (held.maintenance) await must(ctx, r.app, "maintenance off", live, "maintenance.php", ["--disable"]).then(() => held.maintenance = false);
   if (held.cron) await must(ctx, r.app, "cron on", live, "cron.php", ["--enable"]).then(() => held.cron = false);
+  const state = ctx.state;
+  delete state.restoring;
+  await saveState(ctx, state, "database-restore-end", { snapshot: r.snapshot.file });
   if (ctx.settings.healthUrl) await healthCheck(ctx);
 }
 function mayRestoreAfterFailedUpgrade(ctx, p) {
@@ -4407,6 +4427,18 @@ async function goback(ctx, afterSyncback = false) {
   const state = mustState(ctx);
   const former = state.live;
   const safe = state.trees[state.safe];
+  const unfinished = afterSyncback ? void 0 : state.restoring;
+  if (unfinished && !ctx.settings.restoreDatabase) {
+    if (!ctx.settings.allowDowngrade) throw new Refusal(`goback refused: ${unfinishedRestore(state)}`);
+    ctx.log.warning(`${ctx.target.label}: allow-downgrade: true: the unfinished restore from ${unfinished.snapshot} is forgotten; the database is as you left it`);
+    if (ctx.settings.dryRun) {
+      plan(ctx, `forget the unfinished restore from ${unfinished.snapshot} (allow-downgrade: true)${state.state === "production" ? `, then switch live from trees/${former} to the safe tree trees/${safe.id}` : ""}`);
+      return;
+    }
+    delete state.restoring;
+    await saveState(ctx, state, "database-restore-abandoned", { snapshot: unfinished.snapshot });
+    if (state.state === "delivering") return;
+  }
   const site = !afterSyncback && ctx.report.cluster?.role === "node" ? ctx.report.cluster.site : void 0;
   const restore = ctx.settings.restoreDatabase && !afterSyncback && !site ? await prepareRestore(ctx, state, safe) : void 0;
   if (!restore && !site && !(afterSyncback && ctx.settings.dryRun)) await ctx.app.checkGoback(ctx, safe);
@@ -4414,14 +4446,16 @@ async function goback(ctx, afterSyncback = false) {
     if (site) plan(ctx, `the downgrade guard${ctx.settings.restoreDatabase ? " and the database restore" : ""} run once for the cluster, on ${site}`);
     const rename = safe.served && safe.dirty ? " under a fresh id (its content changed since it was last served)" : "";
     if (restore) planRestore(ctx, restore);
-    plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`);
+    if (state.state === "production") plan(ctx, `switch live from trees/${former} to the safe tree trees/${safe.id}${rename}; trees/${former} becomes the work tree`);
     return;
   }
   const sameCode = treeRevision(safe) === treeRevision(state.trees[former]);
   const held = restore ? await restoreBeforeSwitch(ctx, restore) : void 0;
-  const id = await freshPath(ctx, state, safe.id);
-  await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
-  ctx.report.liveTreeAfter = id;
+  if (state.state === "production") {
+    const id = await freshPath(ctx, state, safe.id);
+    await switchTo(ctx, state, id, { state: "delivering", live: id, safe: id, work: former });
+    ctx.report.liveTreeAfter = id;
+  }
   if (restore && held) await finishRestore(ctx, restore, held);
   else if (!sameCode) await ctx.app.afterGoback(ctx);
   if (ctx.settings.afterSwitch) await runHook(ctx, "after-switch", ctx.settings.afterSwitch);
@@ -4613,19 +4647,22 @@ var inProduction = onLayout(
   (s, mode) => s.state === "production" ? null : `${mode} runs in production, but ${delivering(s)}: run backtoprod (or deliver) to finish it first`
 );
 var canGoBack = onLayout(
-  (s) => s.state === "production" ? null : `goback already happened: ${delivering(s)}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`
+  (s) => s.state === "production" || s.restoring ? null : `goback already happened: ${delivering(s)}. Run update then backtoprod (or deliver); to undo the goback, run backtoprod`
 );
+function noUnfinishedRestore(fit) {
+  return (p, root, mode) => p.state?.restoring ? `${mode} refused: ${unfinishedRestore(p.state)}` : fit(p, root, mode);
+}
 var hasWorkTree = onLayout(
   (s) => s.state === "delivering" ? null : `update changes the work tree, which exists only while delivering, and the state is production (live serves trees/${s.live}): run goback first, or deliver for the whole cycle`
 );
-var hasUpdatedWorkTree = onLayout((s) => {
+var hasUpdatedWorkTree = noUnfinishedRestore(onLayout((s) => {
   const u = s.state === "delivering" ? s.trees[s.work ?? ""]?.updating : void 0;
   if (u) {
     return `the update of the work tree trees/${s.work} to ${u.ref || "the default branch"} by run ${u.runId} did not finish, so the tree may be half updated: run update again (or deliver, which resumes), then backtoprod`;
   }
   return s.state === "delivering" ? null : `backtoprod switches an updated work tree live, and the state is production (live serves trees/${s.live}): run goback and update first, or deliver for the whole cycle`;
-});
-var anyLayout = onLayout(() => null);
+}));
+var anyLayout = noUnfinishedRestore(onLayout(() => null));
 
 // src/credentials.ts
 function hideCredentials(value2) {
@@ -4893,6 +4930,11 @@ async function status(ctx) {
   ctx.report.liveTreeAfter = s.live;
   await checkDrift(ctx, live, "live", { save: false });
   const site = await siteStatus(ctx, info);
+  if (s.restoring) {
+    info.restoring = s.restoring;
+    site.unshift(unfinishedRestore(s));
+    ctx.log.warning(`${ctx.target.label}: ${unfinishedRestore(s)}`);
+  }
   const roles = s.state === "production" ? `live trees/${s.live}, safe trees/${s.safe}` : `live (safe) trees/${s.live}, work trees/${s.work}`;
   ctx.report.message = `${s.state}: ${roles}${p.lock ? `; locked by run ${p.lock.runId} of ${p.lock.actor} for ${p.lockAgeS} s` : ""}${info.statusPage ? `; status page ${page}` : ""}${site.length ? `. ${site.join("; ")}` : ""}`;
 }
@@ -4903,7 +4945,7 @@ async function siteStatus(ctx, info) {
     if (!s) return [];
     info.site = { ...s.facts, ...s.warnings.length ? { warnings: s.warnings } : {} };
     for (const w of s.warnings) ctx.log.warning(`${ctx.target.label}: ${w}`);
-    return s.warnings;
+    return [...s.warnings];
   } catch (e) {
     const why = `the site's state could not be read: ${e.message}`;
     info.site = { error: why };
@@ -5596,6 +5638,7 @@ export {
   newSessionId,
   listSessions,
   treeRevision,
+  unfinishedRestore,
   OUTPUT_KEEP_BYTES,
   BoundedOutput,
   RunError,
@@ -5617,6 +5660,7 @@ export {
   step,
   skipped,
   plan,
+  saveState,
   journal,
   mustState,
   UnsafeToGoBack,

@@ -93,6 +93,7 @@ import {
   runHook,
   safeHref,
   saveDriftFiles,
+  saveState,
   secretsInCommand,
   shortRev,
   skipped,
@@ -102,8 +103,9 @@ import {
   sudoersLine,
   switchTo,
   treeRevision,
+  unfinishedRestore,
   value
-} from "./chunk-NWM4NNW4.js";
+} from "./chunk-VWJGU5YE.js";
 import {
   __commonJS,
   __require,
@@ -24229,9 +24231,7 @@ var ClusterDeliver = class extends ClusterNodes {
       );
     } catch (err) {
       if (phase === "restore") return this.failedAfterUpgrade(`${e.message}. Restoring the database failed: ${err.message}`, lead.report.restore ?? e.restore);
-      const live = lead.layout.live;
-      const cmd = (script, args) => lead.app.command(lead, live, script, args, sp.from?.publicRoot);
-      const restore = phase === "switch" ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? " with cron held" : ""}: once every node serves the code it served before, ${cmd("maintenance.php", "--disable")}${sp.cronHeld ? ` and ${cmd("cron.php", "--enable")}` : ""} on ${site}` : err.message;
+      const restore = phase === "switch" ? `The database was restored from ${file} (version ${sp.snapshot.fromVersion}); ${stuck}. The site stays in maintenance mode${sp.cronHeld ? " with cron held" : ""}: fix the cause, then run goback with restore-database: true on the cluster: ${site} restores the same snapshot again (nothing wrote since), the nodes that did not go back switch, and maintenance and the cron hold end` : err.message;
       for (const ctx of nodes) ctx.report.restore = restore;
       await journal(lead, "failed-after-restore", { error: e.message, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
       return nodes.map(() => new StepFailure(`${e.message}. To restore: ${restore}`));
@@ -24281,6 +24281,19 @@ var ClusterGoback = class extends ClusterNodes {
   /** goback on every node: the downgrade guard once, every node switched, or none. */
   async goback() {
     const { nodes, lead, settings } = this;
+    const unfinished = nodes.filter((c) => c.state?.restoring);
+    if (unfinished.length && !settings.restoreDatabase) {
+      if (!settings.allowDowngrade) {
+        const why = unfinished.map((c) => `${c.target.label}: ${unfinishedRestore(c.state)}`).join("; ");
+        return nodes.map(() => new Refusal(`goback refused for the cluster: ${why}`));
+      }
+      for (const c of unfinished) {
+        const snapshot = c.state.restoring.snapshot;
+        c.log.warning(`${c.target.label}: allow-downgrade: true: the unfinished restore from ${snapshot} is forgotten; the database is as you left it`);
+        delete c.state.restoring;
+        await saveState(c, c.state, "database-restore-abandoned", { snapshot });
+      }
+    }
     const safes = nodes.map((ctx) => mustState(ctx).trees[ctx.state.safe]);
     if (new Set(safes.map((t) => treeRevision(t))).size > 1) {
       return nodes.map(
@@ -24333,6 +24346,7 @@ var ClusterGoback = class extends ClusterNodes {
   switchAll() {
     return each(this.nodes, async (ctx, i) => {
       const state = mustState(ctx);
+      if (state.state === "delivering") return;
       const former = state.live;
       const id = await freshPath(ctx, state, state.safe);
       try {
@@ -24355,7 +24369,6 @@ var ClusterGoback = class extends ClusterNodes {
     const { nodes, lead, settings } = this;
     const others = nodes.slice(1);
     const site = lead.target.label;
-    const leadLive = lead.layout.live;
     let held;
     try {
       held = await restoreBeforeSwitch(lead, r);
@@ -24373,7 +24386,7 @@ var ClusterGoback = class extends ClusterNodes {
     const bad = failedIdx(sw);
     if (bad.length) {
       sw.forEach((e, i) => this.errs[i] = e);
-      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? " with cron held" : ""}: fix the cause, run goback with hosts: ${labels(nodes, bad)} alone (the database is not restored again: that safe tree serves it as it is; a node that lost its connection may have switched: run status on it first), then ${r.app.command(lead, leadLive, "maintenance.php", "--disable", r.publicRoot)}${held.cron ? ` and ${r.app.command(lead, leadLive, "cron.php", "--enable", r.publicRoot)}` : ""} on ${site}`;
+      const restore = `The database was restored to ${r.snapshot.fromVersion} (the snapshot ${r.snapshot.file}); ${labels(nodes, bad)} could not switch to its safe tree and may still serve the upgrade's code, which cannot serve that database; the other nodes serve the restored version. The site stays in maintenance mode${held.cron ? " with cron held" : ""}: fix the cause, then run goback with restore-database: true on the cluster again: ${site} restores the same snapshot again (nothing wrote since), the nodes that did not switch switch, and maintenance and the cron hold end`;
       for (const ctx of nodes) ctx.report.restore = restore;
       await journal(lead, "failed-after-restore", { error: `${labels(nodes, bad)} failed its switch`, restore, cluster: nodes.map((c) => c.target.label) }).catch(() => void 0);
       return this.failRest(restore);
@@ -24654,7 +24667,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-SBLK6UVV.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-TA3HAGF4.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {
