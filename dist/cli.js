@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-K3KKTRKB.js";
+} from "./chunks/chunk-QXNTDTAL.js";
 import {
   renderText
-} from "./chunks/chunk-H4M5XWXK.js";
+} from "./chunks/chunk-2LCPGFTR.js";
 import {
   VERSION
-} from "./chunks/chunk-VWJGU5YE.js";
+} from "./chunks/chunk-2BAKOXNJ.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -103,7 +103,7 @@ export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held
     if (help.code === 0 && help.out.includes('--disable-wait')) {
       held.cron = true
       await must(ctx, r.app, 'cron hold', live, 'cron.php', ['--disable-wait'], 900_000).catch((e: Error) => {
-        throw new StepFailure(`${e.message}. Nothing was restored or switched; the site is in maintenance mode: turn it off with ${command(ctx, live, 'maintenance.php --disable')} and ${command(ctx, live, 'cron.php --enable')}`)
+        throw new StepFailure(`${e.message}. Nothing was restored or switched; the site is in maintenance mode: turn it off with ${command(ctx, r, live, 'maintenance.php', '--disable')} and ${command(ctx, r, live, 'cron.php', '--enable')}`)
       })
     } else skipped(ctx, 'cron hold', 'cron.php has no --disable-wait (Moodle before 4.2)')
   }
@@ -114,9 +114,10 @@ export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held
     await restoreSnapshot(ctx, r.db, r.snapshot)
   } catch (e) {
     const why = (e as Error).message
-    ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state!.live} (code ${r.dbVersion})${held.cron ? ' with cron held' : ''}. ${why}. Fix the cause and run goback with restore-database: true again, or turn maintenance off on the current code: ${command(ctx, live, 'maintenance.php --disable')}`
-    if (r.db.dbtype === 'pgsql' && !(e instanceof ConnectionError)) {
-      // PostgreSQL restores in one transaction: a restore that failed (not one cut off) changed nothing.
+    // PostgreSQL restores in one transaction: a restore that failed (not one cut off) changed nothing.
+    const unchanged = r.db.dbtype === 'pgsql' && !(e instanceof ConnectionError)
+    ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state!.live} (code ${r.dbVersion})${held.cron ? ' with cron held' : ''}. ${why}. Fix the cause and run goback with restore-database: true again${unchanged ? `, or turn maintenance off on the current code: ${command(ctx, r, live, 'maintenance.php', '--disable')}` : ' (the database may be partly restored: keep the site in maintenance until then)'}`
+    if (unchanged) {
       delete state.restoring
       await saveState(ctx, state, 'database-restore-failed', { snapshot: r.snapshot.file, error: why })
     } else await journal(ctx, 'database-restore-failed', { snapshot: r.snapshot.file, error: why })
@@ -147,7 +148,7 @@ export async function finishRestore(ctx: HostContext, r: RestorePlan, held: { ma
     return after
   }, (v) => `${v} (the snapshot's), served by trees/${ctx.state!.live}`).catch((e: Error) => problems.push(e.message))
   if (problems.length) {
-    throw new StepFailure(`${problems.join('; ')}. The site stays in maintenance mode on trees/${ctx.state!.live}: fix the cause, then ${command(ctx, live, 'maintenance.php --disable')}${held.cron ? ` and ${command(ctx, live, 'cron.php --enable')}` : ''}`)
+    throw new StepFailure(`${problems.join('; ')}. The site stays in maintenance mode on trees/${ctx.state!.live}: fix the cause, then ${command(ctx, r, live, 'maintenance.php', '--disable')}${held.cron ? ` and ${command(ctx, r, live, 'cron.php', '--enable')}` : ''}`)
   }
   if (held.maintenance) await must(ctx, r.app, 'maintenance off', live, 'maintenance.php', ['--disable']).then(() => (held.maintenance = false))
   if (held.cron) await must(ctx, r.app, 'cron on', live, 'cron.php', ['--enable']).then(() => (held.cron = false))
@@ -176,7 +177,7 @@ export async function restoreAfterFailedUpgrade(
   const app = ctx.app as MoodleApp
   await verifySnapshot(ctx, p.snapshot)
   const db = await readDbConfig(ctx, ctx.layout.tree(safe.id))
-  const r: RestorePlan = { app, snapshot: p.snapshot, db, dbVersion: p.to?.version ?? p.snapshot.toVersion, safe }
+  const r: RestorePlan = { app, snapshot: p.snapshot, db, dbVersion: p.to?.version ?? p.snapshot.toVersion, safe, publicRoot: p.from?.publicRoot }
   const held = await restoreBeforeSwitch(ctx, r, { maintenance: p.maintenance, cron: p.cronHeld })
   await doSwitch()
   p.maintenance = held.maintenance
@@ -193,6 +194,7 @@ async function must(ctx: HostContext, app: MoodleApp, name: string, dir: string,
   })
 }
 
-function command(ctx: HostContext, dir: string, cli: string): string {
-  return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/admin/cli/${cli}`
+/** The command an admin runs by hand: `script args` of the tree in `dir`, as the web user. */
+function command(ctx: HostContext, r: RestorePlan, dir: string, script: string, args: string): string {
+  return r.app.commandFor(ctx, dir, script, args, r.publicRoot)
 }

@@ -495,6 +495,10 @@ describe('database snapshot failures and refusals (pgsql)', () => {
     expect(await s.live()).toBe(live)
     expect(await s.contents()).toBe(upgraded)
     expect(everything(failed)).not.toContain('Wrong-Pass-9')
+    // Rolled back, so nothing is left half done: no restore record, and ending maintenance on the current code is
+    // offered (the command names the script where this run found it).
+    expect((await s.state()).restoring).toBeUndefined()
+    expect(hf.restore).toContain(`or turn maintenance off on the current code: sudo -u ${WEB} /usr/bin/php ${live}/admin/cli/maintenance.php --disable`)
   }, 240_000)
 
   it('an upgrade failing half-way in maintenance: with restore-database the snapshot is restored and the site goes back; retention keeps backup-keep', async () => {

@@ -3538,6 +3538,11 @@ exit "$rc"`, [dir, php, user ?? "", ...argv], {
   command(ctx, dir, script, args, publicRoot = false) {
     return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
   }
+  /** `command`, at the path this run found the script in `dir` when it did (else as `publicRoot` says). */
+  commandFor(ctx, dir, script, args, publicRoot = false) {
+    const file = this.found.get(`${dir}\0${script}`);
+    return file ? `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ""}` : this.command(ctx, dir, script, args, publicRoot);
+  }
 };
 function joinOut(stdout, stderr) {
   return `${stdout}${stderr ? `${stdout && !stdout.endsWith("\n") ? "\n" : ""}${stderr}` : ""}`.trim();
@@ -4131,7 +4136,7 @@ async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: ct
     if (help.code === 0 && help.out.includes("--disable-wait")) {
       held.cron = true;
       await must(ctx, r.app, "cron hold", live, "cron.php", ["--disable-wait"], 9e5).catch((e) => {
-        throw new StepFailure(`${e.message}. Nothing was restored or switched; the site is in maintenance mode: turn it off with ${command(ctx, live, "maintenance.php --disable")} and ${command(ctx, live, "cron.php --enable")}`);
+        throw new StepFailure(`${e.message}. Nothing was restored or switched; the site is in maintenance mode: turn it off with ${command(ctx, r, live, "maintenance.php", "--disable")} and ${command(ctx, r, live, "cron.php", "--enable")}`);
       });
     } else skipped(ctx, "cron hold", "cron.php has no --disable-wait (Moodle before 4.2)");
   }
@@ -4142,8 +4147,9 @@ async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: ct
     await restoreSnapshot(ctx, r.db, r.snapshot);
   } catch (e) {
     const why = e.message;
-    ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state.live} (code ${r.dbVersion})${held.cron ? " with cron held" : ""}. ${why}. Fix the cause and run goback with restore-database: true again, or turn maintenance off on the current code: ${command(ctx, live, "maintenance.php --disable")}`;
-    if (r.db.dbtype === "pgsql" && !(e instanceof ConnectionError)) {
+    const unchanged = r.db.dbtype === "pgsql" && !(e instanceof ConnectionError);
+    ctx.report.restore = `The database restore failed; the site stays in maintenance mode on trees/${ctx.state.live} (code ${r.dbVersion})${held.cron ? " with cron held" : ""}. ${why}. Fix the cause and run goback with restore-database: true again${unchanged ? `, or turn maintenance off on the current code: ${command(ctx, r, live, "maintenance.php", "--disable")}` : " (the database may be partly restored: keep the site in maintenance until then)"}`;
+    if (unchanged) {
       delete state.restoring;
       await saveState(ctx, state, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
     } else await journal(ctx, "database-restore-failed", { snapshot: r.snapshot.file, error: why });
@@ -4169,7 +4175,7 @@ async function finishRestore(ctx, r, held, beforeOpen) {
     return after;
   }, (v) => `${v} (the snapshot's), served by trees/${ctx.state.live}`).catch((e) => problems.push(e.message));
   if (problems.length) {
-    throw new StepFailure(`${problems.join("; ")}. The site stays in maintenance mode on trees/${ctx.state.live}: fix the cause, then ${command(ctx, live, "maintenance.php --disable")}${held.cron ? ` and ${command(ctx, live, "cron.php --enable")}` : ""}`);
+    throw new StepFailure(`${problems.join("; ")}. The site stays in maintenance mode on trees/${ctx.state.live}: fix the cause, then ${command(ctx, r, live, "maintenance.php", "--disable")}${held.cron ? ` and ${command(ctx, r, live, "cron.php", "--enable")}` : ""}`);
   }
   if (held.maintenance) await must(ctx, r.app, "maintenance off", live, "maintenance.php", ["--disable"]).then(() => held.maintenance = false);
   if (held.cron) await must(ctx, r.app, "cron on", live, "cron.php", ["--enable"]).then(() => held.cron = false);
@@ -4186,7 +4192,7 @@ async function restoreAfterFailedUpgrade2(ctx, p, safe, doSwitch, beforeOpen) {
   const app = ctx.app;
   await verifySnapshot(ctx, p.snapshot);
   const db = await readDbConfig(ctx, ctx.layout.tree(safe.id));
-  const r = { app, snapshot: p.snapshot, db, dbVersion: p.to?.version ?? p.snapshot.toVersion, safe };
+  const r = { app, snapshot: p.snapshot, db, dbVersion: p.to?.version ?? p.snapshot.toVersion, safe, publicRoot: p.from?.publicRoot };
   const held = await restoreBeforeSwitch(ctx, r, { maintenance: p.maintenance, cron: p.cronHeld });
   await doSwitch();
   p.maintenance = held.maintenance;
@@ -4201,8 +4207,8 @@ async function must(ctx, app, name, dir, script, args, timeoutMs) {
     if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${r.out.split("\n").slice(-5).join("\n")}` : ""}`);
   });
 }
-function command(ctx, dir, cli) {
-  return `sudo -u ${ctx.settings.webUser} ${ctx.settings.php} ${dir}/admin/cli/${cli}`;
+function command(ctx, r, dir, script, args) {
+  return r.app.commandFor(ctx, dir, script, args, r.publicRoot);
 }
 
 // src/steps/switch.ts
