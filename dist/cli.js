@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-QXNTDTAL.js";
+} from "./chunks/chunk-GHSAW7BQ.js";
 import {
   renderText
-} from "./chunks/chunk-2LCPGFTR.js";
+} from "./chunks/chunk-PV7EK4SF.js";
 import {
   VERSION
-} from "./chunks/chunk-2BAKOXNJ.js";
+} from "./chunks/chunk-CKIEGTT2.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

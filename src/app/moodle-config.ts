@@ -16,6 +16,8 @@ export interface DbConfig {
   dboptions: { dbport?: string; dbsocket?: string }
   /** Not reported; masked as a secret from the moment it is read. */
   dbpass: string
+  /** The site's address: the nodes of one site share it. */
+  wwwroot: string
 }
 
 /** The engines a snapshot knows how to dump. */
@@ -39,6 +41,7 @@ echo "\\n@@delivery-dbconfig@@", json_encode([
     'dbtype' => $s($CFG->dbtype ?? ''), 'dbhost' => $s($CFG->dbhost ?? ''), 'dbname' => $s($CFG->dbname ?? ''),
     'dbuser' => $s($CFG->dbuser ?? ''), 'dbpass' => bin2hex($s($CFG->dbpass ?? '')), 'prefix' => $s($CFG->prefix ?? ''),
     'dboptions' => ['dbport' => $s($o['dbport'] ?? ''), 'dbsocket' => $s($o['dbsocket'] ?? '')],
+    'wwwroot' => $s($CFG->wwwroot ?? ''),
 ]), "\\n";
 `
 

@@ -42,6 +42,7 @@ const V42 = versionPhp('2023042400.00', '4.2 (Build: 20230424)', '402')
 const V43 = versionPhp('2023100900.00', '4.3 (Build: 20231009)', '403')
 const V44 = versionPhp('2024042200.00', '4.4 (Build: 20240422)', '404')
 const V45 = versionPhp('2024100700.00', '4.5 (Build: 20241007)', '405')
+const V451 = versionPhp('2024100701.00', '4.5.1 (Build: 20241010)', '405')
 
 function tree(version: string, index: string): Record<string, string> {
   const files: Record<string, string> = {
@@ -105,6 +106,7 @@ beforeAll(async () => {
       `$CFG->localcachedir = '${localCache(i)}';`,
       `$CFG->alternative_component_cache = '${componentCache(i)}';`,
       `$CFG->fixturenode = '${NODES[i]}';`,
+      "$CFG->wwwroot = 'https://moodle.example.test';",
       `$CFG->fixturenodes = ${JSON.stringify(everyLive).replace(/^\{/, '[').replace(/\}$/, ']').replace(/":"/g, '" => "')};`,
       '',
     ].join('\n')
@@ -440,5 +442,34 @@ describe('cluster: the nodes of one Moodle site', () => {
     expect((await calls()).slice(n).filter((x) => x.args.includes('--non-interactive')).map((x) => x.node)).toEqual(['node1'])
     expect(r.summary).toContain('To restore by hand')
     await run('rm', ['-f', `${data}/climaintenance.html`], { check: true })
+  })
+
+  it('without cluster: true, nodes of one site delivered at once never both upgrade its database: one upgrades, the others are refused naming cluster: true', async () => {
+    c.v451 = await repo.commit('4.5.1', tree(V451, "<?php\necho 'Moodle 4.5.1';\n"))
+    const n = (await calls()).length
+    // The first host to find the upgrade pending waits in before-upgrade, so that the others find it pending too.
+    const r = await runAction({ ...inputs, cluster: 'false', mode: 'deliver', ref: c.v451, 'before-upgrade': 'sleep 3' })
+    expect(r.code).toBe(1)
+    const hosts = r.report!.hosts
+    const upgraders = hosts.filter((h) => h.steps.some((s) => s.name === 'upgrade'))
+    expect(upgraders).toHaveLength(1)
+    expect(upgraders[0].error).toBeUndefined()
+    for (const h of hosts.filter((x) => x !== upgraders[0])) {
+      expect(h.outcome).toBe('refused')
+      expect(h.error).toContain(`${upgraders[0].host}, another host of this run, is upgrading the database of the same Moodle site (wwwroot https://moodle.example.test)`)
+      expect(h.error).toContain('Deliver them with cluster: true')
+    }
+    // The refused nodes still serve the code they served.
+    for (const s of fleet.servers) {
+      const served = await readFile(`${s.dir}/live/index.php`, 'utf8')
+      expect(served.includes('Moodle 4.5.1')).toBe(s.label === upgraders[0].host)
+    }
+    expect((await calls()).slice(n).filter((x) => x.args.includes('--non-interactive'))).toHaveLength(1)
+    expect(await dbVersion()).toBe('2024100701')
+    // With cluster: true the others follow, code only: the database is upgraded already.
+    const again = await runAction({ ...inputs, mode: 'deliver', ref: c.v451 })
+    expect(again.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined, undefined])
+    for (const s of fleet.servers) expect(await readFile(`${s.dir}/live/index.php`, 'utf8')).toContain('Moodle 4.5.1')
+    expect((await calls()).slice(n).filter((x) => x.args.includes('--non-interactive'))).toHaveLength(1)
   })
 })

@@ -46,7 +46,7 @@ describe('snapshots', () => {
   })
 
   it('say why a database cannot be dumped', () => {
-    const c = { dbtype: 'pgsql', dbhost: 'h', dbname: 'moodle', dbuser: 'u', dbpass: '', prefix: 'mdl_', dboptions: {} }
+    const c = { dbtype: 'pgsql', dbhost: 'h', dbname: 'moodle', dbuser: 'u', dbpass: '', prefix: 'mdl_', dboptions: {}, wwwroot: 'https://moodle.example.test' }
     expect(cannotDump(c)).toBeUndefined()
     expect(cannotDump({ ...c, dbtype: 'sqlsrv' })).toContain('sqlsrv')
     expect(cannotDump({ ...c, dbtype: '' })).toContain('dbtype')

@@ -1879,6 +1879,7 @@ echo "\\n@@delivery-dbconfig@@", json_encode([
     'dbtype' => $s($CFG->dbtype ?? ''), 'dbhost' => $s($CFG->dbhost ?? ''), 'dbname' => $s($CFG->dbname ?? ''),
     'dbuser' => $s($CFG->dbuser ?? ''), 'dbpass' => bin2hex($s($CFG->dbpass ?? '')), 'prefix' => $s($CFG->prefix ?? ''),
     'dboptions' => ['dbport' => $s($o['dbport'] ?? ''), 'dbsocket' => $s($o['dbsocket'] ?? '')],
+    'wwwroot' => $s($CFG->wwwroot ?? ''),
 ]), "\\n";
 `;
 var MUC_CONFIG_PHP = `define('CLI_SCRIPT', true);
@@ -3562,6 +3563,23 @@ function lastLine(out) {
   return out.trim().split("\n").pop()?.slice(0, 200) ?? "";
 }
 
+// src/app/moodle-sites.ts
+var upgrading = /* @__PURE__ */ new WeakMap();
+function claimUpgrade(ctx, wwwroot) {
+  const { settings } = ctx;
+  if (settings.hosts.length < 2 || settings.cluster || settings.sharedCode || !wwwroot) return;
+  let sites = upgrading.get(settings);
+  if (!sites) upgrading.set(settings, sites = /* @__PURE__ */ new Map());
+  const key = wwwroot.trim().replace(/\/+$/, "").toLowerCase();
+  const other = sites.get(key);
+  if (other && other !== ctx.target.label) {
+    throw new Refusal(
+      `${other}, another host of this run, is upgrading the database of the same Moodle site (wwwroot ${wwwroot}): these hosts are nodes of one site, and each would upgrade its one database. Deliver them with cluster: true, which upgrades it once with every node switched. This node was not switched (state delivering: run again to resume)`
+    );
+  }
+  sites.set(key, ctx.target.label);
+}
+
 // src/app/moodle-maintenance.ts
 function decideMaintenance(setting, pending, required) {
   if (setting === "always") return true;
@@ -3961,6 +3979,10 @@ var MoodleApp = class extends MoodleCli {
     const workDir = this.layout.tree(work.id);
     const upgrade2 = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : void 0;
     const db = pending && ctx.settings.databaseBackup === "auto" ? await readDbConfig(ctx, workDir) : void 0;
+    if (pending && ctx.settings.hosts.length > 1 && !ctx.settings.cluster && !ctx.settings.sharedCode) {
+      const site = db ?? await readDbConfig(ctx, workDir).catch((e) => ctx.log.warning(`${ctx.target.label}: ${e.message}: the site's address is unknown`));
+      claimUpgrade(ctx, site ? site.wwwroot : void 0);
+    }
     const noDump = db && cannotDump(db);
     if (noDump) {
       skipped(ctx, "database snapshot", `no snapshot: ${noDump}; use before-upgrade for your own backup`);
