@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-GHSAW7BQ.js";
+} from "./chunks/chunk-BPRWEJO4.js";
 import {
   renderText
-} from "./chunks/chunk-PV7EK4SF.js";
+} from "./chunks/chunk-3BUAV7HV.js";
 import {
   VERSION
-} from "./chunks/chunk-CKIEGTT2.js";
+} from "./chunks/chunk-KQWZPXHV.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

@@ -29,6 +29,11 @@ export async function readMaintenance(cli: MoodleCli, ctx: HostContext, dir: str
   return { cli: on, web: w.code === 0 && w.stdout.trim() === '1' }
 }
 
+/** Whether the site is in CLI maintenance mode, read without starting Moodle (no database needed). */
+export function cliMaintenanceOn(cli: MoodleCli, ctx: HostContext, dir: string): Promise<boolean> {
+  return cliMaintenanceFile(cli, ctx, dir, 'read')
+}
+
 /** Whether `climaintenance.html` is in moodledata; `end` removes it first (`maintenance.php --disable` less the web setting). */
 async function cliMaintenanceFile(cli: MoodleCli, ctx: HostContext, dir: string, action: 'read' | 'end'): Promise<boolean> {
   const f = await cli.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ['-r', CLI_MAINTENANCE, '--', `${dir}/config.php`, action], 120_000)

@@ -12,6 +12,7 @@ import { type HostContext, journal, plan, saveState, skipped, step } from '../st
 import { healthCheck } from '../steps/health.js'
 import type { SwitchPlan } from './app.js'
 import { type DbConfig, readDbConfig } from './moodle-config.js'
+import { cliMaintenanceOn } from './moodle-maintenance.js'
 import { type SnapshotRecord, humanBytes, restoreCacheConfig, restoreSnapshot, snapshotFor, verifySnapshot } from './moodle-db.js'
 import { type MoodlePlan, MoodleApp } from './moodle.js'
 import { compareVersions, describeVersion } from './moodle-version.js'
@@ -37,14 +38,15 @@ export async function prepareRestore(ctx: HostContext, state: ServerState, safe:
   if (!(ctx.app instanceof MoodleApp)) throw new Refusal('restore-database: true restores a Moodle database: this site is not Moodle (app). Nothing was changed')
   const app = ctx.app
   const safeV = await app.version(safe)
-  const dbVersion = await app.databaseVersion(ctx)
+  const read = await app.databaseVersion(ctx)
   if (!safeV) throw new Refusal(`goback refused: the safe tree trees/${safe.id} holds no readable Moodle version.php. Nothing was changed`)
-  if (!dbVersion) {
+  // A restore that began and did not finish is made again from its snapshot, whatever version the database now
+  // reports, or none (a partly restored database may lack its config table): it may be partly restored.
+  const unfinished = state.restoring
+  if (!read && !unfinished) {
     throw new Refusal('goback refused: the database version could not be read (admin/cli/cfg.php --name=version through the live tree), so no snapshot can be matched to it. Nothing was changed')
   }
-  // A restore that began and did not finish is made again from its snapshot, whatever version the database now
-  // reports: it may be partly restored.
-  const unfinished = state.restoring
+  const dbVersion = read ?? 'unknown (partly restored)'
   if (!unfinished && compareVersions(safeV.version, dbVersion) >= 0) {
     skipped(ctx, 'database restore', `not needed: the safe tree's code (${describeVersion(safeV)}) serves the database (${dbVersion}) as it is`)
     return undefined
@@ -94,6 +96,12 @@ export function planRestore(ctx: HostContext, r: RestorePlan): void {
  */
 export async function restoreBeforeSwitch(ctx: HostContext, r: RestorePlan, held: { maintenance: boolean; cron: boolean } = { maintenance: false, cron: ctx.state?.restoring?.cron ?? false }): Promise<{ maintenance: boolean; cron: boolean }> {
   const live = ctx.layout.tree(ctx.state!.live)
+  // Made again: the cut-off run put the site in maintenance. Moodle's maintenance.php starts Moodle, which a partly
+  // restored database may not let it do: when the maintenance file is there, it is left as it is.
+  if (!held.maintenance && ctx.state?.restoring && (await cliMaintenanceOn(r.app, ctx, live).catch(() => false))) {
+    held.maintenance = true
+    skipped(ctx, 'maintenance on', 'the site is still in the maintenance mode the unfinished restore turned on')
+  }
   if (!held.maintenance) {
     await must(ctx, r.app, 'maintenance on', live, 'maintenance.php', ['--enable'])
     held.maintenance = true

@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   renderText
-} from "./chunk-PV7EK4SF.js";
+} from "./chunk-3BUAV7HV.js";
 import {
   MODE_TABLE,
   VERSION,
@@ -19,7 +19,7 @@ import {
   siteName,
   summarize,
   verdict
-} from "./chunk-CKIEGTT2.js";
+} from "./chunk-KQWZPXHV.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts

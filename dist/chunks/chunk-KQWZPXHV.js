@@ -1960,6 +1960,307 @@ function lastLines(s) {
   return s.trim().split("\n").slice(-5).join("\n");
 }
 
+// src/remote/sudo.ts
+var SCRIPT = `command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
+for u in "$@"; do
+  if out=$(cd / && sudo -n -u "$u" -- bash -c 'id -un' 2>&1 </dev/null); then r=ok; else r=no; fi
+  printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
+done`;
+var SUDOERS_FILE = "/etc/sudoers.d/delivery";
+function sudoersLine(login, users, command2 = "ALL") {
+  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command2}`;
+}
+async function probeSudo(sh, users) {
+  const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
+  if (r.stdout.split("\n").includes("nosudo")) return "no-sudo";
+  const verdicts = [];
+  for (const line of r.stdout.split("\n")) {
+    const [result, user, detail = ""] = line.split("	");
+    if (!user) continue;
+    const ok = result === "ok" && detail.trim() === user;
+    verdicts.push({ user, ok, detail: detail.trim() });
+  }
+  for (const u of users) if (!verdicts.some((v) => v.user === u)) verdicts.push({ user: u, ok: false, detail: "no answer" });
+  return verdicts;
+}
+function sudoProblem(login, needs, verdicts) {
+  const users = [...needs.keys()];
+  if (verdicts === "no-sudo") {
+    const inputs = [...new Set(needs.values())];
+    return `${inputs.join(" and ")} ${inputs.length > 1 ? "need" : "needs"} sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, users)}. Nothing was changed`;
+  }
+  const refused = verdicts.filter((v) => !v.ok && needs.has(v.user));
+  if (refused.length === 0) return null;
+  const each = refused.map((v) => `${needs.get(v.user)} ${v.user}${v.detail ? ` (sudo said: ${v.detail})` : ""}`).join("; ");
+  const missing = refused.map((v) => v.user);
+  return `the SSH user ${login} may not run commands as ${missing.join(" and ")} through sudo without a password: ${each}. Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} (every command the action runs as ${missing.join(" and ")} is bash, so ${sudoersLine(login, missing, "/usr/bin/bash")} works too; it is not narrower in effect: what limits the account is the list of users it may become)`;
+}
+var PHP_EUID = `echo "euid=", function_exists("posix_geteuid") ? posix_geteuid() : (preg_match("/^Uid:\\s+\\d+\\s+(\\d+)/m", (string) @file_get_contents("/proc/self/status"), $m) ? $m[1] : "?"), "\\n";`;
+var PHP_SCRIPT = `u=$1; php=$2; code=$3
+command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
+p=$(command -v -- "$php" 2>/dev/null) || { echo nophp; exit 0; }
+case $p in /*) ;; *) printf 'notabs\\t%s\\n' "$p"; exit 0 ;; esac
+want=$(id -u -- "$u" 2>/dev/null) || { echo nouser; exit 0; }
+if out=$(cd / && sudo -n -u "$u" -- "$p" -r "$code" 2>&1 </dev/null); then r=ok; else r=no; fi
+got=$(printf '%s\\n' "$out" | sed -n 's/^euid=\\([0-9][0-9]*\\)$/\\1/p' | tail -1)
+printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$r" "$p" "$want" "$got" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"`;
+async function probePhpAs(sh, user, php) {
+  const r = await sh.runAs(void 0, `check that PHP may run as ${user}`, PHP_SCRIPT, [user, php, PHP_EUID], { nothrow: true });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  if (line === "nosudo") return { kind: "no-sudo" };
+  if (line === "nophp") return { kind: "no-php", php };
+  if (line === "nouser") return { kind: "no-user", php };
+  const f = line.split("	");
+  if (f[0] === "notabs") return { kind: "not-absolute", php, found: f[1] ?? "" };
+  if (f[0] === "ok" && f[3] !== "" && f[3] === f[2]) return { kind: "ok", php: f[1] };
+  const detail = f[0] === "ok" ? `PHP ran, but as uid ${f[3] || "?"}, not ${user}'s ${f[2]}` : (f[4] ?? r.stderr).trim() || "no answer";
+  return { kind: "refused", php: f[1] || php, detail };
+}
+function phpCommandForm(user, php) {
+  return `sudo -n -u ${user} ${php} SCRIPT ARGS...`;
+}
+function phpProblem(login, user, v) {
+  const why = `Moodle's CLI runs as web-user ${user}, always as ${phpCommandForm(user, v.kind === "ok" || v.kind === "refused" ? v.php : "/usr/bin/php")}`;
+  switch (v.kind) {
+    case "ok":
+      return null;
+    case "no-sudo":
+      return `web-user needs sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], "/usr/bin/php")} (the full path of the php input's binary). Nothing was changed`;
+    case "no-php":
+      return `php: the SSH user ${login} finds no program ${v.php} on the server (command -v ${v.php}): install PHP's command line (apt-get install php-cli) or give php as an absolute path, e.g. /usr/bin/php8.2. Nothing was changed`;
+    case "not-absolute":
+      return `php: ${v.php} is ${v.found} for the SSH user ${login} (command -v), not a program with an absolute path, and sudoers rules name programs by their full path: give php as an absolute path, e.g. /usr/bin/php. Nothing was changed`;
+    case "no-user":
+      return `web-user ${user} does not exist on the server: give the user the web server runs PHP as (e.g. www-data). Nothing was changed`;
+    case "refused":
+      return `the SSH user ${login} may not run ${v.php} as web-user ${user} through sudo without a password (sudo said: ${v.detail}). Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], v.php)} (${why}: nothing else runs as ${user}; a wider rule such as ${sudoersLine(login, [user])} works too)`;
+  }
+}
+
+// src/app/moodle-cli.ts
+import { randomBytes } from "node:crypto";
+var PHP_AS_WEB = `d=$1; php=$2; u=$3; shift 3
+cd -- "$d" 2>/dev/null || cd /
+php_as_web() { if [ -n "$u" ]; then sudo -n -u "$u" -- "$php" "$@"; else "$php" "$@"; fi; }
+`;
+var THEN = `mark=$1; n=$2; shift 2
+first=("\${@:1:n}"); shift "$n"
+s=\${EPOCHREALTIME:-}; rc=0; php_as_web "\${first[@]}" || rc=$?; e=\${EPOCHREALTIME:-}
+printf '\\n%s %s %s %s\\n' "$mark" "$rc" "\${s/[.,]/}" "\${e/[.,]/}"
+if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+printf '\\n%s\\n' "$mark" >&2
+rc=0; php_as_web "$@" || rc=$?; f=\${EPOCHREALTIME:-}
+printf '\\n%s %s %s %s\\n' "$mark" "$rc" "\${e/[.,]/}" "\${f/[.,]/}"`;
+function splitAt(text, mark2) {
+  const parts = [""];
+  for (const line of text.split("\n")) {
+    if (line.startsWith(mark2)) parts.push("");
+    else parts[parts.length - 1] += `${line}
+`;
+  }
+  return parts.map((p) => p.trim());
+}
+var MoodleCli = class {
+  /**
+   * PHP as the web user may run it: the absolute path the sudo preflight resolved (`command -v` as the SSH user), which
+   * is the path a sudoers rule names. Unset when the web user is the SSH user (then the `php` input as given).
+   */
+  php;
+  /** Script paths found before they are needed (`findScripts`): a call then needs no round trip to find them. */
+  found = /* @__PURE__ */ new Map();
+  /**
+   * Finds `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` for each script, as the code
+   * owner (who can read the trees), in one command; remembers the paths for `cli`. Returns them (missing: absent).
+   */
+  async findScripts(ctx, dir, scripts) {
+    const r = await ctx.sh.run(
+      `find ${scripts.map((s) => `admin/cli/${s}`).join(", ")} in ${dir}`,
+      `d=$1; shift
+if [ -f "$d/public/version.php" ]; then c="$d/public/admin/cli"; else c="$d/admin/cli"; fi
+for s in "$@"; do if [ -f "$c/$s" ]; then printf 'cli=%s\\n' "$c/$s"; else echo "no $c/$s" >&2; fi; done`,
+      [dir, ...scripts]
+    );
+    const paths = /* @__PURE__ */ new Map();
+    for (const m of r.stdout.matchAll(/^cli=(.*)$/gm)) {
+      const script = scripts.find((s) => m[1].endsWith(`/${s}`));
+      if (script) paths.set(script, m[1]);
+    }
+    for (const [s, p] of paths) this.found.set(`${dir}\0${s}`, p);
+    return paths;
+  }
+  /**
+   * Records where scripts are in a tree whose layout is known (its version.php was read: `public/` or not), so that
+   * running them needs no round trip to find them first. Moodle's own scripts, which the tree's upgrade check proved.
+   */
+  knowScripts(dir, publicRoot, scripts) {
+    for (const s of scripts) this.found.set(`${dir}\0${s}`, `${dir}/${publicRoot ? "public/" : ""}admin/cli/${s}`);
+  }
+  /**
+   * Runs `admin/cli/<script>` of the tree in `dir` with PHP, as the web user, in its own process group like every
+   * command, from the tree's root when the SSH user may enter it, else from `/` (Moodle's scripts find config.php from
+   * `__DIR__`, not from the working directory). Never throws for the script's own exit code; throws when sudo refuses.
+   */
+  async cli(ctx, dir, script, args, timeoutMs = 6e5, stream2) {
+    const what = `moodle ${script}${args.length ? ` ${args.join(" ")}` : ""} as ${ctx.settings.webUser}`;
+    const file = this.found.get(`${dir}\0${script}`) ?? (await this.findScripts(ctx, dir, [script])).get(script);
+    if (!file) return { code: 127, out: `no admin/cli/${script} in ${dir}`, stdout: "" };
+    return this.runPhp(ctx, dir, what, [file, ...args], timeoutMs, stream2);
+  }
+  /** The user PHP runs as (undefined: the login user) and the PHP path. */
+  phpUser(ctx) {
+    const { webUser } = ctx.settings;
+    return { user: webUser === ctx.target.user ? void 0 : webUser, php: this.php ?? ctx.settings.php };
+  }
+  /**
+   * Runs PHP with `argv` as the web user (`sudo -n -u WEB PHP ARGV...`), from `dir` when the SSH user may enter it.
+   * Never throws for PHP's own exit code; throws when sudo refuses.
+   */
+  async runPhp(ctx, dir, what, argv, timeoutMs, stream2) {
+    const { user, php } = this.phpUser(ctx);
+    const r = await ctx.sh.runAs(void 0, what, `${PHP_AS_WEB}rc=0; php_as_web "$@" || rc=$?
+exit "$rc"`, [dir, php, user ?? "", ...argv], {
+      nothrow: true,
+      timeoutMs,
+      ...stream2 ? { onStdout: lineWise(stream2), keepBytes: 1024 * 1024 } : {}
+    });
+    this.sudoRefused(ctx, r.code, r.stdout, r.stderr);
+    return { code: r.code, out: joinOut(r.stdout, r.stderr), stdout: r.stdout };
+  }
+  /** Throws a StepFailure naming the sudoers rule to write when sudo refused to run PHP as the web user. */
+  sudoRefused(ctx, code3, stdout, stderr) {
+    const { user, php } = this.phpUser(ctx);
+    if (user && code3 === 1 && /^sudo: /m.test(stderr) && !stdout) {
+      throw new StepFailure(
+        `cannot run Moodle's CLI as ${user}: ${stderr.trim().split("\n")[0]}. Allow the login user ${ctx.target.user} to run PHP as ${user} without a password (sudoers: ${sudoersLine(ctx.target.user, [user], php)}), or set web-user`
+      );
+    }
+  }
+  /**
+   * Runs `first` then, only when it succeeded, `then` (two CLI scripts of the tree in `dir`) in one command: nothing
+   * runs between them, not even a round trip to the runner. Each result comes with the milliseconds it took on the
+   * server (undefined where the server's bash cannot tell); `then` is undefined when `first` failed. `stream` gets the
+   * first script's output lines as they come. Throws when sudo refuses or the command cannot run (connection, timeout).
+   */
+  async cliThen(ctx, dir, first, then, timeoutMs, stream2) {
+    const found = await this.findScripts(ctx, dir, [first[0], then[0]].filter((s) => !this.found.has(`${dir}\0${s}`)));
+    const path = (s) => this.found.get(`${dir}\0${s}`) ?? found.get(s);
+    const [a, b] = [path(first[0]), path(then[0])];
+    if (!a) return { first: { code: 127, out: `no admin/cli/${first[0]} in ${dir}`, stdout: "" } };
+    if (!b) return { first: { code: 127, out: `no admin/cli/${then[0]} in ${dir}`, stdout: "" } };
+    const { user, php } = this.phpUser(ctx);
+    const mark2 = `delivery-${randomBytes(12).toString("hex")}`;
+    const argv1 = [a, ...first[1]];
+    const r = await ctx.sh.runAs(void 0, `moodle ${first[0]} ${first[1].join(" ")}, then ${then[0]} ${then[1].join(" ")}, as ${ctx.settings.webUser}`, `${PHP_AS_WEB}${THEN}`, [dir, php, user ?? "", mark2, String(argv1.length), ...argv1, b, ...then[1]], {
+      nothrow: true,
+      timeoutMs,
+      ...stream2 ? { onStdout: lineWise((l) => l.startsWith(mark2) ? void 0 : stream2(l)), keepBytes: 1024 * 1024 } : {}
+    });
+    const out = splitAt(r.stdout, mark2);
+    const err = splitAt(r.stderr, mark2);
+    const marks = [...r.stdout.matchAll(new RegExp(`^${mark2} (-?[0-9]+) ([0-9]*) ([0-9]*)$`, "gm"))].map((m) => ({ code: Number(m[1]), ms: m[2] && m[3] ? Math.round((Number(m[3]) - Number(m[2])) / 1e3) : void 0 }));
+    if (!marks.length) this.sudoRefused(ctx, r.code, r.stdout, r.stderr);
+    const one = { code: marks[0]?.code ?? r.code, out: joinOut(out[0], err[0]), stdout: out[0], ms: marks[0]?.ms };
+    if (one.code !== 0 || marks.length < 2) return { first: one };
+    return { first: one, then: { code: marks[1].code, out: joinOut(out[1] ?? "", err[1] ?? ""), stdout: out[1] ?? "", ms: marks[1].ms } };
+  }
+  /** Runs a CLI script that must succeed, as a named step. */
+  async must(ctx, name, dir, script, args, timeoutMs) {
+    return step(
+      ctx,
+      name,
+      async () => {
+        const r = await this.cli(ctx, dir, script, args, timeoutMs);
+        if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
+        return r.stdout;
+      },
+      (out) => lastLine(out) || "done"
+    );
+  }
+  /** Whether a CLI script's `--help` mentions an option (older Moodle lacks some). */
+  async supports(ctx, dir, script, option) {
+    const r = await this.cli(ctx, dir, script, ["--help"], 6e4);
+    return r.code === 0 && r.out.includes(option);
+  }
+  /** What an operator types to run a CLI script as the web user. */
+  command(ctx, dir, script, args, publicRoot = false) {
+    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
+  }
+  /** `command`, at the path this run found the script in `dir` when it did (else as `publicRoot` says). */
+  commandFor(ctx, dir, script, args, publicRoot = false) {
+    const file = this.found.get(`${dir}\0${script}`);
+    return file ? `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ""}` : this.command(ctx, dir, script, args, publicRoot);
+  }
+};
+function joinOut(stdout, stderr) {
+  return `${stdout}${stderr ? `${stdout && !stdout.endsWith("\n") ? "\n" : ""}${stderr}` : ""}`.trim();
+}
+function lineWise(each) {
+  let rest = "";
+  return (chunk) => {
+    const lines = (rest + chunk.toString("utf8")).split("\n");
+    rest = lines.pop() ?? "";
+    for (const l of lines) if (l.trim()) each(l.trimEnd());
+  };
+}
+function tail(out) {
+  return out.trim().split("\n").slice(-15).join("\n");
+}
+function lastLine(out) {
+  return out.trim().split("\n").pop()?.slice(0, 200) ?? "";
+}
+
+// src/app/moodle-maintenance.ts
+function decideMaintenance(setting, pending, required) {
+  if (setting === "always") return true;
+  if (setting === "never") return false;
+  return pending && required !== false;
+}
+async function readMaintenance(cli, ctx, dir) {
+  const on = await cliMaintenanceFile(cli, ctx, dir, "read");
+  const w = await cli.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled"], 12e4);
+  if (w.code !== 0 && w.code !== 3) {
+    throw new StepFailure(`cannot tell whether the site is in maintenance mode: cfg.php --name=maintenance_enabled failed (exit code ${w.code})${w.out ? `: ${tail(w.out)}` : ""}`);
+  }
+  return { cli: on, web: w.code === 0 && w.stdout.trim() === "1" };
+}
+function cliMaintenanceOn(cli, ctx, dir) {
+  return cliMaintenanceFile(cli, ctx, dir, "read");
+}
+async function cliMaintenanceFile(cli, ctx, dir, action) {
+  const f = await cli.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ["-r", CLI_MAINTENANCE, "--", `${dir}/config.php`, action], 12e4);
+  const on = /^climaintenance=([01])$/m.exec(f.stdout)?.[1];
+  if (f.code !== 0 || on === void 0) {
+    throw new StepFailure(`cannot tell whether the site is in CLI maintenance mode: PHP could not read ${dir}/config.php and moodledata as ${ctx.settings.webUser} (exit code ${f.code})${f.out ? `: ${tail(f.out)}` : ""}`);
+  }
+  return on === "1";
+}
+async function cronEnabled(cli, ctx, dir) {
+  const r = await cli.cli(ctx, dir, "cfg.php", ["--name=cron_enabled"], 12e4);
+  if (r.code !== 0 && r.code !== 3) {
+    throw new StepFailure(`cannot tell whether cron is enabled: cfg.php --name=cron_enabled failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
+  }
+  return r.code === 0 && !["", "0"].includes(r.stdout.trim());
+}
+async function maintenanceOff(cli, ctx, adminMaintenance, dir) {
+  if (adminMaintenance === "web") {
+    await step(
+      ctx,
+      "maintenance off",
+      async () => {
+        const r = await cli.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled", "--set=1"], 12e4);
+        if (r.code !== 0) throw new StepFailure(`cfg.php --name=maintenance_enabled --set=1 failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
+        await cliMaintenanceFile(cli, ctx, dir, "end");
+      },
+      () => "CLI maintenance off; the admin's maintenance mode (maintenance_enabled) stays on"
+    );
+  } else {
+    await cli.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]);
+  }
+}
+var CLI_MAINTENANCE = `define("CLI_SCRIPT", true); define("ABORT_AFTER_CONFIG", true); $CFG = new stdClass(); require $argv[1];
+$f = $CFG->dataroot . "/climaintenance.html"; if (($argv[2] ?? "") === "end" && file_exists($f)) { unlink($f); }
+echo "climaintenance=", file_exists($f) ? 1 : 0, "\\n";`;
+
 // src/app/moodle-version.ts
 function parseVersionPhp(text) {
   const str2 = (name) => new RegExp(`\\$${name}\\s*=\\s*(['"])([^'"]*)\\1`).exec(text)?.[2];
@@ -3314,255 +3615,6 @@ done`,
   return [...new Set(r.stdout.split("\n").filter((l) => l.startsWith("linked=")).map((l) => l.slice(7)))];
 }
 
-// src/remote/sudo.ts
-var SCRIPT = `command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
-for u in "$@"; do
-  if out=$(cd / && sudo -n -u "$u" -- bash -c 'id -un' 2>&1 </dev/null); then r=ok; else r=no; fi
-  printf '%s\\t%s\\t%s\\n' "$r" "$u" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"
-done`;
-var SUDOERS_FILE = "/etc/sudoers.d/delivery";
-function sudoersLine(login, users, command2 = "ALL") {
-  return `${login} ALL=(${users.join(",")}) NOPASSWD: ${command2}`;
-}
-async function probeSudo(sh, users) {
-  const r = await sh.runAs(void 0, "check that sudo may be used", SCRIPT, users);
-  if (r.stdout.split("\n").includes("nosudo")) return "no-sudo";
-  const verdicts = [];
-  for (const line of r.stdout.split("\n")) {
-    const [result, user, detail = ""] = line.split("	");
-    if (!user) continue;
-    const ok = result === "ok" && detail.trim() === user;
-    verdicts.push({ user, ok, detail: detail.trim() });
-  }
-  for (const u of users) if (!verdicts.some((v) => v.user === u)) verdicts.push({ user: u, ok: false, detail: "no answer" });
-  return verdicts;
-}
-function sudoProblem(login, needs, verdicts) {
-  const users = [...needs.keys()];
-  if (verdicts === "no-sudo") {
-    const inputs = [...new Set(needs.values())];
-    return `${inputs.join(" and ")} ${inputs.length > 1 ? "need" : "needs"} sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, users)}. Nothing was changed`;
-  }
-  const refused = verdicts.filter((v) => !v.ok && needs.has(v.user));
-  if (refused.length === 0) return null;
-  const each = refused.map((v) => `${needs.get(v.user)} ${v.user}${v.detail ? ` (sudo said: ${v.detail})` : ""}`).join("; ");
-  const missing = refused.map((v) => v.user);
-  return `the SSH user ${login} may not run commands as ${missing.join(" and ")} through sudo without a password: ${each}. Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, missing)} (every command the action runs as ${missing.join(" and ")} is bash, so ${sudoersLine(login, missing, "/usr/bin/bash")} works too; it is not narrower in effect: what limits the account is the list of users it may become)`;
-}
-var PHP_EUID = `echo "euid=", function_exists("posix_geteuid") ? posix_geteuid() : (preg_match("/^Uid:\\s+\\d+\\s+(\\d+)/m", (string) @file_get_contents("/proc/self/status"), $m) ? $m[1] : "?"), "\\n";`;
-var PHP_SCRIPT = `u=$1; php=$2; code=$3
-command -v sudo >/dev/null 2>&1 || { echo nosudo; exit 0; }
-p=$(command -v -- "$php" 2>/dev/null) || { echo nophp; exit 0; }
-case $p in /*) ;; *) printf 'notabs\\t%s\\n' "$p"; exit 0 ;; esac
-want=$(id -u -- "$u" 2>/dev/null) || { echo nouser; exit 0; }
-if out=$(cd / && sudo -n -u "$u" -- "$p" -r "$code" 2>&1 </dev/null); then r=ok; else r=no; fi
-got=$(printf '%s\\n' "$out" | sed -n 's/^euid=\\([0-9][0-9]*\\)$/\\1/p' | tail -1)
-printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$r" "$p" "$want" "$got" "$(printf '%s' "$out" | tr '\\n\\t' '  ' | head -c 400)"`;
-async function probePhpAs(sh, user, php) {
-  const r = await sh.runAs(void 0, `check that PHP may run as ${user}`, PHP_SCRIPT, [user, php, PHP_EUID], { nothrow: true });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  if (line === "nosudo") return { kind: "no-sudo" };
-  if (line === "nophp") return { kind: "no-php", php };
-  if (line === "nouser") return { kind: "no-user", php };
-  const f = line.split("	");
-  if (f[0] === "notabs") return { kind: "not-absolute", php, found: f[1] ?? "" };
-  if (f[0] === "ok" && f[3] !== "" && f[3] === f[2]) return { kind: "ok", php: f[1] };
-  const detail = f[0] === "ok" ? `PHP ran, but as uid ${f[3] || "?"}, not ${user}'s ${f[2]}` : (f[4] ?? r.stderr).trim() || "no answer";
-  return { kind: "refused", php: f[1] || php, detail };
-}
-function phpCommandForm(user, php) {
-  return `sudo -n -u ${user} ${php} SCRIPT ARGS...`;
-}
-function phpProblem(login, user, v) {
-  const why = `Moodle's CLI runs as web-user ${user}, always as ${phpCommandForm(user, v.kind === "ok" || v.kind === "refused" ? v.php : "/usr/bin/php")}`;
-  switch (v.kind) {
-    case "ok":
-      return null;
-    case "no-sudo":
-      return `web-user needs sudo, which is not installed on the server: install it (apt-get install sudo), then add this line to a sudoers file (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], "/usr/bin/php")} (the full path of the php input's binary). Nothing was changed`;
-    case "no-php":
-      return `php: the SSH user ${login} finds no program ${v.php} on the server (command -v ${v.php}): install PHP's command line (apt-get install php-cli) or give php as an absolute path, e.g. /usr/bin/php8.2. Nothing was changed`;
-    case "not-absolute":
-      return `php: ${v.php} is ${v.found} for the SSH user ${login} (command -v), not a program with an absolute path, and sudoers rules name programs by their full path: give php as an absolute path, e.g. /usr/bin/php. Nothing was changed`;
-    case "no-user":
-      return `web-user ${user} does not exist on the server: give the user the web server runs PHP as (e.g. www-data). Nothing was changed`;
-    case "refused":
-      return `the SSH user ${login} may not run ${v.php} as web-user ${user} through sudo without a password (sudo said: ${v.detail}). Nothing was changed. Add this line to a sudoers file on the server (visudo -f ${SUDOERS_FILE}): ${sudoersLine(login, [user], v.php)} (${why}: nothing else runs as ${user}; a wider rule such as ${sudoersLine(login, [user])} works too)`;
-  }
-}
-
-// src/app/moodle-cli.ts
-import { randomBytes } from "node:crypto";
-var PHP_AS_WEB = `d=$1; php=$2; u=$3; shift 3
-cd -- "$d" 2>/dev/null || cd /
-php_as_web() { if [ -n "$u" ]; then sudo -n -u "$u" -- "$php" "$@"; else "$php" "$@"; fi; }
-`;
-var THEN = `mark=$1; n=$2; shift 2
-first=("\${@:1:n}"); shift "$n"
-s=\${EPOCHREALTIME:-}; rc=0; php_as_web "\${first[@]}" || rc=$?; e=\${EPOCHREALTIME:-}
-printf '\\n%s %s %s %s\\n' "$mark" "$rc" "\${s/[.,]/}" "\${e/[.,]/}"
-if [ "$rc" -ne 0 ]; then exit "$rc"; fi
-printf '\\n%s\\n' "$mark" >&2
-rc=0; php_as_web "$@" || rc=$?; f=\${EPOCHREALTIME:-}
-printf '\\n%s %s %s %s\\n' "$mark" "$rc" "\${e/[.,]/}" "\${f/[.,]/}"`;
-function splitAt(text, mark2) {
-  const parts = [""];
-  for (const line of text.split("\n")) {
-    if (line.startsWith(mark2)) parts.push("");
-    else parts[parts.length - 1] += `${line}
-`;
-  }
-  return parts.map((p) => p.trim());
-}
-var MoodleCli = class {
-  /**
-   * PHP as the web user may run it: the absolute path the sudo preflight resolved (`command -v` as the SSH user), which
-   * is the path a sudoers rule names. Unset when the web user is the SSH user (then the `php` input as given).
-   */
-  php;
-  /** Script paths found before they are needed (`findScripts`): a call then needs no round trip to find them. */
-  found = /* @__PURE__ */ new Map();
-  /**
-   * Finds `admin/cli/<script>` (5.1+: `public/admin/cli/<script>`) of the tree in `dir` for each script, as the code
-   * owner (who can read the trees), in one command; remembers the paths for `cli`. Returns them (missing: absent).
-   */
-  async findScripts(ctx, dir, scripts) {
-    const r = await ctx.sh.run(
-      `find ${scripts.map((s) => `admin/cli/${s}`).join(", ")} in ${dir}`,
-      `d=$1; shift
-if [ -f "$d/public/version.php" ]; then c="$d/public/admin/cli"; else c="$d/admin/cli"; fi
-for s in "$@"; do if [ -f "$c/$s" ]; then printf 'cli=%s\\n' "$c/$s"; else echo "no $c/$s" >&2; fi; done`,
-      [dir, ...scripts]
-    );
-    const paths = /* @__PURE__ */ new Map();
-    for (const m of r.stdout.matchAll(/^cli=(.*)$/gm)) {
-      const script = scripts.find((s) => m[1].endsWith(`/${s}`));
-      if (script) paths.set(script, m[1]);
-    }
-    for (const [s, p] of paths) this.found.set(`${dir}\0${s}`, p);
-    return paths;
-  }
-  /**
-   * Records where scripts are in a tree whose layout is known (its version.php was read: `public/` or not), so that
-   * running them needs no round trip to find them first. Moodle's own scripts, which the tree's upgrade check proved.
-   */
-  knowScripts(dir, publicRoot, scripts) {
-    for (const s of scripts) this.found.set(`${dir}\0${s}`, `${dir}/${publicRoot ? "public/" : ""}admin/cli/${s}`);
-  }
-  /**
-   * Runs `admin/cli/<script>` of the tree in `dir` with PHP, as the web user, in its own process group like every
-   * command, from the tree's root when the SSH user may enter it, else from `/` (Moodle's scripts find config.php from
-   * `__DIR__`, not from the working directory). Never throws for the script's own exit code; throws when sudo refuses.
-   */
-  async cli(ctx, dir, script, args, timeoutMs = 6e5, stream2) {
-    const what = `moodle ${script}${args.length ? ` ${args.join(" ")}` : ""} as ${ctx.settings.webUser}`;
-    const file = this.found.get(`${dir}\0${script}`) ?? (await this.findScripts(ctx, dir, [script])).get(script);
-    if (!file) return { code: 127, out: `no admin/cli/${script} in ${dir}`, stdout: "" };
-    return this.runPhp(ctx, dir, what, [file, ...args], timeoutMs, stream2);
-  }
-  /** The user PHP runs as (undefined: the login user) and the PHP path. */
-  phpUser(ctx) {
-    const { webUser } = ctx.settings;
-    return { user: webUser === ctx.target.user ? void 0 : webUser, php: this.php ?? ctx.settings.php };
-  }
-  /**
-   * Runs PHP with `argv` as the web user (`sudo -n -u WEB PHP ARGV...`), from `dir` when the SSH user may enter it.
-   * Never throws for PHP's own exit code; throws when sudo refuses.
-   */
-  async runPhp(ctx, dir, what, argv, timeoutMs, stream2) {
-    const { user, php } = this.phpUser(ctx);
-    const r = await ctx.sh.runAs(void 0, what, `${PHP_AS_WEB}rc=0; php_as_web "$@" || rc=$?
-exit "$rc"`, [dir, php, user ?? "", ...argv], {
-      nothrow: true,
-      timeoutMs,
-      ...stream2 ? { onStdout: lineWise(stream2), keepBytes: 1024 * 1024 } : {}
-    });
-    this.sudoRefused(ctx, r.code, r.stdout, r.stderr);
-    return { code: r.code, out: joinOut(r.stdout, r.stderr), stdout: r.stdout };
-  }
-  /** Throws a StepFailure naming the sudoers rule to write when sudo refused to run PHP as the web user. */
-  sudoRefused(ctx, code3, stdout, stderr) {
-    const { user, php } = this.phpUser(ctx);
-    if (user && code3 === 1 && /^sudo: /m.test(stderr) && !stdout) {
-      throw new StepFailure(
-        `cannot run Moodle's CLI as ${user}: ${stderr.trim().split("\n")[0]}. Allow the login user ${ctx.target.user} to run PHP as ${user} without a password (sudoers: ${sudoersLine(ctx.target.user, [user], php)}), or set web-user`
-      );
-    }
-  }
-  /**
-   * Runs `first` then, only when it succeeded, `then` (two CLI scripts of the tree in `dir`) in one command: nothing
-   * runs between them, not even a round trip to the runner. Each result comes with the milliseconds it took on the
-   * server (undefined where the server's bash cannot tell); `then` is undefined when `first` failed. `stream` gets the
-   * first script's output lines as they come. Throws when sudo refuses or the command cannot run (connection, timeout).
-   */
-  async cliThen(ctx, dir, first, then, timeoutMs, stream2) {
-    const found = await this.findScripts(ctx, dir, [first[0], then[0]].filter((s) => !this.found.has(`${dir}\0${s}`)));
-    const path = (s) => this.found.get(`${dir}\0${s}`) ?? found.get(s);
-    const [a, b] = [path(first[0]), path(then[0])];
-    if (!a) return { first: { code: 127, out: `no admin/cli/${first[0]} in ${dir}`, stdout: "" } };
-    if (!b) return { first: { code: 127, out: `no admin/cli/${then[0]} in ${dir}`, stdout: "" } };
-    const { user, php } = this.phpUser(ctx);
-    const mark2 = `delivery-${randomBytes(12).toString("hex")}`;
-    const argv1 = [a, ...first[1]];
-    const r = await ctx.sh.runAs(void 0, `moodle ${first[0]} ${first[1].join(" ")}, then ${then[0]} ${then[1].join(" ")}, as ${ctx.settings.webUser}`, `${PHP_AS_WEB}${THEN}`, [dir, php, user ?? "", mark2, String(argv1.length), ...argv1, b, ...then[1]], {
-      nothrow: true,
-      timeoutMs,
-      ...stream2 ? { onStdout: lineWise((l) => l.startsWith(mark2) ? void 0 : stream2(l)), keepBytes: 1024 * 1024 } : {}
-    });
-    const out = splitAt(r.stdout, mark2);
-    const err = splitAt(r.stderr, mark2);
-    const marks = [...r.stdout.matchAll(new RegExp(`^${mark2} (-?[0-9]+) ([0-9]*) ([0-9]*)$`, "gm"))].map((m) => ({ code: Number(m[1]), ms: m[2] && m[3] ? Math.round((Number(m[3]) - Number(m[2])) / 1e3) : void 0 }));
-    if (!marks.length) this.sudoRefused(ctx, r.code, r.stdout, r.stderr);
-    const one = { code: marks[0]?.code ?? r.code, out: joinOut(out[0], err[0]), stdout: out[0], ms: marks[0]?.ms };
-    if (one.code !== 0 || marks.length < 2) return { first: one };
-    return { first: one, then: { code: marks[1].code, out: joinOut(out[1] ?? "", err[1] ?? ""), stdout: out[1] ?? "", ms: marks[1].ms } };
-  }
-  /** Runs a CLI script that must succeed, as a named step. */
-  async must(ctx, name, dir, script, args, timeoutMs) {
-    return step(
-      ctx,
-      name,
-      async () => {
-        const r = await this.cli(ctx, dir, script, args, timeoutMs);
-        if (r.code !== 0) throw new StepFailure(`${script} ${args.join(" ")} failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
-        return r.stdout;
-      },
-      (out) => lastLine(out) || "done"
-    );
-  }
-  /** Whether a CLI script's `--help` mentions an option (older Moodle lacks some). */
-  async supports(ctx, dir, script, option) {
-    const r = await this.cli(ctx, dir, script, ["--help"], 6e4);
-    return r.code === 0 && r.out.includes(option);
-  }
-  /** What an operator types to run a CLI script as the web user. */
-  command(ctx, dir, script, args, publicRoot = false) {
-    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
-  }
-  /** `command`, at the path this run found the script in `dir` when it did (else as `publicRoot` says). */
-  commandFor(ctx, dir, script, args, publicRoot = false) {
-    const file = this.found.get(`${dir}\0${script}`);
-    return file ? `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ""}` : this.command(ctx, dir, script, args, publicRoot);
-  }
-};
-function joinOut(stdout, stderr) {
-  return `${stdout}${stderr ? `${stdout && !stdout.endsWith("\n") ? "\n" : ""}${stderr}` : ""}`.trim();
-}
-function lineWise(each) {
-  let rest = "";
-  return (chunk) => {
-    const lines = (rest + chunk.toString("utf8")).split("\n");
-    rest = lines.pop() ?? "";
-    for (const l of lines) if (l.trim()) each(l.trimEnd());
-  };
-}
-function tail(out) {
-  return out.trim().split("\n").slice(-15).join("\n");
-}
-function lastLine(out) {
-  return out.trim().split("\n").pop()?.slice(0, 200) ?? "";
-}
-
 // src/app/moodle-sites.ts
 var upgrading = /* @__PURE__ */ new WeakMap();
 function claimUpgrade(ctx, wwwroot) {
@@ -3579,55 +3631,6 @@ function claimUpgrade(ctx, wwwroot) {
   }
   sites.set(key, ctx.target.label);
 }
-
-// src/app/moodle-maintenance.ts
-function decideMaintenance(setting, pending, required) {
-  if (setting === "always") return true;
-  if (setting === "never") return false;
-  return pending && required !== false;
-}
-async function readMaintenance(cli, ctx, dir) {
-  const on = await cliMaintenanceFile(cli, ctx, dir, "read");
-  const w = await cli.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled"], 12e4);
-  if (w.code !== 0 && w.code !== 3) {
-    throw new StepFailure(`cannot tell whether the site is in maintenance mode: cfg.php --name=maintenance_enabled failed (exit code ${w.code})${w.out ? `: ${tail(w.out)}` : ""}`);
-  }
-  return { cli: on, web: w.code === 0 && w.stdout.trim() === "1" };
-}
-async function cliMaintenanceFile(cli, ctx, dir, action) {
-  const f = await cli.runPhp(ctx, dir, `${action} CLI maintenance mode as ${ctx.settings.webUser}`, ["-r", CLI_MAINTENANCE, "--", `${dir}/config.php`, action], 12e4);
-  const on = /^climaintenance=([01])$/m.exec(f.stdout)?.[1];
-  if (f.code !== 0 || on === void 0) {
-    throw new StepFailure(`cannot tell whether the site is in CLI maintenance mode: PHP could not read ${dir}/config.php and moodledata as ${ctx.settings.webUser} (exit code ${f.code})${f.out ? `: ${tail(f.out)}` : ""}`);
-  }
-  return on === "1";
-}
-async function cronEnabled(cli, ctx, dir) {
-  const r = await cli.cli(ctx, dir, "cfg.php", ["--name=cron_enabled"], 12e4);
-  if (r.code !== 0 && r.code !== 3) {
-    throw new StepFailure(`cannot tell whether cron is enabled: cfg.php --name=cron_enabled failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
-  }
-  return r.code === 0 && !["", "0"].includes(r.stdout.trim());
-}
-async function maintenanceOff(cli, ctx, adminMaintenance, dir) {
-  if (adminMaintenance === "web") {
-    await step(
-      ctx,
-      "maintenance off",
-      async () => {
-        const r = await cli.cli(ctx, dir, "cfg.php", ["--name=maintenance_enabled", "--set=1"], 12e4);
-        if (r.code !== 0) throw new StepFailure(`cfg.php --name=maintenance_enabled --set=1 failed (exit code ${r.code})${r.out ? `: ${tail(r.out)}` : ""}`);
-        await cliMaintenanceFile(cli, ctx, dir, "end");
-      },
-      () => "CLI maintenance off; the admin's maintenance mode (maintenance_enabled) stays on"
-    );
-  } else {
-    await cli.must(ctx, "maintenance off", dir, "maintenance.php", ["--disable"]);
-  }
-}
-var CLI_MAINTENANCE = `define("CLI_SCRIPT", true); define("ABORT_AFTER_CONFIG", true); $CFG = new stdClass(); require $argv[1];
-$f = $CFG->dataroot . "/climaintenance.html"; if (($argv[2] ?? "") === "end" && file_exists($f)) { unlink($f); }
-echo "climaintenance=", file_exists($f) ? 1 : 0, "\\n";`;
 
 // src/app/moodle-plan.ts
 var READ_VERSIONS = `for role in live work; do
@@ -4102,12 +4105,13 @@ async function prepareRestore(ctx, state, safe) {
   if (!(ctx.app instanceof MoodleApp)) throw new Refusal("restore-database: true restores a Moodle database: this site is not Moodle (app). Nothing was changed");
   const app = ctx.app;
   const safeV = await app.version(safe);
-  const dbVersion = await app.databaseVersion(ctx);
+  const read = await app.databaseVersion(ctx);
   if (!safeV) throw new Refusal(`goback refused: the safe tree trees/${safe.id} holds no readable Moodle version.php. Nothing was changed`);
-  if (!dbVersion) {
+  const unfinished = state.restoring;
+  if (!read && !unfinished) {
     throw new Refusal("goback refused: the database version could not be read (admin/cli/cfg.php --name=version through the live tree), so no snapshot can be matched to it. Nothing was changed");
   }
-  const unfinished = state.restoring;
+  const dbVersion = read ?? "unknown (partly restored)";
   if (!unfinished && compareVersions(safeV.version, dbVersion) >= 0) {
     skipped(ctx, "database restore", `not needed: the safe tree's code (${describeVersion(safeV)}) serves the database (${dbVersion}) as it is`);
     return void 0;
@@ -4149,6 +4153,10 @@ function planRestore(ctx, r) {
 }
 async function restoreBeforeSwitch(ctx, r, held = { maintenance: false, cron: ctx.state?.restoring?.cron ?? false }) {
   const live = ctx.layout.tree(ctx.state.live);
+  if (!held.maintenance && ctx.state?.restoring && await cliMaintenanceOn(r.app, ctx, live).catch(() => false)) {
+    held.maintenance = true;
+    skipped(ctx, "maintenance on", "the site is still in the maintenance mode the unfinished restore turned on");
+  }
   if (!held.maintenance) {
     await must(ctx, r.app, "maintenance on", live, "maintenance.php", ["--enable"]);
     held.maintenance = true;
@@ -5694,6 +5702,12 @@ export {
   UnsafeToGoBack,
   NoApp,
   healthCheck,
+  sudoersLine,
+  probeSudo,
+  sudoProblem,
+  probePhpAs,
+  phpCommandForm,
+  phpProblem,
   runHook,
   parseNameStatusZ,
   isKept,
@@ -5714,12 +5728,6 @@ export {
   PUT_PATH,
   conflictMessage,
   saveDriftFiles,
-  sudoersLine,
-  probeSudo,
-  sudoProblem,
-  probePhpAs,
-  phpCommandForm,
-  phpProblem,
   MoodleApp,
   prepareRestore,
   restoreBeforeSwitch,
