@@ -12,12 +12,9 @@ import { ROOT, runAction } from '../helpers/action.js'
 import { type DbServer, startDatabase } from '../helpers/databases.js'
 import { type Fleet, startFleet } from '../helpers/fleet.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run, sleep } from '../helpers/proc.js'
+import { run } from '../helpers/proc.js'
+import { runWithCut } from '../helpers/cut.js'
 import { makeUser } from '../helpers/sshd.js'
-import type { SshConnection } from '../../src/transport/ssh.js'
-import type { InputName } from '../../src/inputs.js'
-import { memorySink } from '../../src/log.js'
-import { runDelivery } from '../../src/runner.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvcrweb'
@@ -302,38 +299,15 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     const second = fleet.servers[1]
     const before = await contents()
     await writeFile(`${data}/fixture-control.json`, JSON.stringify({ upgradeFailsHalfway: true }))
-    const given: Record<string, string> = { ...inputs, mode: 'deliver', ref: c.v43, 'restore-database': 'true' }
     const upgrades = async () => (await calls()).filter((x) => x.args.includes('--non-interactive')).length
     const upgraded = await upgrades()
-    let cut = false
-    let result
-    try {
-      result = await runDelivery({
-        input: (name: InputName) => given[name] ?? '',
-        env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '6262', GITHUB_RUN_ATTEMPT: '1' },
-        fromActions: true,
-        sink: memorySink(),
-        setOutput: () => {},
-        setSecret: () => {},
-        saveLocks: () => {},
-        onConnected: (h, conn: SshConnection) => {
-          if (h.port !== second.sshd.port) return
-          const exec = conn.exec.bind(conn)
-          conn.exec = async (what, line, params) => {
-            // The way back after the failed upgrade (the first switch once the upgrade ran): the connection drops
-            // before it runs.
-            if (what.startsWith('switch live') && !cut && (await upgrades()) > upgraded) {
-              cut = true
-              conn.destroy()
-              for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
-            }
-            return exec(what, line, params)
-          }
-        },
-      })
-    } finally {
-      await rm(`${data}/fixture-control.json`, { force: true })
-    }
+    // The way back after the failed upgrade (the first switch once the upgrade ran): the connection drops before it
+    // runs.
+    const { result, cut } = await runWithCut(
+      { ...inputs, mode: 'deliver', ref: c.v43, 'restore-database': 'true' },
+      async (what) => (what.startsWith('switch live') && (await upgrades()) > upgraded ? 'before' : undefined),
+      { runId: '6262', port: second.sshd.port },
+    ).finally(() => rm(`${data}/fixture-control.json`, { force: true }))
     expect(cut).toBe(true)
     expect(result.exitCode).toBe(1)
     // The database is restored; the first node went back, the second still serves the upgrade's code: no visitor

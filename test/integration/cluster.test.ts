@@ -14,12 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction } from '../helpers/action.js'
 import { type Fleet, startFleet } from '../helpers/fleet.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run, sleep } from '../helpers/proc.js'
+import { run } from '../helpers/proc.js'
+import { runWithCut } from '../helpers/cut.js'
 import { makeUser } from '../helpers/sshd.js'
-import type { InputName } from '../../src/inputs.js'
-import { memorySink } from '../../src/log.js'
-import { runDelivery } from '../../src/runner.js'
-import type { SshConnection } from '../../src/transport/ssh.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvweb'
@@ -182,29 +179,9 @@ describe('cluster: the nodes of one Moodle site', () => {
     for (const s of await states()) expect(s.state).toBe('production')
 
     // The third node's connection drops right after its switch ran, before its state records it.
-    const given: Record<string, string> = { ...inputs, mode: 'goback' }
-    let cut = false
-    const result = await runDelivery({
-      input: (name: InputName) => given[name] ?? '',
-      env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '5252', GITHUB_RUN_ATTEMPT: '1' },
-      fromActions: true,
-      sink: memorySink(),
-      setOutput: () => {},
-      setSecret: () => {},
-      saveLocks: () => {},
-      onConnected: (h, conn: SshConnection) => {
-        if (h.port !== third.sshd.port) return
-        const exec = conn.exec.bind(conn)
-        conn.exec = async (what, line, params) => {
-          const x = await exec(what, line, params)
-          if (what.startsWith('switch live') && !cut) {
-            cut = true
-            conn.destroy()
-            for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
-          }
-          return x
-        }
-      },
+    const { result, cut } = await runWithCut({ ...inputs, mode: 'goback' }, (what) => (what.startsWith('switch live') ? 'after' : undefined), {
+      runId: '5252',
+      port: third.sshd.port,
     })
     expect(cut).toBe(true)
     expect(result.exitCode).toBe(1)
@@ -347,32 +324,12 @@ describe('cluster: the nodes of one Moodle site', () => {
     const third = fleet.servers[2]
     const before = await lives()
     const n = (await calls()).length
-    const inputs4: Record<string, string> = { ...inputs, mode: 'deliver', ref: c.v44 }
-    let cut = false
     let switches = 0
-    const result = await runDelivery({
-      input: (name: InputName) => inputs4[name] ?? '',
-      env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '5151', GITHUB_RUN_ATTEMPT: '1' },
-      fromActions: true,
-      sink: memorySink(),
-      setOutput: () => {},
-      setSecret: () => {},
-      saveLocks: () => {},
-      onConnected: (h, conn: SshConnection) => {
-        if (h.port !== third.sshd.port) return
-        const exec = conn.exec.bind(conn)
-        conn.exec = async (what, line, params) => {
-          const r = await exec(what, line, params)
-          // The first switch is the goback of the preparation (to a copy of the same code); the second, the delivery's.
-          if (what.startsWith('switch live') && ++switches === 2) {
-            // The link was switched on the server; the connection drops before the state records it.
-            cut = true
-            conn.destroy()
-            for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
-          }
-          return r
-        }
-      },
+    // The first switch is the goback of the preparation (to a copy of the same code); the second, the delivery's: the
+    // link is switched on the server, then the connection drops before the state records it.
+    const { result, cut } = await runWithCut({ ...inputs, mode: 'deliver', ref: c.v44 }, (what) => (what.startsWith('switch live') && ++switches === 2 ? 'after' : undefined), {
+      runId: '5151',
+      port: third.sshd.port,
     })
     expect(cut).toBe(true)
     expect(result.exitCode).toBe(1)

@@ -11,12 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runAction, type Target, startTarget } from '../helpers/action.js'
 import { type DbServer, type Engine, startDatabase } from '../helpers/databases.js'
 import { type GitRepo, makePlainGitRepo } from '../helpers/gitrepo.js'
-import { run, sleep } from '../helpers/proc.js'
+import { run } from '../helpers/proc.js'
+import { runWithCut } from '../helpers/cut.js'
 import { makeUser } from '../helpers/sshd.js'
-import type { InputName } from '../../src/inputs.js'
-import { memorySink } from '../../src/log.js'
-import { runDelivery } from '../../src/runner.js'
-import type { SshConnection } from '../../src/transport/ssh.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvdbweb'
@@ -303,28 +300,7 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       const upgraded = await s.live()
       // The connection drops as the restore is sent: it never runs. Then the version row alone goes back, as a
       // MySQL restore (table by table) cut off after {prefix}config would leave it.
-      const given: Record<string, string> = { ...s.inputs, mode: 'goback', 'restore-database': 'true' }
-      let cut = false
-      const result = await runDelivery({
-        input: (name: InputName) => given[name] ?? '',
-        env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '7373', GITHUB_RUN_ATTEMPT: '1' },
-        fromActions: true,
-        sink: memorySink(),
-        setOutput: () => {},
-        setSecret: () => {},
-        saveLocks: () => {},
-        onConnected: (_h, conn: SshConnection) => {
-          const exec = conn.exec.bind(conn)
-          conn.exec = async (what, line, params) => {
-            if (what.startsWith('restore ') && !cut) {
-              cut = true
-              conn.destroy()
-              for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
-            }
-            return exec(what, line, params)
-          }
-        },
-      })
+      const { result, cut } = await runWithCut({ ...s.inputs, mode: 'goback', 'restore-database': 'true' }, (what) => (what.startsWith('restore ') ? 'before' : undefined), { runId: '7373' })
       expect(cut).toBe(true)
       expect(result.exitCode).toBe(1)
       await db.sql(s.dbname, `UPDATE mdl_config SET value = '${V42}' WHERE name = 'version'`)
@@ -367,29 +343,8 @@ for (const engine of ['pgsql', 'mariadb'] as Engine[]) {
       const s = await site(db)
       const before = await s.contents()
       expect(hostOf(await runAction({ ...s.inputs, mode: 'deliver', ref: c.v43 })).error).toBeUndefined()
-      const given: Record<string, string> = { ...s.inputs, mode: 'goback', 'restore-database': 'true' }
-      let cut = false
-      await runDelivery({
-        input: (name: InputName) => given[name] ?? '',
-        env: { ...process.env, RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '7474', GITHUB_RUN_ATTEMPT: '1' },
-        fromActions: true,
-        sink: memorySink(),
-        setOutput: () => {},
-        setSecret: () => {},
-        saveLocks: () => {},
-        onConnected: (_h, conn: SshConnection) => {
-          const exec = conn.exec.bind(conn)
-          conn.exec = async (what, line, params) => {
-            // The purge after the switch: the connection drops before it runs.
-            if (what.startsWith('moodle purge_caches.php') && !cut) {
-              cut = true
-              conn.destroy()
-              for (let i = 0; i < 100 && !conn.lost; i++) await sleep(20)
-            }
-            return exec(what, line, params)
-          }
-        },
-      })
+      // The purge after the switch: the connection drops before it runs.
+      const { cut } = await runWithCut({ ...s.inputs, mode: 'goback', 'restore-database': 'true' }, (what) => (what.startsWith('moodle purge_caches.php') ? 'before' : undefined), { runId: '7474' })
       expect(cut).toBe(true)
       const st = await s.state()
       expect(st.state).toBe('delivering')
