@@ -6,13 +6,13 @@ import {
   OUTPUTS,
   consoleSink,
   runDelivery
-} from "./chunks/chunk-BPRWEJO4.js";
+} from "./chunks/chunk-DOGMWMDY.js";
 import {
   renderText
-} from "./chunks/chunk-3BUAV7HV.js";
+} from "./chunks/chunk-24RHZBYR.js";
 import {
   VERSION
-} from "./chunks/chunk-KQWZPXHV.js";
+} from "./chunks/chunk-JWPRDRVT.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cli-main.ts

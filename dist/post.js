@@ -1,13 +1,13 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   LOCKS_STATE
-} from "./chunks/chunk-ZMYJYR6M.js";
+} from "./chunks/chunk-Q5MKWIV5.js";
 import {
   JumpTunnel,
   SshConnection,
   readSettings,
   registerSecrets
-} from "./chunks/chunk-BPRWEJO4.js";
+} from "./chunks/chunk-DOGMWMDY.js";
 import {
   getInput,
   getState,
@@ -19,7 +19,7 @@ import {
   Layout,
   SshShell,
   releaseLock
-} from "./chunks/chunk-KQWZPXHV.js";
+} from "./chunks/chunk-JWPRDRVT.js";
 import "./chunks/chunk-YCTJSY7M.js";
 
 // src/cleanup.ts

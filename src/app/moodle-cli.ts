@@ -183,13 +183,17 @@ for s in "$@"; do if [ -f "$c/$s" ]; then printf 'cli=%s\\n' "$c/$s"; else echo 
 
   /** What an operator types to run a CLI script as the web user. */
   command(ctx: HostContext, dir: string, script: string, args: string, publicRoot = false): string {
-    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? 'public/' : ''}admin/cli/${script}${args ? ` ${args}` : ''}`
+    return this.byHand(ctx, `${dir}/${publicRoot ? 'public/' : ''}admin/cli/${script}`, args)
   }
 
   /** `command`, at the path this run found the script in `dir` when it did (else as `publicRoot` says). */
   commandFor(ctx: HostContext, dir: string, script: string, args: string, publicRoot = false): string {
     const file = this.found.get(`${dir}\0${script}`)
-    return file ? `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ''}` : this.command(ctx, dir, script, args, publicRoot)
+    return file ? this.byHand(ctx, file, args) : this.command(ctx, dir, script, args, publicRoot)
+  }
+
+  private byHand(ctx: HostContext, file: string, args: string): string {
+    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ''}`
   }
 }
 

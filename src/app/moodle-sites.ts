@@ -11,10 +11,15 @@ import type { HostContext } from '../steps/context.js'
 /** Per run (its settings): the sites whose database a host is upgrading, by address, and the host. */
 const upgrading = new WeakMap<Settings, Map<string, string>>()
 
+/** Whether the run's hosts decide about the upgrade each on its own: several hosts, neither cluster nor shared code. */
+export function plainFleet(settings: Settings): boolean {
+  return settings.hosts.length > 1 && !settings.cluster && !settings.sharedCode
+}
+
 /** Claims the site at `wwwroot` for this host's upgrade; refuses when another host of the run claimed it first. */
 export function claimUpgrade(ctx: HostContext, wwwroot: string | undefined): void {
   const { settings } = ctx
-  if (settings.hosts.length < 2 || settings.cluster || settings.sharedCode || !wwwroot) return
+  if (!plainFleet(settings) || !wwwroot) return
   let sites = upgrading.get(settings)
   if (!sites) upgrading.set(settings, (sites = new Map()))
   const key = wwwroot.trim().replace(/\/+$/, '').toLowerCase()

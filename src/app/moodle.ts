@@ -18,7 +18,7 @@ import type { TreeRecord } from '../remote/state.js'
 import { type AppDriver, type AppVersion, type SiteStatus, type SwitchPlan } from './app.js'
 import { MoodleCli, tail } from './moodle-cli.js'
 import { type DbConfig, cannotDump, readDbConfig } from './moodle-config.js'
-import { claimUpgrade } from './moodle-sites.js'
+import { claimUpgrade, plainFleet } from './moodle-sites.js'
 import { type SnapshotRecord, takeSnapshot } from './moodle-db.js'
 import { cronEnabled, decideMaintenance, maintenanceOff, readMaintenance } from './moodle-maintenance.js'
 import { announceMaintenance, planSentences, readUpgradePlan, restoreHint } from './moodle-plan.js'
@@ -177,7 +177,7 @@ export class MoodleApp extends MoodleCli implements AppDriver {
     const upgrade = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : undefined
     const db = pending && ctx.settings.databaseBackup === 'auto' ? await readDbConfig(ctx, workDir) : undefined
     // Nodes of one site delivered as a plain fleet at once: one upgrades, the others are refused (src/app/moodle-sites.ts).
-    if (pending && ctx.settings.hosts.length > 1 && !ctx.settings.cluster && !ctx.settings.sharedCode) {
+    if (pending && plainFleet(ctx.settings)) {
       const site = db ?? (await readDbConfig(ctx, workDir).catch((e: Error) => ctx.log.warning(`${ctx.target.label}: ${e.message}: the site's address is unknown`)))
       claimUpgrade(ctx, site ? site.wwwroot : undefined)
     }

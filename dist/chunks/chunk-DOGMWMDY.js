@@ -105,7 +105,7 @@ import {
   treeRevision,
   unfinishedRestore,
   value
-} from "./chunk-KQWZPXHV.js";
+} from "./chunk-JWPRDRVT.js";
 import {
   __commonJS,
   __require,
@@ -24667,7 +24667,7 @@ async function runDelivery(io) {
   if (settings.hostKeys.insecure) {
     log.warning("insecure-skip-host-key-check is true: the servers are not authenticated, and a man in the middle could receive the delivery. Give known-hosts or host-fingerprint instead");
   }
-  const notify = await (await import("./notify-X7P5QQ5A.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
+  const notify = await (await import("./notify-JN757HU2.js")).startNotifications({ settings, env: io.env, fromActions: io.fromActions, log });
   const startedAt = /* @__PURE__ */ new Date();
   const held = /* @__PURE__ */ new Map();
   const hosts = await runHosts(settings, {

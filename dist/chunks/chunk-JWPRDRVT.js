@@ -2183,12 +2183,15 @@ exit "$rc"`, [dir, php, user ?? "", ...argv], {
   }
   /** What an operator types to run a CLI script as the web user. */
   command(ctx, dir, script, args, publicRoot = false) {
-    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}${args ? ` ${args}` : ""}`;
+    return this.byHand(ctx, `${dir}/${publicRoot ? "public/" : ""}admin/cli/${script}`, args);
   }
   /** `command`, at the path this run found the script in `dir` when it did (else as `publicRoot` says). */
   commandFor(ctx, dir, script, args, publicRoot = false) {
     const file = this.found.get(`${dir}\0${script}`);
-    return file ? `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ""}` : this.command(ctx, dir, script, args, publicRoot);
+    return file ? this.byHand(ctx, file, args) : this.command(ctx, dir, script, args, publicRoot);
+  }
+  byHand(ctx, file, args) {
+    return `sudo -u ${ctx.settings.webUser} ${this.php ?? ctx.settings.php} ${file}${args ? ` ${args}` : ""}`;
   }
 };
 function joinOut(stdout, stderr) {
@@ -3617,9 +3620,12 @@ done`,
 
 // src/app/moodle-sites.ts
 var upgrading = /* @__PURE__ */ new WeakMap();
+function plainFleet(settings) {
+  return settings.hosts.length > 1 && !settings.cluster && !settings.sharedCode;
+}
 function claimUpgrade(ctx, wwwroot) {
   const { settings } = ctx;
-  if (settings.hosts.length < 2 || settings.cluster || settings.sharedCode || !wwwroot) return;
+  if (!plainFleet(settings) || !wwwroot) return;
   let sites = upgrading.get(settings);
   if (!sites) upgrading.set(settings, sites = /* @__PURE__ */ new Map());
   const key = wwwroot.trim().replace(/\/+$/, "").toLowerCase();
@@ -3982,7 +3988,7 @@ var MoodleApp = class extends MoodleCli {
     const workDir = this.layout.tree(work.id);
     const upgrade2 = pending ? await readUpgradePlan(ctx, liveDir, workDir, maintenance, false) : void 0;
     const db = pending && ctx.settings.databaseBackup === "auto" ? await readDbConfig(ctx, workDir) : void 0;
-    if (pending && ctx.settings.hosts.length > 1 && !ctx.settings.cluster && !ctx.settings.sharedCode) {
+    if (pending && plainFleet(ctx.settings)) {
       const site = db ?? await readDbConfig(ctx, workDir).catch((e) => ctx.log.warning(`${ctx.target.label}: ${e.message}: the site's address is unknown`));
       claimUpgrade(ctx, site ? site.wwwroot : void 0);
     }

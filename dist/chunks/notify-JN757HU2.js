@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   renderText
-} from "./chunk-3BUAV7HV.js";
+} from "./chunk-24RHZBYR.js";
 import {
   MODE_TABLE,
   VERSION,
@@ -19,7 +19,7 @@ import {
   siteName,
   summarize,
   verdict
-} from "./chunk-KQWZPXHV.js";
+} from "./chunk-JWPRDRVT.js";
 import "./chunk-YCTJSY7M.js";
 
 // src/notify/artifact.ts

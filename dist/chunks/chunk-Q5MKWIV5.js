@@ -1,7 +1,7 @@
 import { createRequire as __dlvCreateRequire } from 'node:module'; import { dirname as __dlvDirname } from 'node:path'; import { fileURLToPath as __dlvFileURLToPath } from 'node:url'; const require = __dlvCreateRequire(import.meta.url); const __dlvFilenameValue = __dlvFileURLToPath(import.meta.url); const __dlvDirnameValue = __dlvDirname(__dlvFilenameValue);
 import {
   runDelivery
-} from "./chunk-BPRWEJO4.js";
+} from "./chunk-DOGMWMDY.js";
 import {
   debug,
   error,

@@ -16,7 +16,7 @@ import {
   shortRev,
   submoduleRows,
   verdict
-} from "./chunk-KQWZPXHV.js";
+} from "./chunk-JWPRDRVT.js";
 
 // src/report/text.ts
 var PLAIN = { outcome: (_o, t) => t, heading: (t) => t, dim: (t) => t };
