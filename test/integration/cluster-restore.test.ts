@@ -3,7 +3,8 @@
  * same path (a mount namespace each, as separate machines), one shared moodledata and one real PostgreSQL on loopback
  * (test/helpers/databases.ts). The trees hold the fixture CLI (test/fixtures/moodle-cli): its upgrade.php changes the
  * real schema, rows and version; its call log, on the shared side, records which node ran each call and where every
- * node's `live` pointed at that moment. The deploy account may run only `/usr/bin/php` as the web user.
+ * node's `live` pointed at that moment. As a careful admin sets it up: the trees and the state belong to a code owner
+ * the deploy account becomes through sudo, and the deploy account may run only `/usr/bin/php` as the web user.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { readFile, rm, writeFile, readdir } from 'node:fs/promises'
@@ -18,6 +19,8 @@ import { makeUser } from '../helpers/sshd.js'
 
 const FIXTURE = `${ROOT}test/fixtures/moodle-cli`
 const WEB = 'dlvcrweb'
+/** The code owner, apart from the deploy account (which logs in) and from the web user. */
+const OWNER = 'dlvcrowner'
 const SUDOERS = `/etc/sudoers.d/dlv-cluster-restore-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
 const CLI = ['upgrade.php', 'maintenance.php', 'purge_caches.php', 'cron.php', 'cfg.php', 'fixture_lib.php']
 const V42 = '2023042400.00'
@@ -81,9 +84,15 @@ const hosts = (r: Awaited<ReturnType<typeof runAction>>) => r.report!.hosts as H
 
 beforeAll(async () => {
   fleet = await startFleet(2)
-  await makeUser(WEB)
-  await writeFile(SUDOERS, `${fleet.servers[0].sshd.user} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
-  repo = await makePlainGitRepo(fleet.servers[0].sshd.user, tree(V42, '4.2 (Build: 20230424)'))
+  await Promise.all([makeUser(WEB), makeUser(OWNER)])
+  // The deploy account becomes the code owner for the trees and the state, and runs only PHP as the web user.
+  const deploy = fleet.servers[0].sshd.user
+  await writeFile(SUDOERS, `${deploy} ALL=(${OWNER}) NOPASSWD: ALL\n${deploy} ALL=(${WEB}) NOPASSWD: /usr/bin/php\n`, { mode: 0o440 })
+  for (const s of fleet.servers) {
+    await run('chown', [`${OWNER}:${OWNER}`, s.dir], { check: true })
+    await run('chmod', ['0755', s.dir], { check: true })
+  }
+  repo = await makePlainGitRepo(OWNER, tree(V42, '4.2 (Build: 20230424)'))
   c.v42 = repo.head
   c.v43 = await repo.commit('4.3', tree(V43, '4.3 (Build: 20231009)'))
   db = await startDatabase('pgsql')
@@ -99,7 +108,7 @@ beforeAll(async () => {
   // One shared moodledata; a local cache of its own on each node.
   data = `${fleet.path}-moodledata`
   await run('install', ['-d', '-o', WEB, '-m', '0755', data, localCache(0), localCache(1)], { check: true })
-  inputs = { ...fleet.base, app: 'auto', 'web-user': WEB, repository: repo.dir, cluster: 'true' }
+  inputs = { ...fleet.base, app: 'auto', 'web-user': WEB, 'sudo-user': OWNER, repository: repo.dir, cluster: 'true' }
   const init = await runAction({ ...inputs, mode: 'init', ref: c.v42 })
   expect(init.report?.hosts.map((h) => h.error)).toEqual([undefined, undefined])
   const everyLive = NODES.map((n, i) => `'${n}' => '${fleet.servers[i].dir}/live'`).join(', ')
@@ -118,7 +127,7 @@ $CFG->prefix = 'mdl_';
 $CFG->dboptions = ['dbport' => ${db.port}];
 `
     for (const t of await readdir(`${s.dir}/trees`)) await writeFile(`${s.dir}/trees/${t}/config.php`, config)
-    await run('chown', ['-R', `${s.sshd.user}:${s.sshd.user}`, `${s.dir}/trees`], { check: true })
+    await run('chown', ['-R', `${OWNER}:${OWNER}`, `${s.dir}/trees`], { check: true })
   }
 }, 240_000)
 
@@ -208,6 +217,9 @@ describe('cluster: goback with restore-database across an applied upgrade (real 
     // Each node's journal records the restore; the second names the node that ran it.
     expect(await restores(0)).toEqual([expect.objectContaining({ snapshot: snap.file, from: '2023100900', to: V42 })])
     expect(await restores(1)).toEqual([expect.objectContaining({ snapshot: snap.file, from: '2023100900', to: V42, by: site })])
+    // Written by the code owner, never by the deploy account: the state, each journal, the snapshot.
+    const owners = (await run('stat', ['-c', '%U', ...fleet.servers.flatMap((x) => [`${x.dir}/.delivery/state.json`, `${x.dir}/.delivery/journal.jsonl`]), snap.file.replace(fleet.path, fleet.servers[0].dir)], { check: true })).stdout
+    expect(owners.trim().split('\n')).toEqual([OWNER, OWNER, OWNER, OWNER, OWNER])
   })
 
   it('a node that cannot switch after the restore: no node goes back onto the upgrade, the site stays in maintenance, and the report says what to run', async () => {
